@@ -1,0 +1,60 @@
+// Conv2D over NHWC activations with OHWI weights, grouped (depthwise included), with stride,
+// dilation and asymmetric padding. Padded input positions hold the input's zero point, so they
+// add nothing to the accumulator.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/requantize.h"
+
+namespace qrun::kernels {
+
+struct Conv2dGeometry {
+  int batch = 1;
+  int input_height = 0, input_width = 0, input_channels = 0;
+  int output_height = 0, output_width = 0, output_channels = 0;
+  int kernel_height = 1, kernel_width = 1;
+  int stride_height = 1, stride_width = 1;
+  int dilation_height = 1, dilation_width = 1;
+  int pad_top = 0, pad_left = 0;
+  int groups = 1;
+
+  int input_channels_per_group() const { return input_channels / groups; }
+  int output_channels_per_group() const { return output_channels / groups; }
+  // Rows of work a kernel call can be given: one per (image, output row).
+  size_t output_rows() const { return static_cast<size_t>(batch) * output_height; }
+};
+
+// Weights as they are in the file (OHWI, [output_channels, KH, KW, input_channels / groups]) and,
+// for kernels that need one, the layout they packed at load time.
+struct Conv2dQs8Weights {
+  const int8_t* ohwi = nullptr;
+  const int32_t* bias = nullptr;
+  const void* packed = nullptr;
+};
+
+struct Conv2dQs8Params {
+  int32_t input_zero_point = 0;
+  const float* multipliers = nullptr;  // one per output channel
+  Qs8Output output;
+};
+
+struct Conv2dF32Weights {
+  const float* ohwi = nullptr;
+  const float* bias = nullptr;
+  const void* packed = nullptr;
+};
+
+// Each kernel computes output rows [row_begin, row_end) of Conv2dGeometry::output_rows().
+using Conv2dQs8Fn = void (*)(const Conv2dGeometry&, const Conv2dQs8Params&, const Conv2dQs8Weights&,
+                             const int8_t* input, int8_t* output, size_t row_begin, size_t row_end);
+using Conv2dF32Fn = void (*)(const Conv2dGeometry&, F32Range, const Conv2dF32Weights&,
+                             const float* input, float* output, size_t row_begin, size_t row_end);
+
+void conv2d_qs8_reference(const Conv2dGeometry&, const Conv2dQs8Params&, const Conv2dQs8Weights&,
+                          const int8_t* input, int8_t* output, size_t row_begin, size_t row_end);
+void conv2d_f32_reference(const Conv2dGeometry&, F32Range, const Conv2dF32Weights&,
+                          const float* input, float* output, size_t row_begin, size_t row_end);
+
+}  // namespace qrun::kernels

@@ -1,0 +1,71 @@
+#include "registry.h"
+
+namespace qrun::kernels {
+
+Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures&, const Conv2dGeometry&) {
+  return {"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr};
+}
+
+Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {
+  return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr};
+}
+
+FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures&,
+                                                   const FullyConnectedGeometry&) {
+  return {"fully_connected_qs8_reference", fully_connected_qs8_reference, nullptr, nullptr};
+}
+
+FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
+                                                   const FullyConnectedGeometry&) {
+  return {"fully_connected_f32_reference", fully_connected_f32_reference, nullptr, nullptr};
+}
+
+AddQs8Kernel select_add_qs8(const CpuFeatures&) { return {"add_qs8_reference", add_qs8_reference}; }
+
+AddF32Kernel select_add_f32(const CpuFeatures&) { return {"add_f32_reference", add_f32_reference}; }
+
+MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures&, const Pool2dGeometry&) {
+  return {"max_pool2d_s8_reference", max_pool2d_s8_reference};
+}
+
+MaxPool2dF32Kernel select_max_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&) {
+  return {"max_pool2d_f32_reference", max_pool2d_f32_reference};
+}
+
+AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures&, const Pool2dGeometry&) {
+  return {"average_pool2d_qs8_reference", average_pool2d_qs8_reference};
+}
+
+AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&) {
+  return {"average_pool2d_f32_reference", average_pool2d_f32_reference};
+}
+
+SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&) {
+  return {"softmax_qs8_reference", softmax_qs8_reference};
+}
+
+SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&) {
+  return {"softmax_f32_reference", softmax_f32_reference};
+}
+
+ConcatQs8Kernel select_concat_qs8(const CpuFeatures&) {
+  return {"concat_qs8_reference", concat_qs8_reference};
+}
+
+ConcatF32Kernel select_concat_f32(const CpuFeatures&) {
+  return {"concat_f32_reference", concat_f32_reference};
+}
+
+TransposeKernel select_transpose(const CpuFeatures&) {
+  return {"transpose_reference", transpose_reference};
+}
+
+QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&) {
+  return {"quantize_f32_qs8_reference", quantize_f32_qs8_reference};
+}
+
+DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&) {
+  return {"dequantize_qs8_f32_reference", dequantize_qs8_f32_reference};
+}
+
+}  // namespace qrun::kernels

@@ -1,0 +1,90 @@
+// The one place that says which kernel serves which op on which CPU. The runtime asks it once per
+// op at load time, with the CPU's features and the op's geometry, and keeps the answer; kernels
+// never look at the CPU themselves. Entries are tried best first; the reference kernel, which
+// runs everywhere, is always last.
+#pragma once
+
+#include <cstddef>
+
+#include "add/add.h"
+#include "concat/concat.h"
+#include "conv2d/conv2d.h"
+#include "fully_connected/fully_connected.h"
+#include "pooling/pool2d.h"
+#include "quantize/quantize.h"
+#include "softmax/softmax.h"
+#include "transpose/transpose.h"
+
+namespace qrun::kernels {
+
+// What the CPU can run, as found at load time (see runtime/cpu_features.h).
+struct CpuFeatures {
+  bool x86_avx2 = false;
+  bool x86_avx_vnni = false;
+  bool x86_avx512_vnni = false;
+  bool arm_neon = false;
+  bool arm_neon_dot = false;
+  bool arm_i8mm = false;
+};
+
+// A kernel that reads weights in a layout of its own packs them once, at load time, into
+// `packed_size(geometry)` bytes (64-byte aligned); a kernel that reads the file's canonical layout
+// has neither function.
+template <typename Geometry, typename Weights, typename Run>
+struct WeightedKernel {
+  const char* name;
+  Run run;
+  size_t (*packed_size)(const Geometry&);
+  void (*pack)(const Geometry&, const Weights&, void* packed);
+};
+
+using Conv2dQs8Kernel = WeightedKernel<Conv2dGeometry, Conv2dQs8Weights, Conv2dQs8Fn>;
+using Conv2dF32Kernel = WeightedKernel<Conv2dGeometry, Conv2dF32Weights, Conv2dF32Fn>;
+using FullyConnectedQs8Kernel =
+    WeightedKernel<FullyConnectedGeometry, FullyConnectedQs8Weights, FullyConnectedQs8Fn>;
+using FullyConnectedF32Kernel =
+    WeightedKernel<FullyConnectedGeometry, FullyConnectedF32Weights, FullyConnectedF32Fn>;
+
+// A kernel that needs nothing prepared at load time.
+template <typename Run>
+struct Kernel {
+  const char* name;
+  Run run;
+};
+
+using AddQs8Kernel = Kernel<AddQs8Fn>;
+using AddF32Kernel = Kernel<AddF32Fn>;
+using MaxPool2dS8Kernel = Kernel<MaxPool2dS8Fn>;
+using MaxPool2dF32Kernel = Kernel<MaxPool2dF32Fn>;
+using AveragePool2dQs8Kernel = Kernel<AveragePool2dQs8Fn>;
+using AveragePool2dF32Kernel = Kernel<AveragePool2dF32Fn>;
+using SoftmaxQs8Kernel = Kernel<SoftmaxQs8Fn>;
+using SoftmaxF32Kernel = Kernel<SoftmaxF32Fn>;
+using ConcatQs8Kernel = Kernel<ConcatQs8Fn>;
+using ConcatF32Kernel = Kernel<ConcatF32Fn>;
+using TransposeKernel = Kernel<TransposeFn>;
+using QuantizeF32Qs8Kernel = Kernel<QuantizeF32Qs8Fn>;
+using DequantizeQs8F32Kernel = Kernel<DequantizeQs8F32Fn>;
+
+Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures&, const Conv2dGeometry&);
+Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&);
+FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures&,
+                                                   const FullyConnectedGeometry&);
+FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
+                                                   const FullyConnectedGeometry&);
+
+AddQs8Kernel select_add_qs8(const CpuFeatures&);
+AddF32Kernel select_add_f32(const CpuFeatures&);
+MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures&, const Pool2dGeometry&);
+MaxPool2dF32Kernel select_max_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
+AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures&, const Pool2dGeometry&);
+AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
+SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&);
+SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);
+ConcatQs8Kernel select_concat_qs8(const CpuFeatures&);
+ConcatF32Kernel select_concat_f32(const CpuFeatures&);
+TransposeKernel select_transpose(const CpuFeatures&);
+QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&);
+DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&);
+
+}  // namespace qrun::kernels

@@ -1,0 +1,26 @@
+// Softmax over the last axis of a [rows, length] tensor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qrun::kernels {
+
+// Int8 softmax is defined through a table the converter computed for the input's scale:
+//   exp_table[d] = round(2^23 * exp(-s_in * d)), d = row max - x in [0, 255].
+// The row's sum of table entries is taken in int64 (order-free), then each output is
+//   q = clamp(round_half_to_even(float(exp_table[d]) * (256 / float(sum))) - 128, -128, 127),
+// that is, the output scale is 1/256 and its zero point -128.
+constexpr int32_t kSoftmaxQs8OutputZeroPoint = -128;
+constexpr float kSoftmaxQs8OutputScale = 1.0f / 256.0f;
+constexpr int kSoftmaxTableSize = 256;
+
+using SoftmaxQs8Fn = void (*)(size_t rows, size_t length, const int32_t* exp_table,
+                             const int8_t* input, int8_t* output);
+using SoftmaxF32Fn = void (*)(size_t rows, size_t length, const float* input, float* output);
+
+void softmax_qs8_reference(size_t rows, size_t length, const int32_t* exp_table,
+                           const int8_t* input, int8_t* output);
+void softmax_f32_reference(size_t rows, size_t length, const float* input, float* output);
+
+}  // namespace qrun::kernels

@@ -1,0 +1,117 @@
+/* qrun: the public C API of the runtime. One interpreter loads one .qfb model and runs it.
+ * Every call that can fail returns a qrun_status; qrun_interpreter_last_error() then says why. */
+#ifndef QRUN_QRUN_H_
+#define QRUN_QRUN_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  QRUN_OK = 0,
+  QRUN_INVALID_ARGUMENT = 1,
+  QRUN_INVALID_MODEL = 2,
+  QRUN_IO_ERROR = 3,
+  QRUN_UNSUPPORTED = 4,
+  QRUN_INTERNAL = 5,
+} qrun_status;
+
+typedef enum { QRUN_FLOAT32 = 0, QRUN_INT8 = 1, QRUN_INT32 = 2 } qrun_type;
+
+#define QRUN_MAX_RANK 8
+
+typedef struct {
+  const char* name;
+  qrun_type type;
+  int rank;
+  int shape[QRUN_MAX_RANK];
+  size_t byte_size;
+  /* Per-tensor quantization of an int8 tensor (the first channel's for per-channel weights). */
+  float scale;
+  int32_t zero_point;
+  int quantized_channels; /* 0 for float, 1 per tensor, else the number of per-channel scales */
+  int is_constant;
+} qrun_tensor_info;
+
+typedef struct {
+  const char* type;   /* "CONV_2D", ... */
+  const char* name;   /* the source model's node name */
+  const char* kernel; /* the kernel chosen for this CPU, e.g. "conv2d_qs8_reference" */
+  int input_count;
+  const int* inputs; /* tensor indices */
+  int output_count;
+  const int* outputs;
+} qrun_operator_info;
+
+typedef struct {
+  size_t file_bytes;
+  size_t weight_bytes; /* constant tensors in the file */
+  size_t packed_bytes; /* weights repacked for the chosen kernels at load time */
+  size_t arena_bytes;  /* all activations, planned from tensor lifetimes */
+} qrun_memory_info;
+
+/* Called after each operator with each tensor it wrote, and once per graph input before the first
+ * operator. `data` is valid only during the call. */
+typedef void (*qrun_tensor_observer)(void* user_data, int tensor_index,
+                                     const qrun_tensor_info* info, const void* data);
+
+typedef struct qrun_interpreter qrun_interpreter;
+
+qrun_interpreter* qrun_interpreter_create(void);
+void qrun_interpreter_destroy(qrun_interpreter* interpreter);
+
+/* Threads used by operators that split their work; set before loading. 1 by default. */
+qrun_status qrun_interpreter_set_num_threads(qrun_interpreter* interpreter, int num_threads);
+
+/* Memory-maps the file. */
+qrun_status qrun_interpreter_load_file(qrun_interpreter* interpreter, const char* path);
+/* Copies the bytes into an aligned buffer of its own. */
+qrun_status qrun_interpreter_load_buffer(qrun_interpreter* interpreter, const void* data,
+                                         size_t size);
+
+int qrun_interpreter_input_count(const qrun_interpreter* interpreter);
+int qrun_interpreter_output_count(const qrun_interpreter* interpreter);
+qrun_status qrun_interpreter_input_info(qrun_interpreter* interpreter, int input,
+                                        qrun_tensor_info* info);
+qrun_status qrun_interpreter_output_info(qrun_interpreter* interpreter, int output,
+                                         qrun_tensor_info* info);
+
+/* `size` must equal the input's byte_size. */
+qrun_status qrun_interpreter_set_input(qrun_interpreter* interpreter, int input, const void* data,
+                                       size_t size);
+qrun_status qrun_interpreter_run(qrun_interpreter* interpreter);
+/* `size` must equal the output's byte_size. */
+qrun_status qrun_interpreter_get_output(qrun_interpreter* interpreter, int output, void* data,
+                                        size_t size);
+
+/* Float views of the same: an int8 input is quantized with its own scale and zero point, an int8
+ * output dequantized, exactly as the QUANTIZE / DEQUANTIZE operators do. `count` is the number of
+ * elements. */
+qrun_status qrun_interpreter_set_input_float(qrun_interpreter* interpreter, int input,
+                                             const float* data, size_t count);
+qrun_status qrun_interpreter_get_output_float(qrun_interpreter* interpreter, int output,
+                                              float* data, size_t count);
+
+qrun_status qrun_interpreter_set_observer(qrun_interpreter* interpreter,
+                                          qrun_tensor_observer observer, void* user_data);
+
+/* Introspection, for tools such as `qrun --info`. */
+int qrun_interpreter_tensor_count(const qrun_interpreter* interpreter);
+qrun_status qrun_interpreter_tensor_info(qrun_interpreter* interpreter, int tensor,
+                                         qrun_tensor_info* info);
+int qrun_interpreter_operator_count(const qrun_interpreter* interpreter);
+qrun_status qrun_interpreter_operator_info(qrun_interpreter* interpreter, int op,
+                                           qrun_operator_info* info);
+qrun_status qrun_interpreter_memory_info(qrun_interpreter* interpreter, qrun_memory_info* info);
+
+/* The message of the last failed call on this interpreter, or "" if none failed. */
+const char* qrun_interpreter_last_error(const qrun_interpreter* interpreter);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QRUN_QRUN_H_ */

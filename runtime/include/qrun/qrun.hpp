@@ -1,0 +1,79 @@
+// A thin C++ wrapper over the C API: RAII ownership and errors as exceptions-free Status values.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qrun/qrun.h"
+#include "qrun/status.h"
+
+namespace qrun {
+
+class Model {
+ public:
+  Model() : handle_(qrun_interpreter_create()) {}
+
+  Status set_threads(int threads) { return check(qrun_interpreter_set_num_threads(get(), threads)); }
+  Status load_file(const std::string& path) {
+    return check(qrun_interpreter_load_file(get(), path.c_str()));
+  }
+  Status load_buffer(const void* data, size_t size) {
+    return check(qrun_interpreter_load_buffer(get(), data, size));
+  }
+
+  int input_count() const { return qrun_interpreter_input_count(handle_.get()); }
+  int output_count() const { return qrun_interpreter_output_count(handle_.get()); }
+  Status input_info(int input, qrun_tensor_info* info) {
+    return check(qrun_interpreter_input_info(get(), input, info));
+  }
+  Status output_info(int output, qrun_tensor_info* info) {
+    return check(qrun_interpreter_output_info(get(), output, info));
+  }
+
+  Status set_input(int input, const void* data, size_t bytes) {
+    return check(qrun_interpreter_set_input(get(), input, data, bytes));
+  }
+  Status set_input_float(int input, const std::vector<float>& values) {
+    return check(qrun_interpreter_set_input_float(get(), input, values.data(), values.size()));
+  }
+  Status run() { return check(qrun_interpreter_run(get())); }
+  Status get_output(int output, void* data, size_t bytes) {
+    return check(qrun_interpreter_get_output(get(), output, data, bytes));
+  }
+  Status get_output_float(int output, std::vector<float>* values) {
+    return check(qrun_interpreter_get_output_float(get(), output, values->data(), values->size()));
+  }
+  Status set_observer(qrun_tensor_observer observer, void* user_data) {
+    return check(qrun_interpreter_set_observer(get(), observer, user_data));
+  }
+
+  int tensor_count() const { return qrun_interpreter_tensor_count(handle_.get()); }
+  Status tensor_info(int tensor, qrun_tensor_info* info) {
+    return check(qrun_interpreter_tensor_info(get(), tensor, info));
+  }
+  int operator_count() const { return qrun_interpreter_operator_count(handle_.get()); }
+  Status operator_info(int op, qrun_operator_info* info) {
+    return check(qrun_interpreter_operator_info(get(), op, info));
+  }
+  Status memory_info(qrun_memory_info* info) {
+    return check(qrun_interpreter_memory_info(get(), info));
+  }
+
+  qrun_interpreter* get() const { return handle_.get(); }
+
+ private:
+  struct Destroy {
+    void operator()(qrun_interpreter* p) const { qrun_interpreter_destroy(p); }
+  };
+
+  Status check(qrun_status status) const {
+    if (handle_ == nullptr) return Status(StatusCode::kInternal, "out of memory");
+    if (status == QRUN_OK) return Status::Ok();
+    return Status(static_cast<StatusCode>(status), qrun_interpreter_last_error(handle_.get()));
+  }
+
+  std::unique_ptr<qrun_interpreter, Destroy> handle_;
+};
+
+}  // namespace qrun

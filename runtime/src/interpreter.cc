@@ -1,0 +1,200 @@
+#include "interpreter.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "cpu_features.h"
+#include "memory_planner.h"
+#include "quantize/quantize.h"
+
+namespace qrun {
+namespace {
+
+OperatorFactory factory_for(fb::OperatorType type) {
+  switch (type) {
+    case fb::OperatorType::CONV_2D: return make_conv2d;
+    case fb::OperatorType::FULLY_CONNECTED: return make_fully_connected;
+    case fb::OperatorType::ADD: return make_add;
+    case fb::OperatorType::MAX_POOL_2D: return make_max_pool2d;
+    case fb::OperatorType::AVERAGE_POOL_2D: return make_average_pool2d;
+    case fb::OperatorType::MEAN: return make_mean;
+    case fb::OperatorType::RESHAPE: return make_reshape;
+    case fb::OperatorType::CONCATENATION: return make_concatenation;
+    case fb::OperatorType::SOFTMAX: return make_softmax;
+    case fb::OperatorType::TRANSPOSE: return make_transpose;
+    case fb::OperatorType::QUANTIZE: return make_quantize;
+    case fb::OperatorType::DEQUANTIZE: return make_dequantize;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void Interpreter::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
+
+Status Interpreter::load(std::unique_ptr<ModelFile> file) {
+  file_.reset();
+  operators_.clear();
+  graph_ = LoadedGraph{};
+  LoadedGraph graph;
+  QRUN_RETURN_IF_ERROR(load_graph(*file, &graph));
+  graph_ = std::move(graph);
+  file_ = std::move(file);
+  Status status = prepare_operators();
+  if (!status.ok()) {
+    file_.reset();
+    operators_.clear();
+    graph_ = LoadedGraph{};
+    return status;
+  }
+  arena_bytes_ = plan_arena(&graph_.tensors, static_cast<int>(operators_.size()));
+  const size_t allocation = arena_bytes_ == 0 ? kArenaAlignment : arena_bytes_;
+  arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, allocation)));
+  if (arena_ == nullptr) {
+    file_.reset();
+    return Status(StatusCode::kInternal, "cannot allocate a " + std::to_string(arena_bytes_) +
+                                             "-byte activation arena");
+  }
+  std::memset(arena_.get(), 0, allocation);
+  return Status::Ok();
+}
+
+Status Interpreter::prepare_operators() {
+  const kernels::CpuFeatures cpu = detect_cpu_features();
+  const auto& ops = *graph_.model->operators();
+  for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
+    const fb::Operator& op = *ops.Get(i);
+    const char* type_name = fb::EnumNameOperatorType(op.type());
+    PreparedOperator prepared;
+    prepared.type = *type_name ? type_name : "UNKNOWN";
+    prepared.name = op.name() ? op.name()->str() : "";
+    prepared.inputs.assign(op.inputs()->begin(), op.inputs()->end());
+    prepared.outputs.assign(op.outputs()->begin(), op.outputs()->end());
+    OperatorSource source{op,  graph_.tensors, prepared.inputs, prepared.outputs, cpu,
+                          file_->name() + ": operator " + std::to_string(i) + " (" +
+                              prepared.type + " '" + prepared.name + "')"};
+    const OperatorFactory factory = factory_for(op.type());
+    if (factory == nullptr) {
+      return InvalidModel(source.where + ": unknown operator type " +
+                          std::to_string(static_cast<int>(op.type())));
+    }
+    QRUN_RETURN_IF_ERROR(factory(source, &prepared.op));
+    operators_.push_back(std::move(prepared));
+  }
+  return Status::Ok();
+}
+
+Status Interpreter::find_tensor(const char* what, int index, const std::vector<int>& list,
+                                const Tensor** tensor) const {
+  if (!loaded()) return InvalidArgument("no model is loaded");
+  if (index < 0 || index >= static_cast<int>(list.size())) {
+    return InvalidArgument(std::string(what) + " " + std::to_string(index) + " does not exist");
+  }
+  *tensor = &graph_.tensors[list[index]];
+  return Status::Ok();
+}
+
+Status Interpreter::set_input(int input, const void* data, size_t size) {
+  const Tensor* tensor = nullptr;
+  QRUN_RETURN_IF_ERROR(find_tensor("input", input, graph_.inputs, &tensor));
+  if (data == nullptr || size != tensor->byte_size) {
+    return InvalidArgument("input '" + tensor->name + "' " + shape_string(tensor->shape) + " of " +
+                           element_type_name(tensor->type) + " takes " +
+                           std::to_string(tensor->byte_size) + " bytes, got " +
+                           std::to_string(size));
+  }
+  std::memcpy(tensor->mutable_data<uint8_t>(arena_.get()), data, size);
+  return Status::Ok();
+}
+
+Status Interpreter::set_input_float(int input, const float* data, size_t count) {
+  const Tensor* tensor = nullptr;
+  QRUN_RETURN_IF_ERROR(find_tensor("input", input, graph_.inputs, &tensor));
+  if (tensor->type == ElementType::kFloat32) return set_input(input, data, count * sizeof(float));
+  if (tensor->type != ElementType::kInt8 || data == nullptr || count != tensor->element_count) {
+    return InvalidArgument("input '" + tensor->name + "' " + shape_string(tensor->shape) +
+                           " takes " + std::to_string(tensor->element_count) +
+                           " float values, got " + std::to_string(count));
+  }
+  kernels::quantize_f32_qs8_reference(count, tensor->scale(), tensor->zero_point(), data,
+                                      tensor->mutable_data<int8_t>(arena_.get()));
+  return Status::Ok();
+}
+
+Status Interpreter::get_output_float(int output, float* data, size_t count) const {
+  const Tensor* tensor = nullptr;
+  QRUN_RETURN_IF_ERROR(find_tensor("output", output, graph_.outputs, &tensor));
+  if (tensor->type == ElementType::kFloat32) return get_output(output, data, count * sizeof(float));
+  if (tensor->type != ElementType::kInt8 || data == nullptr || count != tensor->element_count) {
+    return InvalidArgument("output '" + tensor->name + "' " + shape_string(tensor->shape) +
+                           " holds " + std::to_string(tensor->element_count) +
+                           " values, the buffer " + std::to_string(count));
+  }
+  kernels::dequantize_qs8_f32_reference(count, tensor->scale(), tensor->zero_point(),
+                                        tensor->data<int8_t>(arena_.get()), data);
+  return Status::Ok();
+}
+
+void Interpreter::observe(int tensor) const {
+  qrun_tensor_info info;
+  describe_tensor(graph_.tensors[tensor], &info);
+  observer_(observer_data_, tensor, &info, graph_.tensors[tensor].data<uint8_t>(arena_.get()));
+}
+
+Status Interpreter::run() {
+  if (!loaded()) return InvalidArgument("no model is loaded");
+  const RunContext context{arena_.get(), &threads_};
+  if (observer_ != nullptr) {
+    for (int input : graph_.inputs) observe(input);
+  }
+  for (const PreparedOperator& prepared : operators_) {
+    prepared.op->run(context);
+    if (observer_ != nullptr) {
+      for (int output : prepared.outputs) observe(output);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Interpreter::get_output(int output, void* data, size_t size) const {
+  const Tensor* tensor = nullptr;
+  QRUN_RETURN_IF_ERROR(find_tensor("output", output, graph_.outputs, &tensor));
+  if (data == nullptr || size != tensor->byte_size) {
+    return InvalidArgument("output '" + tensor->name + "' holds " +
+                           std::to_string(tensor->byte_size) + " bytes, the buffer " +
+                           std::to_string(size));
+  }
+  std::memcpy(data, tensor->data<uint8_t>(arena_.get()), size);
+  return Status::Ok();
+}
+
+size_t Interpreter::weight_bytes() const {
+  size_t bytes = 0;
+  for (const Tensor& tensor : graph_.tensors) {
+    if (tensor.is_constant()) bytes += tensor.byte_size;
+  }
+  return bytes;
+}
+
+size_t Interpreter::packed_bytes() const {
+  size_t bytes = 0;
+  for (const PreparedOperator& prepared : operators_) bytes += prepared.op->packed_bytes();
+  return bytes;
+}
+
+void describe_tensor(const Tensor& tensor, qrun_tensor_info* info) {
+  *info = qrun_tensor_info{};
+  info->name = tensor.name.c_str();
+  info->type = tensor.type == ElementType::kInt8    ? QRUN_INT8
+               : tensor.type == ElementType::kInt32 ? QRUN_INT32
+                                                    : QRUN_FLOAT32;
+  info->rank = tensor.rank();
+  for (int d = 0; d < tensor.rank(); ++d) info->shape[d] = tensor.shape[d];
+  info->byte_size = tensor.byte_size;
+  info->scale = tensor.scale();
+  info->zero_point = tensor.zero_point();
+  info->quantized_channels = static_cast<int>(tensor.scales.size());
+  info->is_constant = tensor.is_constant() ? 1 : 0;
+}
+
+}  // namespace qrun

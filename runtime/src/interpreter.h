@@ -1,0 +1,70 @@
+// A loaded model ready to run: its file, its validated graph, one prepared operator per op, the
+// activation arena and the thread pool. The C API (c_api.cc) is a thin shell over this class.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph_loader.h"
+#include "model_file.h"
+#include "operators/operator.h"
+#include "qrun/qrun.h"
+#include "thread_pool.h"
+
+namespace qrun {
+
+struct PreparedOperator {
+  std::string type;
+  std::string name;
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  std::unique_ptr<Operator> op;
+};
+
+class Interpreter {
+ public:
+  Status set_threads(int threads) { return threads_.set_threads(threads); }
+  Status load(std::unique_ptr<ModelFile> file);
+  bool loaded() const { return file_ != nullptr; }
+
+  Status set_input(int input, const void* data, size_t size);
+  Status set_input_float(int input, const float* data, size_t count);
+  Status get_output_float(int output, float* data, size_t count) const;
+  Status run();
+  Status get_output(int output, void* data, size_t size) const;
+  void set_observer(qrun_tensor_observer observer, void* user_data) {
+    observer_ = observer;
+    observer_data_ = user_data;
+  }
+
+  const ModelFile& file() const { return *file_; }
+  const LoadedGraph& graph() const { return graph_; }
+  const std::vector<PreparedOperator>& operators() const { return operators_; }
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t weight_bytes() const;
+  size_t packed_bytes() const;
+
+ private:
+  Status prepare_operators();
+  Status find_tensor(const char* what, int index, const std::vector<int>& list,
+                     const Tensor** tensor) const;
+  void observe(int tensor) const;
+
+  std::unique_ptr<ModelFile> file_;
+  LoadedGraph graph_;
+  std::vector<PreparedOperator> operators_;
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const;
+  };
+  std::unique_ptr<uint8_t, FreeDeleter> arena_;
+  size_t arena_bytes_ = 0;
+  ThreadPool threads_;
+  qrun_tensor_observer observer_ = nullptr;
+  void* observer_data_ = nullptr;
+};
+
+// Fills the public description of a tensor.
+void describe_tensor(const Tensor& tensor, qrun_tensor_info* info);
+
+}  // namespace qrun

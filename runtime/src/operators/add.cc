@@ -1,0 +1,97 @@
+// ADD: two inputs of rank <= 4 broadcast NumPy-style to the output's shape.
+#include "operators/checks.h"
+
+namespace qrun {
+namespace {
+
+class Add final : public Operator {
+ public:
+  Add(bool int8, kernels::AddQs8Kernel qs8, kernels::AddF32Kernel f32,
+      kernels::BroadcastGeometry geometry, kernels::AddQs8Params qs8_params,
+      kernels::F32Range range, const Tensor& a, const Tensor& b, const Tensor& output)
+      : int8_(int8), qs8_(qs8), f32_(f32), geometry_(geometry), qs8_params_(qs8_params),
+        range_(range), a_(a), b_(b), output_(output) {}
+
+  void run(const RunContext& context) const override {
+    if (int8_) {
+      qs8_.run(geometry_, qs8_params_, a_.data<int8_t>(context.arena), b_.data<int8_t>(context.arena),
+               output_.mutable_data<int8_t>(context.arena));
+    } else {
+      f32_.run(geometry_, range_, a_.data<float>(context.arena), b_.data<float>(context.arena),
+               output_.mutable_data<float>(context.arena));
+    }
+  }
+  const char* kernel_name() const override { return int8_ ? qs8_.name : f32_.name; }
+
+ private:
+  bool int8_;
+  kernels::AddQs8Kernel qs8_;
+  kernels::AddF32Kernel f32_;
+  kernels::BroadcastGeometry geometry_;
+  kernels::AddQs8Params qs8_params_;
+  kernels::F32Range range_;
+  const Tensor& a_;
+  const Tensor& b_;
+  const Tensor& output_;
+};
+
+// Right-aligns each input against the output's shape; a dimension of 1 broadcasts (stride 0).
+Status broadcast_strides(const OperatorSource& s, const Tensor& input, const Tensor& output,
+                         size_t* strides) {
+  const int offset = kernels::kMaxBroadcastRank - input.rank();
+  const int output_offset = kernels::kMaxBroadcastRank - output.rank();
+  size_t stride = 1;
+  for (int d = kernels::kMaxBroadcastRank - 1; d >= 0; --d) {
+    const int extent = d >= offset ? input.shape[d - offset] : 1;
+    const int out_extent = d >= output_offset ? output.shape[d - output_offset] : 1;
+    if (extent != out_extent && extent != 1) {
+      return s.error("input '" + input.name + "' " + shape_string(input.shape) +
+                     " does not broadcast to " + shape_string(output.shape));
+    }
+    strides[d] = extent == 1 ? 0 : stride;
+    stride *= static_cast<size_t>(extent);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status make_add(const OperatorSource& s, std::unique_ptr<Operator>* op) {
+  QRUN_RETURN_IF_ERROR(expect_io_count(s, 2, 1));
+  const fb::AddOptions* options = nullptr;
+  QRUN_RETURN_IF_ERROR(options_as(s, &options));
+  const Tensor& a = s.input(0);
+  const Tensor& b = s.input(1);
+  const Tensor& output = s.output(0);
+  bool int8 = false;
+  QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
+  QRUN_RETURN_IF_ERROR(expect_type(s, b, a.type));
+  if (output.rank() > kernels::kMaxBroadcastRank || a.rank() > output.rank() ||
+      b.rank() > output.rank()) {
+    return s.error("broadcasting is supported up to rank 4, with the output of the highest rank");
+  }
+  kernels::BroadcastGeometry geometry;
+  const int offset = kernels::kMaxBroadcastRank - output.rank();
+  for (int d = 0; d < output.rank(); ++d) geometry.output_dims[offset + d] = output.shape[d];
+  QRUN_RETURN_IF_ERROR(broadcast_strides(s, a, output, geometry.a_strides));
+  QRUN_RETURN_IF_ERROR(broadcast_strides(s, b, output, geometry.b_strides));
+
+  kernels::AddQs8Params params;
+  kernels::F32Range range;
+  if (int8) {
+    QRUN_RETURN_IF_ERROR(expect_per_tensor(s, b));
+    std::vector<float> multipliers;
+    QRUN_RETURN_IF_ERROR(requantization(s, 2, &multipliers, &params.output));
+    params.a_zero_point = a.zero_point();
+    params.b_zero_point = b.zero_point();
+    params.a_multiplier = multipliers[0];
+    params.b_multiplier = multipliers[1];
+  } else {
+    QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
+  }
+  *op = std::make_unique<Add>(int8, kernels::select_add_qs8(s.cpu), kernels::select_add_f32(s.cpu),
+                              geometry, params, range, a, b, output);
+  return Status::Ok();
+}
+
+}  // namespace qrun

@@ -1,0 +1,162 @@
+// CONV_2D: inputs [input NHWC, weights OHWI, bias], output NHWC.
+#include "operators/checks.h"
+
+namespace qrun {
+namespace {
+
+class Conv2dQs8 final : public Operator {
+ public:
+  Conv2dQs8(kernels::Conv2dQs8Kernel kernel, kernels::Conv2dGeometry geometry,
+            std::vector<float> multipliers, kernels::Qs8Output output, int32_t input_zero_point,
+            kernels::Conv2dQs8Weights weights, const Tensor& input, const Tensor& result)
+      : kernel_(kernel), geometry_(geometry), multipliers_(std::move(multipliers)),
+        weights_(weights), input_(input), output_(result) {
+    params_.input_zero_point = input_zero_point;
+    params_.multipliers = multipliers_.data();
+    params_.output = output;
+  }
+
+  void run(const RunContext& context) const override {
+    const int8_t* input = input_.data<int8_t>(context.arena);
+    int8_t* output = output_.mutable_data<int8_t>(context.arena);
+    const size_t rows = geometry_.output_rows();
+    context.threads->parallelize(rows, context.threads->tile_for(rows), [&](size_t begin, size_t end) {
+      kernel_.run(geometry_, params_, weights_, input, output, begin, end);
+    });
+  }
+  const char* kernel_name() const override { return kernel_.name; }
+
+ private:
+  kernels::Conv2dQs8Kernel kernel_;
+  kernels::Conv2dGeometry geometry_;
+  std::vector<float> multipliers_;
+  kernels::Conv2dQs8Params params_;
+  kernels::Conv2dQs8Weights weights_;
+  const Tensor& input_;
+  const Tensor& output_;
+};
+
+class Conv2dF32 final : public Operator {
+ public:
+  Conv2dF32(kernels::Conv2dF32Kernel kernel, kernels::Conv2dGeometry geometry,
+            kernels::F32Range range, kernels::Conv2dF32Weights weights, const Tensor& input,
+            const Tensor& output)
+      : kernel_(kernel), geometry_(geometry), range_(range), weights_(weights), input_(input),
+        output_(output) {}
+
+  void run(const RunContext& context) const override {
+    const float* input = input_.data<float>(context.arena);
+    float* output = output_.mutable_data<float>(context.arena);
+    const size_t rows = geometry_.output_rows();
+    context.threads->parallelize(rows, context.threads->tile_for(rows), [&](size_t begin, size_t end) {
+      kernel_.run(geometry_, range_, weights_, input, output, begin, end);
+    });
+  }
+  const char* kernel_name() const override { return kernel_.name; }
+
+ private:
+  kernels::Conv2dF32Kernel kernel_;
+  kernels::Conv2dGeometry geometry_;
+  kernels::F32Range range_;
+  kernels::Conv2dF32Weights weights_;
+  const Tensor& input_;
+  const Tensor& output_;
+};
+
+int output_extent(int input, int pad_before, int pad_after, int kernel, int dilation, int stride) {
+  const int64_t span = static_cast<int64_t>(dilation) * (kernel - 1) + 1;
+  const int64_t padded = static_cast<int64_t>(input) + pad_before + pad_after;
+  return padded < span ? 0 : static_cast<int>((padded - span) / stride + 1);
+}
+
+Status geometry_of(const OperatorSource& s, const fb::Conv2DOptions& o,
+                   kernels::Conv2dGeometry* g) {
+  const Tensor& input = s.input(0);
+  const Tensor& weights = s.input(1);
+  const Tensor& output = s.output(0);
+  QRUN_RETURN_IF_ERROR(expect_rank(s, input, 4));
+  QRUN_RETURN_IF_ERROR(expect_rank(s, weights, 4));
+  QRUN_RETURN_IF_ERROR(expect_rank(s, output, 4));
+  if (o.stride_h() < 1 || o.stride_w() < 1 || o.dilation_h() < 1 || o.dilation_w() < 1 ||
+      o.groups() < 1 || o.pad_top() < 0 || o.pad_left() < 0 || o.pad_bottom() < 0 ||
+      o.pad_right() < 0) {
+    return s.error("strides, dilations and groups must be >= 1 and paddings >= 0");
+  }
+  const int max_pad = 1 << 16;
+  if (o.pad_top() > max_pad || o.pad_left() > max_pad || o.pad_bottom() > max_pad ||
+      o.pad_right() > max_pad || o.dilation_h() > max_pad || o.dilation_w() > max_pad) {
+    return s.error("padding or dilation is implausibly large");
+  }
+  g->batch = input.dim(0);
+  g->input_height = input.dim(1);
+  g->input_width = input.dim(2);
+  g->input_channels = input.dim(3);
+  g->output_channels = weights.dim(0);
+  g->kernel_height = weights.dim(1);
+  g->kernel_width = weights.dim(2);
+  g->stride_height = o.stride_h();
+  g->stride_width = o.stride_w();
+  g->dilation_height = o.dilation_h();
+  g->dilation_width = o.dilation_w();
+  g->pad_top = o.pad_top();
+  g->pad_left = o.pad_left();
+  g->groups = o.groups();
+  if (g->input_channels % g->groups != 0 || g->output_channels % g->groups != 0 ||
+      weights.dim(3) != g->input_channels / g->groups) {
+    return s.error("weights " + shape_string(weights.shape) + " do not fit " +
+                   std::to_string(g->input_channels) + " input channels in " +
+                   std::to_string(g->groups) + " groups");
+  }
+  g->output_height = output_extent(g->input_height, o.pad_top(), o.pad_bottom(), g->kernel_height,
+                                   g->dilation_height, g->stride_height);
+  g->output_width = output_extent(g->input_width, o.pad_left(), o.pad_right(), g->kernel_width,
+                                  g->dilation_width, g->stride_width);
+  QRUN_RETURN_IF_ERROR(expect_shape(
+      s, output, {g->batch, g->output_height, g->output_width, g->output_channels}));
+  return expect_shape(s, s.input(2), {g->output_channels});
+}
+
+}  // namespace
+
+Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
+  QRUN_RETURN_IF_ERROR(expect_io_count(s, 3, 1));
+  const fb::Conv2DOptions* options = nullptr;
+  QRUN_RETURN_IF_ERROR(options_as(s, &options));
+  QRUN_RETURN_IF_ERROR(expect_activation(s, s.input(0)));
+  QRUN_RETURN_IF_ERROR(expect_constant(s, s.input(1)));
+  QRUN_RETURN_IF_ERROR(expect_constant(s, s.input(2)));
+  kernels::Conv2dGeometry geometry;
+  QRUN_RETURN_IF_ERROR(geometry_of(s, *options, &geometry));
+  bool int8 = false;
+  QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
+
+  if (!int8) {
+    QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kFloat32));
+    QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kFloat32));
+    kernels::F32Range range;
+    QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
+    const kernels::Conv2dF32Weights weights{s.input(1).data<float>(nullptr),
+                                            s.input(2).data<float>(nullptr), nullptr};
+    *op = std::make_unique<Conv2dF32>(kernels::select_conv2d_f32(s.cpu, geometry), geometry, range,
+                                      weights, s.input(0), s.output(0));
+    return Status::Ok();
+  }
+  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kInt8));
+  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kInt32));
+  QRUN_RETURN_IF_ERROR(expect_accumulator_fits(
+      s, s.input(2),
+      static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
+          geometry.input_channels_per_group()));
+  std::vector<float> multipliers;
+  kernels::Qs8Output output;
+  QRUN_RETURN_IF_ERROR(
+      requantization(s, static_cast<size_t>(geometry.output_channels), &multipliers, &output));
+  const kernels::Conv2dQs8Weights weights{s.input(1).data<int8_t>(nullptr),
+                                          s.input(2).data<int32_t>(nullptr), nullptr};
+  *op = std::make_unique<Conv2dQs8>(kernels::select_conv2d_qs8(s.cpu, geometry), geometry,
+                                    std::move(multipliers), output, s.input(0).zero_point(),
+                                    weights, s.input(0), s.output(0));
+  return Status::Ok();
+}
+
+}  // namespace qrun

@@ -1,0 +1,57 @@
+// TRANSPOSE of a tensor of rank <= 4; values and quantization are unchanged.
+#include "operators/checks.h"
+
+namespace qrun {
+namespace {
+
+class Transpose final : public Operator {
+ public:
+  Transpose(kernels::TransposeKernel kernel, kernels::TransposeGeometry geometry,
+            const Tensor& input, const Tensor& output)
+      : kernel_(kernel), geometry_(geometry), input_(input), output_(output) {}
+  void run(const RunContext& context) const override {
+    kernel_.run(geometry_, input_.data<uint8_t>(context.arena),
+                output_.mutable_data<uint8_t>(context.arena));
+  }
+  const char* kernel_name() const override { return kernel_.name; }
+
+ private:
+  kernels::TransposeKernel kernel_;
+  kernels::TransposeGeometry geometry_;
+  const Tensor& input_;
+  const Tensor& output_;
+};
+
+}  // namespace
+
+Status make_transpose(const OperatorSource& s, std::unique_ptr<Operator>* op) {
+  QRUN_RETURN_IF_ERROR(expect_io_count(s, 1, 1));
+  const fb::TransposeOptions* options = nullptr;
+  QRUN_RETURN_IF_ERROR(options_as(s, &options));
+  const Tensor& input = s.input(0);
+  QRUN_RETURN_IF_ERROR(expect_same_quantization(s, input, s.output(0)));
+  const int rank = input.rank();
+  const auto* perm = options->perm();
+  if (rank > kernels::kMaxTransposeRank || perm == nullptr ||
+      perm->size() != static_cast<size_t>(rank)) {
+    return s.error("needs a permutation of the input's rank, which must be <= 4");
+  }
+  kernels::TransposeGeometry geometry;
+  geometry.rank = rank;
+  geometry.element_size = element_size(input.type);
+  std::vector<int> output_shape;
+  bool seen[kernels::kMaxTransposeRank] = {false, false, false, false};
+  for (int d = 0; d < rank; ++d) {
+    const int source = perm->Get(d);
+    if (source < 0 || source >= rank || seen[source]) return s.error("perm is not a permutation");
+    seen[source] = true;
+    geometry.perm[d] = source;
+    geometry.input_dims[d] = static_cast<size_t>(input.shape[d]);
+    output_shape.push_back(input.shape[source]);
+  }
+  QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), output_shape));
+  *op = std::make_unique<Transpose>(kernels::select_transpose(s.cpu), geometry, input, s.output(0));
+  return Status::Ok();
+}
+
+}  // namespace qrun

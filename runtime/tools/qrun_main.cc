@@ -1,0 +1,316 @@
+// qrun: run a .qfb model on one input and print its outputs and latency, or describe the model.
+//   qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N] [--warmup N]
+//        [--repeat N] [--pin CPU[,CPU...]]
+//   qrun --info model.qfb
+#include <sched.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "atomic_file.h"
+#include "npy.h"
+#include "qrun/qrun.hpp"
+
+namespace {
+
+using qrun::Status;
+
+struct Options {
+  std::string model;
+  std::string input;
+  std::string output;
+  bool info = false;
+  bool raw = false;
+  int threads = 1;
+  int warmup = 0;
+  int repeat = 0;
+  std::vector<int> pin;
+};
+
+const char kUsage[] =
+    "usage: qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N]\n"
+    "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]]\n"
+    "       qrun --info model.qfb\n"
+    "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
+    "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n";
+
+Status parse_int(const std::string& flag, const char* text, int min, int* value) {
+  char* end = nullptr;
+  const long parsed = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || parsed < min || parsed > 1000000) {
+    return qrun::InvalidArgument(flag + " needs an integer >= " + std::to_string(min) + ", got '" +
+                                 text + "'");
+  }
+  *value = static_cast<int>(parsed);
+  return Status::Ok();
+}
+
+Status parse_args(int argc, char** argv, Options* options) {
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--info") {
+      options->info = true;
+    } else if (arg == "--raw") {
+      options->raw = true;
+    } else if ((arg == "-o" || arg == "--output") && has_value) {
+      options->output = argv[++i];
+    } else if (arg == "--threads" && has_value) {
+      QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 1, &options->threads));
+    } else if (arg == "--warmup" && has_value) {
+      QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 0, &options->warmup));
+    } else if (arg == "--repeat" && has_value) {
+      QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 1, &options->repeat));
+    } else if (arg == "--pin" && has_value) {
+      std::string list = argv[++i];
+      size_t start = 0;
+      while (start <= list.size()) {
+        const size_t comma = std::min(list.find(',', start), list.size());
+        int cpu = 0;
+        QRUN_RETURN_IF_ERROR(parse_int("--pin", list.substr(start, comma - start).c_str(), 0, &cpu));
+        options->pin.push_back(cpu);
+        start = comma + 1;
+      }
+    } else if (!arg.empty() && arg[0] == '-') {
+      return qrun::InvalidArgument("unknown or incomplete option '" + arg + "'");
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != (options->info ? 1u : 2u)) {
+    return qrun::InvalidArgument(options->info ? "--info takes one model file"
+                                               : "needs a model file and an input file");
+  }
+  options->model = positional[0];
+  if (!options->info) options->input = positional[1];
+  return Status::Ok();
+}
+
+std::string shape_of(const qrun_tensor_info& info) {
+  std::string text = "[";
+  for (int d = 0; d < info.rank; ++d) text += (d ? "," : "") + std::to_string(info.shape[d]);
+  return text + "]";
+}
+
+size_t elements_of(const qrun_tensor_info& info) {
+  size_t count = 1;
+  for (int d = 0; d < info.rank; ++d) count *= static_cast<size_t>(info.shape[d]);
+  return count;
+}
+
+const char* type_name(qrun_type type) {
+  return type == QRUN_INT8 ? "int8" : (type == QRUN_INT32 ? "int32" : "float32");
+}
+
+std::string describe(const qrun_tensor_info& info) {
+  std::string text = std::string(info.name) + " " + type_name(info.type) + shape_of(info);
+  if (info.quantized_channels == 1) {
+    char params[64];
+    std::snprintf(params, sizeof params, " scale=%.6g zp=%d", info.scale, info.zero_point);
+    text += params;
+  } else if (info.quantized_channels > 1) {
+    text += " per-channel(" + std::to_string(info.quantized_channels) + ")";
+  }
+  return text;
+}
+
+Status print_info(qrun::Model& model) {
+  qrun_memory_info memory{};
+  QRUN_RETURN_IF_ERROR(model.memory_info(&memory));
+  for (int i = 0; i < model.input_count(); ++i) {
+    qrun_tensor_info info;
+    QRUN_RETURN_IF_ERROR(model.input_info(i, &info));
+    std::printf("input  %d: %s\n", i, describe(info).c_str());
+  }
+  for (int i = 0; i < model.output_count(); ++i) {
+    qrun_tensor_info info;
+    QRUN_RETURN_IF_ERROR(model.output_info(i, &info));
+    std::printf("output %d: %s\n", i, describe(info).c_str());
+  }
+  for (int i = 0; i < model.operator_count(); ++i) {
+    qrun_operator_info op;
+    QRUN_RETURN_IF_ERROR(model.operator_info(i, &op));
+    std::printf("op %3d %-16s %-30s '%s'\n", i, op.type, op.kernel, op.name);
+    for (int k = 0; k < op.input_count + op.output_count; ++k) {
+      const bool is_input = k < op.input_count;
+      const int tensor = is_input ? op.inputs[k] : op.outputs[k - op.input_count];
+      qrun_tensor_info info;
+      QRUN_RETURN_IF_ERROR(model.tensor_info(tensor, &info));
+      std::printf("         %s %s%s\n", is_input ? "in " : "out", describe(info).c_str(),
+                  info.is_constant ? " (constant)" : "");
+    }
+  }
+  std::printf("file %zu bytes, weights %zu bytes, packed %zu bytes, arena %zu bytes\n",
+              memory.file_bytes, memory.weight_bytes, memory.packed_bytes, memory.arena_bytes);
+  return Status::Ok();
+}
+
+// Reads the input as the model's own type, or as float32 to be quantized.
+Status set_input(qrun::Model& model, const std::string& path) {
+  qrun_tensor_info info;
+  QRUN_RETURN_IF_ERROR(model.input_info(0, &info));
+  const size_t count = elements_of(info);
+  const size_t own_size = info.byte_size;
+  std::vector<uint8_t> bytes;
+  bool is_float = false;
+  const bool npy = path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
+  if (npy) {
+    qrun::tools::NpyArray array;
+    QRUN_RETURN_IF_ERROR(qrun::tools::read_npy(path, &array));
+    if (array.element_count() != count) {
+      return qrun::InvalidArgument(path + ": holds " + std::to_string(array.element_count()) +
+                                   " values, model input " + describe(info) + " takes " +
+                                   std::to_string(count));
+    }
+    if (array.type == qrun::tools::NpyType::kInt8 && info.type == QRUN_INT8) {
+      bytes = std::move(array.data);
+    } else if (array.type == qrun::tools::NpyType::kFloat32 ||
+               array.type == qrun::tools::NpyType::kFloat64) {
+      const std::vector<float> values = array.to_float();
+      bytes.resize(values.size() * sizeof(float));
+      std::memcpy(bytes.data(), values.data(), bytes.size());
+      is_float = true;
+    } else {
+      return qrun::InvalidArgument(path + ": element type does not fit model input " +
+                                   describe(info) + " (give float32 or the input's own type)");
+    }
+  } else {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return qrun::IoError(path + ": cannot open input file");
+    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    is_float = info.type == QRUN_FLOAT32 || bytes.size() == count * sizeof(float);
+    if (bytes.size() != own_size && bytes.size() != count * sizeof(float)) {
+      std::string expected = std::to_string(own_size) + " bytes";
+      if (info.type != QRUN_FLOAT32) {
+        expected += " (or " + std::to_string(count * sizeof(float)) + " bytes of float32)";
+      }
+      return qrun::InvalidArgument(path + ": " + std::to_string(bytes.size()) +
+                                   " bytes, model input " + describe(info) + " takes " + expected);
+    }
+  }
+  if (!is_float) return model.set_input(0, bytes.data(), bytes.size());
+  std::vector<float> values(count);
+  std::memcpy(values.data(), bytes.data(), count * sizeof(float));
+  return model.set_input_float(0, values);
+}
+
+Status write_output(qrun::Model& model, const Options& options) {
+  qrun_tensor_info info;
+  QRUN_RETURN_IF_ERROR(model.output_info(0, &info));
+  qrun::tools::NpyArray array;
+  for (int d = 0; d < info.rank; ++d) array.shape.push_back(info.shape[d]);
+  if (options.raw) {
+    array.type = info.type == QRUN_INT8    ? qrun::tools::NpyType::kInt8
+                 : info.type == QRUN_INT32 ? qrun::tools::NpyType::kInt32
+                                           : qrun::tools::NpyType::kFloat32;
+    array.data.resize(info.byte_size);
+    QRUN_RETURN_IF_ERROR(model.get_output(0, array.data.data(), array.data.size()));
+  } else {
+    std::vector<float> values(elements_of(info));
+    QRUN_RETURN_IF_ERROR(model.get_output_float(0, &values));
+    array.data.resize(values.size() * sizeof(float));
+    std::memcpy(array.data.data(), values.data(), array.data.size());
+  }
+  const std::string& path = options.output;
+  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0) {
+    return qrun::tools::write_npy(path, array);
+  }
+  return qrun::tools::write_file_atomically(path, array.data.data(), array.data.size());
+}
+
+Status print_outputs(qrun::Model& model) {
+  for (int i = 0; i < model.output_count(); ++i) {
+    qrun_tensor_info info;
+    QRUN_RETURN_IF_ERROR(model.output_info(i, &info));
+    std::printf("output %d: %s\n", i, describe(info).c_str());
+    const size_t count = elements_of(info);
+    // A score vector: every dimension but the last is 1.
+    if (count != static_cast<size_t>(info.shape[info.rank - 1]) || count < 2) continue;
+    std::vector<float> scores(count);
+    QRUN_RETURN_IF_ERROR(model.get_output_float(i, &scores));
+    std::vector<size_t> order(count);
+    for (size_t k = 0; k < count; ++k) order[k] = k;
+    const size_t top = std::min<size_t>(5, count);
+    std::partial_sort(order.begin(), order.begin() + top, order.end(),
+                      [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+    std::printf("top-%zu:", top);
+    for (size_t k = 0; k < top; ++k) std::printf(" %zu (%.4g)", order[k], scores[order[k]]);
+    std::printf("\nprediction: %zu\n", order[0]);
+  }
+  return Status::Ok();
+}
+
+Status pin_to(const std::vector<int>& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) {
+    if (cpu >= CPU_SETSIZE) return qrun::InvalidArgument("--pin: CPU " + std::to_string(cpu) + " does not exist");
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    return qrun::InvalidArgument("--pin: cannot pin to the CPUs given (" +
+                                 std::string(std::strerror(errno)) + ")");
+  }
+  return Status::Ok();
+}
+
+Status measure(qrun::Model& model, const Options& options) {
+  for (int i = 0; i < options.warmup; ++i) QRUN_RETURN_IF_ERROR(model.run());
+  std::vector<double> milliseconds;
+  for (int i = 0; i < options.repeat; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    QRUN_RETURN_IF_ERROR(model.run());
+    const auto end = std::chrono::steady_clock::now();
+    milliseconds.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  std::sort(milliseconds.begin(), milliseconds.end());
+  const auto at = [&](double q) {
+    return milliseconds[std::min(milliseconds.size() - 1,
+                                 static_cast<size_t>(q * static_cast<double>(milliseconds.size())))];
+  };
+  std::string where = options.pin.empty() ? "unpinned" : "pinned to CPU";
+  for (size_t i = 0; i < options.pin.size(); ++i) where += (i ? "," : " ") + std::to_string(options.pin[i]);
+  std::printf("latency over %d runs (%d threads, %s): min %.3f ms, median %.3f ms, p90 %.3f ms\n",
+              options.repeat, options.threads, where.c_str(), milliseconds.front(), at(0.5),
+              at(0.9));
+  return Status::Ok();
+}
+
+Status run(const Options& options) {
+  if (!options.pin.empty()) QRUN_RETURN_IF_ERROR(pin_to(options.pin));
+  qrun::Model model;
+  QRUN_RETURN_IF_ERROR(model.set_threads(options.threads));
+  QRUN_RETURN_IF_ERROR(model.load_file(options.model));
+  if (options.info) return print_info(model);
+  QRUN_RETURN_IF_ERROR(set_input(model, options.input));
+  QRUN_RETURN_IF_ERROR(model.run());
+  QRUN_RETURN_IF_ERROR(print_outputs(model));
+  if (!options.output.empty()) QRUN_RETURN_IF_ERROR(write_output(model, options));
+  if (options.repeat > 0) QRUN_RETURN_IF_ERROR(measure(model, options));
+  return Status::Ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  Status status = parse_args(argc, argv, &options);
+  if (!status.ok()) {
+    std::fprintf(stderr, "qrun: %s\n%s", status.message().c_str(), kUsage);
+    return 2;
+  }
+  status = run(options);
+  if (!status.ok()) {
+    std::fprintf(stderr, "qrun: %s\n", status.message().c_str());
+    return 1;
+  }
+  return 0;
+}
