@@ -1,0 +1,144 @@
+// The interpreter end to end on a small model built in memory: it loads, plans an arena, runs the
+// chosen kernels and gives the same int8 output as the reference kernels called by hand, for any
+// thread count.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "conv2d/conv2d.h"
+#include "fully_connected/fully_connected.h"
+#include "qfb_test_model.h"
+#include "qrun/qrun.hpp"
+
+namespace qrun {
+namespace {
+
+std::vector<int8_t> test_input() {
+  std::vector<int8_t> input(32);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<int8_t>(i * 13 % 256 - 128);
+  return input;
+}
+
+// The small model's computation, spelled out with the reference kernels.
+std::vector<int8_t> expected_output(const std::vector<int8_t>& input) {
+  std::vector<int8_t> conv_weights(54);
+  for (size_t i = 0; i < conv_weights.size(); ++i) conv_weights[i] = static_cast<int8_t>((i * 37) % 255 - 127);
+  const std::vector<int32_t> conv_bias = {100, -50, 7};
+  const std::vector<float> conv_multipliers = {0.005f, 0.01f, 0.015f};
+  kernels::Conv2dGeometry g;
+  g.input_height = g.input_width = g.output_height = g.output_width = 4;
+  g.input_channels = 2;
+  g.output_channels = 3;
+  g.kernel_height = g.kernel_width = 3;
+  g.pad_top = g.pad_left = 1;
+  std::vector<int8_t> conv(48);
+  kernels::conv2d_qs8_reference(g, {-3, conv_multipliers.data(), {-128, -128, 127}},
+                                {conv_weights.data(), conv_bias.data(), nullptr}, input.data(),
+                                conv.data(), 0, 4);
+  std::vector<int8_t> fc_weights(4 * 48);
+  for (size_t i = 0; i < fc_weights.size(); ++i) fc_weights[i] = static_cast<int8_t>((i * 11) % 200 - 100);
+  const std::vector<int32_t> fc_bias = {0, 10, -10, 5};
+  const std::vector<float> fc_multipliers(4, 0.01f);
+  std::vector<int8_t> logits(4);
+  kernels::fully_connected_qs8_reference({1, 48, 4}, {-128, fc_multipliers.data(), {0, -128, 127}},
+                                         {fc_weights.data(), fc_bias.data(), nullptr}, conv.data(),
+                                         logits.data(), 0, 4);
+  return logits;
+}
+
+class InterpreterThreads : public ::testing::TestWithParam<int> {};
+
+TEST_P(InterpreterThreads, RunsTheSmallModelBitExactly) {
+  const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
+  Model model;
+  ASSERT_TRUE(model.set_threads(GetParam()).ok());
+  const Status loaded = model.load_buffer(bytes.data(), bytes.size());
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  const std::vector<int8_t> input = test_input();
+  ASSERT_TRUE(model.set_input(0, input.data(), input.size()).ok());
+  ASSERT_TRUE(model.run().ok());
+  std::vector<int8_t> output(4);
+  ASSERT_TRUE(model.get_output(0, output.data(), output.size()).ok());
+  EXPECT_EQ(output, expected_output(input));
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, InterpreterThreads, ::testing::Values(1, 2, 3));
+
+TEST(Interpreter, DescribesTensorsOperatorsAndMemory) {
+  const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
+  Model model;
+  ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
+  qrun_tensor_info input;
+  ASSERT_TRUE(model.input_info(0, &input).ok());
+  EXPECT_EQ(input.type, QRUN_INT8);
+  EXPECT_EQ(input.rank, 4);
+  EXPECT_EQ(input.byte_size, 32u);
+  EXPECT_FLOAT_EQ(input.scale, 0.05f);
+  EXPECT_EQ(input.zero_point, -3);
+  ASSERT_EQ(model.operator_count(), 3);
+  qrun_operator_info op;
+  ASSERT_TRUE(model.operator_info(0, &op).ok());
+  EXPECT_STREQ(op.type, "CONV_2D");
+  EXPECT_STREQ(op.kernel, "conv2d_qs8_reference");
+  qrun_memory_info memory;
+  ASSERT_TRUE(model.memory_info(&memory).ok());
+  EXPECT_EQ(memory.weight_bytes, 54u + 12u + 192u + 16u);
+  // input (32) and conv (48) are alive together, then conv and flat, then flat and logits: two
+  // 64-byte slots suffice.
+  EXPECT_EQ(memory.arena_bytes, 128u);
+}
+
+TEST(Interpreter, ObserverSeesTheInputAndEveryOutput) {
+  const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
+  Model model;
+  ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
+  std::vector<int> seen;
+  ASSERT_TRUE(model
+                  .set_observer(
+                      [](void* user, int tensor, const qrun_tensor_info*, const void*) {
+                        static_cast<std::vector<int>*>(user)->push_back(tensor);
+                      },
+                      &seen)
+                  .ok());
+  ASSERT_TRUE(model.run().ok());
+  EXPECT_EQ(seen, (std::vector<int>{0, 3, 4, 7}));
+}
+
+TEST(Interpreter, FloatInputIsQuantizedWithTheInputsParameters) {
+  const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
+  Model a, b;
+  ASSERT_TRUE(a.load_buffer(bytes.data(), bytes.size()).ok());
+  ASSERT_TRUE(b.load_buffer(bytes.data(), bytes.size()).ok());
+  const std::vector<int8_t> input = test_input();
+  std::vector<float> real(input.size());
+  for (size_t i = 0; i < input.size(); ++i) real[i] = 0.05f * static_cast<float>(input[i] + 3);
+  ASSERT_TRUE(a.set_input(0, input.data(), input.size()).ok());
+  ASSERT_TRUE(b.set_input_float(0, real).ok());
+  ASSERT_TRUE(a.run().ok());
+  ASSERT_TRUE(b.run().ok());
+  std::vector<float> out_a(4), out_b(4);
+  ASSERT_TRUE(a.get_output_float(0, &out_a).ok());
+  ASSERT_TRUE(b.get_output_float(0, &out_b).ok());
+  EXPECT_EQ(out_a, out_b);
+}
+
+TEST(Interpreter, WrongInputSizeIsAnErrorThatSaysWhatWasExpected) {
+  const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
+  Model model;
+  ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
+  std::vector<int8_t> input(31);
+  const Status status = model.set_input(0, input.data(), input.size());
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), "input 'input' [1,4,4,2] of int8 takes 32 bytes, got 31");
+  EXPECT_FALSE(model.set_input(1, input.data(), 32).ok());
+}
+
+TEST(Interpreter, CallsBeforeLoadingFailCleanly) {
+  Model model;
+  EXPECT_FALSE(model.run().ok());
+  EXPECT_EQ(model.input_count(), 0);
+  EXPECT_EQ(model.run().message(), "no model is loaded");
+}
+
+}  // namespace
+}  // namespace qrun

@@ -1,0 +1,76 @@
+// Builds small .qfb models in memory for tests, with the generated FlatBuffers API, the way the
+// converter lays them out: the FlatBuffer first, then each constant at a 64-byte-aligned offset.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "qfb_generated.h"
+
+namespace qrun::testing {
+
+struct TestTensor {
+  std::string name;
+  fb::TensorType type = fb::TensorType::FLOAT32;
+  std::vector<int> shape;
+  std::vector<float> scales;
+  std::vector<int> zero_points;
+  int channel_axis = -1;
+  std::vector<uint8_t> data;  // empty for activations
+};
+
+struct TestOperator {
+  fb::OperatorType type;
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  // Builds the options table; returns its union type and offset.
+  std::function<std::pair<fb::OperatorOptions, flatbuffers::Offset<void>>(
+      flatbuffers::FlatBufferBuilder&)>
+      options;
+  std::vector<float> multipliers;  // empty: no requantization block
+  int output_min = -128;
+  int output_max = 127;
+};
+
+class TestModel {
+ public:
+  int add_tensor(TestTensor tensor);
+  template <typename T>
+  int add_constant(const std::string& name, fb::TensorType type, std::vector<int> shape,
+                   const std::vector<T>& values, std::vector<float> scales = {},
+                   std::vector<int> zero_points = {}, int channel_axis = -1) {
+    TestTensor tensor{name, type, std::move(shape), std::move(scales), std::move(zero_points),
+                      channel_axis, {}};
+    tensor.data.resize(values.size() * sizeof(T));
+    std::memcpy(tensor.data.data(), values.data(), tensor.data.size());
+    return add_tensor(std::move(tensor));
+  }
+  void add_operator(TestOperator op) { operators_.push_back(std::move(op)); }
+  void set_inputs(std::vector<int> inputs) { inputs_ = std::move(inputs); }
+  void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+
+  std::vector<uint8_t> serialize() const;
+  // Writes serialize() to `path`.
+  void write(const std::string& path) const;
+
+ private:
+  std::vector<TestTensor> tensors_;
+  std::vector<TestOperator> operators_;
+  std::vector<int> inputs_;
+  std::vector<int> outputs_;
+};
+
+// Options builders for the common ops.
+std::pair<fb::OperatorOptions, flatbuffers::Offset<void>> conv2d_options(
+    flatbuffers::FlatBufferBuilder& b, int stride, int pad, int groups = 1, int dilation = 1);
+std::pair<fb::OperatorOptions, flatbuffers::Offset<void>> fully_connected_options(
+    flatbuffers::FlatBufferBuilder& b);
+
+// A two-op int8 model, Conv2D 3x3 (pad 1) with ReLU then FullyConnected, on a [1,4,4,2] input;
+// small, valid, and touching weights, bias, per-channel scales and requantization.
+TestModel small_int8_model();
+
+}  // namespace qrun::testing
