@@ -13,7 +13,7 @@ host_packages=(
   python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn
   g++-aarch64-linux-gnu qemu-user
 )
-arm64_packages=(libgtest-dev:arm64 libc6-dev:arm64)
+arm64_packages=(libgtest-dev:arm64 libc6-dev:arm64 libstdc++6:arm64)
 # Not co-installable with their amd64 versions: unpacked into a private sysroot instead.
 arm64_sysroot_packages=(libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev)
 

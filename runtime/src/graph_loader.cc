@@ -9,8 +9,8 @@ namespace {
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kBufferAlignment = 64;
 constexpr int kMaxRank = 8;
-// Far beyond any real model, small enough that byte sizes cannot overflow.
-constexpr size_t kMaxTensorElements = size_t{1} << 32;
+// Far beyond any real model's tensor, and small enough that no size or offset overflows.
+constexpr size_t kMaxTensorBytes = size_t{1} << 31;
 
 Status tensor_error(const ModelFile& file, int index, const std::string& name,
                     const std::string& what) {
@@ -86,8 +86,8 @@ Status load_tensor(const ModelFile& file, const fb::Model& model, int index, Ten
     if (d <= 0) return tensor_error(file, index, tensor->name, "has a dimension <= 0");
     tensor->shape.push_back(d);
     tensor->element_count *= static_cast<size_t>(d);
-    if (tensor->element_count > kMaxTensorElements) {
-      return tensor_error(file, index, tensor->name, "has too many elements");
+    if (tensor->element_count * element_size(tensor->type) > kMaxTensorBytes) {
+      return tensor_error(file, index, tensor->name, "is larger than 2 GiB");
     }
   }
   tensor->byte_size = tensor->element_count * element_size(tensor->type);

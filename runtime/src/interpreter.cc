@@ -1,6 +1,7 @@
 #include "interpreter.h"
 
-#include <cstdlib>
+#include <sys/mman.h>
+
 #include <cstring>
 
 #include "cpu_features.h"
@@ -30,7 +31,7 @@ OperatorFactory factory_for(fb::OperatorType type) {
 
 }  // namespace
 
-void Interpreter::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
+void Interpreter::ArenaDeleter::operator()(uint8_t* p) const { munmap(p, bytes); }
 
 Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   file_.reset();
@@ -39,6 +40,7 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   LoadedGraph graph;
   QRUN_RETURN_IF_ERROR(load_graph(*file, &graph));
   graph_ = std::move(graph);
+  const std::string file_name = file->name();
   file_ = std::move(file);
   Status status = prepare_operators();
   if (!status.ok()) {
@@ -49,13 +51,15 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   }
   arena_bytes_ = plan_arena(&graph_.tensors, static_cast<int>(operators_.size()));
   const size_t allocation = arena_bytes_ == 0 ? kArenaAlignment : arena_bytes_;
-  arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, allocation)));
-  if (arena_ == nullptr) {
+  void* arena = mmap(nullptr, allocation, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (arena == MAP_FAILED) {
     file_.reset();
-    return Status(StatusCode::kInternal, "cannot allocate a " + std::to_string(arena_bytes_) +
+    operators_.clear();
+    return Status(StatusCode::kInternal, file_name + ": cannot allocate a " +
+                                             std::to_string(arena_bytes_) +
                                              "-byte activation arena");
   }
-  std::memset(arena_.get(), 0, allocation);
+  arena_ = std::unique_ptr<uint8_t, ArenaDeleter>(static_cast<uint8_t*>(arena), ArenaDeleter{allocation});
   return Status::Ok();
 }
 

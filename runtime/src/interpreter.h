@@ -54,10 +54,12 @@ class Interpreter {
   std::unique_ptr<ModelFile> file_;
   LoadedGraph graph_;
   std::vector<PreparedOperator> operators_;
-  struct FreeDeleter {
+  // Anonymous memory: page-aligned, zeroed, and committed only as it is touched.
+  struct ArenaDeleter {
+    size_t bytes;
     void operator()(uint8_t* p) const;
   };
-  std::unique_ptr<uint8_t, FreeDeleter> arena_;
+  std::unique_ptr<uint8_t, ArenaDeleter> arena_{nullptr, ArenaDeleter{0}};
   size_t arena_bytes_ = 0;
   ThreadPool threads_;
   qrun_tensor_observer observer_ = nullptr;
