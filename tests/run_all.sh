@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what is missing, then builds and runs every test:
+#   1. the host build with -Werror, whole suite (kernels, runtime, CLI, converter, real models);
+#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the aarch64 cross build under qemu-user, on a core with dot product and I8MM (max) and on
+#      one with neither (cortex-a53);
+#   4. the model loader's libFuzzer target for a bounded time, seeded with valid models.
+# Usage: bash tests/run_all.sh        (QRUN_FUZZ_SECONDS=60 by default)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+jobs=2
+fuzz_seconds=${QRUN_FUZZ_SECONDS:-60}
+step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
+
+bash toolchains/setup-debian.sh
+
+step "host build and tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure --timeout 900 -j"$jobs"
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRUN_WERROR=ON -DQRUN_SANITIZE=ON \
+  >/dev/null
+cmake --build build-sanitize -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-sanitize --output-on-failure --timeout 1800 -j"$jobs"
+
+step "aarch64 cross build, tests under qemu"
+cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake \
+  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF >/dev/null
+cmake --build build-aarch64 -j"$jobs"
+for cpu in max cortex-a53; do
+  echo "--- qemu-aarch64 -cpu $cpu"
+  QEMU_CPU=$cpu ctest --test-dir build-aarch64 --output-on-failure --timeout 900 -j"$jobs"
+done
+
+step "libFuzzer on the model loader, ${fuzz_seconds}s"
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRUN_FUZZ=ON \
+  -DQRUN_BUILD_CONVERTER=OFF -DQRUN_BUILD_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs"
+corpus=build-fuzz/corpus
+rm -rf "$corpus" && mkdir -p "$corpus"
+build-fuzz/bin/make_fuzz_corpus "$corpus"
+find build/tests -name '*.qfb' -size -200k -exec cp {} "$corpus"/ \; 2>/dev/null || true
+# An arena is mapped lazily, so a hostile file's huge (valid) plan costs no memory; cap RSS only.
+(cd build-fuzz && bin/model_loader_fuzzer -max_total_time="$fuzz_seconds" -rss_limit_mb=4096 \
+  -malloc_limit_mb=65536 -print_final_stats=1 corpus 2>&1 | tail -n 12)
+
+step "all tests passed"
