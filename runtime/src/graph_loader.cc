@@ -206,6 +206,11 @@ Status load_graph(const ModelFile& file, LoadedGraph* graph) {
   if (model->tensors() == nullptr || model->operators() == nullptr) {
     return InvalidModel(file.name() + ": the model has no tensors or no operators");
   }
+  // The verifier checks a vector's length field, not that its 8-byte structs are 8-byte aligned.
+  if (model->buffers() != nullptr &&
+      reinterpret_cast<uintptr_t>(model->buffers()->Data()) % alignof(fb::BufferRef) != 0) {
+    return InvalidModel(file.name() + ": the model file is damaged (misaligned buffer table)");
+  }
   graph->model = model;
   const int tensor_count = static_cast<int>(model->tensors()->size());
   graph->tensors.resize(tensor_count);
