@@ -2,10 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
-#include "atomic_file.h"
+#include "file_io.h"
 
 namespace qrun::tools {
 namespace {
@@ -167,11 +165,9 @@ Status parse_npy(const std::string& source, const uint8_t* bytes, size_t size, N
 }
 
 Status read_npy(const std::string& path, NpyArray* array) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return IoError(path + ": cannot open file");
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                                   std::istreambuf_iterator<char>());
-  return parse_npy(path, bytes.data(), bytes.size(), array);
+  std::string bytes;
+  QRUN_RETURN_IF_ERROR(read_file(path, &bytes));
+  return parse_npy(path, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), array);
 }
 
 Status write_npy(const std::string& path, const NpyArray& array) {

@@ -9,12 +9,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "npy.h"
 #include "qrun/qrun.hpp"
 
@@ -183,9 +181,9 @@ Status set_input(qrun::Model& model, const std::string& path) {
                                    describe(info) + " (give float32 or the input's own type)");
     }
   } else {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) return qrun::IoError(path + ": cannot open input file");
-    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    std::string content;
+    QRUN_RETURN_IF_ERROR(qrun::tools::read_file(path, &content));
+    bytes.assign(content.begin(), content.end());
     is_float = info.type == QRUN_FLOAT32 || bytes.size() == count * sizeof(float);
     if (bytes.size() != own_size && bytes.size() != count * sizeof(float)) {
       std::string expected = std::to_string(own_size) + " bytes";

@@ -102,7 +102,7 @@ TEST_F(QrunCli, MissingModelFile) {
 TEST_F(QrunCli, MissingInputFile) {
   const Result r = qrun(model_ + " " + dir_ + "/missing.bin");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "qrun: " + dir_ + "/missing.bin: cannot open input file\n");
+  EXPECT_EQ(r.err, "qrun: " + dir_ + "/missing.bin: cannot open file (No such file or directory)\n");
 }
 
 TEST_F(QrunCli, TruncatedModel) {

@@ -54,7 +54,7 @@ TEST(Npy, DamagedFilesAreRefusedWithTheirName) {
                       &array)
                 .message(),
             "short.npy: .npy data holds 8 bytes, its header says 16");
-  EXPECT_EQ(read_npy("/nonexistent.npy", &array).message(), "/nonexistent.npy: cannot open file");
+  EXPECT_EQ(read_npy("/nonexistent.npy", &array).message(), "/nonexistent.npy: cannot open file (No such file or directory)");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "atomic_file.h"
+#include "file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,6 +11,30 @@
 #include <vector>
 
 namespace qrun::tools {
+
+Status read_file(const std::string& path, std::string* bytes) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError(path + ": cannot open file (" + std::strerror(errno) + ")");
+  struct stat info {};
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    close(fd);
+    return IoError(path + ": not a regular file");
+  }
+  bytes->resize(static_cast<size_t>(info.st_size));
+  size_t done = 0;
+  while (done < bytes->size()) {
+    const ssize_t got = read(fd, &(*bytes)[done], bytes->size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      const std::string reason = got < 0 ? std::strerror(errno) : "it shrank while read";
+      close(fd);
+      return IoError(path + ": cannot read file (" + reason + ")");
+    }
+    done += static_cast<size_t>(got);
+  }
+  close(fd);
+  return Status::Ok();
+}
 
 Status write_file_atomically(const std::string& path, const void* data, size_t size) {
   std::string temp_template = path + ".tmp.XXXXXX";

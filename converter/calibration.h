@@ -1,0 +1,32 @@
+// Calibration: the float model runs through the runtime's own fp32 path on every sample, and an
+// observer records each activation's real range. The runtime, not a second implementation in the
+// converter, defines what the float graph computes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qrun/status.h"
+
+namespace qrun::converter {
+
+struct TensorRange {
+  float min = 0.0f;
+  float max = 0.0f;
+};
+using TensorRanges = std::map<std::string, TensorRange>;  // by tensor name
+
+// The sample files named by --calib: .npy files as given, and the .npy files of a folder in name
+// order. No file at all is an error.
+Status ListCalibrationFiles(const std::vector<std::string>& paths, std::vector<std::string>* files);
+
+// Runs `float_model` (a .qfb whose tensors are all float) on each sample file and returns the
+// range of every tensor the runtime observed. Each file holds one sample for the model's single
+// input in the layout of the ONNX model (NCHW for an image), float32 or float64, with the input's
+// shape or that shape without its batch dimension of 1.
+Status CollectRanges(const std::vector<uint8_t>& float_model,
+                     const std::vector<std::string>& sample_files, TensorRanges* ranges);
+
+}  // namespace qrun::converter

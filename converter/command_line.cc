@@ -1,0 +1,113 @@
+#include "converter/command_line.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace qrun::converter {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: qconvert model.onnx -o model.qfb --calib <.npy files or folders> [options]\n"
+    "  -o, --output PATH          the .qfb to write\n"
+    "  --calib PATH...            calibration samples: .npy files (one sample each, the model's\n"
+    "                             input in NCHW as the ONNX model takes it) or folders of them\n"
+    "  --float                    write the fp32 model instead (--calib is not needed and,\n"
+    "                             if given, not used)\n"
+    "  --input-shape NAME:D0,D1,...  the shape of graph input NAME (otherwise every symbolic\n"
+    "                             dimension is 1); may be given once per input\n"
+    "The .qfb takes and returns 4-D tensors in NHWC; an int8 model's inputs and outputs are\n"
+    "int8 with the quantization recorded in the file.\n";
+
+Status ParseInputShape(const std::string& text, ConvertOptions* options) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return InvalidArgument("--input-shape wants NAME:D0,D1,..., not '" + text + "'");
+  }
+  std::vector<int64_t> shape;
+  const std::string dims = text.substr(colon + 1);
+  for (size_t begin = 0; begin <= dims.size();) {
+    size_t end = dims.find(',', begin);
+    if (end == std::string::npos) end = dims.size();
+    const std::string dim = dims.substr(begin, end - begin);
+    char* parse_end = nullptr;
+    errno = 0;
+    const long long value = std::strtoll(dim.c_str(), &parse_end, 10);
+    if (dim.empty() || *parse_end != '\0' || errno != 0 || value <= 0) {
+      return InvalidArgument("--input-shape: '" + dim + "' in '" + text +
+                             "' is not a positive dimension");
+    }
+    shape.push_back(value);
+    begin = end + 1;
+  }
+  options->input_shapes[text.substr(0, colon)] = shape;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* options) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (arg == "-o" || arg == "--output") {
+      if (!has_value) return InvalidArgument(arg + " needs a path");
+      options->output_path = args[++i];
+    } else if (arg == "--calib") {
+      // Every argument up to the next option is a sample path, so that a shell glob works.
+      while (i + 1 < args.size() && args[i + 1].rfind("-", 0) != 0) {
+        options->calibration_paths.push_back(args[++i]);
+      }
+    } else if (arg == "--float") {
+      options->float_model = true;
+    } else if (arg == "--input-shape") {
+      if (!has_value) return InvalidArgument("--input-shape needs NAME:D0,D1,...");
+      QRUN_RETURN_IF_ERROR(ParseInputShape(args[++i], options));
+    } else if (arg.rfind("-", 0) == 0) {
+      return InvalidArgument("unknown option '" + arg + "'");
+    } else if (options->model_path.empty()) {
+      options->model_path = arg;
+    } else {
+      return InvalidArgument("more than one model given ('" + options->model_path + "' and '" +
+                             arg + "')");
+    }
+  }
+  if (options->model_path.empty()) return InvalidArgument("no model given");
+  if (options->output_path.empty()) return InvalidArgument("no output given (-o model.qfb)");
+  if (!options->float_model && options->calibration_paths.empty()) {
+    return InvalidArgument("an int8 model needs calibration samples (--calib), or give --float");
+  }
+  return Status::Ok();
+}
+
+int RunQconvert(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  for (const std::string& arg : args) {
+    if (arg == "-h" || arg == "--help") {
+      out << kUsage;
+      return 0;
+    }
+  }
+  ConvertOptions options;
+  const Status parsed = ParseCommandLine(args, &options);
+  if (!parsed.ok()) {
+    err << "qconvert: " << parsed.message() << "\n" << kUsage;
+    return 2;
+  }
+  ConvertSummary summary;
+  const Status converted = ConvertModel(options, &summary);
+  if (!converted.ok()) {
+    // Every message is about the model; most do not say which file that is, a few already do.
+    const std::string& message = converted.message();
+    if (message.rfind(options.model_path + ": ", 0) != 0) err << options.model_path << ": ";
+    err << message << "\n";
+    return 1;
+  }
+  out << "wrote " << options.output_path << ": " << summary.operators << " operators, "
+      << summary.file_bytes << " bytes, "
+      << (options.float_model
+              ? std::string("float32")
+              : "int8 calibrated on " + std::to_string(summary.calibration_samples) + " samples")
+      << "\n";
+  return 0;
+}
+
+}  // namespace qrun::converter

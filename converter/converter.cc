@@ -1,0 +1,55 @@
+#include "converter/converter.h"
+
+#include "converter/calibration.h"
+#include "converter/onnx_importer.h"
+#include "converter/passes.h"
+#include "converter/qfb_writer.h"
+#include "converter/quantizer.h"
+#include "converter/sha256.h"
+#include "runtime/tools/file_io.h"
+
+namespace qrun::converter {
+namespace {
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
+  std::string source;
+  QRUN_RETURN_IF_ERROR(tools::read_file(options.model_path, &source));
+  std::vector<std::string> sample_files;
+  if (!options.float_model) {
+    QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.calibration_paths, &sample_files));
+  }
+  Graph graph;
+  ImportOptions import_options;
+  import_options.input_shapes = options.input_shapes;
+  QRUN_RETURN_IF_ERROR(ImportOnnxModel(source, import_options, &graph));
+  QRUN_RETURN_IF_ERROR(RunGraphPasses(graph));
+
+  QfbMetadata metadata;
+  metadata.source_file = BaseName(options.model_path);
+  metadata.source_sha256 =
+      Sha256Hex(reinterpret_cast<const uint8_t*>(source.data()), source.size());
+  std::vector<uint8_t> file;
+  QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
+  if (!options.float_model) {
+    TensorRanges ranges;
+    QRUN_RETURN_IF_ERROR(CollectRanges(file, sample_files, &ranges));
+    QRUN_RETURN_IF_ERROR(QuantizeGraph(ranges, graph));
+    metadata.calibration_method = "minmax";
+    metadata.calibration_samples = static_cast<int>(sample_files.size());
+    QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
+  }
+  QRUN_RETURN_IF_ERROR(tools::write_file_atomically(options.output_path, file.data(), file.size()));
+  summary->operators = static_cast<int>(graph.nodes.size());
+  summary->file_bytes = file.size();
+  summary->calibration_samples = metadata.calibration_samples;
+  return Status::Ok();
+}
+
+}  // namespace qrun::converter

@@ -1,0 +1,31 @@
+// The whole conversion, ONNX file to .qfb file: import, graph passes, then either the float model
+// or calibration through the runtime and int8 quantization, written atomically.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qrun/status.h"
+
+namespace qrun::converter {
+
+struct ConvertOptions {
+  std::string model_path;
+  std::string output_path;
+  std::vector<std::string> calibration_paths;  // .npy files and folders of them
+  bool float_model = false;  // --float: write fp32; calibration_paths are not used
+  std::map<std::string, std::vector<int64_t>> input_shapes;  // --input-shape
+};
+
+struct ConvertSummary {
+  int operators = 0;
+  size_t file_bytes = 0;
+  int calibration_samples = 0;
+};
+
+// On failure nothing is written: an existing output file is left as it was.
+Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary);
+
+}  // namespace qrun::converter

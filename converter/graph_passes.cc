@@ -1,0 +1,14 @@
+#include "converter/passes.h"
+
+namespace qrun::converter {
+
+Status RunGraphPasses(Graph& graph) {
+  QRUN_RETURN_IF_ERROR(FoldConstants(graph));
+  QRUN_RETURN_IF_ERROR(RemoveIdentities(graph));
+  QRUN_RETURN_IF_ERROR(FoldBatchNorms(graph));
+  QRUN_RETURN_IF_ERROR(FuseActivations(graph));
+  QRUN_RETURN_IF_ERROR(LowerFullyConnected(graph));
+  return ConvertToNhwc(graph);
+}
+
+}  // namespace qrun::converter

@@ -1,0 +1,41 @@
+// Identity and inference-mode Dropout copy their input: their readers read the input instead.
+// When the copy is a graph output, the graph output's name is kept by renaming the producer's
+// output, since users look outputs up by the names the ONNX model gave them.
+#include "converter/passes.h"
+
+namespace qrun::converter {
+
+Status RemoveIdentities(Graph& graph) {
+  for (size_t i = 0; i < graph.nodes.size();) {
+    const Node node = graph.nodes[i];
+    if (node.op != "Identity" && node.op != "Dropout") {
+      ++i;
+      continue;
+    }
+    const std::string& source = node.inputs[0];
+    const std::string& copy = node.outputs[0];
+    if (node.op == "Dropout" && node.outputs.size() > 1 && !node.outputs[1].empty() &&
+        (graph.consumer_count(node.outputs[1]) > 0 || graph.is_graph_output(node.outputs[1]))) {
+      return UnsupportedNode(graph, node, "its mask output is used");
+    }
+    graph.nodes.erase(graph.nodes.begin() + i);
+    const int producer = graph.producer_index(source);
+    if (graph.is_graph_output(copy) && producer >= 0 && !graph.is_graph_output(source)) {
+      for (std::string& output : graph.nodes[producer].outputs) {
+        if (output == source) output = copy;
+      }
+      Tensor renamed = graph.tensor(source);
+      renamed.name = copy;
+      graph.tensor(copy) = renamed;
+      graph.replace_uses(source, copy);
+    } else if (graph.is_graph_output(copy)) {
+      return UnsupportedNode(graph, node, "it copies a graph input or output to a graph output");
+    } else {
+      graph.replace_uses(copy, source);
+    }
+  }
+  graph.remove_unused_tensors();
+  return Status::Ok();
+}
+
+}  // namespace qrun::converter

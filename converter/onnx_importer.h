@@ -1,0 +1,31 @@
+// Turns a serialized ONNX model into the converter's Graph: ONNX ops and NCHW layout as in the
+// source, constants as float or int64 data, graph inputs with concrete shapes. Older models are
+// converted up to opset 13, whose semantics the passes implement; newer ones (up to what libonnx
+// knows) are taken as they are, because for the ops we support opsets 14-17 only add types and
+// attributes that the passes check (Reshape allowzero, Shape start/end, BatchNormalization
+// training_mode), and libonnx has no adapters to convert them down. Intermediate shapes are left to
+// the constant folding pass, which computes them as it walks the graph.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "converter/graph.h"
+#include "qrun/status.h"
+
+namespace qrun::converter {
+
+// The opset older models are converted to.
+constexpr int kTargetOpset = 13;
+
+struct ImportOptions {
+  // Shapes that replace a graph input's declared one (from --input-shape). Any other symbolic or
+  // unknown dimension of a graph input becomes 1: a dynamic batch runs as batch 1.
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+};
+
+Status ImportOnnxModel(const std::string& serialized_model, const ImportOptions& options,
+                       Graph* graph);
+
+}  // namespace qrun::converter

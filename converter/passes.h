@@ -1,0 +1,27 @@
+// The graph passes, one file each, in the order RunGraphPasses applies them. Each leaves the graph
+// valid (topologically ordered, every tensor with its shape) for the next.
+#pragma once
+
+#include "converter/graph.h"
+#include "qrun/status.h"
+
+namespace qrun::converter {
+
+// Evaluates constant subgraphs and Shape of static shapes; computes every remaining tensor's shape.
+Status FoldConstants(Graph& graph);
+// Drops Identity and inference-mode Dropout.
+Status RemoveIdentities(Graph& graph);
+// Folds BatchNormalization into the Conv before it; a lone one becomes a depthwise 1x1 Conv.
+Status FoldBatchNorms(Graph& graph);
+// Moves Relu and Clip into the producing op's activation range; one that cannot be moved becomes
+// a 1x1 MaxPool carrying the range.
+Status FuseActivations(Graph& graph);
+// Gemm and MatMul with a constant right side become FULLY_CONNECTED with OI weights and a bias.
+Status LowerFullyConnected(Graph& graph);
+// NCHW to NHWC, once, and every remaining ONNX op to its qfb operator.
+Status ConvertToNhwc(Graph& graph);
+
+// All of the above, in order: the float graph that the writer and the quantizer take.
+Status RunGraphPasses(Graph& graph);
+
+}  // namespace qrun::converter

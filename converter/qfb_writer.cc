@@ -1,0 +1,323 @@
+#include "converter/qfb_writer.h"
+
+#include <cstring>
+#include <limits>
+#include <map>
+
+#include "qfb_generated.h"
+
+#ifndef QRUN_VERSION
+#error "QRUN_VERSION must be defined by the build (the project version)"
+#endif
+
+namespace qrun::converter {
+namespace {
+
+namespace fb = qrun::fb;
+using flatbuffers::FlatBufferBuilder;
+using flatbuffers::Offset;
+
+size_t AlignUp(size_t value) {
+  return (value + kQfbBufferAlignment - 1) / kQfbBufferAlignment * kQfbBufferAlignment;
+}
+
+Status ToInt32(int64_t value, const std::string& what, int32_t* out) {
+  if (value < std::numeric_limits<int32_t>::min() || value > std::numeric_limits<int32_t>::max()) {
+    return InvalidModel(what + " (" + std::to_string(value) + ") does not fit the file's int32");
+  }
+  *out = static_cast<int32_t>(value);
+  return Status::Ok();
+}
+
+// A constant's bytes, in the element type the file declares for it.
+Status ConstantBytes(const Tensor& t, const uint8_t** data, size_t* size) {
+  switch (t.type) {
+    case DataType::kFloat32:
+      *data = reinterpret_cast<const uint8_t*>(t.float_data.data());
+      *size = t.float_data.size() * sizeof(float);
+      break;
+    case DataType::kInt8:
+      *data = reinterpret_cast<const uint8_t*>(t.int8_data.data());
+      *size = t.int8_data.size();
+      break;
+    case DataType::kInt32:
+      *data = reinterpret_cast<const uint8_t*>(t.int32_data.data());
+      *size = t.int32_data.size() * sizeof(int32_t);
+      break;
+    case DataType::kInt64:
+      return Unsupported("constant '" + t.name + "' is int64 and no operator consumes it");
+  }
+  if (static_cast<int64_t>(*size) !=
+      t.element_count() * static_cast<int64_t>(t.type == DataType::kInt8 ? 1 : 4)) {
+    return InvalidModel("constant '" + t.name + "' holds the wrong number of elements");
+  }
+  return Status::Ok();
+}
+
+fb::TensorType FileType(DataType type) {
+  switch (type) {
+    case DataType::kInt8:
+      return fb::TensorType::INT8;
+    case DataType::kInt32:
+      return fb::TensorType::INT32;
+    default:
+      return fb::TensorType::FLOAT32;
+  }
+}
+
+// The graph's tensors in file order (graph inputs first, then as operators meet them) and where
+// each constant's bytes go, relative to the first buffer.
+struct Layout {
+  std::vector<const Tensor*> tensors;
+  std::map<std::string, int32_t> index;
+  std::vector<const Tensor*> constants;  // in buffer order
+  std::vector<size_t> relative_offsets;
+  size_t data_size = 0;
+};
+
+Status PlanLayout(const Graph& graph, Layout* layout) {
+  auto visit = [&](const std::string& name) -> Status {
+    if (name.empty() || layout->index.count(name)) return Status::Ok();
+    const Tensor& t = graph.tensor(name);
+    layout->index[name] = static_cast<int32_t>(layout->tensors.size());
+    layout->tensors.push_back(&t);
+    if (!t.is_constant) return Status::Ok();
+    const uint8_t* data;
+    size_t size;
+    QRUN_RETURN_IF_ERROR(ConstantBytes(t, &data, &size));
+    layout->data_size = AlignUp(layout->data_size);
+    layout->relative_offsets.push_back(layout->data_size);
+    layout->constants.push_back(&t);
+    layout->data_size += size;
+    return Status::Ok();
+  };
+  for (const std::string& name : graph.inputs) QRUN_RETURN_IF_ERROR(visit(name));
+  for (const Node& node : graph.nodes) {
+    for (const std::string& name : node.inputs) QRUN_RETURN_IF_ERROR(visit(name));
+    for (const std::string& name : node.outputs) QRUN_RETURN_IF_ERROR(visit(name));
+  }
+  for (const std::string& name : graph.outputs) QRUN_RETURN_IF_ERROR(visit(name));
+  return Status::Ok();
+}
+
+class ModelBuilder {
+ public:
+  ModelBuilder(const Graph& graph, const Layout& layout, const QfbMetadata& metadata)
+      : graph_(graph), layout_(layout), metadata_(metadata) {}
+
+  // Builds the FlatBuffer with the constants' data starting at file offset `data_start`.
+  Status Build(size_t data_start, FlatBufferBuilder* fbb) {
+    fbb_ = fbb;
+    std::vector<Offset<fb::Tensor>> tensors;
+    int32_t next_buffer = 0;
+    for (const Tensor* t : layout_.tensors) {
+      Offset<fb::Tensor> tensor;
+      QRUN_RETURN_IF_ERROR(BuildTensor(*t, t->is_constant ? next_buffer++ : -1, &tensor));
+      tensors.push_back(tensor);
+    }
+    std::vector<Offset<fb::Operator>> operators;
+    for (const Node& node : graph_.nodes) {
+      Offset<fb::Operator> op;
+      QRUN_RETURN_IF_ERROR(BuildOperator(node, &op));
+      operators.push_back(op);
+    }
+    std::vector<fb::BufferRef> buffers;
+    for (size_t i = 0; i < layout_.constants.size(); ++i) {
+      const uint8_t* data;
+      size_t size;
+      QRUN_RETURN_IF_ERROR(ConstantBytes(*layout_.constants[i], &data, &size));
+      buffers.emplace_back(data_start + layout_.relative_offsets[i], size);
+    }
+    auto meta = fb::CreateMetadataDirect(
+        *fbb_, "qconvert", QRUN_VERSION, metadata_.source_file.c_str(),
+        metadata_.source_sha256.c_str(),
+        metadata_.calibration_method.empty() ? nullptr : metadata_.calibration_method.c_str(),
+        metadata_.calibration_samples);
+    const std::vector<int32_t> inputs = Indices(graph_.inputs);
+    const std::vector<int32_t> outputs = Indices(graph_.outputs);
+    auto model = fb::CreateModelDirect(*fbb_, kQfbFormatVersion, &tensors, &operators, &inputs,
+                                       &outputs, &buffers, meta);
+    fb::FinishModelBuffer(*fbb_, model);
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<int32_t> Indices(const std::vector<std::string>& names) const {
+    std::vector<int32_t> indices;
+    for (const std::string& name : names) {
+      if (!name.empty()) indices.push_back(layout_.index.at(name));
+    }
+    return indices;
+  }
+
+  Status BuildTensor(const Tensor& t, int32_t buffer, Offset<fb::Tensor>* out) {
+    std::vector<int32_t> shape(t.shape.size());
+    for (size_t d = 0; d < shape.size(); ++d) {
+      QRUN_RETURN_IF_ERROR(ToInt32(t.shape[d], "a dimension of '" + t.name + "'", &shape[d]));
+    }
+    if (!t.is_constant && t.type == DataType::kInt64) {
+      return Unsupported("tensor '" + t.name + "' is int64 and no operator computes it");
+    }
+    Offset<fb::Quantization> quantization = 0;
+    if (!t.quantization.scale.empty()) {
+      quantization = fb::CreateQuantizationDirect(
+          *fbb_, &t.quantization.scale, &t.quantization.zero_point, t.quantization.channel_axis);
+    }
+    *out = fb::CreateTensorDirect(*fbb_, t.name.c_str(), FileType(t.type), &shape, quantization,
+                                  buffer);
+    return Status::Ok();
+  }
+
+  Status Int(const Node& node, const char* key, int32_t* value) {
+    return ToInt32(node.attribute_int(key, 0), std::string(key) + " of '" + node.name + "'", value);
+  }
+
+  Offset<fb::ActivationRange> Activation(const Node& node) {
+    return fb::CreateActivationRange(*fbb_, node.activation.min, node.activation.max);
+  }
+
+  Status BuildOptions(const Node& node, fb::OperatorType type, fb::OperatorOptions* options_type,
+                      Offset<void>* options) {
+    int32_t stride_h = 0, stride_w = 0, pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+    if (type == fb::OperatorType::CONV_2D || type == fb::OperatorType::MAX_POOL_2D ||
+        type == fb::OperatorType::AVERAGE_POOL_2D) {
+      QRUN_RETURN_IF_ERROR(Int(node, "stride_h", &stride_h));
+      QRUN_RETURN_IF_ERROR(Int(node, "stride_w", &stride_w));
+      QRUN_RETURN_IF_ERROR(Int(node, "pad_top", &pad_top));
+      QRUN_RETURN_IF_ERROR(Int(node, "pad_left", &pad_left));
+      QRUN_RETURN_IF_ERROR(Int(node, "pad_bottom", &pad_bottom));
+      QRUN_RETURN_IF_ERROR(Int(node, "pad_right", &pad_right));
+    }
+    switch (type) {
+      case fb::OperatorType::CONV_2D: {
+        int32_t dilation_h, dilation_w, groups;
+        QRUN_RETURN_IF_ERROR(Int(node, "dilation_h", &dilation_h));
+        QRUN_RETURN_IF_ERROR(Int(node, "dilation_w", &dilation_w));
+        QRUN_RETURN_IF_ERROR(Int(node, "groups", &groups));
+        *options_type = fb::OperatorOptions::Conv2DOptions;
+        *options =
+            fb::CreateConv2DOptions(*fbb_, stride_h, stride_w, dilation_h, dilation_w, pad_top,
+                                    pad_left, pad_bottom, pad_right, groups, Activation(node))
+                .Union();
+        break;
+      }
+      case fb::OperatorType::MAX_POOL_2D:
+      case fb::OperatorType::AVERAGE_POOL_2D: {
+        int32_t kernel_h, kernel_w;
+        QRUN_RETURN_IF_ERROR(Int(node, "kernel_h", &kernel_h));
+        QRUN_RETURN_IF_ERROR(Int(node, "kernel_w", &kernel_w));
+        *options_type = fb::OperatorOptions::Pool2DOptions;
+        *options = fb::CreatePool2DOptions(
+                       *fbb_, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, pad_bottom,
+                       pad_right, node.attribute_int("count_include_pad", 0) != 0, Activation(node))
+                       .Union();
+        break;
+      }
+      case fb::OperatorType::FULLY_CONNECTED:
+        *options_type = fb::OperatorOptions::FullyConnectedOptions;
+        *options = fb::CreateFullyConnectedOptions(*fbb_, Activation(node)).Union();
+        break;
+      case fb::OperatorType::ADD:
+        *options_type = fb::OperatorOptions::AddOptions;
+        *options = fb::CreateAddOptions(*fbb_, Activation(node)).Union();
+        break;
+      case fb::OperatorType::MEAN:
+        *options_type = fb::OperatorOptions::MeanOptions;
+        *options = fb::CreateMeanOptions(*fbb_).Union();
+        break;
+      case fb::OperatorType::RESHAPE:
+        *options_type = fb::OperatorOptions::ReshapeOptions;
+        *options = fb::CreateReshapeOptions(*fbb_).Union();
+        break;
+      case fb::OperatorType::CONCATENATION: {
+        int32_t axis;
+        QRUN_RETURN_IF_ERROR(Int(node, "axis", &axis));
+        *options_type = fb::OperatorOptions::ConcatenationOptions;
+        *options = fb::CreateConcatenationOptions(*fbb_, axis).Union();
+        break;
+      }
+      case fb::OperatorType::SOFTMAX:
+        *options_type = fb::OperatorOptions::SoftmaxOptions;
+        *options = fb::CreateSoftmaxOptions(*fbb_).Union();
+        break;
+      case fb::OperatorType::TRANSPOSE: {
+        std::vector<int32_t> perm;
+        for (int64_t axis : node.attribute_ints("perm")) perm.push_back(static_cast<int32_t>(axis));
+        *options_type = fb::OperatorOptions::TransposeOptions;
+        *options = fb::CreateTransposeOptionsDirect(*fbb_, &perm).Union();
+        break;
+      }
+      case fb::OperatorType::QUANTIZE:
+        *options_type = fb::OperatorOptions::QuantizeOptions;
+        *options = fb::CreateQuantizeOptions(*fbb_).Union();
+        break;
+      case fb::OperatorType::DEQUANTIZE:
+        *options_type = fb::OperatorOptions::DequantizeOptions;
+        *options = fb::CreateDequantizeOptions(*fbb_).Union();
+        break;
+    }
+    return Status::Ok();
+  }
+
+  Status BuildOperator(const Node& node, Offset<fb::Operator>* out) {
+    fb::OperatorType type = fb::OperatorType::CONV_2D;
+    bool known = false;
+    for (fb::OperatorType candidate : fb::EnumValuesOperatorType()) {
+      if (node.op == fb::EnumNameOperatorType(candidate)) {
+        type = candidate;
+        known = true;
+      }
+    }
+    if (!known) return UnsupportedNode(graph_, node, "it was not lowered to a qfb operator");
+    fb::OperatorOptions options_type = fb::OperatorOptions::NONE;
+    Offset<void> options = 0;
+    QRUN_RETURN_IF_ERROR(BuildOptions(node, type, &options_type, &options));
+    Offset<fb::Requantization> requantization = 0;
+    if (node.has_requantization) {
+      requantization = fb::CreateRequantizationDirect(*fbb_, &node.requantization.multiplier,
+                                                      node.requantization.output_min,
+                                                      node.requantization.output_max);
+    }
+    const std::vector<int32_t> inputs = Indices(node.inputs);
+    const std::vector<int32_t> outputs = Indices(node.outputs);
+    *out = fb::CreateOperatorDirect(*fbb_, type, &inputs, &outputs, options_type, options,
+                                    requantization, node.name.c_str());
+    return Status::Ok();
+  }
+
+  const Graph& graph_;
+  const Layout& layout_;
+  const QfbMetadata& metadata_;
+  FlatBufferBuilder* fbb_ = nullptr;
+};
+
+}  // namespace
+
+Status SerializeQfb(const Graph& graph, const QfbMetadata& metadata, std::vector<uint8_t>* file) {
+  Layout layout;
+  QRUN_RETURN_IF_ERROR(PlanLayout(graph, &layout));
+  ModelBuilder builder(graph, layout, metadata);
+
+  // The buffers' offsets depend on the FlatBuffer's size, which does not depend on their values
+  // (BufferRef is a fixed-size struct): build once to measure, then again with the real offsets.
+  FlatBufferBuilder measure;
+  QRUN_RETURN_IF_ERROR(builder.Build(0, &measure));
+  const size_t data_start = AlignUp(measure.GetSize());
+  FlatBufferBuilder fbb;
+  QRUN_RETURN_IF_ERROR(builder.Build(data_start, &fbb));
+  if (fbb.GetSize() != measure.GetSize()) {
+    return Status(StatusCode::kInternal, "the FlatBuffer changed size between two builds");
+  }
+
+  file->assign(data_start + layout.data_size, 0);
+  std::memcpy(file->data(), fbb.GetBufferPointer(), fbb.GetSize());
+  for (size_t i = 0; i < layout.constants.size(); ++i) {
+    const uint8_t* data;
+    size_t size;
+    QRUN_RETURN_IF_ERROR(ConstantBytes(*layout.constants[i], &data, &size));
+    if (size) std::memcpy(file->data() + data_start + layout.relative_offsets[i], data, size);
+  }
+  return Status::Ok();
+}
+
+}  // namespace qrun::converter

@@ -1,0 +1,240 @@
+#include "converter/quantizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/softmax/softmax.h"
+
+namespace qrun::converter {
+namespace {
+
+constexpr int32_t kInt8Min = -128;
+constexpr int32_t kInt8Max = 127;
+constexpr int32_t kWeightMax = 127;  // symmetric weights never use -128
+
+int32_t Clamp(double value, double low, double high) {
+  return static_cast<int32_t>(std::min(std::max(value, low), high));
+}
+
+// Per-tensor asymmetric parameters that cover [min, max] and represent 0 exactly.
+Quantization AsymmetricParams(float min, float max) {
+  min = std::min(min, 0.0f);
+  max = std::max(max, 0.0f);
+  double scale = (static_cast<double>(max) - min) / 255.0;
+  // A range of (nearly) nothing, e.g. a tensor that is always zero: any scale represents it, and
+  // 1 keeps every multiplier that divides by it finite.
+  if (!(scale >= std::numeric_limits<float>::min())) scale = 1.0;
+  const float stored = static_cast<float>(scale);
+  Quantization q;
+  q.scale = {stored};
+  q.zero_point = {
+      Clamp(std::nearbyint(-128.0 - min / static_cast<double>(stored)), kInt8Min, kInt8Max)};
+  return q;
+}
+
+Quantization SoftmaxOutputParams() {
+  Quantization q;
+  q.scale = {kernels::kSoftmaxQs8OutputScale};
+  q.zero_point = {kernels::kSoftmaxQs8OutputZeroPoint};
+  return q;
+}
+
+double Scale(const Tensor& t) { return t.quantization.scale.at(0); }
+int32_t ZeroPoint(const Tensor& t) { return t.quantization.zero_point.at(0); }
+
+float Multiplier(double numerator, double denominator) {
+  return static_cast<float>(numerator / denominator);
+}
+
+// A float constant quantized asymmetrically per tensor, for an operand that meets activations.
+Tensor QuantizeAsymmetric(const Tensor& in) {
+  Tensor out = in;
+  float min = 0.0f, max = 0.0f;
+  for (float v : in.float_data) {
+    min = std::min(min, v);
+    max = std::max(max, v);
+  }
+  out.quantization = AsymmetricParams(min, max);
+  out.type = DataType::kInt8;
+  out.float_data.clear();
+  const double scale = Scale(out);
+  for (float v : in.float_data) {
+    out.int8_data.push_back(
+        static_cast<int8_t>(Clamp(std::nearbyint(v / scale) + ZeroPoint(out), kInt8Min, kInt8Max)));
+  }
+  return out;
+}
+
+// Weights with their output channels on axis 0: symmetric, one scale per channel.
+Tensor QuantizePerChannel(const Tensor& in) {
+  Tensor out = in;
+  out.type = DataType::kInt8;
+  out.float_data.clear();
+  const int64_t channels = in.shape[0];
+  const int64_t per_channel = channels ? in.element_count() / channels : 0;
+  out.quantization.channel_axis = 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    const auto first = in.float_data.begin() + c * per_channel;
+    float max_abs = 0.0f;
+    for (auto it = first; it != first + per_channel; ++it) {
+      max_abs = std::max(max_abs, std::fabs(*it));
+    }
+    // An all-zero channel quantizes to zeros with any scale.
+    const float scale = max_abs > 0.0f ? static_cast<float>(max_abs / 127.0) : 1.0f;
+    out.quantization.scale.push_back(scale);
+    out.quantization.zero_point.push_back(0);
+    for (auto it = first; it != first + per_channel; ++it) {
+      out.int8_data.push_back(static_cast<int8_t>(
+          Clamp(std::nearbyint(*it / static_cast<double>(scale)), -kWeightMax, kWeightMax)));
+    }
+  }
+  return out;
+}
+
+Tensor QuantizeBias(const Tensor& in, double input_scale, const std::vector<float>& weight_scales) {
+  Tensor out = in;
+  out.type = DataType::kInt32;
+  out.float_data.clear();
+  out.quantization.channel_axis = 0;
+  for (size_t c = 0; c < in.float_data.size(); ++c) {
+    const double scale = input_scale * weight_scales[c];
+    out.quantization.scale.push_back(static_cast<float>(scale));
+    out.quantization.zero_point.push_back(0);
+    out.int32_data.push_back(Clamp(std::nearbyint(in.float_data[c] / scale),
+                                   std::numeric_limits<int32_t>::min(),
+                                   std::numeric_limits<int32_t>::max()));
+  }
+  return out;
+}
+
+// The table that defines int8 softmax for this input scale (kernels/softmax/softmax.h).
+Tensor SoftmaxTable(const std::string& name, double input_scale) {
+  Tensor table;
+  table.name = name;
+  table.type = DataType::kInt32;
+  table.is_constant = true;
+  table.shape = {kernels::kSoftmaxTableSize};
+  for (int d = 0; d < kernels::kSoftmaxTableSize; ++d) {
+    table.int32_data.push_back(
+        static_cast<int32_t>(std::round(std::ldexp(std::exp(-input_scale * d), 23))));
+  }
+  return table;
+}
+
+class Quantizer {
+ public:
+  Quantizer(const TensorRanges& ranges, Graph& graph) : ranges_(ranges), graph_(graph) {}
+
+  Status Run() {
+    for (const std::string& input : graph_.inputs) QRUN_RETURN_IF_ERROR(QuantizeFromRange(input));
+    for (Node& node : graph_.nodes) QRUN_RETURN_IF_ERROR(QuantizeNode(node));
+    graph_.remove_unused_tensors();
+    for (const auto& entry : graph_.tensors) {
+      if (entry.second.type == DataType::kFloat32) {
+        return Status(StatusCode::kInternal, "tensor '" + entry.first + "' was not quantized");
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status QuantizeFromRange(const std::string& name) {
+    auto range = ranges_.find(name);
+    if (range == ranges_.end()) {
+      return Status(StatusCode::kInternal,
+                    "calibration observed no values for tensor '" + name + "'");
+    }
+    SetActivation(name, AsymmetricParams(range->second.min, range->second.max));
+    return Status::Ok();
+  }
+
+  void SetActivation(const std::string& name, Quantization params) {
+    Tensor& t = graph_.tensor(name);
+    t.type = DataType::kInt8;
+    t.quantization = std::move(params);
+  }
+
+  // Replaces constant input `index` of `node` by `quantized`; a constant other nodes read too
+  // keeps its float value for them under its old name.
+  void ReplaceConstant(Node& node, size_t index, Tensor quantized) {
+    const std::string& name = node.inputs[index];
+    if (graph_.consumer_count(name) == 1) {
+      graph_.tensor(name) = std::move(quantized);
+    } else {
+      node.inputs[index] = graph_.add_tensor(std::move(quantized));
+    }
+  }
+
+  // The fused activation range as int8 bounds in the output's parameters.
+  void SetOutputRange(Node& node) {
+    const Tensor& out = graph_.tensor(node.outputs[0]);
+    const double scale = Scale(out);
+    const int32_t zero_point = ZeroPoint(out);
+    const ActivationRange& range = node.activation;
+    Requantization& r = node.requantization;
+    r.output_min = std::isfinite(range.min)
+                       ? Clamp(zero_point + std::nearbyint(range.min / scale), kInt8Min, kInt8Max)
+                       : kInt8Min;
+    r.output_max = std::isfinite(range.max)
+                       ? Clamp(zero_point + std::nearbyint(range.max / scale), kInt8Min, kInt8Max)
+                       : kInt8Max;
+    node.has_requantization = true;
+  }
+
+  Status QuantizeNode(Node& node) {
+    const std::string& op = node.op;
+    const std::string& output = node.outputs[0];
+    if (op == "MAX_POOL_2D" || op == "RESHAPE" || op == "TRANSPOSE") {
+      SetActivation(output, graph_.tensor(node.inputs[0]).quantization);
+      if (op == "MAX_POOL_2D") SetOutputRange(node);
+      return Status::Ok();
+    }
+    if (op == "SOFTMAX") {
+      SetActivation(output, SoftmaxOutputParams());
+      const double input_scale = Scale(graph_.tensor(node.inputs[0]));
+      node.inputs.push_back(graph_.add_tensor(SoftmaxTable(node.name + "/exp_table", input_scale)));
+      return Status::Ok();
+    }
+    QRUN_RETURN_IF_ERROR(QuantizeFromRange(output));
+    const double output_scale = Scale(graph_.tensor(output));
+    if (op == "CONV_2D" || op == "FULLY_CONNECTED") {
+      const double input_scale = Scale(graph_.tensor(node.inputs[0]));
+      Tensor weights = QuantizePerChannel(graph_.tensor(node.inputs[1]));
+      const std::vector<float> weight_scales = weights.quantization.scale;
+      ReplaceConstant(node, 1, std::move(weights));
+      ReplaceConstant(node, 2,
+                      QuantizeBias(graph_.tensor(node.inputs[2]), input_scale, weight_scales));
+      for (float weight_scale : weight_scales) {
+        node.requantization.multiplier.push_back(
+            Multiplier(input_scale * weight_scale, output_scale));
+      }
+    } else if (op == "ADD" || op == "CONCATENATION") {
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        if (graph_.is_constant(node.inputs[i])) {
+          ReplaceConstant(node, i, QuantizeAsymmetric(graph_.tensor(node.inputs[i])));
+        }
+        node.requantization.multiplier.push_back(
+            Multiplier(Scale(graph_.tensor(node.inputs[i])), output_scale));
+      }
+    } else if (op == "AVERAGE_POOL_2D" || op == "MEAN") {
+      node.requantization.multiplier = {
+          Multiplier(Scale(graph_.tensor(node.inputs[0])), output_scale)};
+    } else {
+      return UnsupportedNode(graph_, node, "no int8 quantization for this operator");
+    }
+    SetOutputRange(node);
+    return Status::Ok();
+  }
+
+  const TensorRanges& ranges_;
+  Graph& graph_;
+};
+
+}  // namespace
+
+Status QuantizeGraph(const TensorRanges& ranges, Graph& graph) {
+  return Quantizer(ranges, graph).Run();
+}
+
+}  // namespace qrun::converter

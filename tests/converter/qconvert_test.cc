@@ -1,0 +1,348 @@
+// qconvert end to end, through the same entry point as the CLI: an int8 model calibrated through
+// the runtime, checked field by field against the numbers the schema defines and run against
+// the float model; and the failures: each with its message and no file left behind.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "converter/command_line.h"
+#include "converter/sha256.h"
+#include "onnx_builder.h"
+#include "qfb_generated.h"
+#include "qrun/qrun.h"
+#include "runtime/tools/npy.h"
+
+namespace qrun::converter {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::OnnxBuilder;
+
+struct CliResult {
+  int exit_code;
+  std::string out, err;
+};
+
+CliResult Qconvert(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = RunQconvert(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::vector<uint8_t> ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteSample(const std::string& path, const std::vector<int64_t>& shape,
+                 const std::vector<float>& values, bool as_float64 = false) {
+  tools::NpyArray array;
+  array.shape = shape;
+  if (as_float64) {
+    array.type = tools::NpyType::kFloat64;
+    const std::vector<double> wide(values.begin(), values.end());
+    array.data.resize(wide.size() * sizeof(double));
+    std::memcpy(array.data.data(), wide.data(), array.data.size());
+  } else {
+    array.data.resize(values.size() * sizeof(float));
+    std::memcpy(array.data.data(), values.data(), array.data.size());
+  }
+  const Status status = tools::write_npy(path, array);
+  ASSERT_TRUE(status.ok()) << status.message();
+}
+
+// Conv(3->4, 3x3, pad 1) + Relu -> GlobalAveragePool -> Flatten -> Gemm(4->5) -> Softmax.
+const std::vector<float> kConvBias = {0.05f, -0.1f, 0.2f, 0.0f};
+
+OnnxBuilder ClassifierModel() {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 6, 6});
+  b.initializer("conv_w", {4, 3, 3, 3}, testing::random_floats(108, -0.5f, 0.5f, 21));
+  b.initializer("conv_b", {4}, kConvBias);
+  b.initializer("fc_w", {5, 4}, testing::random_floats(20, -2, 2, 22));
+  b.initializer("fc_b", {5}, {0.1f, 0.2f, 0.3f, 0.4f, 0.5f});
+  OnnxBuilder::set_ints(b.node("Conv", {"x", "conv_w", "conv_b"}, {"conv"}, "conv"), "pads",
+                        {1, 1, 1, 1});
+  b.node("Relu", {"conv"}, {"relu"}, "relu");
+  b.node("GlobalAveragePool", {"relu"}, {"pooled"}, "gap");
+  b.node("Flatten", {"pooled"}, {"flat"}, "flatten");
+  OnnxBuilder::set_int(b.node("Gemm", {"flat", "fc_w", "fc_b"}, {"logits"}, "fc"), "transB", 1);
+  b.node("Softmax", {"logits"}, {"y"}, "softmax");
+  b.output("y");
+  return b;
+}
+
+class Int8Conversion : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::make_temp_dir("int8");
+    model_path_ = dir_ + "/model.onnx";
+    ClassifierModel().save(model_path_);
+    fs::create_directories(dir_ + "/calib");
+    for (uint32_t i = 0; i < 3; ++i) {
+      WriteSample(dir_ + "/calib/" + std::to_string(i) + ".npy", {1, 3, 6, 6},
+                  testing::random_floats(108, 0, 1, 100 + i));
+    }
+    // A sample without the batch dimension, in float64, named on the command line.
+    sample_ = testing::random_floats(108, 0, 1, 99);
+    WriteSample(dir_ + "/extra.npy", {3, 6, 6}, sample_, /*as_float64=*/true);
+    const CliResult result = Qconvert(
+        {model_path_, "-o", dir_ + "/model.qfb", "--calib", dir_ + "/calib", dir_ + "/extra.npy"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    file_ = ReadBytes(dir_ + "/model.qfb");
+    ASSERT_TRUE(fb::ModelBufferHasIdentifier(file_.data()));
+    flatbuffers::Verifier verifier(file_.data(), file_.size());
+    ASSERT_TRUE(fb::VerifyModelBuffer(verifier));
+    model_ = fb::GetModel(file_.data());
+  }
+
+  void TearDown() override { fs::remove_all(dir_); }
+
+  const fb::Tensor* TensorAt(int index) const { return model_->tensors()->Get(index); }
+  const fb::Operator* OperatorAt(int index) const { return model_->operators()->Get(index); }
+  float Scale(int tensor) const { return TensorAt(tensor)->quantization()->scale()->Get(0); }
+  int ZeroPoint(int tensor) const { return TensorAt(tensor)->quantization()->zero_point()->Get(0); }
+  template <typename T>
+  const T* Data(int tensor) const {
+    const fb::BufferRef* ref = model_->buffers()->Get(TensorAt(tensor)->buffer());
+    return reinterpret_cast<const T*>(file_.data() + ref->offset());
+  }
+
+  std::string dir_, model_path_;
+  std::vector<float> sample_;
+  std::vector<uint8_t> file_;
+  const fb::Model* model_ = nullptr;
+};
+
+TEST_F(Int8Conversion, WritesTheFileLayoutAndMetadata) {
+  EXPECT_EQ(model_->format_version(), 1u);
+  const fb::Metadata* meta = model_->metadata();
+  EXPECT_EQ(meta->producer()->str(), "qconvert");
+  EXPECT_FALSE(meta->producer_version()->str().empty());
+  EXPECT_EQ(meta->source_file()->str(), "model.onnx");
+  const std::vector<uint8_t> source = ReadBytes(model_path_);
+  EXPECT_EQ(meta->source_sha256()->str(), Sha256Hex(source.data(), source.size()));
+  EXPECT_EQ(meta->calibration_method()->str(), "minmax");
+  EXPECT_EQ(meta->calibration_samples(), 4);
+  for (const fb::BufferRef* ref : *model_->buffers()) {
+    EXPECT_EQ(ref->offset() % 64, 0u);
+    EXPECT_LE(ref->offset() + ref->size(), file_.size());
+  }
+  const fb::Tensor* input = TensorAt(model_->inputs()->Get(0));
+  EXPECT_EQ(input->name()->str(), "x");
+  EXPECT_EQ(input->type(), fb::TensorType::INT8);
+  EXPECT_EQ(std::vector<int>(input->shape()->begin(), input->shape()->end()),
+            (std::vector<int>{1, 6, 6, 3}));
+  const int output = model_->outputs()->Get(0);
+  EXPECT_EQ(TensorAt(output)->name()->str(), "y");
+  EXPECT_EQ(Scale(output), 1.0f / 256.0f);
+  EXPECT_EQ(ZeroPoint(output), -128);
+  std::vector<fb::OperatorType> ops;
+  for (const fb::Operator* op : *model_->operators()) ops.push_back(op->type());
+  EXPECT_EQ(ops, (std::vector<fb::OperatorType>{
+                     fb::OperatorType::CONV_2D, fb::OperatorType::MEAN, fb::OperatorType::RESHAPE,
+                     fb::OperatorType::FULLY_CONNECTED, fb::OperatorType::SOFTMAX}));
+}
+
+TEST_F(Int8Conversion, ConvNumbersFollowTheSchema) {
+  const fb::Operator* conv = OperatorAt(0);
+  const int in = conv->inputs()->Get(0), weights = conv->inputs()->Get(1);
+  const int bias = conv->inputs()->Get(2), out = conv->outputs()->Get(0);
+  const auto* weight_scales = TensorAt(weights)->quantization()->scale();
+  ASSERT_EQ(weight_scales->size(), 4u);
+  EXPECT_EQ(TensorAt(weights)->quantization()->channel_axis(), 0);
+  EXPECT_EQ(TensorAt(bias)->type(), fb::TensorType::INT32);
+  const int8_t* q = Data<int8_t>(weights);
+  const int32_t* b = Data<int32_t>(bias);
+  for (int c = 0; c < 4; ++c) {
+    const float s_w = weight_scales->Get(c);
+    int max_abs = 0;
+    for (int i = 0; i < 27; ++i) max_abs = std::max(max_abs, std::abs(int(q[c * 27 + i])));
+    EXPECT_EQ(max_abs, 127) << "channel " << c;  // the largest weight maps to +-127
+    EXPECT_EQ(b[c], int32_t(std::nearbyint(kConvBias[c] / (double(Scale(in)) * s_w))));
+    EXPECT_EQ(conv->requantization()->multiplier()->Get(c),
+              float(double(Scale(in)) * s_w / Scale(out)));
+  }
+  // The fused ReLU: nothing below the real 0.
+  EXPECT_EQ(conv->requantization()->output_min(), std::max(-128, ZeroPoint(out)));
+  EXPECT_EQ(conv->requantization()->output_max(), 127);
+  const fb::Operator* mean = OperatorAt(1);
+  EXPECT_EQ(mean->requantization()->multiplier()->Get(0),
+            float(double(Scale(mean->inputs()->Get(0))) / Scale(mean->outputs()->Get(0))));
+}
+
+TEST_F(Int8Conversion, SoftmaxTakesTheExpTableOfItsInputScale) {
+  const fb::Operator* softmax = OperatorAt(4);
+  ASSERT_EQ(softmax->inputs()->size(), 2u);
+  const int table = softmax->inputs()->Get(1);
+  EXPECT_EQ(TensorAt(table)->type(), fb::TensorType::INT32);
+  const double s_in = Scale(softmax->inputs()->Get(0));
+  const int32_t* values = Data<int32_t>(table);
+  for (int d = 0; d < 256; ++d) {
+    ASSERT_EQ(values[d], int32_t(std::round(8388608.0 * std::exp(-s_in * d)))) << "d = " << d;
+  }
+}
+
+TEST_F(Int8Conversion, Int8OutputFollowsTheFloatModel) {
+  const std::string float_path = dir_ + "/float.qfb";
+  const CliResult result = Qconvert({model_path_, "-o", float_path, "--float"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::vector<float> nhwc(108);
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < 36; ++i) nhwc[i * 3 + c] = sample_[c * 36 + i];
+  const std::vector<float> expected = testing::run_float_model(ReadBytes(float_path), nhwc);
+  ASSERT_EQ(expected.size(), 5u);
+
+  const int input = model_->inputs()->Get(0), output = model_->outputs()->Get(0);
+  std::vector<int8_t> quantized(108);
+  for (size_t i = 0; i < nhwc.size(); ++i) {
+    const float q = std::nearbyint(nhwc[i] / Scale(input)) + ZeroPoint(input);
+    quantized[i] = int8_t(std::min(127.0f, std::max(-128.0f, q)));
+  }
+  qrun_interpreter* interpreter = qrun_interpreter_create();
+  std::vector<int8_t> y(5);
+  ASSERT_EQ(qrun_interpreter_load_buffer(interpreter, file_.data(), file_.size()), QRUN_OK)
+      << qrun_interpreter_last_error(interpreter);
+  ASSERT_EQ(qrun_interpreter_set_input(interpreter, 0, quantized.data(), quantized.size()),
+            QRUN_OK);
+  ASSERT_EQ(qrun_interpreter_run(interpreter), QRUN_OK) << qrun_interpreter_last_error(interpreter);
+  ASSERT_EQ(qrun_interpreter_get_output(interpreter, 0, y.data(), y.size()), QRUN_OK);
+  qrun_interpreter_destroy(interpreter);
+  for (int i = 0; i < 5; ++i) {
+    const float probability = (y[i] - ZeroPoint(output)) * Scale(output);
+    EXPECT_NEAR(probability, expected[i], 0.03) << "class " << i;
+  }
+}
+
+class Failures : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::make_temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::vector<std::string> Files() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  std::string dir_;
+};
+
+TEST_F(Failures, UnsupportedOpNamesNodeOpAndOpsetAndWritesNothing) {
+  OnnxBuilder b;
+  b.input("x", {1, 4});
+  b.node("Erf", {"x"}, {"y"}, "Foo_3");
+  b.output("y");
+  const std::string model = dir_ + "/model.onnx";
+  b.save(model);
+  const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb", "--float"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, model + ": node 'Foo_3' (op Erf, opset 13) is not supported\n");
+  EXPECT_EQ(Files(), std::vector<std::string>{"model.onnx"});
+}
+
+TEST_F(Failures, UnnamedNodeIsNamedByItsOpAndIndex) {
+  OnnxBuilder b(11);
+  b.input("x", {1, 4});
+  b.node("Relu", {"x"}, {"r"});
+  b.node("Tanh", {"r"}, {"y"});
+  b.output("y");
+  const std::string model = dir_ + "/model.onnx";
+  b.save(model);
+  const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb", "--float"});
+  EXPECT_EQ(result.err, model + ": node 'Tanh_1' (op Tanh, opset 11) is not supported\n");
+}
+
+TEST_F(Failures, MissingModelFileIsNamed) {
+  const std::string model = dir_ + "/absent.onnx";
+  const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb", "--float"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, model + ": cannot open file (No such file or directory)\n");
+  EXPECT_TRUE(Files().empty());
+}
+
+TEST_F(Failures, NotAnOnnxFile) {
+  const std::string model = dir_ + "/model.onnx";
+  std::ofstream(model) << "this is not a protobuf \xff\xff\xff";
+  const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb", "--float"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, model + ": not an ONNX model (the protobuf does not parse)\n");
+}
+
+TEST_F(Failures, CalibrationSampleOfTheWrongShapeIsNamedAndTheOldOutputSurvives) {
+  const std::string model = dir_ + "/model.onnx";
+  ClassifierModel().save(model);
+  const std::string sample = dir_ + "/bad.npy";
+  WriteSample(sample, {1, 3, 6, 5}, std::vector<float>(90, 0.5f));
+  const std::string output = dir_ + "/model.qfb";
+  std::ofstream(output) << "previous";
+  const CliResult result = Qconvert({model, "-o", output, "--calib", sample});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, model + ": calibration sample '" + sample +
+                            "' has shape [1,3,6,5], but input 'x' takes [1,3,6,6] (NCHW, as in "
+                            "the ONNX model), with or without its batch dimension of 1\n");
+  EXPECT_EQ(ReadBytes(output), (std::vector<uint8_t>{'p', 'r', 'e', 'v', 'i', 'o', 'u', 's'}));
+  EXPECT_EQ(Files(), (std::vector<std::string>{"bad.npy", "model.onnx", "model.qfb"}));
+}
+
+TEST_F(Failures, CalibrationFolderWithoutSamples) {
+  const std::string model = dir_ + "/model.onnx";
+  ClassifierModel().save(model);
+  fs::create_directories(dir_ + "/empty");
+  const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb", "--calib", dir_ + "/empty"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, model + ": calibration folder '" + dir_ + "/empty' holds no .npy file\n");
+}
+
+TEST_F(Failures, OutputInAMissingFolder) {
+  const std::string model = dir_ + "/model.onnx";
+  ClassifierModel().save(model);
+  const CliResult result = Qconvert({model, "-o", dir_ + "/no/such/dir/model.qfb", "--float"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("No such file or directory"), std::string::npos) << result.err;
+  EXPECT_EQ(Files(), std::vector<std::string>{"model.onnx"});
+}
+
+TEST(CommandLine, BadUsageExitsWithTwo) {
+  EXPECT_EQ(Qconvert({}).exit_code, 2);
+  EXPECT_EQ(Qconvert({"m.onnx", "-o", "m.qfb"}).exit_code, 2);  // neither --calib nor --float
+  EXPECT_EQ(Qconvert({"m.onnx", "-o", "m.qfb", "--float", "--bogus"}).exit_code, 2);
+  const CliResult shape = Qconvert({"m.onnx", "-o", "m.qfb", "--float", "--input-shape", "x:1,0"});
+  EXPECT_EQ(shape.exit_code, 2);
+  EXPECT_EQ(shape.err.substr(0, shape.err.find('\n')),
+            "qconvert: --input-shape: '0' in 'x:1,0' is not a positive dimension");
+}
+
+TEST(CommandLine, ParsesEveryOption) {
+  ConvertOptions options;
+  const Status status = ParseCommandLine(
+      {"--calib", "a.npy", "dir", "-o", "out.qfb", "m.onnx", "--input-shape", "in:put:2,3,4"},
+      &options);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(options.model_path, "m.onnx");
+  EXPECT_EQ(options.output_path, "out.qfb");
+  EXPECT_EQ(options.calibration_paths, (std::vector<std::string>{"a.npy", "dir"}));
+  EXPECT_FALSE(options.float_model);
+  EXPECT_EQ(options.input_shapes.at("in:put"), (std::vector<int64_t>{2, 3, 4}));
+}
+
+TEST(Sha256, MatchesTheFipsVectors) {
+  auto hex = [](const std::string& s) {
+    return Sha256Hex(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  EXPECT_EQ(hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+}  // namespace
+}  // namespace qrun::converter
