@@ -4,37 +4,6 @@
 namespace qrun {
 namespace {
 
-class Add final : public Operator {
- public:
-  Add(bool int8, kernels::AddQs8Kernel qs8, kernels::AddF32Kernel f32,
-      kernels::BroadcastGeometry geometry, kernels::AddQs8Params qs8_params,
-      kernels::F32Range range, const Tensor& a, const Tensor& b, const Tensor& output)
-      : int8_(int8), qs8_(qs8), f32_(f32), geometry_(geometry), qs8_params_(qs8_params),
-        range_(range), a_(a), b_(b), output_(output) {}
-
-  void run(const RunContext& context) const override {
-    if (int8_) {
-      qs8_.run(geometry_, qs8_params_, a_.data<int8_t>(context.arena), b_.data<int8_t>(context.arena),
-               output_.mutable_data<int8_t>(context.arena));
-    } else {
-      f32_.run(geometry_, range_, a_.data<float>(context.arena), b_.data<float>(context.arena),
-               output_.mutable_data<float>(context.arena));
-    }
-  }
-  const char* kernel_name() const override { return int8_ ? qs8_.name : f32_.name; }
-
- private:
-  bool int8_;
-  kernels::AddQs8Kernel qs8_;
-  kernels::AddF32Kernel f32_;
-  kernels::BroadcastGeometry geometry_;
-  kernels::AddQs8Params qs8_params_;
-  kernels::F32Range range_;
-  const Tensor& a_;
-  const Tensor& b_;
-  const Tensor& output_;
-};
-
 // Right-aligns each input against the output's shape; a dimension of 1 broadcasts (stride 0).
 Status broadcast_strides(const OperatorSource& s, const Tensor& input, const Tensor& output,
                          size_t* strides) {
@@ -76,21 +45,29 @@ Status make_add(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(broadcast_strides(s, a, output, geometry.a_strides));
   QRUN_RETURN_IF_ERROR(broadcast_strides(s, b, output, geometry.b_strides));
 
-  kernels::AddQs8Params params;
-  kernels::F32Range range;
   if (int8) {
     QRUN_RETURN_IF_ERROR(expect_per_tensor(s, b));
     std::vector<float> multipliers;
+    kernels::AddQs8Params params;
     QRUN_RETURN_IF_ERROR(requantization(s, 2, &multipliers, &params.output));
     params.a_zero_point = a.zero_point();
     params.b_zero_point = b.zero_point();
     params.a_multiplier = multipliers[0];
     params.b_multiplier = multipliers[1];
-  } else {
-    QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
+    const kernels::AddQs8Kernel kernel = kernels::select_add_qs8(s.cpu);
+    *op = make_operator(kernel.name, [=, &a, &b, &output](const RunContext& context) {
+      kernel.run(geometry, params, a.data<int8_t>(context.arena), b.data<int8_t>(context.arena),
+                 output.mutable_data<int8_t>(context.arena));
+    });
+    return Status::Ok();
   }
-  *op = std::make_unique<Add>(int8, kernels::select_add_qs8(s.cpu), kernels::select_add_f32(s.cpu),
-                              geometry, params, range, a, b, output);
+  kernels::F32Range range;
+  QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
+  const kernels::AddF32Kernel kernel = kernels::select_add_f32(s.cpu);
+  *op = make_operator(kernel.name, [=, &a, &b, &output](const RunContext& context) {
+    kernel.run(geometry, range, a.data<float>(context.arena), b.data<float>(context.arena),
+               output.mutable_data<float>(context.arena));
+  });
   return Status::Ok();
 }
 

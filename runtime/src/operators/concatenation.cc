@@ -2,55 +2,6 @@
 #include "operators/checks.h"
 
 namespace qrun {
-namespace {
-
-class Concatenation final : public Operator {
- public:
-  Concatenation(bool int8, kernels::ConcatQs8Kernel qs8, kernels::ConcatF32Kernel f32,
-                size_t outer, std::vector<size_t> blocks, std::vector<int32_t> zero_points,
-                std::vector<float> multipliers, kernels::Qs8Output output_range,
-                std::vector<const Tensor*> inputs, const Tensor& output)
-      : int8_(int8), qs8_(qs8), f32_(f32), blocks_(std::move(blocks)),
-        zero_points_(std::move(zero_points)), multipliers_(std::move(multipliers)),
-        inputs_(std::move(inputs)), pointers_(inputs_.size()), output_(output) {
-    geometry_.outer = outer;
-    geometry_.input_count = inputs_.size();
-    geometry_.input_blocks = blocks_.data();
-    params_.input_zero_points = zero_points_.data();
-    params_.multipliers = multipliers_.data();
-    params_.output = output_range;
-  }
-
-  void run(const RunContext& context) const override {
-    for (size_t i = 0; i < inputs_.size(); ++i) {
-      pointers_[i] = inputs_[i]->data<uint8_t>(context.arena);
-    }
-    if (int8_) {
-      qs8_.run(geometry_, params_, reinterpret_cast<const int8_t* const*>(pointers_.data()),
-               output_.mutable_data<int8_t>(context.arena));
-    } else {
-      f32_.run(geometry_, reinterpret_cast<const float* const*>(pointers_.data()),
-               output_.mutable_data<float>(context.arena));
-    }
-  }
-  const char* kernel_name() const override { return int8_ ? qs8_.name : f32_.name; }
-
- private:
-  bool int8_;
-  kernels::ConcatQs8Kernel qs8_;
-  kernels::ConcatF32Kernel f32_;
-  std::vector<size_t> blocks_;
-  std::vector<int32_t> zero_points_;
-  std::vector<float> multipliers_;
-  std::vector<const Tensor*> inputs_;
-  // Filled at run time with the inputs' addresses; sized at load so that running allocates nothing.
-  mutable std::vector<const uint8_t*> pointers_;
-  kernels::ConcatGeometry geometry_;
-  kernels::ConcatQs8Params params_;
-  const Tensor& output_;
-};
-
-}  // namespace
 
 Status make_concatenation(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   if (s.inputs.empty() || s.outputs.size() != 1) return s.error("takes inputs and one output");
@@ -89,13 +40,43 @@ Status make_concatenation(const OperatorSource& s, std::unique_ptr<Operator>* op
     return s.error("inputs add up to " + std::to_string(axis_total) + " along axis " +
                    std::to_string(axis) + ", the output has " + std::to_string(output.shape[axis]));
   }
-  std::vector<float> multipliers;
-  kernels::Qs8Output range;
-  if (int8) QRUN_RETURN_IF_ERROR(requantization(s, inputs.size(), &multipliers, &range));
-  *op = std::make_unique<Concatenation>(int8, kernels::select_concat_qs8(s.cpu),
-                                        kernels::select_concat_f32(s.cpu), outer, std::move(blocks),
-                                        std::move(zero_points), std::move(multipliers), range,
-                                        std::move(inputs), output);
+  // The inputs' addresses are gathered into this array on every run; it is sized here so that
+  // running allocates nothing.
+  std::vector<const uint8_t*> addresses(inputs.size());
+  kernels::ConcatGeometry geometry{outer, inputs.size(), nullptr};
+  if (int8) {
+    std::vector<float> multipliers;
+    kernels::ConcatQs8Params params;
+    QRUN_RETURN_IF_ERROR(requantization(s, inputs.size(), &multipliers, &params.output));
+    const kernels::ConcatQs8Kernel kernel = kernels::select_concat_qs8(s.cpu);
+    *op = make_operator(kernel.name, [=, &output, blocks = std::move(blocks),
+                                      zero_points = std::move(zero_points),
+                                      multipliers = std::move(multipliers),
+                                      inputs = std::move(inputs),
+                                      addresses = std::move(addresses)](
+                                         const RunContext& context) mutable {
+      for (size_t i = 0; i < inputs.size(); ++i) addresses[i] = inputs[i]->data<uint8_t>(context.arena);
+      kernels::ConcatGeometry call_geometry = geometry;
+      call_geometry.input_blocks = blocks.data();
+      kernels::ConcatQs8Params call = params;
+      call.input_zero_points = zero_points.data();
+      call.multipliers = multipliers.data();
+      kernel.run(call_geometry, call, reinterpret_cast<const int8_t* const*>(addresses.data()),
+                 output.mutable_data<int8_t>(context.arena));
+    });
+    return Status::Ok();
+  }
+  const kernels::ConcatF32Kernel kernel = kernels::select_concat_f32(s.cpu);
+  *op = make_operator(kernel.name, [=, &output, blocks = std::move(blocks),
+                                    inputs = std::move(inputs),
+                                    addresses = std::move(addresses)](
+                                       const RunContext& context) mutable {
+    for (size_t i = 0; i < inputs.size(); ++i) addresses[i] = inputs[i]->data<uint8_t>(context.arena);
+    kernels::ConcatGeometry call_geometry = geometry;
+    call_geometry.input_blocks = blocks.data();
+    kernel.run(call_geometry, reinterpret_cast<const float* const*>(addresses.data()),
+               output.mutable_data<float>(context.arena));
+  });
   return Status::Ok();
 }
 

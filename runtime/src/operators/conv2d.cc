@@ -4,65 +4,6 @@
 namespace qrun {
 namespace {
 
-class Conv2dQs8 final : public Operator {
- public:
-  Conv2dQs8(kernels::Conv2dQs8Kernel kernel, kernels::Conv2dGeometry geometry,
-            std::vector<float> multipliers, kernels::Qs8Output output, int32_t input_zero_point,
-            kernels::Conv2dQs8Weights weights, const Tensor& input, const Tensor& result)
-      : kernel_(kernel), geometry_(geometry), multipliers_(std::move(multipliers)),
-        weights_(weights), input_(input), output_(result) {
-    params_.input_zero_point = input_zero_point;
-    params_.multipliers = multipliers_.data();
-    params_.output = output;
-  }
-
-  void run(const RunContext& context) const override {
-    const int8_t* input = input_.data<int8_t>(context.arena);
-    int8_t* output = output_.mutable_data<int8_t>(context.arena);
-    const size_t rows = geometry_.output_rows();
-    context.threads->parallelize(rows, context.threads->tile_for(rows), [&](size_t begin, size_t end) {
-      kernel_.run(geometry_, params_, weights_, input, output, begin, end);
-    });
-  }
-  const char* kernel_name() const override { return kernel_.name; }
-
- private:
-  kernels::Conv2dQs8Kernel kernel_;
-  kernels::Conv2dGeometry geometry_;
-  std::vector<float> multipliers_;
-  kernels::Conv2dQs8Params params_;
-  kernels::Conv2dQs8Weights weights_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-class Conv2dF32 final : public Operator {
- public:
-  Conv2dF32(kernels::Conv2dF32Kernel kernel, kernels::Conv2dGeometry geometry,
-            kernels::F32Range range, kernels::Conv2dF32Weights weights, const Tensor& input,
-            const Tensor& output)
-      : kernel_(kernel), geometry_(geometry), range_(range), weights_(weights), input_(input),
-        output_(output) {}
-
-  void run(const RunContext& context) const override {
-    const float* input = input_.data<float>(context.arena);
-    float* output = output_.mutable_data<float>(context.arena);
-    const size_t rows = geometry_.output_rows();
-    context.threads->parallelize(rows, context.threads->tile_for(rows), [&](size_t begin, size_t end) {
-      kernel_.run(geometry_, range_, weights_, input, output, begin, end);
-    });
-  }
-  const char* kernel_name() const override { return kernel_.name; }
-
- private:
-  kernels::Conv2dF32Kernel kernel_;
-  kernels::Conv2dGeometry geometry_;
-  kernels::F32Range range_;
-  kernels::Conv2dF32Weights weights_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
 int output_extent(int input, int pad_before, int pad_after, int kernel, int dilation, int stride) {
   const int64_t span = static_cast<int64_t>(dilation) * (kernel - 1) + 1;
   const int64_t padded = static_cast<int64_t>(input) + pad_before + pad_after;
@@ -130,15 +71,31 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   bool int8 = false;
   QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
 
+  const Tensor& input = s.input(0);
+  const Tensor& output = s.output(0);
+  const size_t rows = geometry.output_rows();
   if (!int8) {
     QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kFloat32));
     QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kFloat32));
     kernels::F32Range range;
     QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
-    const kernels::Conv2dF32Weights weights{s.input(1).data<float>(nullptr),
-                                            s.input(2).data<float>(nullptr), nullptr};
-    *op = std::make_unique<Conv2dF32>(kernels::select_conv2d_f32(s.cpu, geometry), geometry, range,
-                                      weights, s.input(0), s.output(0));
+    const kernels::Conv2dF32Kernel kernel = kernels::select_conv2d_f32(s.cpu, geometry);
+    kernels::Conv2dF32Weights weights{s.input(1).data<float>(nullptr),
+                                      s.input(2).data<float>(nullptr), nullptr};
+    PackedWeights packed;
+    QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &weights));
+    const size_t packed_bytes = packed.size();
+    *op = make_operator(
+        kernel.name,
+        [=, &input, &output, packed = std::move(packed)](const RunContext& context) {
+          const float* in = input.data<float>(context.arena);
+          float* out = output.mutable_data<float>(context.arena);
+          context.threads->parallelize(rows, context.threads->tile_for(rows),
+                                       [&](size_t begin, size_t end) {
+                                         kernel.run(geometry, range, weights, in, out, begin, end);
+                                       });
+        },
+        packed_bytes);
     return Status::Ok();
   }
   QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kInt8));
@@ -148,14 +105,30 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
       static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
           geometry.input_channels_per_group()));
   std::vector<float> multipliers;
-  kernels::Qs8Output output;
-  QRUN_RETURN_IF_ERROR(
-      requantization(s, static_cast<size_t>(geometry.output_channels), &multipliers, &output));
-  const kernels::Conv2dQs8Weights weights{s.input(1).data<int8_t>(nullptr),
-                                          s.input(2).data<int32_t>(nullptr), nullptr};
-  *op = std::make_unique<Conv2dQs8>(kernels::select_conv2d_qs8(s.cpu, geometry), geometry,
-                                    std::move(multipliers), output, s.input(0).zero_point(),
-                                    weights, s.input(0), s.output(0));
+  kernels::Conv2dQs8Params params;
+  QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
+                                      &multipliers, &params.output));
+  params.input_zero_point = input.zero_point();
+  const kernels::Conv2dQs8Kernel kernel = kernels::select_conv2d_qs8(s.cpu, geometry);
+  kernels::Conv2dQs8Weights weights{s.input(1).data<int8_t>(nullptr),
+                                    s.input(2).data<int32_t>(nullptr), nullptr};
+  PackedWeights packed;
+  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &weights));
+  const size_t packed_bytes = packed.size();
+  *op = make_operator(
+      kernel.name,
+      [=, &input, &output, multipliers = std::move(multipliers),
+       packed = std::move(packed)](const RunContext& context) {
+        kernels::Conv2dQs8Params call = params;
+        call.multipliers = multipliers.data();
+        const int8_t* in = input.data<int8_t>(context.arena);
+        int8_t* out = output.mutable_data<int8_t>(context.arena);
+        context.threads->parallelize(rows, context.threads->tile_for(rows),
+                                     [&](size_t begin, size_t end) {
+                                       kernel.run(geometry, call, weights, in, out, begin, end);
+                                     });
+      },
+      packed_bytes);
   return Status::Ok();
 }
 

@@ -2,72 +2,6 @@
 #include "operators/checks.h"
 
 namespace qrun {
-namespace {
-
-class FullyConnectedQs8 final : public Operator {
- public:
-  FullyConnectedQs8(kernels::FullyConnectedQs8Kernel kernel,
-                    kernels::FullyConnectedGeometry geometry, std::vector<float> multipliers,
-                    kernels::FullyConnectedQs8Params params, kernels::FullyConnectedQs8Weights weights,
-                    const Tensor& input, const Tensor& output)
-      : kernel_(kernel), geometry_(geometry), multipliers_(std::move(multipliers)), params_(params),
-        weights_(weights), input_(input), output_(output) {
-    params_.multipliers = multipliers_.data();
-  }
-
-  void run(const RunContext& context) const override {
-    const int8_t* input = input_.data<int8_t>(context.arena);
-    int8_t* output = output_.mutable_data<int8_t>(context.arena);
-    const size_t channels = static_cast<size_t>(geometry_.output_channels);
-    context.threads->parallelize(channels, context.threads->tile_for(channels),
-                                 [&](size_t begin, size_t end) {
-                                   kernel_.run(geometry_, params_, weights_, input, output, begin,
-                                               end);
-                                 });
-  }
-  const char* kernel_name() const override { return kernel_.name; }
-
- private:
-  kernels::FullyConnectedQs8Kernel kernel_;
-  kernels::FullyConnectedGeometry geometry_;
-  std::vector<float> multipliers_;
-  kernels::FullyConnectedQs8Params params_;
-  kernels::FullyConnectedQs8Weights weights_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-class FullyConnectedF32 final : public Operator {
- public:
-  FullyConnectedF32(kernels::FullyConnectedF32Kernel kernel,
-                    kernels::FullyConnectedGeometry geometry, kernels::F32Range range,
-                    kernels::FullyConnectedF32Weights weights, const Tensor& input,
-                    const Tensor& output)
-      : kernel_(kernel), geometry_(geometry), range_(range), weights_(weights), input_(input),
-        output_(output) {}
-
-  void run(const RunContext& context) const override {
-    const float* input = input_.data<float>(context.arena);
-    float* output = output_.mutable_data<float>(context.arena);
-    const size_t channels = static_cast<size_t>(geometry_.output_channels);
-    context.threads->parallelize(channels, context.threads->tile_for(channels),
-                                 [&](size_t begin, size_t end) {
-                                   kernel_.run(geometry_, range_, weights_, input, output, begin,
-                                               end);
-                                 });
-  }
-  const char* kernel_name() const override { return kernel_.name; }
-
- private:
-  kernels::FullyConnectedF32Kernel kernel_;
-  kernels::FullyConnectedGeometry geometry_;
-  kernels::F32Range range_;
-  kernels::FullyConnectedF32Weights weights_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-}  // namespace
 
 Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(expect_io_count(s, 3, 1));
@@ -87,15 +21,31 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
   bool int8 = false;
   QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
 
+  const Tensor& output = s.output(0);
+  const size_t channels = static_cast<size_t>(geometry.output_channels);
   if (!int8) {
     QRUN_RETURN_IF_ERROR(expect_type(s, weights, ElementType::kFloat32));
     QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kFloat32));
     kernels::F32Range range;
     QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
-    const kernels::FullyConnectedF32Weights packed{weights.data<float>(nullptr),
-                                                   s.input(2).data<float>(nullptr), nullptr};
-    *op = std::make_unique<FullyConnectedF32>(kernels::select_fully_connected_f32(s.cpu, geometry),
-                                              geometry, range, packed, input, s.output(0));
+    const kernels::FullyConnectedF32Kernel kernel =
+        kernels::select_fully_connected_f32(s.cpu, geometry);
+    kernels::FullyConnectedF32Weights operands{weights.data<float>(nullptr),
+                                               s.input(2).data<float>(nullptr), nullptr};
+    PackedWeights packed;
+    QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &operands));
+    const size_t packed_bytes = packed.size();
+    *op = make_operator(
+        kernel.name,
+        [=, &input, &output, packed = std::move(packed)](const RunContext& context) {
+          const float* in = input.data<float>(context.arena);
+          float* out = output.mutable_data<float>(context.arena);
+          context.threads->parallelize(
+              channels, context.threads->tile_for(channels), [&](size_t begin, size_t end) {
+                kernel.run(geometry, range, operands, in, out, begin, end);
+              });
+        },
+        packed_bytes);
     return Status::Ok();
   }
   QRUN_RETURN_IF_ERROR(expect_type(s, weights, ElementType::kInt8));
@@ -104,14 +54,29 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
       expect_accumulator_fits(s, s.input(2), static_cast<size_t>(geometry.input_channels)));
   std::vector<float> multipliers;
   kernels::FullyConnectedQs8Params params;
-  QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
-                                      &multipliers, &params.output));
+  QRUN_RETURN_IF_ERROR(requantization(s, channels, &multipliers, &params.output));
   params.input_zero_point = input.zero_point();
-  const kernels::FullyConnectedQs8Weights packed{weights.data<int8_t>(nullptr),
-                                                 s.input(2).data<int32_t>(nullptr), nullptr};
-  *op = std::make_unique<FullyConnectedQs8>(kernels::select_fully_connected_qs8(s.cpu, geometry),
-                                            geometry, std::move(multipliers), params, packed, input,
-                                            s.output(0));
+  const kernels::FullyConnectedQs8Kernel kernel =
+      kernels::select_fully_connected_qs8(s.cpu, geometry);
+  kernels::FullyConnectedQs8Weights operands{weights.data<int8_t>(nullptr),
+                                             s.input(2).data<int32_t>(nullptr), nullptr};
+  PackedWeights packed;
+  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &operands));
+  const size_t packed_bytes = packed.size();
+  *op = make_operator(
+      kernel.name,
+      [=, &input, &output, multipliers = std::move(multipliers),
+       packed = std::move(packed)](const RunContext& context) {
+        kernels::FullyConnectedQs8Params call = params;
+        call.multipliers = multipliers.data();
+        const int8_t* in = input.data<int8_t>(context.arena);
+        int8_t* out = output.mutable_data<int8_t>(context.arena);
+        context.threads->parallelize(channels, context.threads->tile_for(channels),
+                                     [&](size_t begin, size_t end) {
+                                       kernel.run(geometry, call, operands, in, out, begin, end);
+                                     });
+      },
+      packed_bytes);
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,57 @@ class Operator {
   virtual const char* kernel_name() const = 0;
   // Bytes of weights repacked for the chosen kernel at load time.
   virtual size_t packed_bytes() const { return 0; }
+};
+
+// An operator whose whole run is one closure over what preparation decided: the kernel, its
+// geometry and parameters, the tensors. The closure owns its data, so a prepared operator runs
+// without allocating.
+template <typename Work>
+class ClosureOperator final : public Operator {
+ public:
+  ClosureOperator(const char* kernel_name, size_t packed_bytes, Work work)
+      : kernel_name_(kernel_name), packed_bytes_(packed_bytes), work_(std::move(work)) {}
+  void run(const RunContext& context) const override { work_(context); }
+  const char* kernel_name() const override { return kernel_name_; }
+  size_t packed_bytes() const override { return packed_bytes_; }
+
+ private:
+  const char* kernel_name_;
+  size_t packed_bytes_;
+  // Mutable for closures that keep scratch space of their own (sized at load time); an
+  // interpreter runs one operator at a time.
+  mutable Work work_;
+};
+
+template <typename Work>
+std::unique_ptr<Operator> make_operator(const char* kernel_name, Work work,
+                                        size_t packed_bytes = 0) {
+  return std::make_unique<ClosureOperator<Work>>(kernel_name, packed_bytes, std::move(work));
+}
+
+// Weights repacked at load time into the layout the chosen kernel reads, 64-byte aligned.
+class PackedWeights {
+ public:
+  // Packs `weights` for `kernel` if it wants packing; otherwise holds nothing.
+  template <typename Kernel, typename Geometry, typename Weights>
+  Status pack(const Kernel& kernel, const Geometry& geometry, Weights* weights) {
+    if (kernel.pack == nullptr) return Status::Ok();
+    size_ = kernel.packed_size(geometry);
+    const size_t rounded = (size_ + 63) / 64 * 64;
+    data_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded == 0 ? 64 : rounded)));
+    if (data_ == nullptr) return Status(StatusCode::kInternal, "out of memory packing weights");
+    kernel.pack(geometry, *weights, data_.get());
+    weights->packed = data_.get();
+    return Status::Ok();
+  }
+  size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t size_ = 0;
 };
 
 // What an operator is prepared from.

@@ -5,66 +5,6 @@
 namespace qrun {
 namespace {
 
-class MaxPool2d final : public Operator {
- public:
-  MaxPool2d(bool int8, kernels::MaxPool2dS8Kernel s8, kernels::MaxPool2dF32Kernel f32,
-            kernels::Pool2dGeometry geometry, kernels::Qs8Output qs8_range,
-            kernels::F32Range f32_range, const Tensor& input, const Tensor& output)
-      : int8_(int8), s8_(s8), f32_(f32), geometry_(geometry), qs8_range_(qs8_range),
-        f32_range_(f32_range), input_(input), output_(output) {}
-
-  void run(const RunContext& context) const override {
-    if (int8_) {
-      s8_.run(geometry_, qs8_range_.min, qs8_range_.max, input_.data<int8_t>(context.arena),
-              output_.mutable_data<int8_t>(context.arena));
-    } else {
-      f32_.run(geometry_, f32_range_, input_.data<float>(context.arena),
-               output_.mutable_data<float>(context.arena));
-    }
-  }
-  const char* kernel_name() const override { return int8_ ? s8_.name : f32_.name; }
-
- private:
-  bool int8_;
-  kernels::MaxPool2dS8Kernel s8_;
-  kernels::MaxPool2dF32Kernel f32_;
-  kernels::Pool2dGeometry geometry_;
-  kernels::Qs8Output qs8_range_;
-  kernels::F32Range f32_range_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-class AveragePool2d final : public Operator {
- public:
-  AveragePool2d(bool int8, kernels::AveragePool2dQs8Kernel qs8, kernels::AveragePool2dF32Kernel f32,
-                kernels::Pool2dGeometry geometry, kernels::AveragePoolQs8Params params,
-                kernels::F32Range range, const Tensor& input, const Tensor& output)
-      : int8_(int8), qs8_(qs8), f32_(f32), geometry_(geometry), params_(params), range_(range),
-        input_(input), output_(output) {}
-
-  void run(const RunContext& context) const override {
-    if (int8_) {
-      qs8_.run(geometry_, params_, input_.data<int8_t>(context.arena),
-               output_.mutable_data<int8_t>(context.arena));
-    } else {
-      f32_.run(geometry_, range_, input_.data<float>(context.arena),
-               output_.mutable_data<float>(context.arena));
-    }
-  }
-  const char* kernel_name() const override { return int8_ ? qs8_.name : f32_.name; }
-
- private:
-  bool int8_;
-  kernels::AveragePool2dQs8Kernel qs8_;
-  kernels::AveragePool2dF32Kernel f32_;
-  kernels::Pool2dGeometry geometry_;
-  kernels::AveragePoolQs8Params params_;
-  kernels::F32Range range_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
 // Checks the window and derives the geometry. A padding smaller than the window guarantees that
 // every window holds at least one real input position.
 Status pool_geometry(const OperatorSource& s, const fb::Pool2DOptions& o,
@@ -106,24 +46,33 @@ Status make_average(const OperatorSource& s, const kernels::Pool2dGeometry& geom
                     const fb::ActivationRange* activation, std::unique_ptr<Operator>* op) {
   bool int8 = false;
   QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
-  kernels::AveragePoolQs8Params params;
-  kernels::F32Range range;
+  const Tensor& input = s.input(0);
+  const Tensor& output = s.output(0);
   if (int8) {
     // The window's int32 sum of values in [-255, 255] must not overflow.
     if (static_cast<int64_t>(geometry.kernel_height) * geometry.kernel_width > (1 << 23)) {
       return s.error("pooling window is too large for an int32 sum");
     }
     std::vector<float> multipliers;
+    kernels::AveragePoolQs8Params params;
     QRUN_RETURN_IF_ERROR(requantization(s, 1, &multipliers, &params.output));
     params.multiplier = multipliers[0];
-    params.input_zero_point = s.input(0).zero_point();
-  } else {
-    QRUN_RETURN_IF_ERROR(float_range(s, activation, &range));
+    params.input_zero_point = input.zero_point();
+    const kernels::AveragePool2dQs8Kernel kernel =
+        kernels::select_average_pool2d_qs8(s.cpu, geometry);
+    *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
+      kernel.run(geometry, params, input.data<int8_t>(context.arena),
+                 output.mutable_data<int8_t>(context.arena));
+    });
+    return Status::Ok();
   }
-  *op = std::make_unique<AveragePool2d>(
-      int8, kernels::select_average_pool2d_qs8(s.cpu, geometry),
-      kernels::select_average_pool2d_f32(s.cpu, geometry), geometry, params, range, s.input(0),
-      s.output(0));
+  kernels::F32Range range;
+  QRUN_RETURN_IF_ERROR(float_range(s, activation, &range));
+  const kernels::AveragePool2dF32Kernel kernel = kernels::select_average_pool2d_f32(s.cpu, geometry);
+  *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
+    kernel.run(geometry, range, input.data<float>(context.arena),
+               output.mutable_data<float>(context.arena));
+  });
   return Status::Ok();
 }
 
@@ -137,25 +86,32 @@ Status make_max_pool2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(pool_geometry(s, *options, &geometry));
   bool int8 = false;
   QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
-  kernels::Qs8Output qs8_range;
-  kernels::F32Range f32_range;
+  const Tensor& input = s.input(0);
+  const Tensor& output = s.output(0);
   if (int8) {
-    QRUN_RETURN_IF_ERROR(expect_same_quantization(s, s.input(0), s.output(0)));
-    const fb::Requantization* requant = s.op.requantization();
-    if (requant != nullptr) {
-      if (requant->output_min() < -128 || requant->output_max() > 127 ||
-          requant->output_min() > requant->output_max()) {
+    QRUN_RETURN_IF_ERROR(expect_same_quantization(s, input, output));
+    int32_t output_min = -128, output_max = 127;
+    if (const fb::Requantization* requant = s.op.requantization()) {
+      output_min = requant->output_min();
+      output_max = requant->output_max();
+      if (output_min < -128 || output_max > 127 || output_min > output_max) {
         return s.error("output range is not a range of int8");
       }
-      qs8_range.min = requant->output_min();
-      qs8_range.max = requant->output_max();
     }
-  } else {
-    QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &f32_range));
+    const kernels::MaxPool2dS8Kernel kernel = kernels::select_max_pool2d_s8(s.cpu, geometry);
+    *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
+      kernel.run(geometry, output_min, output_max, input.data<int8_t>(context.arena),
+                 output.mutable_data<int8_t>(context.arena));
+    });
+    return Status::Ok();
   }
-  *op = std::make_unique<MaxPool2d>(int8, kernels::select_max_pool2d_s8(s.cpu, geometry),
-                                    kernels::select_max_pool2d_f32(s.cpu, geometry), geometry,
-                                    qs8_range, f32_range, s.input(0), s.output(0));
+  kernels::F32Range range;
+  QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
+  const kernels::MaxPool2dF32Kernel kernel = kernels::select_max_pool2d_f32(s.cpu, geometry);
+  *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
+    kernel.run(geometry, range, input.data<float>(context.arena),
+               output.mutable_data<float>(context.arena));
+  });
   return Status::Ok();
 }
 

@@ -5,38 +5,6 @@
 namespace qrun {
 namespace {
 
-class Quantize final : public Operator {
- public:
-  Quantize(kernels::QuantizeF32Qs8Kernel kernel, const Tensor& input, const Tensor& output)
-      : kernel_(kernel), input_(input), output_(output) {}
-  void run(const RunContext& context) const override {
-    kernel_.run(input_.element_count, output_.scale(), output_.zero_point(),
-                input_.data<float>(context.arena), output_.mutable_data<int8_t>(context.arena));
-  }
-  const char* kernel_name() const override { return kernel_.name; }
-
- private:
-  kernels::QuantizeF32Qs8Kernel kernel_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-class Dequantize final : public Operator {
- public:
-  Dequantize(kernels::DequantizeQs8F32Kernel kernel, const Tensor& input, const Tensor& output)
-      : kernel_(kernel), input_(input), output_(output) {}
-  void run(const RunContext& context) const override {
-    kernel_.run(input_.element_count, input_.scale(), input_.zero_point(),
-                input_.data<int8_t>(context.arena), output_.mutable_data<float>(context.arena));
-  }
-  const char* kernel_name() const override { return kernel_.name; }
-
- private:
-  kernels::DequantizeQs8F32Kernel kernel_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
 Status check_conversion(const OperatorSource& s, ElementType from, ElementType to) {
   QRUN_RETURN_IF_ERROR(expect_io_count(s, 1, 1));
   QRUN_RETURN_IF_ERROR(expect_type(s, s.input(0), from));
@@ -49,14 +17,25 @@ Status check_conversion(const OperatorSource& s, ElementType from, ElementType t
 
 Status make_quantize(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(check_conversion(s, ElementType::kFloat32, ElementType::kInt8));
-  *op = std::make_unique<Quantize>(kernels::select_quantize_f32_qs8(s.cpu), s.input(0), s.output(0));
+  const kernels::QuantizeF32Qs8Kernel kernel = kernels::select_quantize_f32_qs8(s.cpu);
+  const Tensor& input = s.input(0);
+  const Tensor& output = s.output(0);
+  *op = make_operator(kernel.name, [kernel, &input, &output](const RunContext& context) {
+    kernel.run(input.element_count, output.scale(), output.zero_point(),
+               input.data<float>(context.arena), output.mutable_data<int8_t>(context.arena));
+  });
   return Status::Ok();
 }
 
 Status make_dequantize(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(check_conversion(s, ElementType::kInt8, ElementType::kFloat32));
-  *op = std::make_unique<Dequantize>(kernels::select_dequantize_qs8_f32(s.cpu), s.input(0),
-                                     s.output(0));
+  const kernels::DequantizeQs8F32Kernel kernel = kernels::select_dequantize_qs8_f32(s.cpu);
+  const Tensor& input = s.input(0);
+  const Tensor& output = s.output(0);
+  *op = make_operator(kernel.name, [kernel, &input, &output](const RunContext& context) {
+    kernel.run(input.element_count, input.scale(), input.zero_point(),
+               input.data<int8_t>(context.arena), output.mutable_data<float>(context.arena));
+  });
   return Status::Ok();
 }
 

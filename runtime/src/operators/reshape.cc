@@ -4,23 +4,6 @@
 #include "operators/checks.h"
 
 namespace qrun {
-namespace {
-
-class Reshape final : public Operator {
- public:
-  Reshape(const Tensor& input, const Tensor& output) : input_(input), output_(output) {}
-  void run(const RunContext& context) const override {
-    std::memcpy(output_.mutable_data<uint8_t>(context.arena), input_.data<uint8_t>(context.arena),
-                output_.byte_size);
-  }
-  const char* kernel_name() const override { return "copy"; }
-
- private:
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-}  // namespace
 
 Status make_reshape(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(expect_io_count(s, 1, 1));
@@ -31,7 +14,12 @@ Status make_reshape(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     return s.error("cannot reshape " + shape_string(s.input(0).shape) + " to " +
                    shape_string(s.output(0).shape));
   }
-  *op = std::make_unique<Reshape>(s.input(0), s.output(0));
+  const Tensor& input = s.input(0);
+  const Tensor& output = s.output(0);
+  *op = make_operator("copy", [&input, &output](const RunContext& context) {
+    std::memcpy(output.mutable_data<uint8_t>(context.arena), input.data<uint8_t>(context.arena),
+                output.byte_size);
+  });
   return Status::Ok();
 }
 

@@ -2,38 +2,6 @@
 #include "operators/checks.h"
 
 namespace qrun {
-namespace {
-
-class Softmax final : public Operator {
- public:
-  Softmax(bool int8, kernels::SoftmaxQs8Kernel qs8, kernels::SoftmaxF32Kernel f32, size_t rows,
-          size_t length, const int32_t* table, const Tensor& input, const Tensor& output)
-      : int8_(int8), qs8_(qs8), f32_(f32), rows_(rows), length_(length), table_(table),
-        input_(input), output_(output) {}
-
-  void run(const RunContext& context) const override {
-    if (int8_) {
-      qs8_.run(rows_, length_, table_, input_.data<int8_t>(context.arena),
-               output_.mutable_data<int8_t>(context.arena));
-    } else {
-      f32_.run(rows_, length_, input_.data<float>(context.arena),
-               output_.mutable_data<float>(context.arena));
-    }
-  }
-  const char* kernel_name() const override { return int8_ ? qs8_.name : f32_.name; }
-
- private:
-  bool int8_;
-  kernels::SoftmaxQs8Kernel qs8_;
-  kernels::SoftmaxF32Kernel f32_;
-  size_t rows_;
-  size_t length_;
-  const int32_t* table_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-}  // namespace
 
 Status make_softmax(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   const fb::SoftmaxOptions* options = nullptr;
@@ -65,9 +33,20 @@ Status make_softmax(const OperatorSource& s, std::unique_ptr<Operator>* op) {
       return s.error("int8 softmax output must have scale 1/256 and zero point -128");
     }
   }
-  *op = std::make_unique<Softmax>(int8, kernels::select_softmax_qs8(s.cpu),
-                                  kernels::select_softmax_f32(s.cpu), input.element_count / length,
-                                  length, table, input, output);
+  const size_t rows = input.element_count / length;
+  if (int8) {
+    const kernels::SoftmaxQs8Kernel kernel = kernels::select_softmax_qs8(s.cpu);
+    *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
+      kernel.run(rows, length, table, input.data<int8_t>(context.arena),
+                 output.mutable_data<int8_t>(context.arena));
+    });
+    return Status::Ok();
+  }
+  const kernels::SoftmaxF32Kernel kernel = kernels::select_softmax_f32(s.cpu);
+  *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
+    kernel.run(rows, length, input.data<float>(context.arena),
+               output.mutable_data<float>(context.arena));
+  });
   return Status::Ok();
 }
 

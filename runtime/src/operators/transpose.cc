@@ -2,27 +2,6 @@
 #include "operators/checks.h"
 
 namespace qrun {
-namespace {
-
-class Transpose final : public Operator {
- public:
-  Transpose(kernels::TransposeKernel kernel, kernels::TransposeGeometry geometry,
-            const Tensor& input, const Tensor& output)
-      : kernel_(kernel), geometry_(geometry), input_(input), output_(output) {}
-  void run(const RunContext& context) const override {
-    kernel_.run(geometry_, input_.data<uint8_t>(context.arena),
-                output_.mutable_data<uint8_t>(context.arena));
-  }
-  const char* kernel_name() const override { return kernel_.name; }
-
- private:
-  kernels::TransposeKernel kernel_;
-  kernels::TransposeGeometry geometry_;
-  const Tensor& input_;
-  const Tensor& output_;
-};
-
-}  // namespace
 
 Status make_transpose(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(expect_io_count(s, 1, 1));
@@ -50,7 +29,12 @@ Status make_transpose(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     output_shape.push_back(input.shape[source]);
   }
   QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), output_shape));
-  *op = std::make_unique<Transpose>(kernels::select_transpose(s.cpu), geometry, input, s.output(0));
+  const kernels::TransposeKernel kernel = kernels::select_transpose(s.cpu);
+  const Tensor& output = s.output(0);
+  *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
+    kernel.run(geometry, input.data<uint8_t>(context.arena),
+               output.mutable_data<uint8_t>(context.arena));
+  });
   return Status::Ok();
 }
 
