@@ -2,8 +2,45 @@
 
 namespace qrun::kernels {
 
-Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures&, const Conv2dGeometry&) {
-  return {"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr};
+namespace {
+
+// Every int8 Conv2D kernel, best first, with the condition under which it serves.
+struct Conv2dQs8Entry {
+  Conv2dQs8Kernel kernel;
+  bool (*serves)(const CpuFeatures&, const Conv2dGeometry&);
+};
+
+#if QRUN_X86_KERNELS
+// The GEMM tiles 16 output channels at a time: depthwise and thin groups would waste most of them.
+bool gemm_shaped(const Conv2dGeometry& g) {
+  return g.groups == 1 || (g.input_channels_per_group() >= 4 && g.output_channels_per_group() >= 16);
+}
+#endif
+
+const Conv2dQs8Entry kConv2dQs8Kernels[] = {
+#if QRUN_X86_KERNELS
+    {{"conv2d_qs8_igemm_6x64c4_avx512vnni", conv2d_qs8_igemm_6x64c4_avx512vnni,
+      conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx512_vnni && gemm_shaped(g);
+     }},
+#endif
+    {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr},
+     [](const CpuFeatures&, const Conv2dGeometry&) { return true; }},
+};
+
+}  // namespace
+
+std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  std::vector<Conv2dQs8Kernel> kernels;
+  for (const Conv2dQs8Entry& entry : kConv2dQs8Kernels) {
+    if (entry.serves(cpu, g)) kernels.push_back(entry.kernel);
+  }
+  return kernels;
+}
+
+Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return conv2d_qs8_candidates(cpu, g).front();
 }
 
 Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {

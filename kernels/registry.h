@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "add/add.h"
 #include "concat/concat.h"
@@ -28,22 +29,23 @@ struct CpuFeatures {
 };
 
 // A kernel that reads weights in a layout of its own packs them once, at load time, into
-// `packed_size(geometry)` bytes (64-byte aligned); a kernel that reads the file's canonical layout
-// has neither function.
-template <typename Geometry, typename Weights, typename Run>
+// `packed_size(geometry)` bytes (64-byte aligned), and may fold parameters that do not change
+// from run to run (the input's zero point) into them; a kernel that reads the file's canonical
+// layout has neither function.
+template <typename Geometry, typename Params, typename Weights, typename Run>
 struct WeightedKernel {
   const char* name;
   Run run;
   size_t (*packed_size)(const Geometry&);
-  void (*pack)(const Geometry&, const Weights&, void* packed);
+  void (*pack)(const Geometry&, const Params&, const Weights&, void* packed);
 };
 
-using Conv2dQs8Kernel = WeightedKernel<Conv2dGeometry, Conv2dQs8Weights, Conv2dQs8Fn>;
-using Conv2dF32Kernel = WeightedKernel<Conv2dGeometry, Conv2dF32Weights, Conv2dF32Fn>;
-using FullyConnectedQs8Kernel =
-    WeightedKernel<FullyConnectedGeometry, FullyConnectedQs8Weights, FullyConnectedQs8Fn>;
-using FullyConnectedF32Kernel =
-    WeightedKernel<FullyConnectedGeometry, FullyConnectedF32Weights, FullyConnectedF32Fn>;
+using Conv2dQs8Kernel = WeightedKernel<Conv2dGeometry, Conv2dQs8Params, Conv2dQs8Weights, Conv2dQs8Fn>;
+using Conv2dF32Kernel = WeightedKernel<Conv2dGeometry, F32Range, Conv2dF32Weights, Conv2dF32Fn>;
+using FullyConnectedQs8Kernel = WeightedKernel<FullyConnectedGeometry, FullyConnectedQs8Params,
+                                               FullyConnectedQs8Weights, FullyConnectedQs8Fn>;
+using FullyConnectedF32Kernel = WeightedKernel<FullyConnectedGeometry, F32Range,
+                                               FullyConnectedF32Weights, FullyConnectedF32Fn>;
 
 // A kernel that needs nothing prepared at load time.
 template <typename Run>
@@ -67,6 +69,9 @@ using QuantizeF32Qs8Kernel = Kernel<QuantizeF32Qs8Fn>;
 using DequantizeQs8F32Kernel = Kernel<DequantizeQs8F32Fn>;
 
 Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures&, const Conv2dGeometry&);
+// Every kernel that could serve, best first; the reference is always last. For tests that hold
+// each kernel to the reference.
+std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures&, const Conv2dGeometry&);
 Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&);
 FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures&,
                                                    const FullyConnectedGeometry&);

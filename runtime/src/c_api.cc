@@ -66,6 +66,13 @@ qrun_status qrun_interpreter_set_num_threads(qrun_interpreter* self, int num_thr
   return guarded(self, [&] { return self->interpreter.set_threads(num_threads); });
 }
 
+qrun_status qrun_interpreter_set_isa(qrun_interpreter* self, const char* isa) {
+  return guarded(self, [&] {
+    self->interpreter.set_isa(isa ? isa : "");
+    return qrun::Status::Ok();
+  });
+}
+
 qrun_status qrun_interpreter_load_file(qrun_interpreter* self, const char* path) {
   return guarded(self, [&] {
     if (path == nullptr) return qrun::InvalidArgument("no model path given");

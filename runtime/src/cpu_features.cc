@@ -52,3 +52,38 @@ kernels::CpuFeatures detect_cpu_features() {
 }
 
 }  // namespace qrun
+
+namespace qrun {
+
+Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features) {
+  const kernels::CpuFeatures cpu = *features;
+  kernels::CpuFeatures wanted;
+  if (isa == "ref") {
+  } else if (isa == "avx2") {
+    wanted.x86_avx2 = true;
+  } else if (isa == "avxvnni") {
+    wanted.x86_avx2 = wanted.x86_avx_vnni = true;
+  } else if (isa == "avx512vnni") {
+    wanted.x86_avx2 = wanted.x86_avx512_vnni = true;
+  } else if (isa == "neon") {
+    wanted.arm_neon = true;
+  } else if (isa == "neondot") {
+    wanted.arm_neon = wanted.arm_neon_dot = true;
+  } else if (isa == "i8mm") {
+    wanted.arm_neon = wanted.arm_neon_dot = wanted.arm_i8mm = true;
+  } else {
+    return InvalidArgument("unknown instruction set '" + isa +
+                           "' (ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm)");
+  }
+  const bool available = (!wanted.x86_avx2 || cpu.x86_avx2) &&
+                         (!wanted.x86_avx_vnni || cpu.x86_avx_vnni) &&
+                         (!wanted.x86_avx512_vnni || cpu.x86_avx512_vnni) &&
+                         (!wanted.arm_neon || cpu.arm_neon) &&
+                         (!wanted.arm_neon_dot || cpu.arm_neon_dot) &&
+                         (!wanted.arm_i8mm || cpu.arm_i8mm);
+  if (!available) return Unsupported("instruction set '" + isa + "' is not available on this CPU");
+  *features = wanted;
+  return Status::Ok();
+}
+
+}  // namespace qrun

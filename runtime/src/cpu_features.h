@@ -2,10 +2,18 @@
 // know: AVX-VNNI, I8MM). cpuinfo stays behind this one function.
 #pragma once
 
+#include <string>
+
+#include "qrun/status.h"
 #include "registry.h"
 
 namespace qrun {
 
 kernels::CpuFeatures detect_cpu_features();
+
+// Keeps only the features up to the named instruction set, so that tests and benchmarks can pick a
+// kernel family: "ref" (reference kernels only), "avx2", "avxvnni", "avx512vnni", "neon",
+// "neondot", "i8mm". Naming one the CPU lacks is an error.
+Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features);
 
 }  // namespace qrun

@@ -2,8 +2,10 @@
 
 #include <sys/mman.h>
 
+#include <cstdlib>
 #include <cstring>
 
+#include "common/overread.h"
 #include "cpu_features.h"
 #include "memory_planner.h"
 #include "quantize/quantize.h"
@@ -50,7 +52,7 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
     return status;
   }
   arena_bytes_ = plan_arena(&graph_.tensors, static_cast<int>(operators_.size()));
-  const size_t allocation = arena_bytes_ == 0 ? kArenaAlignment : arena_bytes_;
+  const size_t allocation = arena_bytes_ + kernels::kInputOverreadBytes;
   void* arena = mmap(nullptr, allocation, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (arena == MAP_FAILED) {
     file_.reset();
@@ -64,7 +66,10 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
 }
 
 Status Interpreter::prepare_operators() {
-  const kernels::CpuFeatures cpu = detect_cpu_features();
+  kernels::CpuFeatures cpu = detect_cpu_features();
+  const char* from_environment = std::getenv("QRUN_ISA");
+  const std::string isa = !isa_.empty() ? isa_ : (from_environment ? from_environment : "");
+  if (!isa.empty()) QRUN_RETURN_IF_ERROR(restrict_to_isa(isa, &cpu));
   const auto& ops = *graph_.model->operators();
   for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
     const fb::Operator& op = *ops.Get(i);

@@ -25,6 +25,9 @@ struct PreparedOperator {
 class Interpreter {
  public:
   Status set_threads(int threads) { return threads_.set_threads(threads); }
+  // Limits kernel choice to an instruction set (see restrict_to_isa); empty: the QRUN_ISA
+  // environment variable if set, else the best the CPU has. Takes effect at the next load.
+  void set_isa(std::string isa) { isa_ = std::move(isa); }
   Status load(std::unique_ptr<ModelFile> file);
   bool loaded() const { return file_ != nullptr; }
 
@@ -62,6 +65,7 @@ class Interpreter {
   std::unique_ptr<uint8_t, ArenaDeleter> arena_{nullptr, ArenaDeleter{0}};
   size_t arena_bytes_ = 0;
   ThreadPool threads_;
+  std::string isa_;
   qrun_tensor_observer observer_ = nullptr;
   void* observer_data_ = nullptr;
 };

@@ -1,6 +1,6 @@
 // qrun: run a .qfb model on one input and print its outputs and latency, or describe the model.
 //   qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N] [--warmup N]
-//        [--repeat N] [--pin CPU[,CPU...]]
+//        [--repeat N] [--pin CPU[,CPU...]] [--isa NAME]
 //   qrun --info model.qfb
 #include <sched.h>
 
@@ -26,6 +26,7 @@ struct Options {
   std::string output;
   bool info = false;
   bool raw = false;
+  std::string isa;
   int threads = 1;
   int warmup = 0;
   int repeat = 0;
@@ -34,10 +35,11 @@ struct Options {
 
 const char kUsage[] =
     "usage: qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N]\n"
-    "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]]\n"
-    "       qrun --info model.qfb\n"
+    "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]] [--isa NAME]\n"
+    "       qrun --info model.qfb [--isa NAME]\n"
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
-    "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n";
+    "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
+    "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot or i8mm.\n";
 
 Status parse_int(const std::string& flag, const char* text, int min, int* value) {
   char* end = nullptr;
@@ -61,6 +63,8 @@ Status parse_args(int argc, char** argv, Options* options) {
       options->raw = true;
     } else if ((arg == "-o" || arg == "--output") && has_value) {
       options->output = argv[++i];
+    } else if (arg == "--isa" && has_value) {
+      options->isa = argv[++i];
     } else if (arg == "--threads" && has_value) {
       QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 1, &options->threads));
     } else if (arg == "--warmup" && has_value) {
@@ -286,6 +290,7 @@ Status run(const Options& options) {
   if (!options.pin.empty()) QRUN_RETURN_IF_ERROR(pin_to(options.pin));
   qrun::Model model;
   QRUN_RETURN_IF_ERROR(model.set_threads(options.threads));
+  if (!options.isa.empty()) QRUN_RETURN_IF_ERROR(model.set_isa(options.isa));
   QRUN_RETURN_IF_ERROR(model.load_file(options.model));
   if (options.info) return print_info(model);
   QRUN_RETURN_IF_ERROR(set_input(model, options.input));

@@ -74,7 +74,7 @@ TEST_F(QrunCli, FloatInputOfTheRightSizeIsQuantized) {
 }
 
 TEST_F(QrunCli, InfoListsOperatorsKernelsAndMemory) {
-  const Result r = qrun("--info " + model_);
+  const Result r = qrun("--info " + model_ + " --isa ref");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("CONV_2D"), std::string::npos);
   EXPECT_NE(r.out.find("conv2d_qs8_reference"), std::string::npos);

@@ -102,6 +102,8 @@ def build_model(name):
             last = None
             if kind == "BasicBlock":  # resnet18
                 last = module.bn2
+            elif kind == "Bottleneck":  # resnet50 (benchmarks/compare.py builds it from here)
+                last = module.bn3
             elif kind == "InvertedResidual" and module.use_res_connect:  # mobilenet_v2
                 last = module.conv[-1]
             if last is not None:

@@ -3,6 +3,7 @@
 // thread count.
 #include <gtest/gtest.h>
 
+#include <tuple>
 #include <vector>
 
 #include "conv2d/conv2d.h"
@@ -46,12 +47,14 @@ std::vector<int8_t> expected_output(const std::vector<int8_t>& input) {
   return logits;
 }
 
-class InterpreterThreads : public ::testing::TestWithParam<int> {};
+// Every thread count, with the reference kernels and with the best this CPU has.
+class InterpreterThreads : public ::testing::TestWithParam<std::tuple<int, const char*>> {};
 
 TEST_P(InterpreterThreads, RunsTheSmallModelBitExactly) {
   const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
   Model model;
-  ASSERT_TRUE(model.set_threads(GetParam()).ok());
+  ASSERT_TRUE(model.set_threads(std::get<0>(GetParam())).ok());
+  ASSERT_TRUE(model.set_isa(std::get<1>(GetParam())).ok());
   const Status loaded = model.load_buffer(bytes.data(), bytes.size());
   ASSERT_TRUE(loaded.ok()) << loaded.message();
   const std::vector<int8_t> input = test_input();
@@ -62,11 +65,29 @@ TEST_P(InterpreterThreads, RunsTheSmallModelBitExactly) {
   EXPECT_EQ(output, expected_output(input));
 }
 
-INSTANTIATE_TEST_SUITE_P(Threads, InterpreterThreads, ::testing::Values(1, 2, 3));
+INSTANTIATE_TEST_SUITE_P(Threads, InterpreterThreads,
+                         ::testing::Combine(::testing::Values(1, 2, 3),
+                                            ::testing::Values("ref", "")));
+
+TEST(Interpreter, AnUnknownOrMissingInstructionSetIsAnError) {
+  const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
+  Model model;
+  ASSERT_TRUE(model.set_isa("sse9").ok());
+  EXPECT_EQ(model.load_buffer(bytes.data(), bytes.size()).message(),
+            "unknown instruction set 'sse9' (ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm)");
+#if defined(__x86_64__)
+  ASSERT_TRUE(model.set_isa("i8mm").ok());
+#else
+  ASSERT_TRUE(model.set_isa("avx2").ok());
+#endif
+  EXPECT_NE(model.load_buffer(bytes.data(), bytes.size()).message().find("is not available"),
+            std::string::npos);
+}
 
 TEST(Interpreter, DescribesTensorsOperatorsAndMemory) {
   const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
   Model model;
+  ASSERT_TRUE(model.set_isa("ref").ok());
   ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
   qrun_tensor_info input;
   ASSERT_TRUE(model.input_info(0, &input).ok());

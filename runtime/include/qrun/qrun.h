@@ -66,6 +66,11 @@ void qrun_interpreter_destroy(qrun_interpreter* interpreter);
 /* Threads used by operators that split their work; set before loading. 1 by default. */
 qrun_status qrun_interpreter_set_num_threads(qrun_interpreter* interpreter, int num_threads);
 
+/* Limits kernels to one instruction set: "ref" (the reference kernels), "avx2", "avxvnni",
+ * "avx512vnni", "neon", "neondot" or "i8mm"; NULL or "" for the best this CPU has. Without this
+ * call the QRUN_ISA environment variable is used when set. Takes effect at the next load. */
+qrun_status qrun_interpreter_set_isa(qrun_interpreter* interpreter, const char* isa);
+
 /* Memory-maps the file. */
 qrun_status qrun_interpreter_load_file(qrun_interpreter* interpreter, const char* path);
 /* Copies the bytes into an aligned buffer of its own. */

@@ -15,6 +15,7 @@ class Model {
   Model() : handle_(qrun_interpreter_create()) {}
 
   Status set_threads(int threads) { return check(qrun_interpreter_set_num_threads(get(), threads)); }
+  Status set_isa(const std::string& isa) { return check(qrun_interpreter_set_isa(get(), isa.c_str())); }
   Status load_file(const std::string& path) {
     return check(qrun_interpreter_load_file(get(), path.c_str()));
   }

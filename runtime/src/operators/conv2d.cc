@@ -83,7 +83,7 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     kernels::Conv2dF32Weights weights{s.input(1).data<float>(nullptr),
                                       s.input(2).data<float>(nullptr), nullptr};
     PackedWeights packed;
-    QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &weights));
+    QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, range, &weights));
     const size_t packed_bytes = packed.size();
     *op = make_operator(
         kernel.name,
@@ -113,7 +113,7 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   kernels::Conv2dQs8Weights weights{s.input(1).data<int8_t>(nullptr),
                                     s.input(2).data<int32_t>(nullptr), nullptr};
   PackedWeights packed;
-  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &weights));
+  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, params, &weights));
   const size_t packed_bytes = packed.size();
   *op = make_operator(
       kernel.name,

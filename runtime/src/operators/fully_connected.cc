@@ -33,7 +33,7 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
     kernels::FullyConnectedF32Weights operands{weights.data<float>(nullptr),
                                                s.input(2).data<float>(nullptr), nullptr};
     PackedWeights packed;
-    QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &operands));
+    QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, range, &operands));
     const size_t packed_bytes = packed.size();
     *op = make_operator(
         kernel.name,
@@ -61,7 +61,7 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
   kernels::FullyConnectedQs8Weights operands{weights.data<int8_t>(nullptr),
                                              s.input(2).data<int32_t>(nullptr), nullptr};
   PackedWeights packed;
-  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, &operands));
+  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, params, &operands));
   const size_t packed_bytes = packed.size();
   *op = make_operator(
       kernel.name,

@@ -60,14 +60,15 @@ std::unique_ptr<Operator> make_operator(const char* kernel_name, Work work,
 class PackedWeights {
  public:
   // Packs `weights` for `kernel` if it wants packing; otherwise holds nothing.
-  template <typename Kernel, typename Geometry, typename Weights>
-  Status pack(const Kernel& kernel, const Geometry& geometry, Weights* weights) {
+  template <typename Kernel, typename Geometry, typename Params, typename Weights>
+  Status pack(const Kernel& kernel, const Geometry& geometry, const Params& params,
+              Weights* weights) {
     if (kernel.pack == nullptr) return Status::Ok();
     size_ = kernel.packed_size(geometry);
     const size_t rounded = (size_ + 63) / 64 * 64;
     data_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, rounded == 0 ? 64 : rounded)));
     if (data_ == nullptr) return Status(StatusCode::kInternal, "out of memory packing weights");
-    kernel.pack(geometry, *weights, data_.get());
+    kernel.pack(geometry, params, *weights, data_.get());
     weights->packed = data_.get();
     return Status::Ok();
   }

@@ -1,0 +1,238 @@
+// Int8 Conv2D on x86 AVX512-VNNI as an implicit GEMM: rows are output pixels (6 per tile), columns
+// output channels (up to 64 per tile, four zmm of 16), and the reduction runs over the kernel's
+// taps and, within a tap, over input channels four at a time, the grain of vpdpbusd.
+//
+// vpdpbusd multiplies unsigned by signed bytes. The input is made unsigned by flipping its sign
+// bit (u = x + 128), and the packed bias absorbs the difference once, at load time:
+//   sum (x - zx) * w  =  sum u * w  -  (128 + zx) * sum w.
+// Padded taps read a row filled with the zero point, so they contribute exactly zero, as in the
+// reference. Weights are zero-padded up to a multiple of four input channels and of 16 output
+// channels, so the few bytes read past a pixel's channels are multiplied by zero. The int32 sums
+// are exact (the loader bounds them), and requantization follows the reference step by step:
+// float(acc) * m, clamp to the output range, round half to even (vcvtps2dq), add the zero point.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "common/overread.h"
+#include "conv2d/conv2d.h"
+
+namespace qrun::kernels {
+namespace {
+
+constexpr int kTilePixels = 6;
+constexpr int kLanes = 16;
+constexpr int kMaxVectors = 4;
+constexpr int kBlockChannels = kLanes * kMaxVectors;
+
+size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// Where each part of the packed buffer is, all of it derived from the geometry.
+struct PackedLayout {
+  size_t input_channels_padded;  // a multiple of 4
+  size_t taps;
+  size_t zero_row_bytes;  // the input's zero point, for taps that fall in the padding
+  size_t groups;
+  size_t group_bytes;
+
+  explicit PackedLayout(const Conv2dGeometry& g)
+      : input_channels_padded(round_up(static_cast<size_t>(g.input_channels_per_group()), 4)),
+        taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
+        zero_row_bytes(round_up(input_channels_padded + kInputOverreadBytes, 64)),
+        groups(static_cast<size_t>(g.groups)),
+        group_bytes(0) {
+    const size_t channels = static_cast<size_t>(g.output_channels_per_group());
+    for (size_t first = 0; first < channels; first += kBlockChannels) {
+      group_bytes += block_bytes(vectors_in_block(channels - first));
+    }
+  }
+  static int vectors_in_block(size_t channels_left) {
+    const size_t channels = channels_left < kBlockChannels ? channels_left : kBlockChannels;
+    return static_cast<int>((channels + kLanes - 1) / kLanes);
+  }
+  // A block: its bias (one int32 per lane), then for each tap and each group of four input
+  // channels, `vectors` x 16 channels x 4 bytes.
+  size_t block_bytes(int vectors) const {
+    return static_cast<size_t>(vectors) * 64 * (1 + taps * input_channels_padded / 4);
+  }
+  size_t total() const { return zero_row_bytes + group_bytes * groups; }
+};
+
+// The output pixels of one tile: for each, its image and its position.
+struct PixelTile {
+  const int8_t* image[kTilePixels];
+  int oy[kTilePixels];
+  int ox[kTilePixels];
+  int8_t* output[kTilePixels];
+};
+
+template <int Vectors>
+void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const PixelTile& tile,
+                  int pixels, size_t channel_offset, const uint8_t* block, const int8_t* zero_row,
+                  const float* multipliers, const Qs8Output& out, int channels) {
+  __m512i acc[kTilePixels][Vectors];
+  const int32_t* bias = reinterpret_cast<const int32_t*>(block);
+#pragma GCC unroll 4
+  for (int v = 0; v < Vectors; ++v) {
+    const __m512i b = _mm512_load_si512(bias + kLanes * v);
+#pragma GCC unroll 6
+    for (int i = 0; i < kTilePixels; ++i) acc[i][v] = b;
+  }
+
+  const uint8_t* w = block + Vectors * 64;
+  const __m512i sign_flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  const int cin4 = static_cast<int>(layout.input_channels_padded);
+  for (int ky = 0; ky < g.kernel_height; ++ky) {
+    for (int kx = 0; kx < g.kernel_width; ++kx) {
+      const int8_t* rows[kTilePixels];
+#pragma GCC unroll 6
+      for (int i = 0; i < kTilePixels; ++i) {
+        const int iy = tile.oy[i] * g.stride_height - g.pad_top + ky * g.dilation_height;
+        const int ix = tile.ox[i] * g.stride_width - g.pad_left + kx * g.dilation_width;
+        const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
+        rows[i] = inside ? tile.image[i] +
+                               (static_cast<size_t>(iy) * g.input_width + ix) * g.input_channels +
+                               channel_offset
+                         : zero_row;
+      }
+      for (int c = 0; c < cin4; c += 4) {
+        __m512i weights[Vectors];
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v) weights[v] = _mm512_load_si512(w + 64 * v);
+        w += 64 * Vectors;
+#pragma GCC unroll 6
+        for (int i = 0; i < kTilePixels; ++i) {
+          int32_t quad;
+          std::memcpy(&quad, rows[i] + c, 4);
+          const __m512i x = _mm512_xor_si512(_mm512_set1_epi32(quad), sign_flip);
+#pragma GCC unroll 4
+          for (int v = 0; v < Vectors; ++v) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], x, weights[v]);
+        }
+      }
+    }
+  }
+
+  const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
+  const __m512 high = _mm512_set1_ps(static_cast<float>(out.max - out.zero_point));
+  const __m512i zero_point = _mm512_set1_epi32(out.zero_point);
+#pragma GCC unroll 4
+  for (int v = 0; v < Vectors; ++v) {
+    const int left = channels - kLanes * v;
+    const __mmask16 mask =
+        left >= kLanes ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    const __m512 m = _mm512_maskz_loadu_ps(mask, multipliers + kLanes * v);
+#pragma GCC unroll 6
+    for (int i = 0; i < kTilePixels; ++i) {
+      if (i >= pixels) break;
+      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m);
+      scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
+      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+      _mm_mask_storeu_epi8(tile.output[i] + kLanes * v, mask, _mm512_cvtsepi32_epi8(q));
+    }
+  }
+}
+
+}  // namespace
+
+size_t conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size(const Conv2dGeometry& g) {
+  return PackedLayout(g).total();
+}
+
+void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                             const Conv2dQs8Weights& w, void* packed) {
+  const PackedLayout layout = PackedLayout(g);
+  auto* bytes = static_cast<uint8_t*>(packed);
+  std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
+  bytes += layout.zero_row_bytes;
+  const size_t cin = static_cast<size_t>(g.input_channels_per_group());
+  const size_t cout = static_cast<size_t>(g.output_channels_per_group());
+  const size_t cin4 = layout.input_channels_padded;
+  // Unsigned arithmetic: the corrected bias may wrap, exactly as the kernel's int32 sums do.
+  const uint32_t sign_shift = static_cast<uint32_t>(128 + p.input_zero_point);
+  for (int group = 0; group < g.groups; ++group) {
+    for (size_t first = 0; first < cout; first += kBlockChannels) {
+      const int vectors = PackedLayout::vectors_in_block(cout - first);
+      const size_t lanes = static_cast<size_t>(vectors) * kLanes;
+      auto* bias = reinterpret_cast<int32_t*>(bytes);
+      int8_t* weights = reinterpret_cast<int8_t*>(bytes + lanes * 4);
+      std::memset(bytes, 0, layout.block_bytes(vectors));
+      for (size_t lane = 0; lane < lanes; ++lane) {
+        const size_t c = first + lane;
+        if (c >= cout) continue;
+        const size_t oc = group * cout + c;
+        const int8_t* ohwi = w.ohwi + oc * layout.taps * cin;
+        uint32_t column_sum = 0;
+        for (size_t tap = 0; tap < layout.taps; ++tap) {
+          for (size_t ic = 0; ic < cin; ++ic) {
+            const int8_t value = ohwi[tap * cin + ic];
+            column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
+            // [tap][ic / 4][lane][ic % 4]
+            weights[((tap * cin4 + ic - ic % 4) * lanes) + lane * 4 + ic % 4] = value;
+          }
+        }
+        bias[lane] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[oc]) - sign_shift * column_sum);
+      }
+      bytes += layout.block_bytes(vectors);
+    }
+  }
+}
+
+void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                        const Conv2dQs8Weights& w, const int8_t* input,
+                                        int8_t* output, size_t row_begin, size_t row_end) {
+  const PackedLayout layout = PackedLayout(g);
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
+  const size_t cout = static_cast<size_t>(g.output_channels_per_group());
+  const size_t image_bytes = static_cast<size_t>(g.input_height) * g.input_width * g.input_channels;
+  const size_t pixels_per_image = static_cast<size_t>(g.output_height) * g.output_width;
+  const size_t pixel_end = row_end * g.output_width;
+  for (size_t first = row_begin * g.output_width; first < pixel_end; first += kTilePixels) {
+    const int pixels = static_cast<int>(pixel_end - first < kTilePixels ? pixel_end - first : kTilePixels);
+    PixelTile tile;
+    for (int i = 0; i < kTilePixels; ++i) {
+      // A short tile repeats its last pixel; those results are computed and dropped.
+      const size_t pixel = first + (i < pixels ? i : pixels - 1);
+      const size_t image = pixel / pixels_per_image;
+      const size_t within = pixel % pixels_per_image;
+      tile.image[i] = input + image * image_bytes;
+      tile.oy[i] = static_cast<int>(within / g.output_width);
+      tile.ox[i] = static_cast<int>(within % g.output_width);
+      tile.output[i] = output + pixel * g.output_channels;
+    }
+    const uint8_t* block = packed + layout.zero_row_bytes;
+    for (int group = 0; group < g.groups; ++group) {
+      const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
+      PixelTile group_tile = tile;
+      for (int i = 0; i < kTilePixels; ++i) group_tile.output[i] += group * cout;
+      for (size_t c = 0; c < cout; c += kBlockChannels) {
+        const int channels = static_cast<int>(cout - c < kBlockChannels ? cout - c : kBlockChannels);
+        const int vectors = PackedLayout::vectors_in_block(cout - c);
+        PixelTile block_tile = group_tile;
+        for (int i = 0; i < kTilePixels; ++i) block_tile.output[i] += c;
+        const float* multipliers = p.multipliers + group * cout + c;
+        switch (vectors) {
+          case 1:
+            compute_tile<1>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
+                            multipliers, p.output, channels);
+            break;
+          case 2:
+            compute_tile<2>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
+                            multipliers, p.output, channels);
+            break;
+          case 3:
+            compute_tile<3>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
+                            multipliers, p.output, channels);
+            break;
+          default:
+            compute_tile<4>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
+                            multipliers, p.output, channels);
+            break;
+        }
+        block += layout.block_bytes(vectors);
+      }
+    }
+  }
+}
+
+}  // namespace qrun::kernels

@@ -1,0 +1,152 @@
+// Every int8 Conv2D kernel this CPU can run, held to the reference bit for bit over randomized
+// shapes: odd channel counts, reductions that are not a multiple of the vector width, strides,
+// asymmetric padding, dilation, groups, extreme zero points and multipliers, accumulators near
+// the int32 limit, and the work split into arbitrary row ranges as threads would split it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/overread.h"
+#include "cpu_features.h"
+#include "registry.h"
+
+namespace qrun::kernels {
+namespace {
+
+struct Case {
+  Conv2dGeometry g;
+  int32_t input_zero_point;
+  Qs8Output output;
+  std::vector<int8_t> input;
+  std::vector<int8_t> weights;
+  std::vector<int32_t> bias;
+  std::vector<float> multipliers;
+};
+
+int pick(std::mt19937& random, int low, int high) {
+  return std::uniform_int_distribution<int>(low, high)(random);
+}
+
+Case random_case(std::mt19937& random) {
+  Case c;
+  Conv2dGeometry& g = c.g;
+  g.batch = pick(random, 1, 2);
+  g.kernel_height = pick(random, 1, 5);
+  g.kernel_width = pick(random, 1, 5);
+  g.stride_height = pick(random, 1, 3);
+  g.stride_width = pick(random, 1, 3);
+  g.dilation_height = pick(random, 1, 2);
+  g.dilation_width = pick(random, 1, 2);
+  const int groups_choice = pick(random, 0, 3);
+  g.groups = groups_choice == 0 ? pick(random, 2, 3) : 1;
+  g.input_channels = g.groups * pick(random, 1, 70);
+  g.output_channels = g.groups * pick(random, 1, 150);
+  g.input_height = pick(random, 1, 11) + g.dilation_height * (g.kernel_height - 1);
+  g.input_width = pick(random, 1, 11) + g.dilation_width * (g.kernel_width - 1);
+  g.pad_top = pick(random, 0, g.kernel_height - 1);
+  g.pad_left = pick(random, 0, g.kernel_width - 1);
+  const int pad_bottom = pick(random, 0, g.kernel_height - 1);
+  const int pad_right = pick(random, 0, g.kernel_width - 1);
+  g.output_height = (g.input_height + g.pad_top + pad_bottom -
+                     g.dilation_height * (g.kernel_height - 1) - 1) / g.stride_height + 1;
+  g.output_width = (g.input_width + g.pad_left + pad_right -
+                    g.dilation_width * (g.kernel_width - 1) - 1) / g.stride_width + 1;
+
+  const int extremes[] = {-128, 127, 0};
+  c.input_zero_point = pick(random, 0, 2) < 2 ? extremes[pick(random, 0, 2)] : pick(random, -128, 127);
+  c.output.zero_point = pick(random, -128, 127);
+  c.output.min = pick(random, 0, 1) ? -128 : pick(random, -128, c.output.zero_point);
+  c.output.max = pick(random, 0, 1) ? 127 : pick(random, c.output.min, 127);
+
+  std::uniform_int_distribution<int> byte(-128, 127);
+  c.input.resize(static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.input_channels);
+  for (int8_t& x : c.input) x = static_cast<int8_t>(byte(random));
+  const size_t reduction = static_cast<size_t>(g.kernel_height) * g.kernel_width * g.input_channels_per_group();
+  c.weights.resize(g.output_channels * reduction);
+  // Sometimes every weight at the extreme, so the sums run near their bound.
+  const bool saturated = pick(random, 0, 5) == 0;
+  for (int8_t& w : c.weights) w = static_cast<int8_t>(saturated ? 127 : pick(random, -127, 127));
+  if (saturated) std::fill(c.input.begin(), c.input.end(), c.input_zero_point == -128 ? 127 : -128);
+  const int64_t headroom = (int64_t{1} << 31) - 1 - static_cast<int64_t>(reduction) * 255 * 127;
+  const int32_t bias_limit = static_cast<int32_t>(std::min<int64_t>(headroom, 1 << 24));
+  for (int o = 0; o < g.output_channels; ++o) {
+    c.bias.push_back(pick(random, -bias_limit, bias_limit));
+    // Multipliers from 1e-6 to 4, log-uniform, so both clamping and fine rounding happen.
+    c.multipliers.push_back(
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-6, 0.6)(random))));
+  }
+  return c;
+}
+
+std::vector<int8_t> run(const Conv2dQs8Kernel& kernel, const Case& c, const std::vector<size_t>& cuts) {
+  const Conv2dQs8Params params{c.input_zero_point, c.multipliers.data(), c.output};
+  Conv2dQs8Weights weights{c.weights.data(), c.bias.data(), nullptr};
+  std::vector<uint8_t> packed;
+  std::vector<uint8_t> storage;
+  if (kernel.pack != nullptr) {
+    storage.resize(kernel.packed_size(c.g) + 64);
+    void* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+    kernel.pack(c.g, params, weights, aligned);
+    weights.packed = aligned;
+  }
+  // The input with the slack a kernel may read past its end, as the runtime's arena leaves.
+  std::vector<int8_t> input(c.input);
+  input.resize(input.size() + kInputOverreadBytes, 0x33);
+  std::vector<int8_t> output(c.g.output_rows() * c.g.output_width * c.g.output_channels, 0x55);
+  size_t begin = 0;
+  for (size_t cut : cuts) {
+    kernel.run(c.g, params, weights, input.data(), output.data(), begin, cut);
+    begin = cut;
+  }
+  kernel.run(c.g, params, weights, input.data(), output.data(), begin, c.g.output_rows());
+  return output;
+}
+
+std::string describe(const Case& c) {
+  const Conv2dGeometry& g = c.g;
+  return "batch " + std::to_string(g.batch) + ", input " + std::to_string(g.input_height) + "x" +
+         std::to_string(g.input_width) + "x" + std::to_string(g.input_channels) + ", output " +
+         std::to_string(g.output_height) + "x" + std::to_string(g.output_width) + "x" +
+         std::to_string(g.output_channels) + ", kernel " + std::to_string(g.kernel_height) + "x" +
+         std::to_string(g.kernel_width) + ", stride " + std::to_string(g.stride_height) + "," +
+         std::to_string(g.stride_width) + ", dilation " + std::to_string(g.dilation_height) + "," +
+         std::to_string(g.dilation_width) + ", pad " + std::to_string(g.pad_top) + "," +
+         std::to_string(g.pad_left) + ", groups " + std::to_string(g.groups) + ", input zp " +
+         std::to_string(c.input_zero_point) + ", output zp " + std::to_string(c.output.zero_point) +
+         " range [" + std::to_string(c.output.min) + "," + std::to_string(c.output.max) + "]";
+}
+
+TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(20261122);
+  std::vector<std::string> exercised;
+  for (int trial = 0; trial < 400; ++trial) {
+    const Case c = random_case(random);
+    const std::vector<int8_t> expected =
+        run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr}, c, {});
+    const size_t rows = c.g.output_rows();
+    std::vector<size_t> cuts;
+    for (size_t cut = 1 + random() % 3; cut < rows; cut += 1 + random() % 4) cuts.push_back(cut);
+    for (const Conv2dQs8Kernel& kernel : conv2d_qs8_candidates(cpu, c.g)) {
+      if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
+        exercised.push_back(kernel.name);
+      }
+      const std::vector<int8_t> actual = run(kernel, c, cuts);
+      const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
+      ASSERT_TRUE(mismatch.first == expected.end())
+          << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "
+          << int(*mismatch.first) << " expected, " << int(*mismatch.second) << " computed; "
+          << describe(c);
+    }
+  }
+  std::string names;
+  for (const std::string& name : exercised) names += " " + name;
+  std::printf("kernels checked:%s\n", names.c_str());
+}
+
+}  // namespace
+}  // namespace qrun::kernels
