@@ -57,11 +57,23 @@ FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
   return {"fully_connected_f32_reference", fully_connected_f32_reference, nullptr, nullptr};
 }
 
-AddQs8Kernel select_add_qs8(const CpuFeatures&) { return {"add_qs8_reference", add_qs8_reference}; }
+AddQs8Kernel select_add_qs8(const CpuFeatures& cpu) {
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512) return {"add_qs8_avx512", add_qs8_avx512};
+#else
+  (void)cpu;
+#endif
+  return {"add_qs8_reference", add_qs8_reference};
+}
 
 AddF32Kernel select_add_f32(const CpuFeatures&) { return {"add_f32_reference", add_f32_reference}; }
 
-MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures&, const Pool2dGeometry&) {
+MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures& cpu, const Pool2dGeometry&) {
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512) return {"max_pool2d_s8_avx512", max_pool2d_s8_avx512};
+#else
+  (void)cpu;
+#endif
   return {"max_pool2d_s8_reference", max_pool2d_s8_reference};
 }
 

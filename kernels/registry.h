@@ -22,6 +22,7 @@ namespace qrun::kernels {
 struct CpuFeatures {
   bool x86_avx2 = false;
   bool x86_avx_vnni = false;
+  bool x86_avx512 = false;  // F, BW, VL and DQ: the Skylake-X set
   bool x86_avx512_vnni = false;
   bool arm_neon = false;
   bool arm_neon_dot = false;

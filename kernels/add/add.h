@@ -34,6 +34,9 @@ using AddF32Fn = void (*)(const BroadcastGeometry&, F32Range, const float* a, co
 
 void add_qs8_reference(const BroadcastGeometry&, const AddQs8Params&, const int8_t* a,
                        const int8_t* b, int8_t* output);
+// x86 AVX-512 (F, BW, VL, DQ): 16 lanes along the innermost dimension.
+void add_qs8_avx512(const BroadcastGeometry&, const AddQs8Params&, const int8_t* a, const int8_t* b,
+                    int8_t* output);
 void add_f32_reference(const BroadcastGeometry&, F32Range, const float* a, const float* b,
                        float* output);
 

@@ -26,6 +26,9 @@ using MaxPool2dF32Fn = void (*)(const Pool2dGeometry&, F32Range, const float* in
 // Max pooling keeps the input's quantization; only the fused activation's range applies.
 void max_pool2d_s8_reference(const Pool2dGeometry&, int32_t output_min, int32_t output_max,
                              const int8_t* input, int8_t* output);
+// x86 AVX-512 (F, BW, VL, DQ): 64 channels per vector.
+void max_pool2d_s8_avx512(const Pool2dGeometry&, int32_t output_min, int32_t output_max,
+                          const int8_t* input, int8_t* output);
 void max_pool2d_f32_reference(const Pool2dGeometry&, F32Range, const float* input, float* output);
 
 // The int8 average is requantize(float(sum of (x - input_zero_point)) *

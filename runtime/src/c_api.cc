@@ -143,6 +143,13 @@ qrun_status qrun_interpreter_get_output_float(qrun_interpreter* self, int output
   return guarded(self, [&] { return self->interpreter.get_output_float(output, data, count); });
 }
 
+qrun_status qrun_interpreter_set_profiling(qrun_interpreter* self, int enabled) {
+  return guarded(self, [&] {
+    self->interpreter.set_profiling(enabled != 0);
+    return qrun::Status::Ok();
+  });
+}
+
 qrun_status qrun_interpreter_set_observer(qrun_interpreter* self, qrun_tensor_observer observer,
                                           void* user_data) {
   return guarded(self, [&] {
@@ -184,6 +191,8 @@ qrun_status qrun_interpreter_operator_info(qrun_interpreter* self, int op,
     info->inputs = prepared.inputs.data();
     info->output_count = static_cast<int>(prepared.outputs.size());
     info->outputs = prepared.outputs.data();
+    info->macs = prepared.macs;
+    info->last_run_ms = prepared.last_run_milliseconds;
     return qrun::Status::Ok();
   });
 }

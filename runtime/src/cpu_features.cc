@@ -42,7 +42,9 @@ kernels::CpuFeatures detect_cpu_features() {
   features.x86_avx2 = cpuinfo_has_x86_avx2();
   // The OS must save YMM state, which cpuinfo_has_x86_avx2() already implies.
   features.x86_avx_vnni = features.x86_avx2 && x86_has_avx_vnni();
-  features.x86_avx512_vnni = cpuinfo_has_x86_avx512vnni();
+  features.x86_avx512 = cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
+                        cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512dq();
+  features.x86_avx512_vnni = features.x86_avx512 && cpuinfo_has_x86_avx512vnni();
 #elif defined(__aarch64__) || defined(__arm__)
   features.arm_neon = cpuinfo_has_arm_neon();
   features.arm_neon_dot = cpuinfo_has_arm_neon_dot();
@@ -64,7 +66,7 @@ Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features) {
   } else if (isa == "avxvnni") {
     wanted.x86_avx2 = wanted.x86_avx_vnni = true;
   } else if (isa == "avx512vnni") {
-    wanted.x86_avx2 = wanted.x86_avx512_vnni = true;
+    wanted.x86_avx2 = wanted.x86_avx512 = wanted.x86_avx512_vnni = true;
   } else if (isa == "neon") {
     wanted.arm_neon = true;
   } else if (isa == "neondot") {
@@ -77,6 +79,7 @@ Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features) {
   }
   const bool available = (!wanted.x86_avx2 || cpu.x86_avx2) &&
                          (!wanted.x86_avx_vnni || cpu.x86_avx_vnni) &&
+                         (!wanted.x86_avx512 || cpu.x86_avx512) &&
                          (!wanted.x86_avx512_vnni || cpu.x86_avx512_vnni) &&
                          (!wanted.arm_neon || cpu.arm_neon) &&
                          (!wanted.arm_neon_dot || cpu.arm_neon_dot) &&

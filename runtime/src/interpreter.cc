@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -88,6 +89,12 @@ Status Interpreter::prepare_operators() {
                           std::to_string(static_cast<int>(op.type())));
     }
     QRUN_RETURN_IF_ERROR(factory(source, &prepared.op));
+    if (op.type() == fb::OperatorType::CONV_2D || op.type() == fb::OperatorType::FULLY_CONNECTED) {
+      // Each output element is one dot product over a row of the weights.
+      const Tensor& weights = graph_.tensors[prepared.inputs[1]];
+      prepared.macs = graph_.tensors[prepared.outputs[0]].element_count *
+                      (weights.element_count / static_cast<size_t>(weights.shape[0]));
+    }
     operators_.push_back(std::move(prepared));
   }
   return Status::Ok();
@@ -156,8 +163,15 @@ Status Interpreter::run() {
   if (observer_ != nullptr) {
     for (int input : graph_.inputs) observe(input);
   }
-  for (const PreparedOperator& prepared : operators_) {
-    prepared.op->run(context);
+  for (PreparedOperator& prepared : operators_) {
+    if (profiling_) {
+      const auto start = std::chrono::steady_clock::now();
+      prepared.op->run(context);
+      prepared.last_run_milliseconds =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    } else {
+      prepared.op->run(context);
+    }
     if (observer_ != nullptr) {
       for (int output : prepared.outputs) observe(output);
     }

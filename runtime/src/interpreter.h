@@ -20,6 +20,8 @@ struct PreparedOperator {
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::unique_ptr<Operator> op;
+  uint64_t macs = 0;                 // multiply-accumulates per run (convolutions, FC)
+  double last_run_milliseconds = 0;  // with profiling on
 };
 
 class Interpreter {
@@ -36,6 +38,8 @@ class Interpreter {
   Status get_output_float(int output, float* data, size_t count) const;
   Status run();
   Status get_output(int output, void* data, size_t size) const;
+  // Times every operator of every run (see PreparedOperator::last_run_milliseconds).
+  void set_profiling(bool on) { profiling_ = on; }
   void set_observer(qrun_tensor_observer observer, void* user_data) {
     observer_ = observer;
     observer_data_ = user_data;
@@ -57,6 +61,7 @@ class Interpreter {
   std::unique_ptr<ModelFile> file_;
   LoadedGraph graph_;
   std::vector<PreparedOperator> operators_;
+  bool profiling_ = false;
   // Anonymous memory: page-aligned, zeroed, and committed only as it is touched.
   struct ArenaDeleter {
     size_t bytes;

@@ -1,6 +1,6 @@
 // qrun: run a .qfb model on one input and print its outputs and latency, or describe the model.
 //   qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N] [--warmup N]
-//        [--repeat N] [--pin CPU[,CPU...]] [--isa NAME]
+//        [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]
 //   qrun --info model.qfb
 #include <sched.h>
 
@@ -26,6 +26,7 @@ struct Options {
   std::string output;
   bool info = false;
   bool raw = false;
+  bool profile = false;
   std::string isa;
   int threads = 1;
   int warmup = 0;
@@ -35,11 +36,12 @@ struct Options {
 
 const char kUsage[] =
     "usage: qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N]\n"
-    "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]] [--isa NAME]\n"
+    "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]\n"
     "       qrun --info model.qfb [--isa NAME]\n"
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
     "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
-    "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot or i8mm.\n";
+    "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot or i8mm.\n"
+    "--profile prints each operator's median time over the repeats (10 if --repeat is not given).\n";
 
 Status parse_int(const std::string& flag, const char* text, int min, int* value) {
   char* end = nullptr;
@@ -61,6 +63,8 @@ Status parse_args(int argc, char** argv, Options* options) {
       options->info = true;
     } else if (arg == "--raw") {
       options->raw = true;
+    } else if (arg == "--profile") {
+      options->profile = true;
     } else if ((arg == "-o" || arg == "--output") && has_value) {
       options->output = argv[++i];
     } else if (arg == "--isa" && has_value) {
@@ -264,14 +268,55 @@ Status pin_to(const std::vector<int>& cpus) {
   return Status::Ok();
 }
 
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// One row per operator: its median time over the repeats, its share of the total, and for
+// convolutions and fully connected layers the multiply-accumulate rate.
+Status print_profile(qrun::Model& model, const std::vector<std::vector<double>>& times) {
+  std::vector<double> medians;
+  double total = 0;
+  for (const std::vector<double>& op_times : times) {
+    medians.push_back(median_of(op_times));
+    total += medians.back();
+  }
+  std::printf("%4s %-16s %-36s %-18s %10s %7s %8s\n", "op", "type", "kernel", "output", "median ms",
+              "share", "GMAC/s");
+  for (int i = 0; i < model.operator_count(); ++i) {
+    qrun_operator_info op;
+    QRUN_RETURN_IF_ERROR(model.operator_info(i, &op));
+    qrun_tensor_info output;
+    QRUN_RETURN_IF_ERROR(model.tensor_info(op.outputs[0], &output));
+    std::string rate = "-";
+    if (op.macs > 0 && medians[i] > 0) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.1f", static_cast<double>(op.macs) / medians[i] / 1e6);
+      rate = text;
+    }
+    std::printf("%4d %-16s %-36s %-18s %10.4f %6.1f%% %8s\n", i, op.type, op.kernel,
+                shape_of(output).c_str(), medians[i], 100.0 * medians[i] / total, rate.c_str());
+  }
+  std::printf("sum of operator medians: %.3f ms\n", total);
+  return Status::Ok();
+}
+
 Status measure(qrun::Model& model, const Options& options) {
   for (int i = 0; i < options.warmup; ++i) QRUN_RETURN_IF_ERROR(model.run());
+  const int repeat = options.repeat > 0 ? options.repeat : 10;
   std::vector<double> milliseconds;
-  for (int i = 0; i < options.repeat; ++i) {
+  std::vector<std::vector<double>> op_times(static_cast<size_t>(model.operator_count()));
+  for (int i = 0; i < repeat; ++i) {
     const auto start = std::chrono::steady_clock::now();
     QRUN_RETURN_IF_ERROR(model.run());
     const auto end = std::chrono::steady_clock::now();
     milliseconds.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    for (int op = 0; options.profile && op < model.operator_count(); ++op) {
+      qrun_operator_info info;
+      QRUN_RETURN_IF_ERROR(model.operator_info(op, &info));
+      op_times[op].push_back(info.last_run_ms);
+    }
   }
   std::sort(milliseconds.begin(), milliseconds.end());
   const auto at = [&](double q) {
@@ -281,9 +326,8 @@ Status measure(qrun::Model& model, const Options& options) {
   std::string where = options.pin.empty() ? "unpinned" : "pinned to CPU";
   for (size_t i = 0; i < options.pin.size(); ++i) where += (i ? "," : " ") + std::to_string(options.pin[i]);
   std::printf("latency over %d runs (%d threads, %s): min %.3f ms, median %.3f ms, p90 %.3f ms\n",
-              options.repeat, options.threads, where.c_str(), milliseconds.front(), at(0.5),
-              at(0.9));
-  return Status::Ok();
+              repeat, options.threads, where.c_str(), milliseconds.front(), at(0.5), at(0.9));
+  return options.profile ? print_profile(model, op_times) : Status::Ok();
 }
 
 Status run(const Options& options) {
@@ -293,11 +337,12 @@ Status run(const Options& options) {
   if (!options.isa.empty()) QRUN_RETURN_IF_ERROR(model.set_isa(options.isa));
   QRUN_RETURN_IF_ERROR(model.load_file(options.model));
   if (options.info) return print_info(model);
+  if (options.profile) QRUN_RETURN_IF_ERROR(model.set_profiling(true));
   QRUN_RETURN_IF_ERROR(set_input(model, options.input));
   QRUN_RETURN_IF_ERROR(model.run());
   QRUN_RETURN_IF_ERROR(print_outputs(model));
   if (!options.output.empty()) QRUN_RETURN_IF_ERROR(write_output(model, options));
-  if (options.repeat > 0) QRUN_RETURN_IF_ERROR(measure(model, options));
+  if (options.repeat > 0 || options.profile) QRUN_RETURN_IF_ERROR(measure(model, options));
   return Status::Ok();
 }
 

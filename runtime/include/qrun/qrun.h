@@ -44,6 +44,8 @@ typedef struct {
   const int* inputs; /* tensor indices */
   int output_count;
   const int* outputs;
+  uint64_t macs;            /* multiply-accumulates per run (convolutions, fully connected) */
+  double last_run_ms;       /* time of its last run, when profiling is on */
 } qrun_operator_info;
 
 typedef struct {
@@ -99,6 +101,9 @@ qrun_status qrun_interpreter_set_input_float(qrun_interpreter* interpreter, int 
                                              const float* data, size_t count);
 qrun_status qrun_interpreter_get_output_float(qrun_interpreter* interpreter, int output,
                                               float* data, size_t count);
+
+/* Times each operator of each run; read the times with qrun_interpreter_operator_info. */
+qrun_status qrun_interpreter_set_profiling(qrun_interpreter* interpreter, int enabled);
 
 qrun_status qrun_interpreter_set_observer(qrun_interpreter* interpreter,
                                           qrun_tensor_observer observer, void* user_data);

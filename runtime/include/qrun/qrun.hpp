@@ -45,6 +45,7 @@ class Model {
   Status get_output_float(int output, std::vector<float>* values) {
     return check(qrun_interpreter_get_output_float(get(), output, values->data(), values->size()));
   }
+  Status set_profiling(bool on) { return check(qrun_interpreter_set_profiling(get(), on ? 1 : 0)); }
   Status set_observer(qrun_tensor_observer observer, void* user_data) {
     return check(qrun_interpreter_set_observer(get(), observer, user_data));
   }

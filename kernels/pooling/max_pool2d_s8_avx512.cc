@@ -1,0 +1,44 @@
+// Int8 MaxPool2D on x86 AVX-512: 64 channels of one output pixel per vector, the maximum taken
+// over the window's valid positions (as in the reference, padding never wins), then the fused
+// activation's range.
+#include <immintrin.h>
+
+#include "pooling/pool2d.h"
+
+namespace qrun::kernels {
+
+void max_pool2d_s8_avx512(const Pool2dGeometry& g, int32_t output_min, int32_t output_max,
+                          const int8_t* input, int8_t* output) {
+  const __m512i low = _mm512_set1_epi8(static_cast<char>(output_min));
+  const __m512i high = _mm512_set1_epi8(static_cast<char>(output_max));
+  const size_t row_bytes = static_cast<size_t>(g.input_width) * g.channels;
+  for (int n = 0; n < g.batch; ++n) {
+    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
+    for (int oy = 0; oy < g.output_height; ++oy) {
+      const int y0 = oy * g.stride_height - g.pad_top;
+      const int y_begin = y0 < 0 ? 0 : y0;
+      const int y_end = y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      for (int ox = 0; ox < g.output_width; ++ox) {
+        const int x0 = ox * g.stride_width - g.pad_left;
+        const int x_begin = x0 < 0 ? 0 : x0;
+        const int x_end = x0 + g.kernel_width > g.input_width ? g.input_width : x0 + g.kernel_width;
+        for (int c = 0; c < g.channels; c += 64) {
+          const int left = g.channels - c;
+          const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+          __m512i best = _mm512_set1_epi8(-128);
+          for (int y = y_begin; y < y_end; ++y) {
+            const int8_t* row = image + y * row_bytes + c;
+            for (int x = x_begin; x < x_end; ++x) {
+              best = _mm512_max_epi8(best, _mm512_maskz_loadu_epi8(mask, row + static_cast<size_t>(x) * g.channels));
+            }
+          }
+          best = _mm512_min_epi8(_mm512_max_epi8(best, low), high);
+          _mm512_mask_storeu_epi8(output + c, mask, best);
+        }
+        output += g.channels;
+      }
+    }
+  }
+}
+
+}  // namespace qrun::kernels

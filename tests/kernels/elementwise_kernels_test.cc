@@ -1,0 +1,97 @@
+// The Add and MaxPool2D kernels this CPU picks, held to the reference bit for bit over random
+// shapes, broadcasts, windows and quantization parameters.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "cpu_features.h"
+#include "registry.h"
+
+namespace qrun::kernels {
+namespace {
+
+int pick(std::mt19937& random, int low, int high) {
+  return std::uniform_int_distribution<int>(low, high)(random);
+}
+
+std::vector<int8_t> random_bytes(std::mt19937& random, size_t count) {
+  std::vector<int8_t> bytes(count);
+  for (int8_t& b : bytes) b = static_cast<int8_t>(pick(random, -128, 127));
+  return bytes;
+}
+
+// Contiguous strides for an input whose dimension d is either the output's or 1 (broadcast).
+size_t strides_for(const size_t* dims, const bool* broadcast, size_t* strides) {
+  size_t stride = 1;
+  for (int d = kMaxBroadcastRank - 1; d >= 0; --d) {
+    strides[d] = broadcast[d] ? 0 : stride;
+    stride *= broadcast[d] ? 1 : dims[d];
+  }
+  return stride;
+}
+
+TEST(AddQs8Kernels, SelectedKernelMatchesTheReference) {
+  const AddQs8Kernel kernel = select_add_qs8(detect_cpu_features());
+  std::printf("kernel checked: %s\n", kernel.name);
+  std::mt19937 random(7);
+  for (int trial = 0; trial < 300; ++trial) {
+    BroadcastGeometry g;
+    bool a_broadcast[kMaxBroadcastRank], b_broadcast[kMaxBroadcastRank];
+    for (int d = 0; d < kMaxBroadcastRank; ++d) {
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      a_broadcast[d] = pick(random, 0, 4) == 0;
+      b_broadcast[d] = pick(random, 0, 2) == 0;
+    }
+    const std::vector<int8_t> a = random_bytes(random, strides_for(g.output_dims, a_broadcast, g.a_strides));
+    const std::vector<int8_t> b = random_bytes(random, strides_for(g.output_dims, b_broadcast, g.b_strides));
+    AddQs8Params p;
+    p.a_zero_point = pick(random, -128, 127);
+    p.b_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
+    p.a_multiplier = static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
+    p.b_multiplier = static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
+    const size_t count = g.output_dims[0] * g.output_dims[1] * g.output_dims[2] * g.output_dims[3];
+    std::vector<int8_t> expected(count), actual(count);
+    add_qs8_reference(g, p, a.data(), b.data(), expected.data());
+    kernel.run(g, p, a.data(), b.data(), actual.data());
+    ASSERT_EQ(expected, actual) << "trial " << trial;
+  }
+}
+
+TEST(MaxPool2dS8Kernels, SelectedKernelMatchesTheReference) {
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 300; ++trial) {
+    Pool2dGeometry g;
+    g.batch = pick(random, 1, 2);
+    g.channels = pick(random, 1, 150);
+    g.kernel_height = pick(random, 1, 4);
+    g.kernel_width = pick(random, 1, 4);
+    g.stride_height = pick(random, 1, 3);
+    g.stride_width = pick(random, 1, 3);
+    g.pad_top = pick(random, 0, g.kernel_height - 1);
+    g.pad_left = pick(random, 0, g.kernel_width - 1);
+    g.input_height = pick(random, g.kernel_height, 12);
+    g.input_width = pick(random, g.kernel_width, 12);
+    g.output_height = (g.input_height + g.pad_top - g.kernel_height) / g.stride_height + 1;
+    g.output_width = (g.input_width + g.pad_left - g.kernel_width) / g.stride_width + 1;
+    const MaxPool2dS8Kernel kernel = select_max_pool2d_s8(detect_cpu_features(), g);
+    if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+    const std::vector<int8_t> input =
+        random_bytes(random, static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.channels);
+    const int32_t low = pick(random, 0, 1) ? -128 : pick(random, -128, 0);
+    const int32_t high = pick(random, 0, 1) ? 127 : pick(random, low, 127);
+    const size_t count = static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.channels;
+    std::vector<int8_t> expected(count), actual(count);
+    max_pool2d_s8_reference(g, low, high, input.data(), expected.data());
+    kernel.run(g, low, high, input.data(), actual.data());
+    ASSERT_EQ(expected, actual) << "trial " << trial;
+  }
+}
+
+}  // namespace
+}  // namespace qrun::kernels
