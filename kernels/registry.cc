@@ -11,6 +11,11 @@ struct Conv2dQs8Entry {
 };
 
 #if QRUN_X86_KERNELS
+bool depthwise(const Conv2dGeometry& g) {
+  return g.groups == g.input_channels && g.groups == g.output_channels &&
+         g.kernel_height * g.kernel_width <= kConv2dDepthwiseMaxTaps;
+}
+
 // The GEMM tiles 16 output channels at a time: depthwise and thin groups would waste most of them.
 bool gemm_shaped(const Conv2dGeometry& g) {
   return g.groups == 1 || (g.input_channels_per_group() >= 4 && g.output_channels_per_group() >= 16);
@@ -24,6 +29,9 @@ const Conv2dQs8Entry kConv2dQs8Kernels[] = {
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx512_vnni && gemm_shaped(g);
      }},
+    {{"conv2d_qs8_depthwise_avx512", conv2d_qs8_depthwise_avx512,
+      conv2d_qs8_depthwise_avx512_packed_size, conv2d_qs8_depthwise_avx512_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx512 && depthwise(g); }},
 #endif
     {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr},
      [](const CpuFeatures&, const Conv2dGeometry&) { return true; }},
@@ -47,8 +55,16 @@ Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {
   return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr};
 }
 
-FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures&,
+FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures& cpu,
                                                    const FullyConnectedGeometry&) {
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512_vnni) {
+    return {"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
+            fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack};
+  }
+#else
+  (void)cpu;
+#endif
   return {"fully_connected_qs8_reference", fully_connected_qs8_reference, nullptr, nullptr};
 }
 

@@ -66,4 +66,14 @@ void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Pa
                                         const Conv2dQs8Weights&, const int8_t* input,
                                         int8_t* output, size_t row_begin, size_t row_end);
 
+// x86 AVX-512 (F, BW, VL, DQ): depthwise (groups == input channels == output channels) with up to
+// kConv2dDepthwiseMaxTaps taps, 64 channels per step. Weights packed at load time.
+constexpr int kConv2dDepthwiseMaxTaps = 64;
+size_t conv2d_qs8_depthwise_avx512_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_avx512_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                      const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_avx512(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                 const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                 size_t row_begin, size_t row_end);
+
 }  // namespace qrun::kernels

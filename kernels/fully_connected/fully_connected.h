@@ -32,7 +32,8 @@ struct FullyConnectedQs8Params {
   Qs8Output output;
 };
 
-// Each kernel computes output channels [channel_begin, channel_end) of every batch row.
+// Each kernel computes output channels [channel_begin, channel_end) of every batch row;
+// channel_begin is always a multiple of kFullyConnectedChannelStep.
 using FullyConnectedQs8Fn = void (*)(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
                                      const FullyConnectedQs8Weights&, const int8_t* input,
                                      int8_t* output, size_t channel_begin, size_t channel_end);
@@ -46,5 +47,15 @@ void fully_connected_qs8_reference(const FullyConnectedGeometry&, const FullyCon
 void fully_connected_f32_reference(const FullyConnectedGeometry&, F32Range,
                                    const FullyConnectedF32Weights&, const float* input,
                                    float* output, size_t channel_begin, size_t channel_end);
+
+// x86 AVX512-VNNI: 64 output channels per step, vpdpbusd over four inputs at a time. Weights
+// packed at load time; channel_begin must be a multiple of kFullyConnectedChannelStep.
+constexpr size_t kFullyConnectedChannelStep = 16;
+size_t fully_connected_qs8_avx512vnni_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_avx512vnni_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                         const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_avx512vnni(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                    const FullyConnectedQs8Weights&, const int8_t* input,
+                                    int8_t* output, size_t channel_begin, size_t channel_end);
 
 }  // namespace qrun::kernels

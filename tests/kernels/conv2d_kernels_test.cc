@@ -41,10 +41,15 @@ Case random_case(std::mt19937& random) {
   g.stride_width = pick(random, 1, 3);
   g.dilation_height = pick(random, 1, 2);
   g.dilation_width = pick(random, 1, 2);
-  const int groups_choice = pick(random, 0, 3);
-  g.groups = groups_choice == 0 ? pick(random, 2, 3) : 1;
-  g.input_channels = g.groups * pick(random, 1, 70);
-  g.output_channels = g.groups * pick(random, 1, 150);
+  // A third each: dense, grouped, depthwise.
+  const int kind = pick(random, 0, 2);
+  if (kind == 2) {
+    g.groups = g.input_channels = g.output_channels = pick(random, 1, 150);
+  } else {
+    g.groups = kind == 1 ? pick(random, 2, 3) : 1;
+    g.input_channels = g.groups * pick(random, 1, 70);
+    g.output_channels = g.groups * pick(random, 1, 150);
+  }
   g.input_height = pick(random, 1, 11) + g.dilation_height * (g.kernel_height - 1);
   g.input_width = pick(random, 1, 11) + g.dilation_width * (g.kernel_width - 1);
   g.pad_top = pick(random, 0, g.kernel_height - 1);

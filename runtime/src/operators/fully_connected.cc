@@ -23,6 +23,11 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
 
   const Tensor& output = s.output(0);
   const size_t channels = static_cast<size_t>(geometry.output_channels);
+  // Tiles of whole steps of channels, as every kernel may assume.
+  const auto tile_for = [channels](const ThreadPool& threads) {
+    const size_t step = kernels::kFullyConnectedChannelStep;
+    return (threads.tile_for(channels) + step - 1) / step * step;
+  };
   if (!int8) {
     QRUN_RETURN_IF_ERROR(expect_type(s, weights, ElementType::kFloat32));
     QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kFloat32));
@@ -41,7 +46,7 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
           const float* in = input.data<float>(context.arena);
           float* out = output.mutable_data<float>(context.arena);
           context.threads->parallelize(
-              channels, context.threads->tile_for(channels), [&](size_t begin, size_t end) {
+              channels, tile_for(*context.threads), [&](size_t begin, size_t end) {
                 kernel.run(geometry, range, operands, in, out, begin, end);
               });
         },
@@ -71,7 +76,7 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
         call.multipliers = multipliers.data();
         const int8_t* in = input.data<int8_t>(context.arena);
         int8_t* out = output.mutable_data<int8_t>(context.arena);
-        context.threads->parallelize(channels, context.threads->tile_for(channels),
+        context.threads->parallelize(channels, tile_for(*context.threads),
                                      [&](size_t begin, size_t end) {
                                        kernel.run(geometry, call, operands, in, out, begin, end);
                                      });

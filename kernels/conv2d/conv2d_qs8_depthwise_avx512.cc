@@ -1,0 +1,125 @@
+// Int8 depthwise Conv2D (one output channel per input channel) on x86 AVX-512: for each output
+// pixel, 64 channels at a time in four vectors of 16 int32 lanes, each tap a sign-extending load,
+// a 32-bit multiply and an add. The input's zero point is folded into the bias at load time,
+// which needs padded taps to read the zero point itself:
+//   sum (x - zx) * w  =  sum x * w  -  zx * sum w,  with padding reading x = zx.
+// Requantization is the reference's, step by step.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "common/overread.h"
+#include "conv2d/conv2d.h"
+
+namespace qrun::kernels {
+namespace {
+
+constexpr int kLanes = 16;
+
+size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// Packed: a row of the zero point as wide as the channels (plus overread slack), the corrected
+// bias (int32 per channel), then the weights as int32, [tap][channel]; channels padded to a
+// multiple of 64 with zero weights, so every block of four vectors is whole.
+struct DepthwiseLayout {
+  size_t channels_padded;
+  size_t taps;
+  size_t zero_row_bytes;
+
+  explicit DepthwiseLayout(const Conv2dGeometry& g)
+      : channels_padded(round_up(static_cast<size_t>(g.output_channels), 4 * kLanes)),
+        taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
+        zero_row_bytes(round_up(static_cast<size_t>(g.input_channels) + kInputOverreadBytes, 64)) {}
+  size_t total() const { return zero_row_bytes + channels_padded * 4 * (1 + taps); }
+};
+
+__mmask16 lanes_left(int left) {
+  return left >= kLanes ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+}
+
+}  // namespace
+
+size_t conv2d_qs8_depthwise_avx512_packed_size(const Conv2dGeometry& g) {
+  return DepthwiseLayout(g).total();
+}
+
+void conv2d_qs8_depthwise_avx512_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                      const Conv2dQs8Weights& w, void* packed) {
+  const DepthwiseLayout layout(g);
+  auto* bytes = static_cast<uint8_t*>(packed);
+  std::memset(bytes, 0, layout.total());
+  std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
+  auto* bias = reinterpret_cast<int32_t*>(bytes + layout.zero_row_bytes);
+  int32_t* weights = bias + layout.channels_padded;
+  for (int c = 0; c < g.output_channels; ++c) {
+    // Unsigned: the corrected bias may wrap, exactly as the kernel's int32 sums do.
+    uint32_t column_sum = 0;
+    for (size_t tap = 0; tap < layout.taps; ++tap) {
+      const int8_t value = w.ohwi[static_cast<size_t>(c) * layout.taps + tap];
+      weights[tap * layout.channels_padded + c] = value;
+      column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
+    }
+    bias[c] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[c]) -
+                                   static_cast<uint32_t>(p.input_zero_point) * column_sum);
+  }
+}
+
+void conv2d_qs8_depthwise_avx512(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                 const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                                 size_t row_begin, size_t row_end) {
+  const DepthwiseLayout layout(g);
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
+  const int32_t* bias = reinterpret_cast<const int32_t*>(packed + layout.zero_row_bytes);
+  const int32_t* weights = bias + layout.channels_padded;
+  const int channels = g.output_channels;
+  const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
+  const __m512 low = _mm512_set1_ps(static_cast<float>(p.output.min - p.output.zero_point));
+  const __m512 high = _mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point));
+  const __m512i zero_point = _mm512_set1_epi32(p.output.zero_point);
+  // The taps of one output pixel: where each reads, the zero row when it falls in the padding.
+  const int8_t* taps[kConv2dDepthwiseMaxTaps];
+  const int tap_count = static_cast<int>(layout.taps);
+  for (size_t row = row_begin; row < row_end; ++row) {
+    const int n = static_cast<int>(row / g.output_height);
+    const int oy = static_cast<int>(row % g.output_height);
+    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
+    int8_t* out = output + row * g.output_width * channels;
+    for (int ox = 0; ox < g.output_width; ++ox, out += channels) {
+      int t = 0;
+      for (int ky = 0; ky < g.kernel_height; ++ky) {
+        const int iy = oy * g.stride_height - g.pad_top + ky * g.dilation_height;
+        for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
+          const int ix = ox * g.stride_width - g.pad_left + kx * g.dilation_width;
+          const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
+          taps[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
+        }
+      }
+      for (int c = 0; c < channels; c += 4 * kLanes) {
+        __m512i acc[4];
+        for (int v = 0; v < 4; ++v) acc[v] = _mm512_load_si512(bias + c + kLanes * v);
+        for (int tap = 0; tap < tap_count; ++tap) {
+          const int8_t* x = taps[tap] + c;
+          const int32_t* k = weights + static_cast<size_t>(tap) * layout.channels_padded + c;
+          for (int v = 0; v < 4; ++v) {
+            // Lanes past the last channel read slack or neighbours and meet zero weights.
+            const __m512i xv = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + kLanes * v)));
+            acc[v] = _mm512_add_epi32(acc[v], _mm512_mullo_epi32(xv, _mm512_load_si512(k + kLanes * v)));
+          }
+        }
+        for (int v = 0; v < 4; ++v) {
+          const int left = channels - c - kLanes * v;
+          if (left <= 0) break;
+          const __mmask16 mask = lanes_left(left);
+          const __m512 m = _mm512_maskz_loadu_ps(mask, p.multipliers + c + kLanes * v);
+          __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[v]), m);
+          scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
+          const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+          _mm_mask_storeu_epi8(out + c + kLanes * v, mask, _mm512_cvtsepi32_epi8(q));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace qrun::kernels

@@ -1,0 +1,65 @@
+// The FullyConnected kernel this CPU picks, held to the reference bit for bit over random sizes
+// (inputs not a multiple of four, outputs not a multiple of 16), zero points, multipliers, and
+// channel ranges split in steps as the runtime's threads split them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "common/overread.h"
+#include "cpu_features.h"
+#include "registry.h"
+
+namespace qrun::kernels {
+namespace {
+
+int pick(std::mt19937& random, int low, int high) {
+  return std::uniform_int_distribution<int>(low, high)(random);
+}
+
+TEST(FullyConnectedQs8Kernels, SelectedKernelMatchesTheReference) {
+  std::mt19937 random(5);
+  for (int trial = 0; trial < 200; ++trial) {
+    const FullyConnectedGeometry g{pick(random, 1, 3), pick(random, 1, 300), pick(random, 1, 200)};
+    const FullyConnectedQs8Kernel kernel = select_fully_connected_qs8(detect_cpu_features(), g);
+    if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+    std::vector<int8_t> input(static_cast<size_t>(g.batch) * g.input_channels + kInputOverreadBytes);
+    for (int8_t& x : input) x = static_cast<int8_t>(pick(random, -128, 127));
+    std::vector<int8_t> weights(static_cast<size_t>(g.output_channels) * g.input_channels);
+    for (int8_t& w : weights) w = static_cast<int8_t>(pick(random, -127, 127));
+    std::vector<int32_t> bias;
+    std::vector<float> multipliers;
+    for (int o = 0; o < g.output_channels; ++o) {
+      bias.push_back(pick(random, -100000, 100000));
+      multipliers.push_back(static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-5, 0)(random))));
+    }
+    FullyConnectedQs8Params params;
+    params.input_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
+    params.multipliers = multipliers.data();
+    params.output.zero_point = pick(random, -128, 127);
+    params.output.min = pick(random, 0, 1) ? -128 : params.output.zero_point;
+    FullyConnectedQs8Weights operands{weights.data(), bias.data(), nullptr};
+    std::vector<uint8_t> storage;
+    if (kernel.pack != nullptr) {
+      storage.resize(kernel.packed_size(g) + 64);
+      void* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+      kernel.pack(g, params, operands, aligned);
+      operands.packed = aligned;
+    }
+    const size_t count = static_cast<size_t>(g.batch) * g.output_channels;
+    std::vector<int8_t> expected(count), actual(count);
+    fully_connected_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, input.data(),
+                                  expected.data(), 0, g.output_channels);
+    const size_t step = kFullyConnectedChannelStep * static_cast<size_t>(pick(random, 1, 5));
+    for (size_t begin = 0; begin < static_cast<size_t>(g.output_channels); begin += step) {
+      const size_t end = std::min(begin + step, static_cast<size_t>(g.output_channels));
+      kernel.run(g, params, operands, input.data(), actual.data(), begin, end);
+    }
+    ASSERT_EQ(expected, actual) << "trial " << trial;
+  }
+}
+
+}  // namespace
+}  // namespace qrun::kernels
