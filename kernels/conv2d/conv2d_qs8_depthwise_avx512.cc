@@ -6,6 +6,7 @@
 // Requantization is the reference's, step by step.
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "common/overread.h"
@@ -20,14 +21,14 @@ size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) /
 
 // Packed: a row of the zero point as wide as the channels (plus overread slack), the corrected
 // bias (int32 per channel), then the weights as int32, [tap][channel]; channels padded to a
-// multiple of 64 with zero weights, so every block of four vectors is whole.
+// multiple of 16 with zero weights, so every vector is whole.
 struct DepthwiseLayout {
   size_t channels_padded;
   size_t taps;
   size_t zero_row_bytes;
 
   explicit DepthwiseLayout(const Conv2dGeometry& g)
-      : channels_padded(round_up(static_cast<size_t>(g.output_channels), 4 * kLanes)),
+      : channels_padded(round_up(static_cast<size_t>(g.output_channels), kLanes)),
         taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
         zero_row_bytes(round_up(static_cast<size_t>(g.input_channels) + kInputOverreadBytes, 64)) {}
   size_t total() const { return zero_row_bytes + channels_padded * 4 * (1 + taps); }
@@ -35,6 +36,39 @@ struct DepthwiseLayout {
 
 __mmask16 lanes_left(int left) {
   return left >= kLanes ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+}
+
+// One output pixel, `Vectors` x 16 channels from channel `c`.
+template <int Vectors>
+void compute_channels(const int8_t* const* taps, int tap_count, const int32_t* bias,
+                      const int32_t* weights, size_t weight_stride, const Conv2dQs8Params& p,
+                      int c, int channels, int8_t* out) {
+  __m512i acc[Vectors];
+#pragma GCC unroll 4
+  for (int v = 0; v < Vectors; ++v) acc[v] = _mm512_load_si512(bias + c + kLanes * v);
+  for (int tap = 0; tap < tap_count; ++tap) {
+    const int8_t* x = taps[tap] + c;
+    const int32_t* k = weights + static_cast<size_t>(tap) * weight_stride + c;
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v) {
+      // Lanes past the last channel read slack or a neighbour and meet zero weights.
+      const __m512i xv =
+          _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + kLanes * v)));
+      acc[v] = _mm512_add_epi32(acc[v], _mm512_mullo_epi32(xv, _mm512_load_si512(k + kLanes * v)));
+    }
+  }
+  const __m512 low = _mm512_set1_ps(static_cast<float>(p.output.min - p.output.zero_point));
+  const __m512 high = _mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point));
+  const __m512i zero_point = _mm512_set1_epi32(p.output.zero_point);
+#pragma GCC unroll 4
+  for (int v = 0; v < Vectors; ++v) {
+    const __mmask16 mask = lanes_left(channels - c - kLanes * v);
+    const __m512 m = _mm512_maskz_loadu_ps(mask, p.multipliers + c + kLanes * v);
+    __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[v]), m);
+    scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
+    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+    _mm_mask_storeu_epi8(out + c + kLanes * v, mask, _mm512_cvtsepi32_epi8(q));
+  }
 }
 
 }  // namespace
@@ -74,49 +108,56 @@ void conv2d_qs8_depthwise_avx512(const Conv2dGeometry& g, const Conv2dQs8Params&
   const int32_t* weights = bias + layout.channels_padded;
   const int channels = g.output_channels;
   const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
-  const __m512 low = _mm512_set1_ps(static_cast<float>(p.output.min - p.output.zero_point));
-  const __m512 high = _mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point));
-  const __m512i zero_point = _mm512_set1_epi32(p.output.zero_point);
-  // The taps of one output pixel: where each reads, the zero row when it falls in the padding.
-  const int8_t* taps[kConv2dDepthwiseMaxTaps];
   const int tap_count = static_cast<int>(layout.taps);
+  // Where each tap reads relative to the window's corner, for windows clear of the padding.
+  ptrdiff_t tap_offsets[kConv2dDepthwiseMaxTaps];
+  for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
+    for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
+      tap_offsets[t] = static_cast<ptrdiff_t>(ky) * g.dilation_height * row_bytes +
+                       static_cast<ptrdiff_t>(kx) * g.dilation_width * channels;
+    }
+  }
+  const int window_width = (g.kernel_width - 1) * g.dilation_width + 1;
+  const int window_height = (g.kernel_height - 1) * g.dilation_height + 1;
+  const int8_t* taps[kConv2dDepthwiseMaxTaps];
   for (size_t row = row_begin; row < row_end; ++row) {
     const int n = static_cast<int>(row / g.output_height);
     const int oy = static_cast<int>(row % g.output_height);
     const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
     int8_t* out = output + row * g.output_width * channels;
+    const int y0 = oy * g.stride_height - g.pad_top;
+    const bool rows_inside = y0 >= 0 && y0 + window_height <= g.input_height;
     for (int ox = 0; ox < g.output_width; ++ox, out += channels) {
-      int t = 0;
-      for (int ky = 0; ky < g.kernel_height; ++ky) {
-        const int iy = oy * g.stride_height - g.pad_top + ky * g.dilation_height;
-        for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
-          const int ix = ox * g.stride_width - g.pad_left + kx * g.dilation_width;
-          const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-          taps[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
-        }
-      }
-      for (int c = 0; c < channels; c += 4 * kLanes) {
-        __m512i acc[4];
-        for (int v = 0; v < 4; ++v) acc[v] = _mm512_load_si512(bias + c + kLanes * v);
-        for (int tap = 0; tap < tap_count; ++tap) {
-          const int8_t* x = taps[tap] + c;
-          const int32_t* k = weights + static_cast<size_t>(tap) * layout.channels_padded + c;
-          for (int v = 0; v < 4; ++v) {
-            // Lanes past the last channel read slack or neighbours and meet zero weights.
-            const __m512i xv = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + kLanes * v)));
-            acc[v] = _mm512_add_epi32(acc[v], _mm512_mullo_epi32(xv, _mm512_load_si512(k + kLanes * v)));
+      const int x0 = ox * g.stride_width - g.pad_left;
+      if (rows_inside && x0 >= 0 && x0 + window_width <= g.input_width) {
+        const int8_t* corner = image + y0 * row_bytes + static_cast<size_t>(x0) * channels;
+        for (int t = 0; t < tap_count; ++t) taps[t] = corner + tap_offsets[t];
+      } else {
+        for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
+          const int iy = y0 + ky * g.dilation_height;
+          for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
+            const int ix = x0 + kx * g.dilation_width;
+            const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
+            taps[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
           }
         }
-        for (int v = 0; v < 4; ++v) {
-          const int left = channels - c - kLanes * v;
-          if (left <= 0) break;
-          const __mmask16 mask = lanes_left(left);
-          const __m512 m = _mm512_maskz_loadu_ps(mask, p.multipliers + c + kLanes * v);
-          __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[v]), m);
-          scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
-          const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
-          _mm_mask_storeu_epi8(out + c + kLanes * v, mask, _mm512_cvtsepi32_epi8(q));
-        }
+      }
+      int c = 0;
+      for (; channels - c > 3 * kLanes; c += 4 * kLanes) {
+        compute_channels<4>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+      }
+      switch ((channels - c + kLanes - 1) / kLanes) {
+        case 3:
+          compute_channels<3>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+          break;
+        case 2:
+          compute_channels<2>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+          break;
+        case 1:
+          compute_channels<1>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+          break;
+        default:
+          break;
       }
     }
   }
