@@ -1,14 +1,30 @@
 #include "registry.h"
 
 namespace qrun::kernels {
-
 namespace {
 
-// Every int8 Conv2D kernel, best first, with the condition under which it serves.
-struct Conv2dQs8Entry {
-  Conv2dQs8Kernel kernel;
-  bool (*serves)(const CpuFeatures&, const Conv2dGeometry&);
+// A kernel with the condition under which it serves. Each op's table lists its kernels best
+// first; the reference, which serves everywhere, closes it.
+template <typename KernelType, typename Geometry>
+struct Entry {
+  KernelType kernel;
+  bool (*serves)(const CpuFeatures&, const Geometry&);
 };
+
+template <typename KernelType, typename Geometry, size_t N>
+std::vector<KernelType> serving(const Entry<KernelType, Geometry> (&table)[N],
+                                const CpuFeatures& cpu, const Geometry& g) {
+  std::vector<KernelType> kernels;
+  for (const Entry<KernelType, Geometry>& entry : table) {
+    if (entry.serves(cpu, g)) kernels.push_back(entry.kernel);
+  }
+  return kernels;
+}
+
+template <typename Geometry>
+bool everywhere(const CpuFeatures&, const Geometry&) {
+  return true;
+}
 
 #if QRUN_X86_KERNELS
 bool depthwise(const Conv2dGeometry& g) {
@@ -16,13 +32,13 @@ bool depthwise(const Conv2dGeometry& g) {
          g.kernel_height * g.kernel_width <= kConv2dDepthwiseMaxTaps;
 }
 
-// The GEMM tiles 16 output channels at a time: depthwise and thin groups would waste most of them.
+// The GEMMs tile 16 output channels at a time: depthwise and thin groups would waste most of them.
 bool gemm_shaped(const Conv2dGeometry& g) {
   return g.groups == 1 || (g.input_channels_per_group() >= 4 && g.output_channels_per_group() >= 16);
 }
 #endif
 
-const Conv2dQs8Entry kConv2dQs8Kernels[] = {
+const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #if QRUN_X86_KERNELS
     {{"conv2d_qs8_igemm_6x64c4_avx512vnni", conv2d_qs8_igemm_6x64c4_avx512vnni,
       conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack},
@@ -33,39 +49,72 @@ const Conv2dQs8Entry kConv2dQs8Kernels[] = {
       conv2d_qs8_depthwise_avx512_packed_size, conv2d_qs8_depthwise_avx512_pack},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx512 && depthwise(g); }},
 #endif
-    {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr},
-     [](const CpuFeatures&, const Conv2dGeometry&) { return true; }},
+    {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr}, everywhere},
+};
+
+const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[] = {
+#if QRUN_X86_KERNELS
+    {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
+      fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx512_vnni; }},
+#endif
+    {{"fully_connected_qs8_reference", fully_connected_qs8_reference, nullptr, nullptr},
+     everywhere},
+};
+
+const Entry<AddQs8Kernel, BroadcastGeometry> kAddQs8[] = {
+#if QRUN_X86_KERNELS
+    {{"add_qs8_avx512", add_qs8_avx512},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx512; }},
+#endif
+    {{"add_qs8_reference", add_qs8_reference}, everywhere},
+};
+
+const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
+#if QRUN_X86_KERNELS
+    {{"max_pool2d_s8_avx512", max_pool2d_s8_avx512},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx512; }},
+#endif
+    {{"max_pool2d_s8_reference", max_pool2d_s8_reference}, everywhere},
 };
 
 }  // namespace
 
 std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu, const Conv2dGeometry& g) {
-  std::vector<Conv2dQs8Kernel> kernels;
-  for (const Conv2dQs8Entry& entry : kConv2dQs8Kernels) {
-    if (entry.serves(cpu, g)) kernels.push_back(entry.kernel);
-  }
-  return kernels;
+  return serving(kConv2dQs8, cpu, g);
 }
-
 Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures& cpu, const Conv2dGeometry& g) {
   return conv2d_qs8_candidates(cpu, g).front();
 }
 
-Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {
-  return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr};
+std::vector<FullyConnectedQs8Kernel> fully_connected_qs8_candidates(
+    const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return serving(kFullyConnectedQs8, cpu, g);
+}
+FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures& cpu,
+                                                   const FullyConnectedGeometry& g) {
+  return fully_connected_qs8_candidates(cpu, g).front();
 }
 
-FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures& cpu,
-                                                   const FullyConnectedGeometry&) {
-#if QRUN_X86_KERNELS
-  if (cpu.x86_avx512_vnni) {
-    return {"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
-            fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack};
-  }
-#else
-  (void)cpu;
-#endif
-  return {"fully_connected_qs8_reference", fully_connected_qs8_reference, nullptr, nullptr};
+std::vector<AddQs8Kernel> add_qs8_candidates(const CpuFeatures& cpu, const BroadcastGeometry& g) {
+  return serving(kAddQs8, cpu, g);
+}
+AddQs8Kernel select_add_qs8(const CpuFeatures& cpu, const BroadcastGeometry& g) {
+  return add_qs8_candidates(cpu, g).front();
+}
+
+std::vector<MaxPool2dS8Kernel> max_pool2d_s8_candidates(const CpuFeatures& cpu,
+                                                        const Pool2dGeometry& g) {
+  return serving(kMaxPool2dS8, cpu, g);
+}
+MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures& cpu, const Pool2dGeometry& g) {
+  return max_pool2d_s8_candidates(cpu, g).front();
+}
+
+// The ops below have only their reference kernel so far.
+
+Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {
+  return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr};
 }
 
 FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
@@ -73,25 +122,7 @@ FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
   return {"fully_connected_f32_reference", fully_connected_f32_reference, nullptr, nullptr};
 }
 
-AddQs8Kernel select_add_qs8(const CpuFeatures& cpu) {
-#if QRUN_X86_KERNELS
-  if (cpu.x86_avx512) return {"add_qs8_avx512", add_qs8_avx512};
-#else
-  (void)cpu;
-#endif
-  return {"add_qs8_reference", add_qs8_reference};
-}
-
 AddF32Kernel select_add_f32(const CpuFeatures&) { return {"add_f32_reference", add_f32_reference}; }
-
-MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures& cpu, const Pool2dGeometry&) {
-#if QRUN_X86_KERNELS
-  if (cpu.x86_avx512) return {"max_pool2d_s8_avx512", max_pool2d_s8_avx512};
-#else
-  (void)cpu;
-#endif
-  return {"max_pool2d_s8_reference", max_pool2d_s8_reference};
-}
 
 MaxPool2dF32Kernel select_max_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&) {
   return {"max_pool2d_f32_reference", max_pool2d_f32_reference};

@@ -70,18 +70,22 @@ using QuantizeF32Qs8Kernel = Kernel<QuantizeF32Qs8Fn>;
 using DequantizeQs8F32Kernel = Kernel<DequantizeQs8F32Fn>;
 
 Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures&, const Conv2dGeometry&);
-// Every kernel that could serve, best first; the reference is always last. For tests that hold
-// each kernel to the reference.
+// `*_candidates`: every kernel that could serve, best first, the reference last; the select
+// function takes the first. Tests hold each candidate to the reference.
 std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures&, const Conv2dGeometry&);
 Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&);
 FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures&,
                                                    const FullyConnectedGeometry&);
+std::vector<FullyConnectedQs8Kernel> fully_connected_qs8_candidates(const CpuFeatures&,
+                                                                    const FullyConnectedGeometry&);
 FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
                                                    const FullyConnectedGeometry&);
 
-AddQs8Kernel select_add_qs8(const CpuFeatures&);
+AddQs8Kernel select_add_qs8(const CpuFeatures&, const BroadcastGeometry&);
+std::vector<AddQs8Kernel> add_qs8_candidates(const CpuFeatures&, const BroadcastGeometry&);
 AddF32Kernel select_add_f32(const CpuFeatures&);
 MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures&, const Pool2dGeometry&);
+std::vector<MaxPool2dS8Kernel> max_pool2d_s8_candidates(const CpuFeatures&, const Pool2dGeometry&);
 MaxPool2dF32Kernel select_max_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
 AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures&, const Pool2dGeometry&);
 AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);

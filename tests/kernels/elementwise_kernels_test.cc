@@ -1,4 +1,4 @@
-// The Add and MaxPool2D kernels this CPU picks, held to the reference bit for bit over random
+// Every Add and MaxPool2D kernel this CPU can run, held to the reference bit for bit over random
 // shapes, broadcasts, windows and quantization parameters.
 #include <gtest/gtest.h>
 
@@ -33,9 +33,8 @@ size_t strides_for(const size_t* dims, const bool* broadcast, size_t* strides) {
   return stride;
 }
 
-TEST(AddQs8Kernels, SelectedKernelMatchesTheReference) {
-  const AddQs8Kernel kernel = select_add_qs8(detect_cpu_features());
-  std::printf("kernel checked: %s\n", kernel.name);
+TEST(AddQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(7);
   for (int trial = 0; trial < 300; ++trial) {
     BroadcastGeometry g;
@@ -56,14 +55,19 @@ TEST(AddQs8Kernels, SelectedKernelMatchesTheReference) {
     p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
     p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
     const size_t count = g.output_dims[0] * g.output_dims[1] * g.output_dims[2] * g.output_dims[3];
-    std::vector<int8_t> expected(count), actual(count);
+    std::vector<int8_t> expected(count);
     add_qs8_reference(g, p, a.data(), b.data(), expected.data());
-    kernel.run(g, p, a.data(), b.data(), actual.data());
-    ASSERT_EQ(expected, actual) << "trial " << trial;
+    for (const AddQs8Kernel& kernel : add_qs8_candidates(cpu, g)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(g, p, a.data(), b.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
+    }
   }
 }
 
-TEST(MaxPool2dS8Kernels, SelectedKernelMatchesTheReference) {
+TEST(MaxPool2dS8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(11);
   for (int trial = 0; trial < 300; ++trial) {
     Pool2dGeometry g;
@@ -79,17 +83,19 @@ TEST(MaxPool2dS8Kernels, SelectedKernelMatchesTheReference) {
     g.input_width = pick(random, g.kernel_width, 12);
     g.output_height = (g.input_height + g.pad_top - g.kernel_height) / g.stride_height + 1;
     g.output_width = (g.input_width + g.pad_left - g.kernel_width) / g.stride_width + 1;
-    const MaxPool2dS8Kernel kernel = select_max_pool2d_s8(detect_cpu_features(), g);
-    if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
     const std::vector<int8_t> input =
         random_bytes(random, static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.channels);
     const int32_t low = pick(random, 0, 1) ? -128 : pick(random, -128, 0);
     const int32_t high = pick(random, 0, 1) ? 127 : pick(random, low, 127);
     const size_t count = static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.channels;
-    std::vector<int8_t> expected(count), actual(count);
+    std::vector<int8_t> expected(count);
     max_pool2d_s8_reference(g, low, high, input.data(), expected.data());
-    kernel.run(g, low, high, input.data(), actual.data());
-    ASSERT_EQ(expected, actual) << "trial " << trial;
+    for (const MaxPool2dS8Kernel& kernel : max_pool2d_s8_candidates(cpu, g)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(g, low, high, input.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
+    }
   }
 }
 

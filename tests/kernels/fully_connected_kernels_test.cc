@@ -1,8 +1,9 @@
-// The FullyConnected kernel this CPU picks, held to the reference bit for bit over random sizes
+// Every FullyConnected kernel this CPU can run, held to the reference bit for bit over random sizes
 // (inputs not a multiple of four, outputs not a multiple of 16), zero points, multipliers, and
 // channel ranges split in steps as the runtime's threads split them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -19,12 +20,11 @@ int pick(std::mt19937& random, int low, int high) {
   return std::uniform_int_distribution<int>(low, high)(random);
 }
 
-TEST(FullyConnectedQs8Kernels, SelectedKernelMatchesTheReference) {
+TEST(FullyConnectedQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(5);
   for (int trial = 0; trial < 200; ++trial) {
     const FullyConnectedGeometry g{pick(random, 1, 3), pick(random, 1, 300), pick(random, 1, 200)};
-    const FullyConnectedQs8Kernel kernel = select_fully_connected_qs8(detect_cpu_features(), g);
-    if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
     std::vector<int8_t> input(static_cast<size_t>(g.batch) * g.input_channels + kInputOverreadBytes);
     for (int8_t& x : input) x = static_cast<int8_t>(pick(random, -128, 127));
     std::vector<int8_t> weights(static_cast<size_t>(g.output_channels) * g.input_channels);
@@ -40,24 +40,28 @@ TEST(FullyConnectedQs8Kernels, SelectedKernelMatchesTheReference) {
     params.multipliers = multipliers.data();
     params.output.zero_point = pick(random, -128, 127);
     params.output.min = pick(random, 0, 1) ? -128 : params.output.zero_point;
-    FullyConnectedQs8Weights operands{weights.data(), bias.data(), nullptr};
-    std::vector<uint8_t> storage;
-    if (kernel.pack != nullptr) {
-      storage.resize(kernel.packed_size(g) + 64);
-      void* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
-      kernel.pack(g, params, operands, aligned);
-      operands.packed = aligned;
-    }
     const size_t count = static_cast<size_t>(g.batch) * g.output_channels;
-    std::vector<int8_t> expected(count), actual(count);
+    std::vector<int8_t> expected(count);
     fully_connected_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, input.data(),
                                   expected.data(), 0, g.output_channels);
     const size_t step = kFullyConnectedChannelStep * static_cast<size_t>(pick(random, 1, 5));
-    for (size_t begin = 0; begin < static_cast<size_t>(g.output_channels); begin += step) {
-      const size_t end = std::min(begin + step, static_cast<size_t>(g.output_channels));
-      kernel.run(g, params, operands, input.data(), actual.data(), begin, end);
+    for (const FullyConnectedQs8Kernel& kernel : fully_connected_qs8_candidates(cpu, g)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      FullyConnectedQs8Weights operands{weights.data(), bias.data(), nullptr};
+      std::vector<uint8_t> storage;
+      if (kernel.pack != nullptr) {
+        storage.resize(kernel.packed_size(g) + 64);
+        void* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+        kernel.pack(g, params, operands, aligned);
+        operands.packed = aligned;
+      }
+      std::vector<int8_t> actual(count);
+      for (size_t begin = 0; begin < static_cast<size_t>(g.output_channels); begin += step) {
+        const size_t end = std::min(begin + step, static_cast<size_t>(g.output_channels));
+        kernel.run(g, params, operands, input.data(), actual.data(), begin, end);
+      }
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
     }
-    ASSERT_EQ(expected, actual) << "trial " << trial;
   }
 }
 

@@ -54,7 +54,7 @@ Status make_add(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     params.b_zero_point = b.zero_point();
     params.a_multiplier = multipliers[0];
     params.b_multiplier = multipliers[1];
-    const kernels::AddQs8Kernel kernel = kernels::select_add_qs8(s.cpu);
+    const kernels::AddQs8Kernel kernel = kernels::select_add_qs8(s.cpu, geometry);
     *op = make_operator(kernel.name, [=, &a, &b, &output](const RunContext& context) {
       kernel.run(geometry, params, a.data<int8_t>(context.arena), b.data<int8_t>(context.arena),
                  output.mutable_data<int8_t>(context.arena));
