@@ -111,6 +111,15 @@ MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures& cpu, const Pool2dGeome
   return max_pool2d_s8_candidates(cpu, g).front();
 }
 
+PeakLoop select_peak_loop(const CpuFeatures& cpu) {
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512_vnni) return {"vpdpbusd zmm", peak_macs_avx512vnni};
+#else
+  (void)cpu;
+#endif
+  return {"none", nullptr};
+}
+
 // The ops below have only their reference kernel so far.
 
 Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {

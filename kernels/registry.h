@@ -11,6 +11,7 @@
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
 #include "fully_connected/fully_connected.h"
+#include "peak/peak.h"
 #include "pooling/pool2d.h"
 #include "quantize/quantize.h"
 #include "softmax/softmax.h"
@@ -96,5 +97,13 @@ ConcatF32Kernel select_concat_f32(const CpuFeatures&);
 TransposeKernel select_transpose(const CpuFeatures&);
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&);
 DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&);
+
+// The loop of the fastest int8 multiply-accumulate instruction among the families the CPU may use,
+// for "fraction of peak" figures; `run` is null where no such loop exists yet.
+struct PeakLoop {
+  const char* instruction;
+  uint64_t (*run)(uint64_t iterations);
+};
+PeakLoop select_peak_loop(const CpuFeatures&);
 
 }  // namespace qrun::kernels

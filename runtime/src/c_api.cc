@@ -209,6 +209,14 @@ qrun_status qrun_interpreter_memory_info(qrun_interpreter* self, qrun_memory_inf
   });
 }
 
+qrun_status qrun_interpreter_measure_peak(qrun_interpreter* self, double* gmacs,
+                                          const char** instruction) {
+  return guarded(self, [&] {
+    if (gmacs == nullptr || instruction == nullptr) return qrun::InvalidArgument("null argument");
+    return self->interpreter.measure_peak(gmacs, instruction);
+  });
+}
+
 const char* qrun_interpreter_last_error(const qrun_interpreter* self) {
   return self ? self->last_error.c_str() : "no interpreter";
 }

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -71,6 +72,7 @@ Status Interpreter::prepare_operators() {
   const char* from_environment = std::getenv("QRUN_ISA");
   const std::string isa = !isa_.empty() ? isa_ : (from_environment ? from_environment : "");
   if (!isa.empty()) QRUN_RETURN_IF_ERROR(restrict_to_isa(isa, &cpu));
+  cpu_ = cpu;
   const auto& ops = *graph_.model->operators();
   for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
     const fb::Operator& op = *ops.Get(i);
@@ -188,6 +190,31 @@ Status Interpreter::get_output(int output, void* data, size_t size) const {
                            std::to_string(size));
   }
   std::memcpy(data, tensor->data<uint8_t>(arena_.get()), size);
+  return Status::Ok();
+}
+
+Status Interpreter::measure_peak(double* gmacs, const char** instruction) const {
+  if (!loaded()) return InvalidArgument("no model is loaded");
+  const kernels::PeakLoop loop = kernels::select_peak_loop(cpu_);
+  *instruction = loop.instruction;
+  *gmacs = 0;
+  if (loop.run == nullptr) return Status::Ok();
+  // Grow the loop until it runs long enough to time, then keep the best of a few runs.
+  uint64_t iterations = 1 << 12;
+  double best = 0;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    const auto start = std::chrono::steady_clock::now();
+    const uint64_t macs = loop.run(iterations);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (seconds < 2e-3) {
+      iterations *= 2;
+      continue;
+    }
+    best = std::max(best, static_cast<double>(macs) / seconds / 1e9);
+    if (attempt > 20) break;
+  }
+  *gmacs = best;
   return Status::Ok();
 }
 

@@ -49,6 +49,9 @@ class Interpreter {
   const LoadedGraph& graph() const { return graph_; }
   const std::vector<PreparedOperator>& operators() const { return operators_; }
   size_t arena_bytes() const { return arena_bytes_; }
+  // The peak int8 multiply-accumulate rate of one core for the instruction sets this model's
+  // kernels may use, measured now with a register-only loop (about 20 ms).
+  Status measure_peak(double* gmacs, const char** instruction) const;
   size_t weight_bytes() const;
   size_t packed_bytes() const;
 
@@ -71,6 +74,7 @@ class Interpreter {
   size_t arena_bytes_ = 0;
   ThreadPool threads_;
   std::string isa_;
+  kernels::CpuFeatures cpu_;  // as restricted by isa_, at the last load
   qrun_tensor_observer observer_ = nullptr;
   void* observer_data_ = nullptr;
 };

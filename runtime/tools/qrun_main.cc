@@ -275,30 +275,55 @@ double median_of(std::vector<double> values) {
 
 // One row per operator: its median time over the repeats, its share of the total, and for
 // convolutions and fully connected layers the multiply-accumulate rate.
+// One row per operator: its median time over the repeats, its share of the total, and for
+// convolutions and fully connected layers the multiply-accumulate rate and its fraction of the
+// core's peak, measured on the spot.
 Status print_profile(qrun::Model& model, const std::vector<std::vector<double>>& times) {
+  double peak = 0;
+  const char* instruction = "";
+  QRUN_RETURN_IF_ERROR(model.measure_peak(&peak, &instruction));
   std::vector<double> medians;
   double total = 0;
   for (const std::vector<double>& op_times : times) {
     medians.push_back(median_of(op_times));
     total += medians.back();
   }
-  std::printf("%4s %-16s %-36s %-18s %10s %7s %8s\n", "op", "type", "kernel", "output", "median ms",
-              "share", "GMAC/s");
+  std::printf("%4s %-16s %-36s %-18s %10s %7s %8s %7s\n", "op", "type", "kernel", "output",
+              "median ms", "share", "GMAC/s", "of peak");
+  double conv_ms = 0;
+  uint64_t conv_macs = 0;
   for (int i = 0; i < model.operator_count(); ++i) {
     qrun_operator_info op;
     QRUN_RETURN_IF_ERROR(model.operator_info(i, &op));
     qrun_tensor_info output;
     QRUN_RETURN_IF_ERROR(model.tensor_info(op.outputs[0], &output));
-    std::string rate = "-";
+    std::string rate = "-", fraction = "-";
     if (op.macs > 0 && medians[i] > 0) {
+      const double gmacs = static_cast<double>(op.macs) / medians[i] / 1e6;
       char text[32];
-      std::snprintf(text, sizeof text, "%.1f", static_cast<double>(op.macs) / medians[i] / 1e6);
+      std::snprintf(text, sizeof text, "%.1f", gmacs);
       rate = text;
+      if (peak > 0) {
+        std::snprintf(text, sizeof text, "%.0f%%", 100.0 * gmacs / peak);
+        fraction = text;
+      }
     }
-    std::printf("%4d %-16s %-36s %-18s %10.4f %6.1f%% %8s\n", i, op.type, op.kernel,
-                shape_of(output).c_str(), medians[i], 100.0 * medians[i] / total, rate.c_str());
+    if (std::strcmp(op.type, "CONV_2D") == 0) {
+      conv_ms += medians[i];
+      conv_macs += op.macs;
+    }
+    std::printf("%4d %-16s %-36s %-18s %10.4f %6.1f%% %8s %7s\n", i, op.type, op.kernel,
+                shape_of(output).c_str(), medians[i], 100.0 * medians[i] / total, rate.c_str(),
+                fraction.c_str());
   }
   std::printf("sum of operator medians: %.3f ms\n", total);
+  if (conv_ms > 0) {
+    const double gmacs = static_cast<double>(conv_macs) / conv_ms / 1e6;
+    std::printf("convolutions: %.3f ms, %.2f GMAC, %.1f GMAC/s", conv_ms,
+                static_cast<double>(conv_macs) / 1e9, gmacs);
+    if (peak > 0) std::printf(", %.0f%% of the %s peak (%.1f GMAC/s)", 100.0 * gmacs / peak, instruction, peak);
+    std::printf("\n");
+  }
   return Status::Ok();
 }
 

@@ -117,6 +117,12 @@ qrun_status qrun_interpreter_operator_info(qrun_interpreter* interpreter, int op
                                            qrun_operator_info* info);
 qrun_status qrun_interpreter_memory_info(qrun_interpreter* interpreter, qrun_memory_info* info);
 
+/* The peak int8 multiply-accumulate rate of one core (GMAC/s) for the instruction sets the loaded
+ * model's kernels may use, measured by a register-only loop of that instruction (tens of ms);
+ * `instruction` names it. 0 where no such loop exists. */
+qrun_status qrun_interpreter_measure_peak(qrun_interpreter* interpreter, double* gmacs,
+                                          const char** instruction);
+
 /* The message of the last failed call on this interpreter, or "" if none failed. */
 const char* qrun_interpreter_last_error(const qrun_interpreter* interpreter);
 

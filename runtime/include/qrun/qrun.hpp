@@ -62,6 +62,10 @@ class Model {
     return check(qrun_interpreter_memory_info(get(), info));
   }
 
+  Status measure_peak(double* gmacs, const char** instruction) {
+    return check(qrun_interpreter_measure_peak(get(), gmacs, instruction));
+  }
+
   qrun_interpreter* get() const { return handle_.get(); }
 
  private:

@@ -1,0 +1,13 @@
+// Register-only loops of each family's multiply-accumulate instruction: the ceiling a kernel's
+// GMAC/s is measured against. Each runs `iterations` rounds of independent accumulations (enough
+// of them to hide the instruction's latency) and returns the multiply-accumulates it did.
+#pragma once
+
+#include <cstdint>
+
+namespace qrun::kernels {
+
+// vpdpbusd zmm: 64 MACs per instruction.
+uint64_t peak_macs_avx512vnni(uint64_t iterations);
+
+}  // namespace qrun::kernels
