@@ -185,52 +185,61 @@ void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
   const size_t image_bytes = static_cast<size_t>(g.input_height) * g.input_width * g.input_channels;
-  const size_t pixels_per_image = static_cast<size_t>(g.output_height) * g.output_width;
+  const size_t pixel_begin = row_begin * g.output_width;
   const size_t pixel_end = row_end * g.output_width;
-  for (size_t first = row_begin * g.output_width; first < pixel_end; first += kTilePixels) {
-    const int pixels = static_cast<int>(pixel_end - first < kTilePixels ? pixel_end - first : kTilePixels);
-    PixelTile tile;
-    for (int i = 0; i < kTilePixels; ++i) {
-      // A short tile repeats its last pixel; those results are computed and dropped.
-      const size_t pixel = first + (i < pixels ? i : pixels - 1);
-      const size_t image = pixel / pixels_per_image;
-      const size_t within = pixel % pixels_per_image;
-      tile.image[i] = input + image * image_bytes;
-      tile.oy[i] = static_cast<int>(within / g.output_width);
-      tile.ox[i] = static_cast<int>(within % g.output_width);
-      tile.output[i] = output + pixel * g.output_channels;
-    }
-    const uint8_t* block = packed + layout.zero_row_bytes;
-    for (int group = 0; group < g.groups; ++group) {
-      const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
-      PixelTile group_tile = tile;
-      for (int i = 0; i < kTilePixels; ++i) group_tile.output[i] += group * cout;
-      for (size_t c = 0; c < cout; c += kBlockChannels) {
-        const int channels = static_cast<int>(cout - c < kBlockChannels ? cout - c : kBlockChannels);
-        const int vectors = PackedLayout::vectors_in_block(cout - c);
-        PixelTile block_tile = group_tile;
-        for (int i = 0; i < kTilePixels; ++i) block_tile.output[i] += c;
-        const float* multipliers = p.multipliers + group * cout + c;
+  // Blocks of weights outside, pixel tiles inside: a block (up to 64 channels x the whole
+  // reduction) stays in cache while every pixel of the range streams past it.
+  const uint8_t* block = packed + layout.zero_row_bytes;
+  for (int group = 0; group < g.groups; ++group) {
+    const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
+    for (size_t c = 0; c < cout; c += kBlockChannels) {
+      const int channels = static_cast<int>(cout - c < kBlockChannels ? cout - c : kBlockChannels);
+      const int vectors = PackedLayout::vectors_in_block(cout - c);
+      const float* multipliers = p.multipliers + group * cout + c;
+      int8_t* block_output = output + group * cout + c;
+      // The first pixel's place; later ones step through it without dividing.
+      size_t image = row_begin / g.output_height;
+      int oy = static_cast<int>(row_begin % g.output_height);
+      int ox = 0;
+      for (size_t first = pixel_begin; first < pixel_end; first += kTilePixels) {
+        const int pixels =
+            static_cast<int>(pixel_end - first < kTilePixels ? pixel_end - first : kTilePixels);
+        PixelTile tile;
+        for (int i = 0; i < kTilePixels; ++i) {
+          // A short tile repeats its last pixel; those results are computed and dropped.
+          const int from = i < pixels ? i : pixels - 1;
+          tile.image[i] = input + image * image_bytes;
+          tile.oy[i] = oy;
+          tile.ox[i] = ox;
+          tile.output[i] = block_output + (first + from) * g.output_channels;
+          if (i < pixels && ++ox == g.output_width) {
+            ox = 0;
+            if (++oy == g.output_height) {
+              oy = 0;
+              ++image;
+            }
+          }
+        }
         switch (vectors) {
           case 1:
-            compute_tile<1>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
-                            multipliers, p.output, channels);
+            compute_tile<1>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
+                            p.output, channels);
             break;
           case 2:
-            compute_tile<2>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
-                            multipliers, p.output, channels);
+            compute_tile<2>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
+                            p.output, channels);
             break;
           case 3:
-            compute_tile<3>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
-                            multipliers, p.output, channels);
+            compute_tile<3>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
+                            p.output, channels);
             break;
           default:
-            compute_tile<4>(g, layout, block_tile, pixels, channel_offset, block, zero_row,
-                            multipliers, p.output, channels);
+            compute_tile<4>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
+                            p.output, channels);
             break;
         }
-        block += layout.block_bytes(vectors);
       }
+      block += layout.block_bytes(vectors);
     }
   }
 }
