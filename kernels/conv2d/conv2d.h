@@ -57,12 +57,18 @@ void conv2d_qs8_reference(const Conv2dGeometry&, const Conv2dQs8Params&, const C
 void conv2d_f32_reference(const Conv2dGeometry&, F32Range, const Conv2dF32Weights&,
                           const float* input, float* output, size_t row_begin, size_t row_end);
 
-// x86 AVX512-VNNI: implicit GEMM, tiles of 6 output pixels x 64 output channels, the reduction in
-// steps of 4 input channels (vpdpbusd). Weights packed at load time.
+// x86 AVX512-VNNI: implicit GEMM, tiles of 6 output pixels x 64 output channels (or 7 x 48), the
+// reduction in steps of 4 input channels (vpdpbusd). Weights packed at load time.
 size_t conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size(const Conv2dGeometry&);
 void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
                                              const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                        const Conv2dQs8Weights&, const int8_t* input,
+                                        int8_t* output, size_t row_begin, size_t row_end);
+size_t conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_7x48c4_avx512vnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                             const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_7x48c4_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
                                         const Conv2dQs8Weights&, const int8_t* input,
                                         int8_t* output, size_t row_begin, size_t row_end);
 

@@ -1,6 +1,9 @@
-// Int8 Conv2D on x86 AVX512-VNNI as an implicit GEMM: rows are output pixels (6 per tile), columns
-// output channels (up to 64 per tile, four zmm of 16), and the reduction runs over the kernel's
-// taps and, within a tap, over input channels four at a time, the grain of vpdpbusd.
+// Int8 Conv2D on x86 AVX512-VNNI as an implicit GEMM: rows are output pixels (6 or 7 per tile),
+// columns output channels (up to 64 or 48 per tile, in zmm of 16), and the reduction runs over the
+// kernel's taps and, within a tap, over input channels four at a time, the grain of vpdpbusd.
+// Two tile shapes fill the 32 registers: 6x64 (24 accumulators) and 7x48 (21), the second for
+// small images whose pixel count 7 divides (7x7), where the weights are most of the traffic and
+// one more pixel per tile reads them less often.
 //
 // vpdpbusd multiplies unsigned by signed bytes. The input is made unsigned by flipping its sign
 // bit (u = x + 128), and the packed bias absorbs the difference once, at load time:
@@ -12,6 +15,7 @@
 // float(acc) * m, clamp to the output range, round half to even (vcvtps2dq), add the zero point.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/overread.h"
@@ -20,34 +24,35 @@
 namespace qrun::kernels {
 namespace {
 
-constexpr int kTilePixels = 6;
+constexpr int kMaxTilePixels = 7;
 constexpr int kLanes = 16;
-constexpr int kMaxVectors = 4;
-constexpr int kBlockChannels = kLanes * kMaxVectors;
 
 size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
 // Where each part of the packed buffer is, all of it derived from the geometry.
 struct PackedLayout {
+  size_t block_vectors;          // vectors of 16 output channels in a full block
   size_t input_channels_padded;  // a multiple of 4
   size_t taps;
   size_t zero_row_bytes;  // the input's zero point, for taps that fall in the padding
   size_t groups;
   size_t group_bytes;
 
-  explicit PackedLayout(const Conv2dGeometry& g)
-      : input_channels_padded(round_up(static_cast<size_t>(g.input_channels_per_group()), 4)),
+  PackedLayout(const Conv2dGeometry& g, int max_vectors)
+      : block_vectors(static_cast<size_t>(max_vectors)),
+        input_channels_padded(round_up(static_cast<size_t>(g.input_channels_per_group()), 4)),
         taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
         zero_row_bytes(round_up(input_channels_padded + kInputOverreadBytes, 64)),
         groups(static_cast<size_t>(g.groups)),
         group_bytes(0) {
     const size_t channels = static_cast<size_t>(g.output_channels_per_group());
-    for (size_t first = 0; first < channels; first += kBlockChannels) {
+    for (size_t first = 0; first < channels; first += block_channels()) {
       group_bytes += block_bytes(vectors_in_block(channels - first));
     }
   }
-  static int vectors_in_block(size_t channels_left) {
-    const size_t channels = channels_left < kBlockChannels ? channels_left : kBlockChannels;
+  size_t block_channels() const { return block_vectors * kLanes; }
+  int vectors_in_block(size_t channels_left) const {
+    const size_t channels = channels_left < block_channels() ? channels_left : block_channels();
     return static_cast<int>((channels + kLanes - 1) / kLanes);
   }
   // A block: its bias (one int32 per lane), then for each tap and each group of four input
@@ -60,23 +65,23 @@ struct PackedLayout {
 
 // The output pixels of one tile: for each, its image and its position.
 struct PixelTile {
-  const int8_t* image[kTilePixels];
-  int oy[kTilePixels];
-  int ox[kTilePixels];
-  int8_t* output[kTilePixels];
+  const int8_t* image[kMaxTilePixels];
+  int oy[kMaxTilePixels];
+  int ox[kMaxTilePixels];
+  int8_t* output[kMaxTilePixels];
 };
 
-template <int Vectors>
+template <int TilePixels, int Vectors>
 void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const PixelTile& tile,
                   int pixels, size_t channel_offset, const uint8_t* block, const int8_t* zero_row,
                   const float* multipliers, const Qs8Output& out, int channels) {
-  __m512i acc[kTilePixels][Vectors];
+  __m512i acc[TilePixels][Vectors];
   const int32_t* bias = reinterpret_cast<const int32_t*>(block);
 #pragma GCC unroll 4
   for (int v = 0; v < Vectors; ++v) {
     const __m512i b = _mm512_load_si512(bias + kLanes * v);
-#pragma GCC unroll 6
-    for (int i = 0; i < kTilePixels; ++i) acc[i][v] = b;
+#pragma GCC unroll 8
+    for (int i = 0; i < TilePixels; ++i) acc[i][v] = b;
   }
 
   const uint8_t* w = block + Vectors * 64;
@@ -84,9 +89,9 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   const int cin4 = static_cast<int>(layout.input_channels_padded);
   for (int ky = 0; ky < g.kernel_height; ++ky) {
     for (int kx = 0; kx < g.kernel_width; ++kx) {
-      const int8_t* rows[kTilePixels];
-#pragma GCC unroll 6
-      for (int i = 0; i < kTilePixels; ++i) {
+      const int8_t* rows[TilePixels];
+#pragma GCC unroll 8
+      for (int i = 0; i < TilePixels; ++i) {
         const int iy = tile.oy[i] * g.stride_height - g.pad_top + ky * g.dilation_height;
         const int ix = tile.ox[i] * g.stride_width - g.pad_left + kx * g.dilation_width;
         const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
@@ -100,8 +105,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) weights[v] = _mm512_load_si512(w + 64 * v);
         w += 64 * Vectors;
-#pragma GCC unroll 6
-        for (int i = 0; i < kTilePixels; ++i) {
+#pragma GCC unroll 8
+        for (int i = 0; i < TilePixels; ++i) {
           int32_t quad;
           std::memcpy(&quad, rows[i] + c, 4);
           const __m512i x = _mm512_xor_si512(_mm512_set1_epi32(quad), sign_flip);
@@ -121,8 +126,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
     const __mmask16 mask =
         left >= kLanes ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
     const __m512 m = _mm512_maskz_loadu_ps(mask, multipliers + kLanes * v);
-#pragma GCC unroll 6
-    for (int i = 0; i < kTilePixels; ++i) {
+#pragma GCC unroll 8
+    for (int i = 0; i < TilePixels; ++i) {
       if (i >= pixels) break;
       __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m);
       scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
@@ -132,15 +137,10 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   }
 }
 
-}  // namespace
-
-size_t conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size(const Conv2dGeometry& g) {
-  return PackedLayout(g).total();
-}
-
-void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                             const Conv2dQs8Weights& w, void* packed) {
-  const PackedLayout layout = PackedLayout(g);
+template <int MaxVectors>
+void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+          void* packed) {
+  const PackedLayout layout(g, MaxVectors);
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
   bytes += layout.zero_row_bytes;
@@ -150,8 +150,8 @@ void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry& g, const Conv
   // Unsigned arithmetic: the corrected bias may wrap, exactly as the kernel's int32 sums do.
   const uint32_t sign_shift = static_cast<uint32_t>(128 + p.input_zero_point);
   for (int group = 0; group < g.groups; ++group) {
-    for (size_t first = 0; first < cout; first += kBlockChannels) {
-      const int vectors = PackedLayout::vectors_in_block(cout - first);
+    for (size_t first = 0; first < cout; first += layout.block_channels()) {
+      const int vectors = layout.vectors_in_block(cout - first);
       const size_t lanes = static_cast<size_t>(vectors) * kLanes;
       auto* bias = reinterpret_cast<int32_t*>(bytes);
       int8_t* weights = reinterpret_cast<int8_t*>(bytes + lanes * 4);
@@ -177,10 +177,10 @@ void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry& g, const Conv
   }
 }
 
-void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                        const Conv2dQs8Weights& w, const int8_t* input,
-                                        int8_t* output, size_t row_begin, size_t row_end) {
-  const PackedLayout layout = PackedLayout(g);
+template <int TilePixels, int MaxVectors>
+void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+         const int8_t* input, int8_t* output, size_t row_begin, size_t row_end) {
+  const PackedLayout layout(g, MaxVectors);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
@@ -192,20 +192,20 @@ void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8
   const uint8_t* block = packed + layout.zero_row_bytes;
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
-    for (size_t c = 0; c < cout; c += kBlockChannels) {
-      const int channels = static_cast<int>(cout - c < kBlockChannels ? cout - c : kBlockChannels);
-      const int vectors = PackedLayout::vectors_in_block(cout - c);
+    for (size_t c = 0; c < cout; c += layout.block_channels()) {
+      const int channels = static_cast<int>(std::min(cout - c, layout.block_channels()));
+      const int vectors = layout.vectors_in_block(cout - c);
       const float* multipliers = p.multipliers + group * cout + c;
       int8_t* block_output = output + group * cout + c;
       // The first pixel's place; later ones step through it without dividing.
       size_t image = row_begin / g.output_height;
       int oy = static_cast<int>(row_begin % g.output_height);
       int ox = 0;
-      for (size_t first = pixel_begin; first < pixel_end; first += kTilePixels) {
+      for (size_t first = pixel_begin; first < pixel_end; first += TilePixels) {
         const int pixels =
-            static_cast<int>(pixel_end - first < kTilePixels ? pixel_end - first : kTilePixels);
+            static_cast<int>(pixel_end - first < TilePixels ? pixel_end - first : TilePixels);
         PixelTile tile;
-        for (int i = 0; i < kTilePixels; ++i) {
+        for (int i = 0; i < TilePixels; ++i) {
           // A short tile repeats its last pixel; those results are computed and dropped.
           const int from = i < pixels ? i : pixels - 1;
           tile.image[i] = input + image * image_bytes;
@@ -222,26 +222,54 @@ void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8
         }
         switch (vectors) {
           case 1:
-            compute_tile<1>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
+            compute_tile<TilePixels, 1>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
                             p.output, channels);
             break;
           case 2:
-            compute_tile<2>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
+            compute_tile<TilePixels, 2>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
                             p.output, channels);
             break;
           case 3:
-            compute_tile<3>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
+            compute_tile<TilePixels, 3>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
                             p.output, channels);
             break;
           default:
-            compute_tile<4>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
-                            p.output, channels);
+            compute_tile<TilePixels, MaxVectors>(g, layout, tile, pixels, channel_offset, block,
+                                                  zero_row, multipliers, p.output, channels);
             break;
         }
       }
       block += layout.block_bytes(vectors);
     }
   }
+}
+
+}  // namespace
+
+size_t conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size(const Conv2dGeometry& g) {
+  return PackedLayout(g, 4).total();
+}
+void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                             const Conv2dQs8Weights& w, void* packed) {
+  pack<4>(g, p, w, packed);
+}
+void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                        const Conv2dQs8Weights& w, const int8_t* input,
+                                        int8_t* output, size_t row_begin, size_t row_end) {
+  run<6, 4>(g, p, w, input, output, row_begin, row_end);
+}
+
+size_t conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size(const Conv2dGeometry& g) {
+  return PackedLayout(g, 3).total();
+}
+void conv2d_qs8_igemm_7x48c4_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                             const Conv2dQs8Weights& w, void* packed) {
+  pack<3>(g, p, w, packed);
+}
+void conv2d_qs8_igemm_7x48c4_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                        const Conv2dQs8Weights& w, const int8_t* input,
+                                        int8_t* output, size_t row_begin, size_t row_end) {
+  run<7, 3>(g, p, w, input, output, row_begin, row_end);
 }
 
 }  // namespace qrun::kernels
