@@ -16,6 +16,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "common/overread.h"
@@ -87,11 +88,31 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   const uint8_t* w = block + Vectors * 64;
   const __m512i sign_flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const int cin4 = static_cast<int>(layout.input_channels_padded);
+  // When no window of the tile touches the padding, a tap's rows are the windows' corners plus
+  // one offset; otherwise each row is placed, or sent to the zero row, one by one.
+  const int8_t* corners[TilePixels];
+  bool clear = true;
+#pragma GCC unroll 8
+  for (int i = 0; i < TilePixels; ++i) {
+    const int y0 = tile.oy[i] * g.stride_height - g.pad_top;
+    const int x0 = tile.ox[i] * g.stride_width - g.pad_left;
+    clear = clear && y0 >= 0 && y0 + (g.kernel_height - 1) * g.dilation_height < g.input_height &&
+            x0 >= 0 && x0 + (g.kernel_width - 1) * g.dilation_width < g.input_width;
+    corners[i] = tile.image[i] + (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
+                 static_cast<ptrdiff_t>(channel_offset);
+  }
   for (int ky = 0; ky < g.kernel_height; ++ky) {
     for (int kx = 0; kx < g.kernel_width; ++kx) {
       const int8_t* rows[TilePixels];
+      const ptrdiff_t tap_offset =
+          (static_cast<ptrdiff_t>(ky) * g.dilation_height * g.input_width + kx * g.dilation_width) *
+          g.input_channels;
 #pragma GCC unroll 8
       for (int i = 0; i < TilePixels; ++i) {
+        if (clear) {
+          rows[i] = corners[i] + tap_offset;
+          continue;
+        }
         const int iy = tile.oy[i] * g.stride_height - g.pad_top + ky * g.dilation_height;
         const int ix = tile.ox[i] * g.stride_width - g.pad_left + kx * g.dilation_width;
         const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
