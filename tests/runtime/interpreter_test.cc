@@ -3,6 +3,7 @@
 // thread count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <tuple>
 #include <vector>
 
@@ -68,6 +69,44 @@ TEST_P(InterpreterThreads, RunsTheSmallModelBitExactly) {
 INSTANTIATE_TEST_SUITE_P(Threads, InterpreterThreads,
                          ::testing::Combine(::testing::Values(1, 2, 3),
                                             ::testing::Values("ref", "")));
+
+// An int8 Add broadcasting a constant row over an image, the work shared among threads: every
+// thread count and kernel family gives the same bytes.
+TEST(Interpreter, BroadcastAddIsTheSameForEveryThreadCountAndKernel) {
+  testing::TestModel m;
+  const int a = m.add_tensor({"a", fb::TensorType::INT8, {1, 5, 7, 19}, {0.03f}, {-7}, -1, {}});
+  std::vector<int8_t> row(19);
+  for (size_t i = 0; i < row.size(); ++i) row[i] = static_cast<int8_t>(i * 29 % 256 - 128);
+  const int b = m.add_constant<int8_t>("b", fb::TensorType::INT8, {19}, row, {0.05f}, {3});
+  const int sum = m.add_tensor({"sum", fb::TensorType::INT8, {1, 5, 7, 19}, {0.07f}, {-2}, -1, {}});
+  m.add_operator({fb::OperatorType::ADD, {a, b}, {sum},
+                  [](flatbuffers::FlatBufferBuilder& fbb) {
+                    return std::make_pair(fb::OperatorOptions::AddOptions,
+                                          fb::CreateAddOptions(fbb).Union());
+                  },
+                  {0.03f / 0.07f, 0.05f / 0.07f}, -2, 127});
+  m.set_inputs({a});
+  m.set_outputs({sum});
+  const std::vector<uint8_t> bytes = m.serialize();
+  std::vector<int8_t> input(5 * 7 * 19);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<int8_t>(i * 53 % 256 - 128);
+  std::vector<int8_t> first;
+  for (const char* isa : {"ref", ""}) {
+    for (int threads : {1, 2, 3}) {
+      Model model;
+      ASSERT_TRUE(model.set_threads(threads).ok());
+      ASSERT_TRUE(model.set_isa(isa).ok());
+      ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
+      ASSERT_TRUE(model.set_input(0, input.data(), input.size()).ok());
+      ASSERT_TRUE(model.run().ok());
+      std::vector<int8_t> output(input.size());
+      ASSERT_TRUE(model.get_output(0, output.data(), output.size()).ok());
+      if (first.empty()) first = output;
+      EXPECT_EQ(output, first) << "isa '" << isa << "', " << threads << " threads";
+    }
+  }
+  EXPECT_NE(std::count(first.begin(), first.end(), first[0]), static_cast<long>(first.size()));
+}
 
 TEST(Interpreter, AnUnknownOrMissingInstructionSetIsAnError) {
   const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();

@@ -23,6 +23,27 @@ Status broadcast_strides(const OperatorSource& s, const Tensor& input, const Ten
   return Status::Ok();
 }
 
+// Shares the work among threads along the outermost dimension with more than one index: each
+// slice is the same broadcast over fewer rows, its pointers moved to its first row.
+template <typename Element, typename Call>
+void run_in_slices(const RunContext& context, const kernels::BroadcastGeometry& g, const Element* a,
+                   const Element* b, Element* output, const Call& call) {
+  int axis = 0;
+  while (axis < kernels::kMaxBroadcastRank - 1 && g.output_dims[axis] == 1) ++axis;
+  const size_t extent = g.output_dims[axis];
+  size_t inner = 1;
+  for (int d = axis + 1; d < kernels::kMaxBroadcastRank; ++d) inner *= g.output_dims[d];
+  if (axis == kernels::kMaxBroadcastRank - 1) {
+    call(g, a, b, output);
+    return;
+  }
+  context.threads->parallelize(extent, context.threads->tile_for(extent), [&](size_t begin, size_t end) {
+    kernels::BroadcastGeometry slice = g;
+    slice.output_dims[axis] = end - begin;
+    call(slice, a + begin * g.a_strides[axis], b + begin * g.b_strides[axis], output + begin * inner);
+  });
+}
+
 }  // namespace
 
 Status make_add(const OperatorSource& s, std::unique_ptr<Operator>* op) {
@@ -56,8 +77,10 @@ Status make_add(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     params.b_multiplier = multipliers[1];
     const kernels::AddQs8Kernel kernel = kernels::select_add_qs8(s.cpu, geometry);
     *op = make_operator(kernel.name, [=, &a, &b, &output](const RunContext& context) {
-      kernel.run(geometry, params, a.data<int8_t>(context.arena), b.data<int8_t>(context.arena),
-                 output.mutable_data<int8_t>(context.arena));
+      run_in_slices(context, geometry, a.data<int8_t>(context.arena), b.data<int8_t>(context.arena),
+                    output.mutable_data<int8_t>(context.arena),
+                    [&](const kernels::BroadcastGeometry& slice, const int8_t* x, const int8_t* y,
+                        int8_t* out) { kernel.run(slice, params, x, y, out); });
     });
     return Status::Ok();
   }
@@ -65,8 +88,10 @@ Status make_add(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
   const kernels::AddF32Kernel kernel = kernels::select_add_f32(s.cpu);
   *op = make_operator(kernel.name, [=, &a, &b, &output](const RunContext& context) {
-    kernel.run(geometry, range, a.data<float>(context.arena), b.data<float>(context.arena),
-               output.mutable_data<float>(context.arena));
+    run_in_slices(context, geometry, a.data<float>(context.arena), b.data<float>(context.arena),
+                  output.mutable_data<float>(context.arena),
+                  [&](const kernels::BroadcastGeometry& slice, const float* x, const float* y,
+                      float* out) { kernel.run(slice, range, x, y, out); });
   });
   return Status::Ok();
 }

@@ -1,0 +1,126 @@
+// Every int8 Conv2D kernel this CPU can run, on the layer shapes of ResNet-50 and MobileNet-v2
+// (batch 1, 224x224 input): counters GMAC (per second) and of_peak, the fraction of the core's
+// peak measured at start-up by the register-only loop of the best instruction the CPU has (both
+// are rates, so Google Benchmark shows them with "/s").
+//   build/bin/conv2d_benchmark --benchmark_filter=resnet50   (Google Benchmark flags apply)
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/overread.h"
+#include "cpu_features.h"
+#include "registry.h"
+
+namespace {
+
+using qrun::kernels::Conv2dGeometry;
+
+struct Layer {
+  const char* model;
+  int size, input_channels, output_channels, kernel, stride, groups;
+};
+
+// Distinct conv shapes, in network order.
+const Layer kLayers[] = {
+    {"resnet50", 224, 3, 64, 7, 2, 1},      {"resnet50", 56, 64, 64, 1, 1, 1},
+    {"resnet50", 56, 64, 64, 3, 1, 1},      {"resnet50", 56, 64, 256, 1, 1, 1},
+    {"resnet50", 56, 256, 64, 1, 1, 1},     {"resnet50", 56, 256, 128, 1, 1, 1},
+    {"resnet50", 56, 128, 128, 3, 2, 1},    {"resnet50", 28, 128, 512, 1, 1, 1},
+    {"resnet50", 28, 512, 128, 1, 1, 1},    {"resnet50", 28, 128, 128, 3, 1, 1},
+    {"resnet50", 28, 256, 256, 3, 2, 1},    {"resnet50", 14, 256, 1024, 1, 1, 1},
+    {"resnet50", 14, 1024, 256, 1, 1, 1},   {"resnet50", 14, 256, 256, 3, 1, 1},
+    {"resnet50", 14, 512, 512, 3, 2, 1},    {"resnet50", 7, 512, 2048, 1, 1, 1},
+    {"resnet50", 7, 2048, 512, 1, 1, 1},    {"resnet50", 7, 512, 512, 3, 1, 1},
+    {"mobilenet_v2", 224, 3, 32, 3, 2, 1},  {"mobilenet_v2", 112, 32, 32, 3, 1, 32},
+    {"mobilenet_v2", 112, 32, 16, 1, 1, 1}, {"mobilenet_v2", 112, 16, 96, 1, 1, 1},
+    {"mobilenet_v2", 112, 96, 96, 3, 2, 96}, {"mobilenet_v2", 56, 96, 24, 1, 1, 1},
+    {"mobilenet_v2", 56, 24, 144, 1, 1, 1}, {"mobilenet_v2", 56, 144, 144, 3, 1, 144},
+    {"mobilenet_v2", 28, 192, 192, 3, 1, 192}, {"mobilenet_v2", 14, 384, 384, 3, 1, 384},
+    {"mobilenet_v2", 14, 64, 384, 1, 1, 1}, {"mobilenet_v2", 7, 960, 960, 3, 1, 960},
+    {"mobilenet_v2", 7, 320, 1280, 1, 1, 1},
+};
+
+Conv2dGeometry geometry_of(const Layer& layer) {
+  Conv2dGeometry g;
+  g.input_height = g.input_width = layer.size;
+  g.input_channels = layer.input_channels;
+  g.output_channels = layer.output_channels;
+  g.kernel_height = g.kernel_width = layer.kernel;
+  g.stride_height = g.stride_width = layer.stride;
+  g.pad_top = g.pad_left = layer.kernel / 2;
+  g.groups = layer.groups;
+  g.output_height = g.output_width = (layer.size + 2 * (layer.kernel / 2) - layer.kernel) / layer.stride + 1;
+  return g;
+}
+
+double measure_peak_gmacs(const qrun::kernels::CpuFeatures& cpu) {
+  const qrun::kernels::PeakLoop loop = qrun::kernels::select_peak_loop(cpu);
+  if (loop.run == nullptr) return 0;
+  double best = 0;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const auto start = std::chrono::steady_clock::now();
+    const uint64_t macs = loop.run(1 << 20);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::max(best, static_cast<double>(macs) / seconds / 1e9);
+  }
+  return best;
+}
+
+void run_layer(benchmark::State& state, qrun::kernels::Conv2dQs8Kernel kernel, Conv2dGeometry g,
+               double peak_gmacs) {
+  std::mt19937 random(1);
+  std::vector<int8_t> input(static_cast<size_t>(g.input_height) * g.input_width * g.input_channels +
+                            qrun::kernels::kInputOverreadBytes);
+  for (int8_t& x : input) x = static_cast<int8_t>(random());
+  const size_t reduction = static_cast<size_t>(g.kernel_height) * g.kernel_width * g.input_channels_per_group();
+  std::vector<int8_t> weights(g.output_channels * reduction);
+  for (int8_t& w : weights) w = static_cast<int8_t>(static_cast<int>(random() % 255) - 127);
+  std::vector<int32_t> bias(g.output_channels, 1000);
+  std::vector<float> multipliers(g.output_channels, 1e-4f);
+  const qrun::kernels::Conv2dQs8Params params{-3, multipliers.data(), {5, -128, 127}};
+  qrun::kernels::Conv2dQs8Weights operands{weights.data(), bias.data(), nullptr};
+  std::vector<uint8_t> storage;
+  if (kernel.pack != nullptr) {
+    storage.resize(kernel.packed_size(g) + 64);
+    void* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+    kernel.pack(g, params, operands, aligned);
+    operands.packed = aligned;
+  }
+  std::vector<int8_t> output(g.output_rows() * g.output_width * g.output_channels);
+  for (auto _ : state) {
+    kernel.run(g, params, operands, input.data(), output.data(), 0, g.output_rows());
+    benchmark::ClobberMemory();
+  }
+  const double macs = static_cast<double>(g.output_rows()) * g.output_width * g.output_channels * reduction;
+  state.counters["GMAC"] = benchmark::Counter(macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  if (peak_gmacs > 0) {
+    state.counters["of_peak"] = benchmark::Counter(macs * 1e-9 / peak_gmacs, benchmark::Counter::kIsIterationInvariantRate);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const qrun::kernels::CpuFeatures cpu = qrun::detect_cpu_features();
+  const double peak = measure_peak_gmacs(cpu);
+  std::printf("peak: %.1f GMAC/s (%s)\n", peak, qrun::kernels::select_peak_loop(cpu).instruction);
+  for (const Layer& layer : kLayers) {
+    const Conv2dGeometry g = geometry_of(layer);
+    for (const qrun::kernels::Conv2dQs8Kernel& kernel : qrun::kernels::conv2d_qs8_candidates(cpu, g)) {
+      const std::string name = std::string(layer.model) + "/" + std::to_string(layer.size) + "x" +
+                               std::to_string(layer.size) + "x" + std::to_string(layer.input_channels) +
+                               "/k" + std::to_string(layer.kernel) + "s" + std::to_string(layer.stride) +
+                               "g" + std::to_string(layer.groups) + "/" +
+                               std::to_string(layer.output_channels) + "/" + kernel.name;
+      benchmark::RegisterBenchmark(name.c_str(), run_layer, kernel, g, peak)->Unit(benchmark::kMicrosecond);
+    }
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
