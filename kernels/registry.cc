@@ -53,9 +53,27 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx512_vnni && gemm_shaped(g);
      }},
+    {{"conv2d_qs8_depthwise_c64_avx512vnni", conv2d_qs8_depthwise_c64_avx512vnni,
+      conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack},
+     // Whole blocks of 64 channels only: measured on MobileNet-v2, 20-60% faster than the
+     // 32-bit multiply kernel at 192 channels and more, slower where a block is half empty.
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx512_vnni && depthwise(g) && g.output_channels % 64 == 0;
+     }},
     {{"conv2d_qs8_depthwise_avx512", conv2d_qs8_depthwise_avx512,
       conv2d_qs8_depthwise_avx512_packed_size, conv2d_qs8_depthwise_avx512_pack},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx512 && depthwise(g); }},
+    {{"conv2d_qs8_igemm_4x24c4_avxvnni", conv2d_qs8_igemm_4x24c4_avxvnni,
+      conv2d_qs8_igemm_4x24c4_avxvnni_packed_size, conv2d_qs8_igemm_4x24c4_avxvnni_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx_vnni && gemm_shaped(g);
+     }},
+    {{"conv2d_qs8_igemm_3x8c8_avx2", conv2d_qs8_igemm_3x8c8_avx2,
+      conv2d_qs8_igemm_3x8c8_avx2_packed_size, conv2d_qs8_igemm_3x8c8_avx2_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && gemm_shaped(g); }},
+    {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
+      conv2d_qs8_depthwise_avx2_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && depthwise(g); }},
 #endif
     {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr}, everywhere},
 };
@@ -65,6 +83,12 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
     {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
       fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx512_vnni; }},
+    {{"fully_connected_qs8_avxvnni", fully_connected_qs8_avxvnni,
+      fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx_vnni; }},
+    {{"fully_connected_qs8_avx2", fully_connected_qs8_avx2, fully_connected_qs8_avx2_packed_size,
+      fully_connected_qs8_avx2_pack},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx2; }},
 #endif
     {{"fully_connected_qs8_reference", fully_connected_qs8_reference, nullptr, nullptr},
      everywhere},
@@ -74,6 +98,8 @@ const Entry<AddQs8Kernel, BroadcastGeometry> kAddQs8[] = {
 #if QRUN_X86_KERNELS
     {{"add_qs8_avx512", add_qs8_avx512},
      [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx512; }},
+    {{"add_qs8_avx2", add_qs8_avx2},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
 #endif
     {{"add_qs8_reference", add_qs8_reference}, everywhere},
 };
@@ -82,6 +108,8 @@ const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
 #if QRUN_X86_KERNELS
     {{"max_pool2d_s8_avx512", max_pool2d_s8_avx512},
      [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx512; }},
+    {{"max_pool2d_s8_avx2", max_pool2d_s8_avx2},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx2; }},
 #endif
     {{"max_pool2d_s8_reference", max_pool2d_s8_reference}, everywhere},
 };

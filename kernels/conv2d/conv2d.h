@@ -82,4 +82,39 @@ void conv2d_qs8_depthwise_avx512(const Conv2dGeometry&, const Conv2dQs8Params&,
                                  const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                  size_t row_begin, size_t row_end);
 
+// x86 AVX-VNNI (256-bit vpdpbusd): implicit GEMM, tiles of 4 output pixels x 24 output channels,
+// the reduction in steps of 4 input channels. Weights packed at load time.
+size_t conv2d_qs8_igemm_4x24c4_avxvnni_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_4x24c4_avxvnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                          const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_4x24c4_avxvnni(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                     const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                     size_t row_begin, size_t row_end);
+
+// x86 AVX2: implicit GEMM, tiles of 3 output pixels x 8 output channels, the reduction in steps of
+// 8 input channels widened to int16 (vpmaddwd: exact). Weights packed at load time.
+size_t conv2d_qs8_igemm_3x8c8_avx2_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_3x8c8_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                      const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_3x8c8_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                 const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                 size_t row_begin, size_t row_end);
+
+// x86 AVX2: depthwise with up to kConv2dDepthwiseMaxTaps taps, 32 channels per step in int32
+// lanes. Weights packed at load time.
+size_t conv2d_qs8_depthwise_avx2_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                    const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
+                               const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                               size_t row_begin, size_t row_end);
+
+// x86 AVX512-VNNI: depthwise as above, four taps of 64 channels per vpdpbusd.
+size_t conv2d_qs8_depthwise_c64_avx512vnni_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                              const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                         const Conv2dQs8Weights&, const int8_t* input,
+                                         int8_t* output, size_t row_begin, size_t row_end);
+
 }  // namespace qrun::kernels

@@ -17,6 +17,7 @@
 // they are the reference's; requantization is the reference's too (common/requantize_avx2.h).
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "common/overread.h"
@@ -76,11 +77,31 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   }
   const auto* w = reinterpret_cast<const __m256i*>(block + kBlockChannels * 4);
   const int depth = static_cast<int>(layout.input_channels_padded);
+  // When no window of the tile touches the padding, a tap's rows are the windows' corners plus
+  // one offset; otherwise each row is placed, or sent to the zero row, one by one.
+  const int8_t* corners[kTilePixels];
+  bool clear = true;
+#pragma GCC unroll 3
+  for (int i = 0; i < kTilePixels; ++i) {
+    const int y0 = tile.oy[i] * g.stride_height - g.pad_top;
+    const int x0 = tile.ox[i] * g.stride_width - g.pad_left;
+    clear = clear && y0 >= 0 && y0 + (g.kernel_height - 1) * g.dilation_height < g.input_height &&
+            x0 >= 0 && x0 + (g.kernel_width - 1) * g.dilation_width < g.input_width;
+    corners[i] = tile.image[i] + (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
+                 static_cast<ptrdiff_t>(channel_offset);
+  }
   for (int ky = 0; ky < g.kernel_height; ++ky) {
     for (int kx = 0; kx < g.kernel_width; ++kx) {
       const int8_t* rows[kTilePixels];
+      const ptrdiff_t tap_offset =
+          (static_cast<ptrdiff_t>(ky) * g.dilation_height * g.input_width + kx * g.dilation_width) *
+          g.input_channels;
 #pragma GCC unroll 3
       for (int i = 0; i < kTilePixels; ++i) {
+        if (clear) {
+          rows[i] = corners[i] + tap_offset;
+          continue;
+        }
         const int iy = tile.oy[i] * g.stride_height - g.pad_top + ky * g.dilation_height;
         const int ix = tile.ox[i] * g.stride_width - g.pad_left + kx * g.dilation_width;
         const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
@@ -172,29 +193,40 @@ void conv2d_qs8_igemm_3x8c8_avx2(const Conv2dGeometry& g, const Conv2dQs8Params&
   const Avx2Requantization requantize(p.output);
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
   const size_t image_bytes = static_cast<size_t>(g.input_height) * g.input_width * g.input_channels;
-  const size_t pixels_per_image = static_cast<size_t>(g.output_height) * g.output_width;
+  const size_t pixel_begin = row_begin * g.output_width;
   const size_t pixel_end = row_end * g.output_width;
-  for (size_t first = row_begin * g.output_width; first < pixel_end; first += kTilePixels) {
-    const int pixels = static_cast<int>(pixel_end - first < kTilePixels ? pixel_end - first : kTilePixels);
-    PixelTile tile;
-    for (int i = 0; i < kTilePixels; ++i) {
-      // A short tile repeats its last pixel; those results are computed and dropped.
-      const size_t pixel = first + (i < pixels ? i : pixels - 1);
-      const size_t image = pixel / pixels_per_image;
-      const size_t within = pixel % pixels_per_image;
-      tile.image[i] = input + image * image_bytes;
-      tile.oy[i] = static_cast<int>(within / g.output_width);
-      tile.ox[i] = static_cast<int>(within % g.output_width);
-      tile.output[i] = output + pixel * g.output_channels;
-    }
-    const uint8_t* block = packed + layout.zero_row_bytes;
-    for (int group = 0; group < g.groups; ++group) {
-      const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
-      for (size_t c = 0; c < cout; c += kBlockChannels, block += layout.block_bytes) {
-        const int channels = static_cast<int>(cout - c < kBlockChannels ? cout - c : kBlockChannels);
-        PixelTile block_tile = tile;
-        for (int i = 0; i < kTilePixels; ++i) block_tile.output[i] += group * cout + c;
-        compute_tile(g, layout, block_tile, pixels, channel_offset, block, zero_row,
+  // Blocks of weights outside, pixel tiles inside: a block (8 channels x the whole reduction)
+  // stays in cache while every pixel of the range streams past it.
+  const uint8_t* block = packed + layout.zero_row_bytes;
+  for (int group = 0; group < g.groups; ++group) {
+    const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
+    for (size_t c = 0; c < cout; c += kBlockChannels, block += layout.block_bytes) {
+      const int channels = static_cast<int>(cout - c < kBlockChannels ? cout - c : kBlockChannels);
+      int8_t* block_output = output + group * cout + c;
+      // The first pixel's place; later ones step through it without dividing.
+      size_t image = row_begin / g.output_height;
+      int oy = static_cast<int>(row_begin % g.output_height);
+      int ox = 0;
+      for (size_t first = pixel_begin; first < pixel_end; first += kTilePixels) {
+        const int pixels =
+            static_cast<int>(pixel_end - first < kTilePixels ? pixel_end - first : kTilePixels);
+        PixelTile tile;
+        for (int i = 0; i < kTilePixels; ++i) {
+          // A short tile repeats its last pixel; those results are computed and dropped.
+          const int from = i < pixels ? i : pixels - 1;
+          tile.image[i] = input + image * image_bytes;
+          tile.oy[i] = oy;
+          tile.ox[i] = ox;
+          tile.output[i] = block_output + (first + from) * g.output_channels;
+          if (i < pixels && ++ox == g.output_width) {
+            ox = 0;
+            if (++oy == g.output_height) {
+              oy = 0;
+              ++image;
+            }
+          }
+        }
+        compute_tile(g, layout, tile, pixels, channel_offset, block, zero_row,
                      p.multipliers + group * cout + c, requantize, channels);
       }
     }

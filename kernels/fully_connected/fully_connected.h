@@ -58,4 +58,22 @@ void fully_connected_qs8_avx512vnni(const FullyConnectedGeometry&, const FullyCo
                                     const FullyConnectedQs8Weights&, const int8_t* input,
                                     int8_t* output, size_t channel_begin, size_t channel_end);
 
+// x86 AVX-VNNI (256-bit vpdpbusd): 64 output channels per step in eight vectors of 8, four inputs
+// per vpdpbusd. Weights packed at load time; channel_begin a multiple of 8.
+size_t fully_connected_qs8_avxvnni_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_avxvnni_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                      const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_avxvnni(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                 const FullyConnectedQs8Weights&, const int8_t* input,
+                                 int8_t* output, size_t channel_begin, size_t channel_end);
+
+// x86 AVX2: 64 output channels per step, two inputs per vpmaddwd on int16-widened weights (exact).
+// Weights packed at load time; channel_begin a multiple of 8.
+size_t fully_connected_qs8_avx2_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_avx2_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                   const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_avx2(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                              const FullyConnectedQs8Weights&, const int8_t* input,
+                              int8_t* output, size_t channel_begin, size_t channel_end);
+
 }  // namespace qrun::kernels

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -151,6 +153,32 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   std::string names;
   for (const std::string& name : exercised) names += " " + name;
   std::printf("kernels checked:%s\n", names.c_str());
+}
+
+// The kernel the registry picks here for a typical 3x3 convolution, printed so that a CI log shows
+// the dispatch (as under `qemu-x86_64 -cpu Haswell`), and held to the tables' order: the widest
+// instruction set the CPU has wins. QRUN_EXPECT_CONV_KERNEL, when set, names the kernel that must
+// win, so that a run on an emulated CPU also checks what the CPU was detected to be.
+TEST(Conv2dQs8Kernels, DispatchPicksTheWidestInstructionSet) {
+  const CpuFeatures cpu = detect_cpu_features();
+  Conv2dGeometry g;
+  g.input_height = g.input_width = g.output_height = g.output_width = 56;
+  g.input_channels = g.output_channels = 64;
+  g.kernel_height = g.kernel_width = 3;
+  g.pad_top = g.pad_left = 1;
+  const std::string name = select_conv2d_qs8(cpu, g).name;
+  std::printf("CPU: avx2 %d, avx_vnni %d, avx512 %d, avx512_vnni %d; 3x3 conv kernel: %s\n",
+              cpu.x86_avx2, cpu.x86_avx_vnni, cpu.x86_avx512, cpu.x86_avx512_vnni, name.c_str());
+#if QRUN_X86_KERNELS
+  const char* widest = cpu.x86_avx512_vnni ? "conv2d_qs8_igemm_6x64c4_avx512vnni"
+                       : cpu.x86_avx_vnni  ? "conv2d_qs8_igemm_4x24c4_avxvnni"
+                       : cpu.x86_avx2      ? "conv2d_qs8_igemm_3x8c8_avx2"
+                                           : "conv2d_qs8_reference";
+  EXPECT_EQ(widest, name);
+#endif
+  if (const char* expected = std::getenv("QRUN_EXPECT_CONV_KERNEL")) {
+    EXPECT_EQ(expected, name);
+  }
 }
 
 }  // namespace

@@ -109,6 +109,9 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
                                       &multipliers, &params.output));
   params.input_zero_point = input.zero_point();
+  // Packing may fold the multipliers in; the closure below owns them (a moved vector keeps its
+  // storage, so the pointer stays good).
+  params.multipliers = multipliers.data();
   const kernels::Conv2dQs8Kernel kernel = kernels::select_conv2d_qs8(s.cpu, geometry);
   kernels::Conv2dQs8Weights weights{s.input(1).data<int8_t>(nullptr),
                                     s.input(2).data<int32_t>(nullptr), nullptr};
@@ -119,13 +122,11 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
       kernel.name,
       [=, &input, &output, multipliers = std::move(multipliers),
        packed = std::move(packed)](const RunContext& context) {
-        kernels::Conv2dQs8Params call = params;
-        call.multipliers = multipliers.data();
         const int8_t* in = input.data<int8_t>(context.arena);
         int8_t* out = output.mutable_data<int8_t>(context.arena);
         context.threads->parallelize(rows, context.threads->tile_for(rows),
                                      [&](size_t begin, size_t end) {
-                                       kernel.run(geometry, call, weights, in, out, begin, end);
+                                       kernel.run(geometry, params, weights, in, out, begin, end);
                                      });
       },
       packed_bytes);

@@ -1,0 +1,71 @@
+// The reference's requantization (requantize.h) for eight int32 lanes on AVX2, step by step:
+// float(acc) * m, clamp to [min - zp, max - zp], round half to even (vcvtps2dq), add zp. Clamping
+// before rounding gives the reference's result because both ends are whole numbers. The packs
+// saturate, but the clamp has already put every value in range.
+//
+// Included only by files compiled for AVX2 or more. Everything here is in an unnamed namespace so
+// that each file keeps a copy built for its own instruction set (an inline function shared
+// between files with different flags could be linked in its most demanding version).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "common/requantize.h"
+
+namespace qrun::kernels {
+namespace {
+
+// All ones in lanes [0, count), zero elsewhere: the mask of a vector's valid lanes.
+inline __m256i avx2_lanes_below(int count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Up to eight per-channel multipliers; lanes past `count` are 0 and never read from memory.
+inline __m256 avx2_load_multipliers(const float* multipliers, int count) {
+  return count >= 8 ? _mm256_loadu_ps(multipliers)
+                    : _mm256_maskload_ps(multipliers, avx2_lanes_below(count));
+}
+
+struct Avx2Requantization {
+  __m256 low;
+  __m256 high;
+  __m256i zero_point;
+
+  explicit Avx2Requantization(const Qs8Output& out)
+      : low(_mm256_set1_ps(static_cast<float>(out.min - out.zero_point))),
+        high(_mm256_set1_ps(static_cast<float>(out.max - out.zero_point))),
+        zero_point(_mm256_set1_epi32(out.zero_point)) {}
+
+  // Clamped, rounded and offset values of eight already scaled lanes, as int32.
+  __m256i finish(__m256 scaled) const {
+    scaled = _mm256_min_ps(_mm256_max_ps(scaled, low), high);
+    return _mm256_add_epi32(_mm256_cvtps_epi32(scaled), zero_point);
+  }
+  __m256i operator()(__m256i acc, __m256 multiplier) const {
+    return finish(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier));
+  }
+};
+
+// Eight int32 lanes, each already in [-128, 127], as the low eight bytes of the result.
+inline __m128i avx2_narrow(__m256i q) {
+  const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  return _mm_packs_epi16(words, words);
+}
+
+// Stores the first `count` (at most 16) bytes of `bytes`.
+inline void avx2_store_bytes(int8_t* out, __m128i bytes, int count) {
+  if (count >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), bytes);
+  } else if (count == 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), bytes);
+  } else {
+    alignas(16) int8_t staged[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(staged), bytes);
+    std::memcpy(out, staged, static_cast<size_t>(count));
+  }
+}
+
+}  // namespace
+}  // namespace qrun::kernels
