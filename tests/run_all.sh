@@ -40,8 +40,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 step "aarch64 cross build, tests under qemu"
 cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake \
-  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF \
-  -DQRUN_BUILD_BENCHMARKS=OFF >/dev/null
+  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF >/dev/null
 cmake --build build-aarch64 -j"$jobs"
 for cpu in max cortex-a53; do
   echo "--- qemu-aarch64 -cpu $cpu"
