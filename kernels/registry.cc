@@ -114,6 +114,14 @@ const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
     {{"max_pool2d_s8_reference", max_pool2d_s8_reference}, everywhere},
 };
 
+const Entry<AveragePool2dQs8Kernel, Pool2dGeometry> kAveragePool2dQs8[] = {
+#if QRUN_X86_KERNELS
+    {{"average_pool2d_qs8_avx512", average_pool2d_qs8_avx512},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx512; }},
+#endif
+    {{"average_pool2d_qs8_reference", average_pool2d_qs8_reference}, everywhere},
+};
+
 }  // namespace
 
 std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu, const Conv2dGeometry& g) {
@@ -156,6 +164,14 @@ PeakLoop select_peak_loop(const CpuFeatures& cpu) {
   return {"none", nullptr};
 }
 
+std::vector<AveragePool2dQs8Kernel> average_pool2d_qs8_candidates(const CpuFeatures& cpu,
+                                                                  const Pool2dGeometry& g) {
+  return serving(kAveragePool2dQs8, cpu, g);
+}
+AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures& cpu, const Pool2dGeometry& g) {
+  return average_pool2d_qs8_candidates(cpu, g).front();
+}
+
 // The ops below have only their reference kernel so far.
 
 Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {
@@ -173,9 +189,6 @@ MaxPool2dF32Kernel select_max_pool2d_f32(const CpuFeatures&, const Pool2dGeometr
   return {"max_pool2d_f32_reference", max_pool2d_f32_reference};
 }
 
-AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures&, const Pool2dGeometry&) {
-  return {"average_pool2d_qs8_reference", average_pool2d_qs8_reference};
-}
 
 AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&) {
   return {"average_pool2d_f32_reference", average_pool2d_f32_reference};

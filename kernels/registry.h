@@ -89,6 +89,8 @@ MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures&, const Pool2dGeometry&
 std::vector<MaxPool2dS8Kernel> max_pool2d_s8_candidates(const CpuFeatures&, const Pool2dGeometry&);
 MaxPool2dF32Kernel select_max_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
 AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures&, const Pool2dGeometry&);
+std::vector<AveragePool2dQs8Kernel> average_pool2d_qs8_candidates(const CpuFeatures&,
+                                                                  const Pool2dGeometry&);
 AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
 SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&);
 SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);

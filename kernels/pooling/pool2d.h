@@ -49,6 +49,9 @@ using AveragePool2dF32Fn = void (*)(const Pool2dGeometry&, F32Range, const float
 
 void average_pool2d_qs8_reference(const Pool2dGeometry&, const AveragePoolQs8Params&,
                                   const int8_t* input, int8_t* output);
+// x86 AVX-512 (F, BW, VL, DQ): 16 channels per vector.
+void average_pool2d_qs8_avx512(const Pool2dGeometry&, const AveragePoolQs8Params&,
+                               const int8_t* input, int8_t* output);
 void average_pool2d_f32_reference(const Pool2dGeometry&, F32Range, const float* input,
                                   float* output);
 

@@ -1,4 +1,4 @@
-// Every Add and MaxPool2D kernel this CPU can run, held to the reference bit for bit over random
+// Every Add, MaxPool2D and AveragePool2D kernel this CPU can run, held to the reference bit for bit over random
 // shapes, broadcasts, windows and quantization parameters.
 #include <gtest/gtest.h>
 
@@ -94,6 +94,49 @@ TEST(MaxPool2dS8Kernels, EveryKernelMatchesTheReference) {
       if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
       std::vector<int8_t> actual(count);
       kernel.run(g, low, high, input.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
+    }
+  }
+}
+
+TEST(AveragePool2dQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(13);
+  for (int trial = 0; trial < 300; ++trial) {
+    Pool2dGeometry g;
+    g.batch = pick(random, 1, 2);
+    g.channels = pick(random, 1, 150);
+    g.input_height = pick(random, 1, 12);
+    g.input_width = pick(random, 1, 12);
+    if (trial % 4 == 0) {
+      // The global mean: one window over the whole image.
+      g.kernel_height = g.input_height;
+      g.kernel_width = g.input_width;
+    } else {
+      g.kernel_height = pick(random, 1, std::min(4, g.input_height));
+      g.kernel_width = pick(random, 1, std::min(4, g.input_width));
+      g.stride_height = pick(random, 1, 3);
+      g.stride_width = pick(random, 1, 3);
+      g.pad_top = pick(random, 0, g.kernel_height - 1);
+      g.pad_left = pick(random, 0, g.kernel_width - 1);
+      g.count_include_pad = pick(random, 0, 1) == 1;
+    }
+    g.output_height = (g.input_height + g.pad_top - g.kernel_height) / g.stride_height + 1;
+    g.output_width = (g.input_width + g.pad_left - g.kernel_width) / g.stride_width + 1;
+    const std::vector<int8_t> input =
+        random_bytes(random, static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.channels);
+    AveragePoolQs8Params p;
+    p.input_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
+    p.multiplier = static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-2, 1)(random)));
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    const size_t count = static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.channels;
+    std::vector<int8_t> expected(count);
+    average_pool2d_qs8_reference(g, p, input.data(), expected.data());
+    for (const AveragePool2dQs8Kernel& kernel : average_pool2d_qs8_candidates(cpu, g)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(g, p, input.data(), actual.data());
       ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
     }
   }
