@@ -26,7 +26,7 @@ bool everywhere(const CpuFeatures&, const Geometry&) {
   return true;
 }
 
-#if QRUN_X86_KERNELS
+#if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS
 bool depthwise(const Conv2dGeometry& g) {
   return g.groups == g.input_channels && g.groups == g.output_channels &&
          g.kernel_height * g.kernel_width <= kConv2dDepthwiseMaxTaps;
@@ -39,6 +39,22 @@ bool gemm_shaped(const Conv2dGeometry& g) {
 #endif
 
 const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"conv2d_qs8_igemm_4x16c8_i8mm", conv2d_qs8_igemm_4x16c8_i8mm,
+      conv2d_qs8_igemm_4x16c8_i8mm_packed_size, conv2d_qs8_igemm_4x16c8_i8mm_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_i8mm && gemm_shaped(g); }},
+    {{"conv2d_qs8_igemm_4x16c4_neondot", conv2d_qs8_igemm_4x16c4_neondot,
+      conv2d_qs8_igemm_4x16c4_neondot_packed_size, conv2d_qs8_igemm_4x16c4_neondot_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.arm_neon_dot && gemm_shaped(g);
+     }},
+    {{"conv2d_qs8_igemm_4x16c8_neon", conv2d_qs8_igemm_4x16c8_neon,
+      conv2d_qs8_igemm_4x16c8_neon_packed_size, conv2d_qs8_igemm_4x16c8_neon_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && gemm_shaped(g); }},
+    {{"conv2d_qs8_depthwise_neon", conv2d_qs8_depthwise_neon, conv2d_qs8_depthwise_neon_packed_size,
+      conv2d_qs8_depthwise_neon_pack},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && depthwise(g); }},
+#endif
 #if QRUN_X86_KERNELS
     {{"conv2d_qs8_igemm_7x48c4_avx512vnni", conv2d_qs8_igemm_7x48c4_avx512vnni,
       conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size, conv2d_qs8_igemm_7x48c4_avx512vnni_pack},
@@ -79,6 +95,14 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 };
 
 const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"fully_connected_qs8_neondot", fully_connected_qs8_neondot,
+      fully_connected_qs8_neondot_packed_size, fully_connected_qs8_neondot_pack},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.arm_neon_dot; }},
+    {{"fully_connected_qs8_neon", fully_connected_qs8_neon, fully_connected_qs8_neon_packed_size,
+      fully_connected_qs8_neon_pack},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.arm_neon; }},
+#endif
 #if QRUN_X86_KERNELS
     {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
       fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack},
@@ -95,6 +119,10 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
 };
 
 const Entry<AddQs8Kernel, BroadcastGeometry> kAddQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"add_qs8_neon", add_qs8_neon},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.arm_neon; }},
+#endif
 #if QRUN_X86_KERNELS
     {{"add_qs8_avx512", add_qs8_avx512},
      [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx512; }},
@@ -105,6 +133,10 @@ const Entry<AddQs8Kernel, BroadcastGeometry> kAddQs8[] = {
 };
 
 const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"max_pool2d_s8_neon", max_pool2d_s8_neon},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.arm_neon; }},
+#endif
 #if QRUN_X86_KERNELS
     {{"max_pool2d_s8_avx512", max_pool2d_s8_avx512},
      [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx512; }},

@@ -3,8 +3,9 @@
 #   1. the host build with -Werror, whole suite (kernels, runtime, CLI, converter, real models),
 #      then its kernel and runtime tests again on an emulated AVX2-only x86 (qemu -cpu Haswell);
 #   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the aarch64 cross build under qemu-user, on a core with dot product and I8MM (max) and on
-#      one with neither (cortex-a53);
+#   3. the aarch64 cross build under qemu-user, on a core with dot product and I8MM (max), one with
+#      the dot product only (cortex-a76) and one with neither (cortex-a53), each checked to pick
+#      its widest conv kernel;
 #   4. the model loader's libFuzzer target for a bounded time, seeded with valid models.
 # Usage: bash tests/run_all.sh        (QRUN_FUZZ_SECONDS=60 by default)
 set -euo pipefail
@@ -42,9 +43,13 @@ step "aarch64 cross build, tests under qemu"
 cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake \
   -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF >/dev/null
 cmake --build build-aarch64 -j"$jobs"
-for cpu in max cortex-a53; do
-  echo "--- qemu-aarch64 -cpu $cpu"
-  QEMU_CPU=$cpu ctest --test-dir build-aarch64 --output-on-failure --timeout 900 -j"$jobs"
+# Each core must get its widest family: I8MM on max, the dot product on cortex-a76, plain NEON
+# on cortex-a53 (where a dot-product instruction would raise SIGILL).
+for cpu in max:conv2d_qs8_igemm_4x16c8_i8mm cortex-a76:conv2d_qs8_igemm_4x16c4_neondot \
+           cortex-a53:conv2d_qs8_igemm_4x16c8_neon; do
+  echo "--- qemu-aarch64 -cpu ${cpu%%:*}"
+  QEMU_CPU=${cpu%%:*} QRUN_EXPECT_CONV_KERNEL=${cpu#*:} \
+    ctest --test-dir build-aarch64 --output-on-failure --timeout 900 -j"$jobs"
 done
 
 step "libFuzzer on the model loader, ${fuzz_seconds}s"

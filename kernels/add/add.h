@@ -40,6 +40,9 @@ void add_qs8_avx512(const BroadcastGeometry&, const AddQs8Params&, const int8_t*
 // x86 AVX2: 16 lanes along the innermost dimension, in two vectors of 8.
 void add_qs8_avx2(const BroadcastGeometry&, const AddQs8Params&, const int8_t* a, const int8_t* b,
                   int8_t* output);
+// 64-bit ARM, baseline NEON: 16 lanes along the innermost dimension.
+void add_qs8_neon(const BroadcastGeometry&, const AddQs8Params&, const int8_t* a, const int8_t* b,
+                  int8_t* output);
 void add_f32_reference(const BroadcastGeometry&, F32Range, const float* a, const float* b,
                        float* output);
 

@@ -117,4 +117,42 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry&, const Conv2dQs8P
                                          const Conv2dQs8Weights&, const int8_t* input,
                                          int8_t* output, size_t row_begin, size_t row_end);
 
+// 64-bit ARM, NEON with I8MM (smmla): implicit GEMM, tiles of 4 output pixels x 16 output
+// channels, the reduction in steps of 8 input channels (2x8 by 8x2 per smmla). Weights packed at
+// load time.
+size_t conv2d_qs8_igemm_4x16c8_i8mm_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_4x16c8_i8mm_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                       const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_4x16c8_i8mm(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                  const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                  size_t row_begin, size_t row_end);
+
+// 64-bit ARM, NEON with the dot product (sdot): implicit GEMM, tiles of 4 output pixels x 16
+// output channels, the reduction in steps of 4 input channels. Weights packed at load time.
+size_t conv2d_qs8_igemm_4x16c4_neondot_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_4x16c4_neondot_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                          const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_4x16c4_neondot(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                     const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                     size_t row_begin, size_t row_end);
+
+// 64-bit ARM, baseline NEON: implicit GEMM, tiles of 4 output pixels x 16 output channels, int16
+// multiply-accumulates (smlal by lane, exact) over 8 input channels per load. Weights packed at
+// load time.
+size_t conv2d_qs8_igemm_4x16c8_neon_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_4x16c8_neon_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                       const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_4x16c8_neon(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                  const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                  size_t row_begin, size_t row_end);
+
+// 64-bit ARM, baseline NEON: depthwise with up to kConv2dDepthwiseMaxTaps taps, 16 channels per
+// step, int16 multiply-accumulates into int32. Weights packed at load time.
+size_t conv2d_qs8_depthwise_neon_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_neon_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                    const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_neon(const Conv2dGeometry&, const Conv2dQs8Params&,
+                               const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                               size_t row_begin, size_t row_end);
+
 }  // namespace qrun::kernels

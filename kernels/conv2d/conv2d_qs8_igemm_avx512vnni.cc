@@ -227,13 +227,20 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
             static_cast<int>(pixel_end - first < TilePixels ? pixel_end - first : TilePixels);
         PixelTile tile;
         for (int i = 0; i < TilePixels; ++i) {
-          // A short tile repeats its last pixel; those results are computed and dropped.
-          const int from = i < pixels ? i : pixels - 1;
+          if (i >= pixels) {
+            // A short tile repeats its last pixel (reading where it reads, never past the batch);
+            // those results are computed and dropped.
+            tile.image[i] = tile.image[pixels - 1];
+            tile.oy[i] = tile.oy[pixels - 1];
+            tile.ox[i] = tile.ox[pixels - 1];
+            tile.output[i] = tile.output[pixels - 1];
+            continue;
+          }
           tile.image[i] = input + image * image_bytes;
           tile.oy[i] = oy;
           tile.ox[i] = ox;
-          tile.output[i] = block_output + (first + from) * g.output_channels;
-          if (i < pixels && ++ox == g.output_width) {
+          tile.output[i] = block_output + (first + i) * g.output_channels;
+          if (++ox == g.output_width) {
             ox = 0;
             if (++oy == g.output_height) {
               oy = 0;

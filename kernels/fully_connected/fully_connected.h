@@ -76,4 +76,23 @@ void fully_connected_qs8_avx2(const FullyConnectedGeometry&, const FullyConnecte
                               const FullyConnectedQs8Weights&, const int8_t* input,
                               int8_t* output, size_t channel_begin, size_t channel_end);
 
+// 64-bit ARM, NEON with the dot product: 64 output channels per step, sdot over four inputs at a
+// time. Weights packed at load time; channel_begin a multiple of kFullyConnectedChannelStep.
+size_t fully_connected_qs8_neondot_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_neondot_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                      const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_neondot(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                 const FullyConnectedQs8Weights&, const int8_t* input,
+                                 int8_t* output, size_t channel_begin, size_t channel_end);
+
+// 64-bit ARM, baseline NEON: 64 output channels per step, int16 multiply-accumulates (smlal by
+// lane, exact) on weights widened at load time. Weights packed at load time; channel_begin a
+// multiple of kFullyConnectedChannelStep.
+size_t fully_connected_qs8_neon_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_neon_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                   const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_neon(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                              const FullyConnectedQs8Weights&, const int8_t* input,
+                              int8_t* output, size_t channel_begin, size_t channel_end);
+
 }  // namespace qrun::kernels

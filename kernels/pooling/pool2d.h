@@ -32,6 +32,9 @@ void max_pool2d_s8_avx512(const Pool2dGeometry&, int32_t output_min, int32_t out
 // x86 AVX2: 32 channels per vector, then 16, then one at a time.
 void max_pool2d_s8_avx2(const Pool2dGeometry&, int32_t output_min, int32_t output_max,
                         const int8_t* input, int8_t* output);
+// 64-bit ARM, baseline NEON: 16 channels per vector.
+void max_pool2d_s8_neon(const Pool2dGeometry&, int32_t output_min, int32_t output_max,
+                        const int8_t* input, int8_t* output);
 void max_pool2d_f32_reference(const Pool2dGeometry&, F32Range, const float* input, float* output);
 
 // The int8 average is requantize(float(sum of (x - input_zero_point)) *

@@ -167,13 +167,22 @@ TEST(Conv2dQs8Kernels, DispatchPicksTheWidestInstructionSet) {
   g.kernel_height = g.kernel_width = 3;
   g.pad_top = g.pad_left = 1;
   const std::string name = select_conv2d_qs8(cpu, g).name;
-  std::printf("CPU: avx2 %d, avx_vnni %d, avx512 %d, avx512_vnni %d; 3x3 conv kernel: %s\n",
-              cpu.x86_avx2, cpu.x86_avx_vnni, cpu.x86_avx512, cpu.x86_avx512_vnni, name.c_str());
+  std::printf(
+      "CPU: avx2 %d, avx_vnni %d, avx512 %d, avx512_vnni %d, neon %d, neon_dot %d, i8mm %d; "
+      "3x3 conv kernel: %s\n",
+      cpu.x86_avx2, cpu.x86_avx_vnni, cpu.x86_avx512, cpu.x86_avx512_vnni, cpu.arm_neon,
+      cpu.arm_neon_dot, cpu.arm_i8mm, name.c_str());
 #if QRUN_X86_KERNELS
   const char* widest = cpu.x86_avx512_vnni ? "conv2d_qs8_igemm_6x64c4_avx512vnni"
                        : cpu.x86_avx_vnni  ? "conv2d_qs8_igemm_4x24c4_avxvnni"
                        : cpu.x86_avx2      ? "conv2d_qs8_igemm_3x8c8_avx2"
                                            : "conv2d_qs8_reference";
+  EXPECT_EQ(widest, name);
+#elif QRUN_ARM64_KERNELS
+  const char* widest = cpu.arm_i8mm     ? "conv2d_qs8_igemm_4x16c8_i8mm"
+                       : cpu.arm_neon_dot ? "conv2d_qs8_igemm_4x16c4_neondot"
+                       : cpu.arm_neon     ? "conv2d_qs8_igemm_4x16c8_neon"
+                                          : "conv2d_qs8_reference";
   EXPECT_EQ(widest, name);
 #endif
   if (const char* expected = std::getenv("QRUN_EXPECT_CONV_KERNEL")) {

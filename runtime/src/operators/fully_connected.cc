@@ -61,6 +61,9 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
   kernels::FullyConnectedQs8Params params;
   QRUN_RETURN_IF_ERROR(requantization(s, channels, &multipliers, &params.output));
   params.input_zero_point = input.zero_point();
+  // Packing may fold the multipliers in; the closure below owns them (a moved vector keeps its
+  // storage, so the pointer stays good).
+  params.multipliers = multipliers.data();
   const kernels::FullyConnectedQs8Kernel kernel =
       kernels::select_fully_connected_qs8(s.cpu, geometry);
   kernels::FullyConnectedQs8Weights operands{weights.data<int8_t>(nullptr),
@@ -72,13 +75,11 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
       kernel.name,
       [=, &input, &output, multipliers = std::move(multipliers),
        packed = std::move(packed)](const RunContext& context) {
-        kernels::FullyConnectedQs8Params call = params;
-        call.multipliers = multipliers.data();
         const int8_t* in = input.data<int8_t>(context.arena);
         int8_t* out = output.mutable_data<int8_t>(context.arena);
         context.threads->parallelize(channels, tile_for(*context.threads),
                                      [&](size_t begin, size_t end) {
-                                       kernel.run(geometry, call, operands, in, out, begin, end);
+                                       kernel.run(geometry, params, operands, in, out, begin, end);
                                      });
       },
       packed_bytes);

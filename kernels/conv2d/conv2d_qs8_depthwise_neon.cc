@@ -1,0 +1,149 @@
+// Int8 depthwise Conv2D (one output channel per input channel) on baseline ARMv8 NEON: for each
+// output pixel, 16 channels at a time in four vectors of 4 int32 lanes; each tap is one load, two
+// sign extensions to int16 and four widening multiply-accumulates (smlal/smlal2) against weights
+// widened at load time: int16 products, exact, summed in int32. The input's zero point is folded
+// into the bias at load time, which needs padded taps to read the zero point itself:
+//   sum (x - zx) * w  =  sum x * w  -  zx * sum w,  with padding reading x = zx.
+// Requantization is the reference's, step by step (common/requantize_neon.h).
+#include <arm_neon.h>
+
+#include <cstddef>
+#include <cstring>
+
+#include "common/overread.h"
+#include "common/requantize_neon.h"
+#include "conv2d/conv2d.h"
+
+namespace qrun::kernels {
+namespace {
+
+constexpr int kLanes = 16;
+
+size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// Packed: a row of the zero point as wide as the channels (plus overread slack), the corrected
+// bias (int32 per channel), the multipliers (float per channel), then the weights as int16,
+// [tap][channel]; channels padded to a multiple of 16 with zeros, so every vector is whole and no
+// load reads past the caller's arrays.
+struct DepthwiseLayout {
+  size_t channels_padded;
+  size_t taps;
+  size_t zero_row_bytes;
+
+  explicit DepthwiseLayout(const Conv2dGeometry& g)
+      : channels_padded(round_up(static_cast<size_t>(g.output_channels), kLanes)),
+        taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
+        zero_row_bytes(round_up(static_cast<size_t>(g.input_channels) + kInputOverreadBytes, 64)) {}
+  size_t total() const { return zero_row_bytes + channels_padded * (8 + 2 * taps); }
+};
+
+// One output pixel, 16 channels from channel `c`.
+void compute_channels(const int8_t* const* taps, int tap_count, const int32_t* bias,
+                      const float* multipliers, const int16_t* weights, size_t weight_stride,
+                      const NeonRequantization& requantize, int c, int channels, int8_t* out) {
+  int32x4_t acc[4];
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) acc[j] = vld1q_s32(bias + c + 4 * j);
+  for (int tap = 0; tap < tap_count; ++tap) {
+    // Lanes past the last channel read slack or a neighbour and meet zero weights.
+    const int8x16_t x = vld1q_s8(taps[tap] + c);
+    const int16_t* k = weights + static_cast<size_t>(tap) * weight_stride + c;
+    const int16x8_t x_low = vmovl_s8(vget_low_s8(x));
+    const int16x8_t x_high = vmovl_high_s8(x);
+    const int16x8_t k_low = vld1q_s16(k);
+    const int16x8_t k_high = vld1q_s16(k + 8);
+    acc[0] = vmlal_s16(acc[0], vget_low_s16(x_low), vget_low_s16(k_low));
+    acc[1] = vmlal_high_s16(acc[1], x_low, k_low);
+    acc[2] = vmlal_s16(acc[2], vget_low_s16(x_high), vget_low_s16(k_high));
+    acc[3] = vmlal_high_s16(acc[3], x_high, k_high);
+  }
+  int32x4_t q[4];
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) q[j] = requantize(acc[j], vld1q_f32(multipliers + c + 4 * j));
+  neon_store_bytes(out + c, neon_narrow(q[0], q[1], q[2], q[3]), channels - c);
+}
+
+}  // namespace
+
+size_t conv2d_qs8_depthwise_neon_packed_size(const Conv2dGeometry& g) {
+  return DepthwiseLayout(g).total();
+}
+
+void conv2d_qs8_depthwise_neon_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                    const Conv2dQs8Weights& w, void* packed) {
+  const DepthwiseLayout layout(g);
+  auto* bytes = static_cast<uint8_t*>(packed);
+  std::memset(bytes, 0, layout.total());
+  std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
+  auto* bias = reinterpret_cast<int32_t*>(bytes + layout.zero_row_bytes);
+  auto* multipliers = reinterpret_cast<float*>(bias + layout.channels_padded);
+  auto* weights = reinterpret_cast<int16_t*>(multipliers + layout.channels_padded);
+  for (int c = 0; c < g.output_channels; ++c) {
+    // Unsigned: the corrected bias may wrap, exactly as the kernel's int32 sums do.
+    uint32_t column_sum = 0;
+    for (size_t tap = 0; tap < layout.taps; ++tap) {
+      const int8_t value = w.ohwi[static_cast<size_t>(c) * layout.taps + tap];
+      weights[tap * layout.channels_padded + c] = value;
+      column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
+    }
+    bias[c] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[c]) -
+                                   static_cast<uint32_t>(p.input_zero_point) * column_sum);
+    multipliers[c] = p.multipliers[c];
+  }
+}
+
+void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                               const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                               size_t row_begin, size_t row_end) {
+  const DepthwiseLayout layout(g);
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
+  const int32_t* bias = reinterpret_cast<const int32_t*>(packed + layout.zero_row_bytes);
+  const float* multipliers = reinterpret_cast<const float*>(bias + layout.channels_padded);
+  const int16_t* weights = reinterpret_cast<const int16_t*>(multipliers + layout.channels_padded);
+  const NeonRequantization requantize(p.output);
+  const int channels = g.output_channels;
+  const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
+  const int tap_count = static_cast<int>(layout.taps);
+  // Where each tap reads relative to the window's corner, for windows clear of the padding.
+  ptrdiff_t tap_offsets[kConv2dDepthwiseMaxTaps];
+  for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
+    for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
+      tap_offsets[t] = static_cast<ptrdiff_t>(ky) * g.dilation_height * row_bytes +
+                       static_cast<ptrdiff_t>(kx) * g.dilation_width * channels;
+    }
+  }
+  const int window_width = (g.kernel_width - 1) * g.dilation_width + 1;
+  const int window_height = (g.kernel_height - 1) * g.dilation_height + 1;
+  const int8_t* taps[kConv2dDepthwiseMaxTaps];
+  for (size_t row = row_begin; row < row_end; ++row) {
+    const int n = static_cast<int>(row / g.output_height);
+    const int oy = static_cast<int>(row % g.output_height);
+    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
+    int8_t* out = output + row * g.output_width * channels;
+    const int y0 = oy * g.stride_height - g.pad_top;
+    const bool rows_inside = y0 >= 0 && y0 + window_height <= g.input_height;
+    for (int ox = 0; ox < g.output_width; ++ox, out += channels) {
+      const int x0 = ox * g.stride_width - g.pad_left;
+      if (rows_inside && x0 >= 0 && x0 + window_width <= g.input_width) {
+        const int8_t* corner = image + y0 * row_bytes + static_cast<size_t>(x0) * channels;
+        for (int t = 0; t < tap_count; ++t) taps[t] = corner + tap_offsets[t];
+      } else {
+        for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
+          const int iy = y0 + ky * g.dilation_height;
+          for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
+            const int ix = x0 + kx * g.dilation_width;
+            const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
+            taps[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
+          }
+        }
+      }
+      for (int c = 0; c < channels; c += kLanes) {
+        compute_channels(taps, tap_count, bias, multipliers, weights, layout.channels_padded,
+                         requantize, c, channels, out);
+      }
+    }
+  }
+}
+
+}  // namespace qrun::kernels

@@ -1,0 +1,48 @@
+// Int8 MaxPool2D on baseline ARMv8 NEON: 16 channels of one output pixel per vector, the maximum
+// taken over the window's valid positions (as in the reference, padding never wins), then the
+// fused activation's range.
+#include <arm_neon.h>
+
+#include "common/requantize_neon.h"
+#include "pooling/pool2d.h"
+
+namespace qrun::kernels {
+
+void max_pool2d_s8_neon(const Pool2dGeometry& g, int32_t output_min, int32_t output_max,
+                        const int8_t* input, int8_t* output) {
+  const int8x16_t low = vdupq_n_s8(static_cast<int8_t>(output_min));
+  const int8x16_t high = vdupq_n_s8(static_cast<int8_t>(output_max));
+  const int channels = g.channels;
+  const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
+  // A pixel shorter than 16 channels is read lane by lane (the input has no slack after it).
+  const int count = channels < 16 ? channels : 16;
+  for (int n = 0; n < g.batch; ++n) {
+    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
+    for (int oy = 0; oy < g.output_height; ++oy) {
+      const int y0 = oy * g.stride_height - g.pad_top;
+      const int y_begin = y0 < 0 ? 0 : y0;
+      const int y_end = y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      for (int ox = 0; ox < g.output_width; ++ox) {
+        const int x0 = ox * g.stride_width - g.pad_left;
+        const int x_begin = x0 < 0 ? 0 : x0;
+        const int x_end = x0 + g.kernel_width > g.input_width ? g.input_width : x0 + g.kernel_width;
+        for (int c = 0; c < channels; c += 16) {
+          // The last vector overlaps the one before (recomputing the same maxima) rather than
+          // read past the last pixel.
+          const int start = channels >= 16 && channels - c < 16 ? channels - 16 : c;
+          int8x16_t best = vdupq_n_s8(-128);
+          for (int y = y_begin; y < y_end; ++y) {
+            const int8_t* row = image + y * row_bytes + start;
+            for (int x = x_begin; x < x_end; ++x) {
+              best = vmaxq_s8(best, neon_load_bytes(row + static_cast<size_t>(x) * channels, count));
+            }
+          }
+          neon_store_bytes(output + start, vminq_s8(vmaxq_s8(best, low), high), count);
+        }
+        output += channels;
+      }
+    }
+  }
+}
+
+}  // namespace qrun::kernels
