@@ -92,7 +92,8 @@ void run_layer(benchmark::State& state, qrun::kernels::Conv2dQs8Kernel kernel, C
   }
   std::vector<int8_t> output(g.output_rows() * g.output_width * g.output_channels);
   for (auto _ : state) {
-    kernel.run(g, params, operands, input.data(), output.data(), 0, g.output_rows());
+    kernel.run(g, params, operands, input.data(), output.data(),
+               {0, g.output_rows(), 0, static_cast<size_t>(g.output_channels)});
     benchmark::ClobberMemory();
   }
   const double macs = static_cast<double>(g.output_rows()) * g.output_width * g.output_channels * reduction;

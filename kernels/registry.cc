@@ -41,23 +41,23 @@ bool gemm_shaped(const Conv2dGeometry& g) {
 const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"conv2d_qs8_igemm_4x16c8_i8mm", conv2d_qs8_igemm_4x16c8_i8mm,
-      conv2d_qs8_igemm_4x16c8_i8mm_packed_size, conv2d_qs8_igemm_4x16c8_i8mm_pack},
+      conv2d_qs8_igemm_4x16c8_i8mm_packed_size, conv2d_qs8_igemm_4x16c8_i8mm_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_i8mm && gemm_shaped(g); }},
     {{"conv2d_qs8_igemm_4x16c4_neondot", conv2d_qs8_igemm_4x16c4_neondot,
-      conv2d_qs8_igemm_4x16c4_neondot_packed_size, conv2d_qs8_igemm_4x16c4_neondot_pack},
+      conv2d_qs8_igemm_4x16c4_neondot_packed_size, conv2d_qs8_igemm_4x16c4_neondot_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.arm_neon_dot && gemm_shaped(g);
      }},
     {{"conv2d_qs8_igemm_4x16c8_neon", conv2d_qs8_igemm_4x16c8_neon,
-      conv2d_qs8_igemm_4x16c8_neon_packed_size, conv2d_qs8_igemm_4x16c8_neon_pack},
+      conv2d_qs8_igemm_4x16c8_neon_packed_size, conv2d_qs8_igemm_4x16c8_neon_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && gemm_shaped(g); }},
     {{"conv2d_qs8_depthwise_neon", conv2d_qs8_depthwise_neon, conv2d_qs8_depthwise_neon_packed_size,
-      conv2d_qs8_depthwise_neon_pack},
+      conv2d_qs8_depthwise_neon_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && depthwise(g); }},
 #endif
 #if QRUN_X86_KERNELS
     {{"conv2d_qs8_igemm_7x48c4_avx512vnni", conv2d_qs8_igemm_7x48c4_avx512vnni,
-      conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size, conv2d_qs8_igemm_7x48c4_avx512vnni_pack},
+      conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size, conv2d_qs8_igemm_7x48c4_avx512vnni_pack, 48},
      // Small images (7x7: 49 pixels, 7 whole tiles) where streaming the weights decides the
      // time; measured on ResNet-50's last stage, 16% faster there than 6x64, slower elsewhere.
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
@@ -65,56 +65,56 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
        return cpu.x86_avx512_vnni && gemm_shaped(g) && pixels % 7 == 0 && pixels <= 64;
      }},
     {{"conv2d_qs8_igemm_6x64c4_avx512vnni", conv2d_qs8_igemm_6x64c4_avx512vnni,
-      conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack},
+      conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx512_vnni && gemm_shaped(g);
      }},
     {{"conv2d_qs8_depthwise_c64_avx512vnni", conv2d_qs8_depthwise_c64_avx512vnni,
-      conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack},
+      conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack, 64},
      // Whole blocks of 64 channels only: measured on MobileNet-v2, 20-60% faster than the
      // 32-bit multiply kernel at 192 channels and more, slower where a block is half empty.
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx512_vnni && depthwise(g) && g.output_channels % 64 == 0;
      }},
     {{"conv2d_qs8_depthwise_avx512", conv2d_qs8_depthwise_avx512,
-      conv2d_qs8_depthwise_avx512_packed_size, conv2d_qs8_depthwise_avx512_pack},
+      conv2d_qs8_depthwise_avx512_packed_size, conv2d_qs8_depthwise_avx512_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx512 && depthwise(g); }},
     {{"conv2d_qs8_igemm_4x24c4_avxvnni", conv2d_qs8_igemm_4x24c4_avxvnni,
-      conv2d_qs8_igemm_4x24c4_avxvnni_packed_size, conv2d_qs8_igemm_4x24c4_avxvnni_pack},
+      conv2d_qs8_igemm_4x24c4_avxvnni_packed_size, conv2d_qs8_igemm_4x24c4_avxvnni_pack, 24},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx_vnni && gemm_shaped(g);
      }},
     {{"conv2d_qs8_igemm_3x8c8_avx2", conv2d_qs8_igemm_3x8c8_avx2,
-      conv2d_qs8_igemm_3x8c8_avx2_packed_size, conv2d_qs8_igemm_3x8c8_avx2_pack},
+      conv2d_qs8_igemm_3x8c8_avx2_packed_size, conv2d_qs8_igemm_3x8c8_avx2_pack, 8},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && gemm_shaped(g); }},
     {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
-      conv2d_qs8_depthwise_avx2_pack},
+      conv2d_qs8_depthwise_avx2_pack, 8},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && depthwise(g); }},
 #endif
-    {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr}, everywhere},
+    {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, everywhere},
 };
 
 const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"fully_connected_qs8_neondot", fully_connected_qs8_neondot,
-      fully_connected_qs8_neondot_packed_size, fully_connected_qs8_neondot_pack},
+      fully_connected_qs8_neondot_packed_size, fully_connected_qs8_neondot_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.arm_neon_dot; }},
     {{"fully_connected_qs8_neon", fully_connected_qs8_neon, fully_connected_qs8_neon_packed_size,
-      fully_connected_qs8_neon_pack},
+      fully_connected_qs8_neon_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.arm_neon; }},
 #endif
 #if QRUN_X86_KERNELS
     {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
-      fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack},
+      fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx512_vnni; }},
     {{"fully_connected_qs8_avxvnni", fully_connected_qs8_avxvnni,
-      fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack},
+      fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx_vnni; }},
     {{"fully_connected_qs8_avx2", fully_connected_qs8_avx2, fully_connected_qs8_avx2_packed_size,
-      fully_connected_qs8_avx2_pack},
+      fully_connected_qs8_avx2_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx2; }},
 #endif
-    {{"fully_connected_qs8_reference", fully_connected_qs8_reference, nullptr, nullptr},
+    {{"fully_connected_qs8_reference", fully_connected_qs8_reference, nullptr, nullptr, 1},
      everywhere},
 };
 
@@ -207,12 +207,12 @@ AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures& cpu, const P
 // The ops below have only their reference kernel so far.
 
 Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {
-  return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr};
+  return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr, 1};
 }
 
 FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
                                                    const FullyConnectedGeometry&) {
-  return {"fully_connected_f32_reference", fully_connected_f32_reference, nullptr, nullptr};
+  return {"fully_connected_f32_reference", fully_connected_f32_reference, nullptr, nullptr, 1};
 }
 
 AddF32Kernel select_add_f32(const CpuFeatures&) { return {"add_f32_reference", add_f32_reference}; }

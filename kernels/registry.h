@@ -34,12 +34,16 @@ struct CpuFeatures {
 // `packed_size(geometry)` bytes (64-byte aligned), and may fold parameters that do not change
 // from run to run (the input's zero point) into them; a kernel that reads the file's canonical
 // layout has neither function.
+//
+// A call may be given part of the output channels; where that part starts is a multiple of
+// `channel_step` (a kernel's block of channels).
 template <typename Geometry, typename Params, typename Weights, typename Run>
 struct WeightedKernel {
   const char* name;
   Run run;
   size_t (*packed_size)(const Geometry&);
   void (*pack)(const Geometry&, const Params&, const Weights&, void* packed);
+  size_t channel_step;
 };
 
 using Conv2dQs8Kernel = WeightedKernel<Conv2dGeometry, Conv2dQs8Params, Conv2dQs8Weights, Conv2dQs8Fn>;

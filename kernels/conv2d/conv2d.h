@@ -24,6 +24,18 @@ struct Conv2dGeometry {
   int output_channels_per_group() const { return output_channels / groups; }
   // Rows of work a kernel call can be given: one per (image, output row).
   size_t output_rows() const { return static_cast<size_t>(batch) * output_height; }
+  bool depthwise() const { return groups == input_channels && groups == output_channels; }
+};
+
+// The part of the output one kernel call computes: output rows [row_begin, row_end) of
+// Conv2dGeometry::output_rows() and output channels [channel_begin, channel_end). channel_begin
+// is a multiple of the kernel's channel step (see the registry); a grouped convolution that is
+// neither dense (one group) nor depthwise is always given every channel.
+struct Conv2dSlice {
+  size_t row_begin = 0;
+  size_t row_end = 0;
+  size_t channel_begin = 0;
+  size_t channel_end = 0;
 };
 
 // Weights as they are in the file (OHWI, [output_channels, KH, KW, input_channels / groups]) and,
@@ -46,16 +58,16 @@ struct Conv2dF32Weights {
   const void* packed = nullptr;
 };
 
-// Each kernel computes output rows [row_begin, row_end) of Conv2dGeometry::output_rows().
+// Each kernel computes one Conv2dSlice of the output.
 using Conv2dQs8Fn = void (*)(const Conv2dGeometry&, const Conv2dQs8Params&, const Conv2dQs8Weights&,
-                             const int8_t* input, int8_t* output, size_t row_begin, size_t row_end);
+                             const int8_t* input, int8_t* output, const Conv2dSlice& slice);
 using Conv2dF32Fn = void (*)(const Conv2dGeometry&, F32Range, const Conv2dF32Weights&,
-                             const float* input, float* output, size_t row_begin, size_t row_end);
+                             const float* input, float* output, const Conv2dSlice& slice);
 
 void conv2d_qs8_reference(const Conv2dGeometry&, const Conv2dQs8Params&, const Conv2dQs8Weights&,
-                          const int8_t* input, int8_t* output, size_t row_begin, size_t row_end);
+                          const int8_t* input, int8_t* output, const Conv2dSlice& slice);
 void conv2d_f32_reference(const Conv2dGeometry&, F32Range, const Conv2dF32Weights&,
-                          const float* input, float* output, size_t row_begin, size_t row_end);
+                          const float* input, float* output, const Conv2dSlice& slice);
 
 // x86 AVX512-VNNI: implicit GEMM, tiles of 6 output pixels x 64 output channels (or 7 x 48), the
 // reduction in steps of 4 input channels (vpdpbusd). Weights packed at load time.
@@ -64,13 +76,13 @@ void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry&, const Conv2d
                                              const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_6x64c4_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
                                         const Conv2dQs8Weights&, const int8_t* input,
-                                        int8_t* output, size_t row_begin, size_t row_end);
+                                        int8_t* output, const Conv2dSlice& slice);
 size_t conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size(const Conv2dGeometry&);
 void conv2d_qs8_igemm_7x48c4_avx512vnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
                                              const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_7x48c4_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
                                         const Conv2dQs8Weights&, const int8_t* input,
-                                        int8_t* output, size_t row_begin, size_t row_end);
+                                        int8_t* output, const Conv2dSlice& slice);
 
 // x86 AVX-512 (F, BW, VL, DQ): depthwise (groups == input channels == output channels) with up to
 // kConv2dDepthwiseMaxTaps taps, 64 channels per step. Weights packed at load time.
@@ -80,7 +92,7 @@ void conv2d_qs8_depthwise_avx512_pack(const Conv2dGeometry&, const Conv2dQs8Para
                                       const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_depthwise_avx512(const Conv2dGeometry&, const Conv2dQs8Params&,
                                  const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                                 size_t row_begin, size_t row_end);
+                                 const Conv2dSlice& slice);
 
 // x86 AVX-VNNI (256-bit vpdpbusd): implicit GEMM, tiles of 4 output pixels x 24 output channels,
 // the reduction in steps of 4 input channels. Weights packed at load time.
@@ -89,7 +101,7 @@ void conv2d_qs8_igemm_4x24c4_avxvnni_pack(const Conv2dGeometry&, const Conv2dQs8
                                           const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_4x24c4_avxvnni(const Conv2dGeometry&, const Conv2dQs8Params&,
                                      const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                                     size_t row_begin, size_t row_end);
+                                     const Conv2dSlice& slice);
 
 // x86 AVX2: implicit GEMM, tiles of 3 output pixels x 8 output channels, the reduction in steps of
 // 8 input channels widened to int16 (vpmaddwd: exact). Weights packed at load time.
@@ -98,7 +110,7 @@ void conv2d_qs8_igemm_3x8c8_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Para
                                       const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_3x8c8_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
                                  const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                                 size_t row_begin, size_t row_end);
+                                 const Conv2dSlice& slice);
 
 // x86 AVX2: depthwise with up to kConv2dDepthwiseMaxTaps taps, 32 channels per step in int32
 // lanes. Weights packed at load time.
@@ -107,7 +119,7 @@ void conv2d_qs8_depthwise_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params
                                     const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_depthwise_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
                                const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                               size_t row_begin, size_t row_end);
+                               const Conv2dSlice& slice);
 
 // x86 AVX512-VNNI: depthwise as above, four taps of 64 channels per vpdpbusd.
 size_t conv2d_qs8_depthwise_c64_avx512vnni_packed_size(const Conv2dGeometry&);
@@ -115,7 +127,7 @@ void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry&, const Conv2
                                               const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
                                          const Conv2dQs8Weights&, const int8_t* input,
-                                         int8_t* output, size_t row_begin, size_t row_end);
+                                         int8_t* output, const Conv2dSlice& slice);
 
 // 64-bit ARM, NEON with I8MM (smmla): implicit GEMM, tiles of 4 output pixels x 16 output
 // channels, the reduction in steps of 8 input channels (2x8 by 8x2 per smmla). Weights packed at
@@ -125,7 +137,7 @@ void conv2d_qs8_igemm_4x16c8_i8mm_pack(const Conv2dGeometry&, const Conv2dQs8Par
                                        const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_4x16c8_i8mm(const Conv2dGeometry&, const Conv2dQs8Params&,
                                   const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                                  size_t row_begin, size_t row_end);
+                                  const Conv2dSlice& slice);
 
 // 64-bit ARM, NEON with the dot product (sdot): implicit GEMM, tiles of 4 output pixels x 16
 // output channels, the reduction in steps of 4 input channels. Weights packed at load time.
@@ -134,7 +146,7 @@ void conv2d_qs8_igemm_4x16c4_neondot_pack(const Conv2dGeometry&, const Conv2dQs8
                                           const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_4x16c4_neondot(const Conv2dGeometry&, const Conv2dQs8Params&,
                                      const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                                     size_t row_begin, size_t row_end);
+                                     const Conv2dSlice& slice);
 
 // 64-bit ARM, baseline NEON: implicit GEMM, tiles of 4 output pixels x 16 output channels, int16
 // multiply-accumulates (smlal by lane, exact) over 8 input channels per load. Weights packed at
@@ -144,7 +156,7 @@ void conv2d_qs8_igemm_4x16c8_neon_pack(const Conv2dGeometry&, const Conv2dQs8Par
                                        const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_igemm_4x16c8_neon(const Conv2dGeometry&, const Conv2dQs8Params&,
                                   const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                                  size_t row_begin, size_t row_end);
+                                  const Conv2dSlice& slice);
 
 // 64-bit ARM, baseline NEON: depthwise with up to kConv2dDepthwiseMaxTaps taps, 16 channels per
 // step, int16 multiply-accumulates into int32. Weights packed at load time.
@@ -153,6 +165,6 @@ void conv2d_qs8_depthwise_neon_pack(const Conv2dGeometry&, const Conv2dQs8Params
                                     const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_depthwise_neon(const Conv2dGeometry&, const Conv2dQs8Params&,
                                const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                               size_t row_begin, size_t row_end);
+                               const Conv2dSlice& slice);
 
 }  // namespace qrun::kernels

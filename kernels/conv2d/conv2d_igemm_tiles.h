@@ -122,25 +122,30 @@ struct PixelTile {
   }
 };
 
-// Calls compute(tile, channel_offset, block, channels) for every tile of output rows
-// [row_begin, row_end), block by block; `channels` is how many of the block's 16 are real.
+// Calls compute(tile, channel_offset, block, channels) for every tile of the slice's output rows,
+// block by block over its channels; `channels` is how many of the block's 16 are real.
 template <int Pixels, typename Compute>
 void igemm_for_each_tile(const Conv2dGeometry& g, const uint8_t* blocks, size_t block_bytes,
-                         const int8_t* input, int8_t* output, size_t row_begin, size_t row_end,
+                         const int8_t* input, int8_t* output, const Conv2dSlice& slice,
                          Compute compute) {
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
   const size_t image_bytes = static_cast<size_t>(g.input_height) * g.input_width * g.input_channels;
-  const size_t pixel_begin = row_begin * g.output_width;
-  const size_t pixel_end = row_end * g.output_width;
-  const uint8_t* block = blocks;
+  const size_t pixel_begin = slice.row_begin * g.output_width;
+  const size_t pixel_end = slice.row_end * g.output_width;
+  // A dense convolution may be given a range of channels (whole blocks); grouped ones get all.
+  const size_t channel_begin = g.groups == 1 ? slice.channel_begin : 0;
+  const size_t channel_end = g.groups == 1 ? slice.channel_end : cout;
+
+  const uint8_t* block = blocks + channel_begin / kIgemmBlockChannels * block_bytes;
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
-    for (size_t c = 0; c < cout; c += kIgemmBlockChannels, block += block_bytes) {
-      const int channels = static_cast<int>(cout - c < kIgemmBlockChannels ? cout - c : kIgemmBlockChannels);
+    for (size_t c = channel_begin; c < channel_end; c += kIgemmBlockChannels, block += block_bytes) {
+      const int channels = static_cast<int>(
+          channel_end - c < kIgemmBlockChannels ? channel_end - c : kIgemmBlockChannels);
       const size_t first_channel = group * cout + c;
       // The first pixel's place; later ones step through it without dividing.
-      size_t image = row_begin / g.output_height;
-      int oy = static_cast<int>(row_begin % g.output_height);
+      size_t image = slice.row_begin / g.output_height;
+      int oy = static_cast<int>(slice.row_begin % g.output_height);
       int ox = 0;
       for (size_t first = pixel_begin; first < pixel_end; first += Pixels) {
         PixelTile<Pixels> tile;

@@ -100,7 +100,7 @@ void conv2d_qs8_depthwise_avx512_pack(const Conv2dGeometry& g, const Conv2dQs8Pa
 
 void conv2d_qs8_depthwise_avx512(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                  const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
-                                 size_t row_begin, size_t row_end) {
+                                 const Conv2dSlice& slice) {
   const DepthwiseLayout layout(g);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
@@ -120,7 +120,10 @@ void conv2d_qs8_depthwise_avx512(const Conv2dGeometry& g, const Conv2dQs8Params&
   const int window_width = (g.kernel_width - 1) * g.dilation_width + 1;
   const int window_height = (g.kernel_height - 1) * g.dilation_height + 1;
   const int8_t* taps[kConv2dDepthwiseMaxTaps];
-  for (size_t row = row_begin; row < row_end; ++row) {
+  // Only this call's channels; the end also bounds the last vector's valid lanes.
+  const int channel_begin = static_cast<int>(slice.channel_begin);
+  const int channel_end = static_cast<int>(slice.channel_end);
+  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
     const int n = static_cast<int>(row / g.output_height);
     const int oy = static_cast<int>(row % g.output_height);
     const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
@@ -142,19 +145,19 @@ void conv2d_qs8_depthwise_avx512(const Conv2dGeometry& g, const Conv2dQs8Params&
           }
         }
       }
-      int c = 0;
-      for (; channels - c > 3 * kLanes; c += 4 * kLanes) {
-        compute_channels<4>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+      int c = channel_begin;
+      for (; channel_end - c > 3 * kLanes; c += 4 * kLanes) {
+        compute_channels<4>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
       }
-      switch ((channels - c + kLanes - 1) / kLanes) {
+      switch ((channel_end - c + kLanes - 1) / kLanes) {
         case 3:
-          compute_channels<3>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+          compute_channels<3>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
           break;
         case 2:
-          compute_channels<2>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+          compute_channels<2>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
           break;
         case 1:
-          compute_channels<1>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channels, out);
+          compute_channels<1>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
           break;
         default:
           break;

@@ -98,7 +98,7 @@ void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry& g, const Con
 
 void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                          const Conv2dQs8Weights& w, const int8_t* input,
-                                         int8_t* output, size_t row_begin, size_t row_end) {
+                                         int8_t* output, const Conv2dSlice& slice) {
   const Layout layout(g);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
@@ -123,7 +123,10 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
   const int window_width = (g.kernel_width - 1) * g.dilation_width + 1;
   const int window_height = (g.kernel_height - 1) * g.dilation_height + 1;
   const int8_t* rows[kConv2dDepthwiseMaxTaps + kTapsPerGroup];
-  for (size_t row = row_begin; row < row_end; ++row) {
+  // Only this call's channels, in whole blocks but for the last.
+  const int channel_begin = static_cast<int>(slice.channel_begin);
+  const int channel_end = static_cast<int>(slice.channel_end);
+  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
     const int n = static_cast<int>(row / g.output_height);
     const int oy = static_cast<int>(row % g.output_height);
     const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
@@ -147,8 +150,9 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
       }
       for (int t = taps; t < slots; ++t) rows[t] = zero_row;
 
-      const uint8_t* block = packed + layout.zero_row_bytes;
-      for (int c = 0; c < channels; c += kBlockChannels, block += layout.block_bytes()) {
+      const uint8_t* block =
+          packed + layout.zero_row_bytes + channel_begin / kBlockChannels * layout.block_bytes();
+      for (int c = channel_begin; c < channel_end; c += kBlockChannels, block += layout.block_bytes()) {
         const auto* bias = reinterpret_cast<const int32_t*>(block);
         const auto* multipliers = reinterpret_cast<const float*>(block + 256);
         const uint8_t* weights = block + 512;
@@ -178,7 +182,7 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
             default: bytes = _mm512_inserti32x4(bytes, packed_bytes, 3); break;
           }
         }
-        const int left = channels - c;
+        const int left = channel_end - c;
         const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
         _mm512_mask_storeu_epi8(out + c, mask, _mm512_permutexvar_epi32(unshuffle, bytes));
       }

@@ -94,7 +94,7 @@ void conv2d_qs8_depthwise_neon_pack(const Conv2dGeometry& g, const Conv2dQs8Para
 
 void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
-                               size_t row_begin, size_t row_end) {
+                               const Conv2dSlice& slice) {
   const DepthwiseLayout layout(g);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
@@ -116,7 +116,10 @@ void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p
   const int window_width = (g.kernel_width - 1) * g.dilation_width + 1;
   const int window_height = (g.kernel_height - 1) * g.dilation_height + 1;
   const int8_t* taps[kConv2dDepthwiseMaxTaps];
-  for (size_t row = row_begin; row < row_end; ++row) {
+  // Only this call's channels; the end also bounds the last vector's valid lanes.
+  const int channel_begin = static_cast<int>(slice.channel_begin);
+  const int channel_end = static_cast<int>(slice.channel_end);
+  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
     const int n = static_cast<int>(row / g.output_height);
     const int oy = static_cast<int>(row % g.output_height);
     const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
@@ -138,9 +141,9 @@ void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p
           }
         }
       }
-      for (int c = 0; c < channels; c += kLanes) {
+      for (int c = channel_begin; c < channel_end; c += kLanes) {
         compute_channels(taps, tap_count, bias, multipliers, weights, layout.channels_padded,
-                         requantize, c, channels, out);
+                         requantize, c, channel_end, out);
       }
     }
   }

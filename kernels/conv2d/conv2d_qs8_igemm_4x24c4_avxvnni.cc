@@ -208,28 +208,34 @@ void conv2d_qs8_igemm_4x24c4_avxvnni_pack(const Conv2dGeometry& g, const Conv2dQ
 
 void conv2d_qs8_igemm_4x24c4_avxvnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                      const Conv2dQs8Weights& w, const int8_t* input,
-                                     int8_t* output, size_t row_begin, size_t row_end) {
+                                     int8_t* output, const Conv2dSlice& slice) {
   const PackedLayout layout(g, kMaxVectors);
   const Avx2Requantization requantize(p.output);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
   const size_t image_bytes = static_cast<size_t>(g.input_height) * g.input_width * g.input_channels;
-  const size_t pixel_begin = row_begin * g.output_width;
-  const size_t pixel_end = row_end * g.output_width;
+  const size_t pixel_begin = slice.row_begin * g.output_width;
+  const size_t pixel_end = slice.row_end * g.output_width;
+  // A dense convolution may be given a range of channels (whole blocks); grouped ones get all.
+  const size_t channel_begin = g.groups == 1 ? slice.channel_begin : 0;
+  const size_t channel_end = g.groups == 1 ? slice.channel_end : cout;
+
   // Blocks of weights outside, pixel tiles inside: a block (up to 24 channels x the whole
   // reduction) stays in cache while every pixel of the range streams past it.
-  const uint8_t* block = packed + layout.zero_row_bytes;
+  // Every block before channel_begin is a full one.
+  const uint8_t* block = packed + layout.zero_row_bytes +
+                         channel_begin / layout.block_channels() * layout.block_bytes(static_cast<int>(layout.block_vectors));
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
-    for (size_t c = 0; c < cout; c += layout.block_channels()) {
-      const int channels = static_cast<int>(std::min(cout - c, layout.block_channels()));
+    for (size_t c = channel_begin; c < channel_end; c += layout.block_channels()) {
+      const int channels = static_cast<int>(std::min(channel_end - c, layout.block_channels()));
       const int vectors = layout.vectors_in_block(cout - c);
       const float* multipliers = p.multipliers + group * cout + c;
       int8_t* block_output = output + group * cout + c;
       // The first pixel's place; later ones step through it without dividing.
-      size_t image = row_begin / g.output_height;
-      int oy = static_cast<int>(row_begin % g.output_height);
+      size_t image = slice.row_begin / g.output_height;
+      int oy = static_cast<int>(slice.row_begin % g.output_height);
       int ox = 0;
       for (size_t first = pixel_begin; first < pixel_end; first += kTilePixels) {
         const int pixels =

@@ -9,15 +9,16 @@ namespace qrun::kernels {
 template <typename Element, typename Accumulator, typename Finish>
 void conv2d_reference_rows(const Conv2dGeometry& g, const Element* input, const Element* ohwi,
                            const Accumulator* bias, Accumulator input_zero_point, Element* output,
-                           size_t row_begin, size_t row_end, Finish finish) {
+                           const Conv2dSlice& slice, Finish finish) {
   const int group_in = g.input_channels_per_group();
   const int group_out = g.output_channels_per_group();
-  for (size_t row = row_begin; row < row_end; ++row) {
+  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
     const int n = static_cast<int>(row / g.output_height);
     const int oy = static_cast<int>(row % g.output_height);
     for (int ox = 0; ox < g.output_width; ++ox) {
       Element* out = output + (row * g.output_width + ox) * g.output_channels;
-      for (int oc = 0; oc < g.output_channels; ++oc) {
+      for (int oc = static_cast<int>(slice.channel_begin); oc < static_cast<int>(slice.channel_end);
+           ++oc) {
         const int first_ic = (oc / group_out) * group_in;
         Accumulator acc = bias[oc];
         for (int ky = 0; ky < g.kernel_height; ++ky) {

@@ -17,6 +17,20 @@ void run_tile(void* argument, size_t begin, size_t tile) {
   task->fn(task->context, begin, end);
 }
 
+struct Tile2dTask {
+  void (*fn)(const void*, size_t, size_t, size_t, size_t);
+  const void* context;
+  size_t range_i;
+  size_t range_j;
+};
+
+void run_tile_2d(void* argument, size_t i, size_t j, size_t tile_i, size_t tile_j) {
+  const auto* task = static_cast<const Tile2dTask*>(argument);
+  const size_t i_end = i + tile_i < task->range_i ? i + tile_i : task->range_i;
+  const size_t j_end = j + tile_j < task->range_j ? j + tile_j : task->range_j;
+  task->fn(task->context, i, i_end, j, j_end);
+}
+
 }  // namespace
 
 ThreadPool::~ThreadPool() {
@@ -48,6 +62,16 @@ size_t ThreadPool::tile_for(size_t range) const {
 void ThreadPool::run_tiles(size_t range, size_t tile, TileFn fn, const void* context) {
   TileTask task{fn, context, range};
   pthreadpool_parallelize_1d_tile_1d(pool_, run_tile, &task, range, tile, 0);
+}
+
+}  // namespace qrun
+
+namespace qrun {
+
+void ThreadPool::run_tiles_2d(size_t range_i, size_t tile_i, size_t range_j, size_t tile_j,
+                              Tile2dFn fn, const void* context) {
+  Tile2dTask task{fn, context, range_i, range_j};
+  pthreadpool_parallelize_2d_tile_2d(pool_, run_tile_2d, &task, range_i, range_j, tile_i, tile_j, 0);
 }
 
 }  // namespace qrun

@@ -31,17 +31,40 @@ class ThreadPool {
     run_tiles(range, tile, &call<Fn>, &fn);
   }
 
+  // Calls fn(i_begin, i_end, j_begin, j_end) for the tiles of a two-dimensional range, in
+  // parallel. Blocks until done.
+  template <typename Fn>
+  void parallelize_2d(size_t range_i, size_t tile_i, size_t range_j, size_t tile_j, const Fn& fn) {
+    if (pool_ == nullptr || (range_i <= tile_i && range_j <= tile_j)) {
+      for (size_t i = 0; i < range_i; i += tile_i) {
+        for (size_t j = 0; j < range_j; j += tile_j) {
+          fn(i, min(i + tile_i, range_i), j, min(j + tile_j, range_j));
+        }
+      }
+      return;
+    }
+    run_tiles_2d(range_i, tile_i, range_j, tile_j, &call_2d<Fn>, &fn);
+  }
+
   // A tile size that gives every thread a few tiles to balance with.
   size_t tile_for(size_t range) const;
 
  private:
   using TileFn = void (*)(const void* fn, size_t begin, size_t end);
+  using Tile2dFn = void (*)(const void* fn, size_t i_begin, size_t i_end, size_t j_begin,
+                            size_t j_end);
   template <typename Fn>
   static void call(const void* fn, size_t begin, size_t end) {
     (*static_cast<const Fn*>(fn))(begin, end);
   }
+  template <typename Fn>
+  static void call_2d(const void* fn, size_t i_begin, size_t i_end, size_t j_begin, size_t j_end) {
+    (*static_cast<const Fn*>(fn))(i_begin, i_end, j_begin, j_end);
+  }
   static size_t min(size_t a, size_t b) { return a < b ? a : b; }
   void run_tiles(size_t range, size_t tile, TileFn fn, const void* context);
+  void run_tiles_2d(size_t range_i, size_t tile_i, size_t range_j, size_t tile_j, Tile2dFn fn,
+                    const void* context);
 
   pthreadpool* pool_ = nullptr;
   int threads_ = 1;

@@ -1,7 +1,7 @@
 // Every int8 Conv2D kernel this CPU can run, held to the reference bit for bit over randomized
 // shapes: odd channel counts, reductions that are not a multiple of the vector width, strides,
 // asymmetric padding, dilation, groups, extreme zero points and multipliers, accumulators near
-// the int32 limit, and the work split into arbitrary row ranges as threads would split it.
+// the int32 limit, and the work split into arbitrary row and channel ranges as threads split it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -89,7 +89,10 @@ Case random_case(std::mt19937& random) {
   return c;
 }
 
-std::vector<int8_t> run(const Conv2dQs8Kernel& kernel, const Case& c, const std::vector<size_t>& cuts) {
+// Runs `kernel` over the whole output, one slice at a time: rows cut at `row_cuts`, and for dense
+// and depthwise convolutions channels cut every `channel_steps` of the kernel's channel step.
+std::vector<int8_t> run(const Conv2dQs8Kernel& kernel, const Case& c,
+                        const std::vector<size_t>& row_cuts, size_t channel_steps) {
   const Conv2dQs8Params params{c.input_zero_point, c.multipliers.data(), c.output};
   Conv2dQs8Weights weights{c.weights.data(), c.bias.data(), nullptr};
   std::vector<uint8_t> packed;
@@ -104,12 +107,18 @@ std::vector<int8_t> run(const Conv2dQs8Kernel& kernel, const Case& c, const std:
   std::vector<int8_t> input(c.input);
   input.resize(input.size() + kInputOverreadBytes, 0x33);
   std::vector<int8_t> output(c.g.output_rows() * c.g.output_width * c.g.output_channels, 0x55);
-  size_t begin = 0;
-  for (size_t cut : cuts) {
-    kernel.run(c.g, params, weights, input.data(), output.data(), begin, cut);
-    begin = cut;
+  std::vector<size_t> rows = row_cuts;
+  rows.insert(rows.begin(), 0);
+  rows.push_back(c.g.output_rows());
+  const size_t channels = static_cast<size_t>(c.g.output_channels);
+  const bool channels_split = c.g.groups == 1 || c.g.depthwise();
+  const size_t channel_tile = channels_split ? kernel.channel_step * channel_steps : channels;
+  for (size_t r = 0; r + 1 < rows.size(); ++r) {
+    for (size_t first = 0; first < channels; first += channel_tile) {
+      const size_t last = std::min(first + channel_tile, channels);
+      kernel.run(c.g, params, weights, input.data(), output.data(), {rows[r], rows[r + 1], first, last});
+    }
   }
-  kernel.run(c.g, params, weights, input.data(), output.data(), begin, c.g.output_rows());
   return output;
 }
 
@@ -134,7 +143,7 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   for (int trial = 0; trial < 400; ++trial) {
     const Case c = random_case(random);
     const std::vector<int8_t> expected =
-        run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr}, c, {});
+        run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, c, {}, 1 << 20);
     const size_t rows = c.g.output_rows();
     std::vector<size_t> cuts;
     for (size_t cut = 1 + random() % 3; cut < rows; cut += 1 + random() % 4) cuts.push_back(cut);
@@ -142,7 +151,7 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
       if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
         exercised.push_back(kernel.name);
       }
-      const std::vector<int8_t> actual = run(kernel, c, cuts);
+      const std::vector<int8_t> actual = run(kernel, c, cuts, 1 + random() % 3);
       const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
       ASSERT_TRUE(mismatch.first == expected.end())
           << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "

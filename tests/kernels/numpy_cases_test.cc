@@ -219,13 +219,14 @@ void run_conv2d(const Case& c) {
                                output_params(c)};
   const Conv2dQs8Weights w{weights.data(), bias.data(), nullptr};
   std::vector<int8_t> output(expected.size(), int8_t{0x55});
-  conv2d_qs8_reference(g, params, w, input.data(), output.data(), 0, g.output_rows());
+  const size_t channels = static_cast<size_t>(g.output_channels);
+  conv2d_qs8_reference(g, params, w, input.data(), output.data(), {0, g.output_rows(), 0, channels});
   expect_bit_identical(output, expected, expected_shape, "conv2d_qs8_reference, all rows");
 
   // The same rows handed out one at a time, last first, as threads may: same bits.
   std::vector<int8_t> by_rows(expected.size(), int8_t{-0x56});
   for (size_t row = g.output_rows(); row-- > 0;) {
-    conv2d_qs8_reference(g, params, w, input.data(), by_rows.data(), row, row + 1);
+    conv2d_qs8_reference(g, params, w, input.data(), by_rows.data(), {row, row + 1, 0, channels});
   }
   expect_bit_identical(by_rows, expected, expected_shape, "conv2d_qs8_reference, row by row");
 }

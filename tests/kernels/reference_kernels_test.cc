@@ -57,7 +57,8 @@ std::vector<int8_t> run_conv(const Conv2dGeometry& g, const std::vector<int8_t>&
   const Conv2dQs8Params params{input_zero_point, multipliers.data(), output};
   std::vector<int8_t> result(g.output_rows() * g.output_width * g.output_channels);
   conv2d_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, input.data(),
-                       result.data(), 0, g.output_rows());
+                       result.data(),
+                       {0, g.output_rows(), 0, static_cast<size_t>(g.output_channels)});
   return result;
 }
 
@@ -113,7 +114,7 @@ TEST(Conv2dQs8Reference, BiasMultiplierZeroPointAndRange) {
   const std::vector<int32_t> bias = {2, 2};
   std::vector<int8_t> out(2);
   const int8_t input = 127;  // 255 above the zero point
-  conv2d_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, &input, out.data(), 0, 1);
+  conv2d_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, &input, out.data(), {0, 1, 0, 2});
   // (255 * 127 + 2) / 4 = 8096.75 -> clamp to 50; (-32385 + 2) / 4 -> clamp to -10.
   EXPECT_EQ(out, (std::vector<int8_t>{50, -10}));
 }
@@ -125,7 +126,7 @@ TEST(Conv2dF32Reference, MatchesTheIntegerCaseAndClamps) {
   const std::vector<float> bias = {0.5f};
   std::vector<float> out(4);
   conv2d_f32_reference(g, {-INFINITY, 20.0f}, {weights.data(), bias.data(), nullptr}, input.data(),
-                       out.data(), 0, 2);
+                       out.data(), {0, 2, 0, 1});
   EXPECT_EQ(out, (std::vector<float>{8.5f, 12.5f, 20.0f, 20.0f}));
 }
 

@@ -36,7 +36,7 @@ std::vector<int8_t> expected_output(const std::vector<int8_t>& input) {
   std::vector<int8_t> conv(48);
   kernels::conv2d_qs8_reference(g, {-3, conv_multipliers.data(), {-128, -128, 127}},
                                 {conv_weights.data(), conv_bias.data(), nullptr}, input.data(),
-                                conv.data(), 0, 4);
+                                conv.data(), {0, 4, 0, 3});
   std::vector<int8_t> fc_weights(4 * 48);
   for (size_t i = 0; i < fc_weights.size(); ++i) fc_weights[i] = static_cast<int8_t>((i * 11) % 200 - 100);
   const std::vector<int32_t> fc_bias = {0, 10, -10, 5};

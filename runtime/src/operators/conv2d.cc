@@ -57,6 +57,34 @@ Status geometry_of(const OperatorSource& s, const fb::Conv2DOptions& o,
   return expect_shape(s, s.input(2), {g->output_channels});
 }
 
+// Splits a convolution's output among the threads so that they finish together. Rows go in one
+// tile per thread when they divide evenly (or are many), and the channels of dense and depthwise
+// convolutions, in whole steps of the kernel's channel block, make up the rest of the tiles: a
+// channel tile reads only its share of the weights, so small images (a 7x7 map on 2 threads
+// would split 4:3 by rows) are shared by channels alone. Grouped convolutions split by rows.
+template <typename Run>
+void share_work(ThreadPool& threads, const kernels::Conv2dGeometry& g, size_t channel_step,
+                const Run& run) {
+  const size_t rows = g.output_rows();
+  const size_t channels = static_cast<size_t>(g.output_channels);
+  const size_t count = static_cast<size_t>(threads.threads());
+  size_t row_tile = rows, channel_tile = channels;
+  if (count > 1 && !(g.groups == 1 || g.depthwise())) {
+    row_tile = threads.tile_for(rows);
+  } else if (count > 1) {
+    const size_t row_tiles = rows % count == 0 || rows >= 8 * count ? count : 1;
+    row_tile = (rows + row_tiles - 1) / row_tiles;
+    const size_t channel_tiles = 8 * count / row_tiles;
+    channel_tile = (channels + channel_tiles - 1) / channel_tiles;
+    channel_tile = (channel_tile + channel_step - 1) / channel_step * channel_step;
+  }
+  threads.parallelize_2d(rows, row_tile, channels, channel_tile,
+                         [&](size_t row_begin, size_t row_end, size_t channel_begin,
+                             size_t channel_end) {
+                           run(kernels::Conv2dSlice{row_begin, row_end, channel_begin, channel_end});
+                         });
+}
+
 }  // namespace
 
 Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
@@ -73,7 +101,6 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
 
   const Tensor& input = s.input(0);
   const Tensor& output = s.output(0);
-  const size_t rows = geometry.output_rows();
   if (!int8) {
     QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kFloat32));
     QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kFloat32));
@@ -90,10 +117,9 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
         [=, &input, &output, packed = std::move(packed)](const RunContext& context) {
           const float* in = input.data<float>(context.arena);
           float* out = output.mutable_data<float>(context.arena);
-          context.threads->parallelize(rows, context.threads->tile_for(rows),
-                                       [&](size_t begin, size_t end) {
-                                         kernel.run(geometry, range, weights, in, out, begin, end);
-                                       });
+          share_work(*context.threads, geometry, kernel.channel_step, [&](const kernels::Conv2dSlice& slice) {
+            kernel.run(geometry, range, weights, in, out, slice);
+          });
         },
         packed_bytes);
     return Status::Ok();
@@ -124,10 +150,10 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
        packed = std::move(packed)](const RunContext& context) {
         const int8_t* in = input.data<int8_t>(context.arena);
         int8_t* out = output.mutable_data<int8_t>(context.arena);
-        context.threads->parallelize(rows, context.threads->tile_for(rows),
-                                     [&](size_t begin, size_t end) {
-                                       kernel.run(geometry, params, weights, in, out, begin, end);
-                                     });
+        share_work(*context.threads, geometry, kernel.channel_step,
+                   [&](const kernels::Conv2dSlice& slice) {
+                     kernel.run(geometry, params, weights, in, out, slice);
+                   });
       },
       packed_bytes);
   return Status::Ok();

@@ -23,9 +23,8 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
 
   const Tensor& output = s.output(0);
   const size_t channels = static_cast<size_t>(geometry.output_channels);
-  // Tiles of whole steps of channels, as every kernel may assume.
-  const auto tile_for = [channels](const ThreadPool& threads) {
-    const size_t step = kernels::kFullyConnectedChannelStep;
+  // Tiles of whole steps of the kernel's channel block, as the kernel may assume.
+  const auto tile_for = [channels](const ThreadPool& threads, size_t step) {
     return (threads.tile_for(channels) + step - 1) / step * step;
   };
   if (!int8) {
@@ -46,7 +45,7 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
           const float* in = input.data<float>(context.arena);
           float* out = output.mutable_data<float>(context.arena);
           context.threads->parallelize(
-              channels, tile_for(*context.threads), [&](size_t begin, size_t end) {
+              channels, tile_for(*context.threads, kernel.channel_step), [&](size_t begin, size_t end) {
                 kernel.run(geometry, range, operands, in, out, begin, end);
               });
         },
@@ -77,7 +76,7 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
        packed = std::move(packed)](const RunContext& context) {
         const int8_t* in = input.data<int8_t>(context.arena);
         int8_t* out = output.mutable_data<int8_t>(context.arena);
-        context.threads->parallelize(channels, tile_for(*context.threads),
+        context.threads->parallelize(channels, tile_for(*context.threads, kernel.channel_step),
                                      [&](size_t begin, size_t end) {
                                        kernel.run(geometry, params, operands, in, out, begin, end);
                                      });
