@@ -26,21 +26,21 @@ struct Layer {
 
 // Distinct conv shapes, in network order.
 const Layer kLayers[] = {
-    {"resnet50", 224, 3, 64, 7, 2, 1},      {"resnet50", 56, 64, 64, 1, 1, 1},
-    {"resnet50", 56, 64, 64, 3, 1, 1},      {"resnet50", 56, 64, 256, 1, 1, 1},
-    {"resnet50", 56, 256, 64, 1, 1, 1},     {"resnet50", 56, 256, 128, 1, 1, 1},
-    {"resnet50", 56, 128, 128, 3, 2, 1},    {"resnet50", 28, 128, 512, 1, 1, 1},
-    {"resnet50", 28, 512, 128, 1, 1, 1},    {"resnet50", 28, 128, 128, 3, 1, 1},
-    {"resnet50", 28, 256, 256, 3, 2, 1},    {"resnet50", 14, 256, 1024, 1, 1, 1},
-    {"resnet50", 14, 1024, 256, 1, 1, 1},   {"resnet50", 14, 256, 256, 3, 1, 1},
-    {"resnet50", 14, 512, 512, 3, 2, 1},    {"resnet50", 7, 512, 2048, 1, 1, 1},
-    {"resnet50", 7, 2048, 512, 1, 1, 1},    {"resnet50", 7, 512, 512, 3, 1, 1},
-    {"mobilenet_v2", 224, 3, 32, 3, 2, 1},  {"mobilenet_v2", 112, 32, 32, 3, 1, 32},
-    {"mobilenet_v2", 112, 32, 16, 1, 1, 1}, {"mobilenet_v2", 112, 16, 96, 1, 1, 1},
-    {"mobilenet_v2", 112, 96, 96, 3, 2, 96}, {"mobilenet_v2", 56, 96, 24, 1, 1, 1},
-    {"mobilenet_v2", 56, 24, 144, 1, 1, 1}, {"mobilenet_v2", 56, 144, 144, 3, 1, 144},
+    {"resnet50", 224, 3, 64, 7, 2, 1},         {"resnet50", 56, 64, 64, 1, 1, 1},
+    {"resnet50", 56, 64, 64, 3, 1, 1},         {"resnet50", 56, 64, 256, 1, 1, 1},
+    {"resnet50", 56, 256, 64, 1, 1, 1},        {"resnet50", 56, 256, 128, 1, 1, 1},
+    {"resnet50", 56, 128, 128, 3, 2, 1},       {"resnet50", 28, 128, 512, 1, 1, 1},
+    {"resnet50", 28, 512, 128, 1, 1, 1},       {"resnet50", 28, 128, 128, 3, 1, 1},
+    {"resnet50", 28, 256, 256, 3, 2, 1},       {"resnet50", 14, 256, 1024, 1, 1, 1},
+    {"resnet50", 14, 1024, 256, 1, 1, 1},      {"resnet50", 14, 256, 256, 3, 1, 1},
+    {"resnet50", 14, 512, 512, 3, 2, 1},       {"resnet50", 7, 512, 2048, 1, 1, 1},
+    {"resnet50", 7, 2048, 512, 1, 1, 1},       {"resnet50", 7, 512, 512, 3, 1, 1},
+    {"mobilenet_v2", 224, 3, 32, 3, 2, 1},     {"mobilenet_v2", 112, 32, 32, 3, 1, 32},
+    {"mobilenet_v2", 112, 32, 16, 1, 1, 1},    {"mobilenet_v2", 112, 16, 96, 1, 1, 1},
+    {"mobilenet_v2", 112, 96, 96, 3, 2, 96},   {"mobilenet_v2", 56, 96, 24, 1, 1, 1},
+    {"mobilenet_v2", 56, 24, 144, 1, 1, 1},    {"mobilenet_v2", 56, 144, 144, 3, 1, 144},
     {"mobilenet_v2", 28, 192, 192, 3, 1, 192}, {"mobilenet_v2", 14, 384, 384, 3, 1, 384},
-    {"mobilenet_v2", 14, 64, 384, 1, 1, 1}, {"mobilenet_v2", 7, 960, 960, 3, 1, 960},
+    {"mobilenet_v2", 14, 64, 384, 1, 1, 1},    {"mobilenet_v2", 7, 960, 960, 3, 1, 960},
     {"mobilenet_v2", 7, 320, 1280, 1, 1, 1},
 };
 
@@ -53,7 +53,8 @@ Conv2dGeometry geometry_of(const Layer& layer) {
   g.stride_height = g.stride_width = layer.stride;
   g.pad_top = g.pad_left = layer.kernel / 2;
   g.groups = layer.groups;
-  g.output_height = g.output_width = (layer.size + 2 * (layer.kernel / 2) - layer.kernel) / layer.stride + 1;
+  g.output_height = g.output_width =
+      (layer.size + 2 * (layer.kernel / 2) - layer.kernel) / layer.stride + 1;
   return g;
 }
 
@@ -64,7 +65,8 @@ double measure_peak_gmacs(const qrun::kernels::CpuFeatures& cpu) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     const auto start = std::chrono::steady_clock::now();
     const uint64_t macs = loop.run(1 << 20);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best = std::max(best, static_cast<double>(macs) / seconds / 1e9);
   }
   return best;
@@ -76,7 +78,8 @@ void run_layer(benchmark::State& state, qrun::kernels::Conv2dQs8Kernel kernel, C
   std::vector<int8_t> input(static_cast<size_t>(g.input_height) * g.input_width * g.input_channels +
                             qrun::kernels::kInputOverreadBytes);
   for (int8_t& x : input) x = static_cast<int8_t>(random());
-  const size_t reduction = static_cast<size_t>(g.kernel_height) * g.kernel_width * g.input_channels_per_group();
+  const size_t reduction =
+      static_cast<size_t>(g.kernel_height) * g.kernel_width * g.input_channels_per_group();
   std::vector<int8_t> weights(g.output_channels * reduction);
   for (int8_t& w : weights) w = static_cast<int8_t>(static_cast<int>(random() % 255) - 127);
   std::vector<int32_t> bias(g.output_channels, 1000);
@@ -96,10 +99,13 @@ void run_layer(benchmark::State& state, qrun::kernels::Conv2dQs8Kernel kernel, C
                {0, g.output_rows(), 0, static_cast<size_t>(g.output_channels)});
     benchmark::ClobberMemory();
   }
-  const double macs = static_cast<double>(g.output_rows()) * g.output_width * g.output_channels * reduction;
-  state.counters["GMAC"] = benchmark::Counter(macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  const double macs =
+      static_cast<double>(g.output_rows()) * g.output_width * g.output_channels * reduction;
+  state.counters["GMAC"] =
+      benchmark::Counter(macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   if (peak_gmacs > 0) {
-    state.counters["of_peak"] = benchmark::Counter(macs * 1e-9 / peak_gmacs, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["of_peak"] =
+        benchmark::Counter(macs * 1e-9 / peak_gmacs, benchmark::Counter::kIsIterationInvariantRate);
   }
 }
 
@@ -111,13 +117,16 @@ int main(int argc, char** argv) {
   std::printf("peak: %.1f GMAC/s (%s)\n", peak, qrun::kernels::select_peak_loop(cpu).instruction);
   for (const Layer& layer : kLayers) {
     const Conv2dGeometry g = geometry_of(layer);
-    for (const qrun::kernels::Conv2dQs8Kernel& kernel : qrun::kernels::conv2d_qs8_candidates(cpu, g)) {
+    for (const qrun::kernels::Conv2dQs8Kernel& kernel :
+         qrun::kernels::conv2d_qs8_candidates(cpu, g)) {
       const std::string name = std::string(layer.model) + "/" + std::to_string(layer.size) + "x" +
-                               std::to_string(layer.size) + "x" + std::to_string(layer.input_channels) +
-                               "/k" + std::to_string(layer.kernel) + "s" + std::to_string(layer.stride) +
+                               std::to_string(layer.size) + "x" +
+                               std::to_string(layer.input_channels) + "/k" +
+                               std::to_string(layer.kernel) + "s" + std::to_string(layer.stride) +
                                "g" + std::to_string(layer.groups) + "/" +
                                std::to_string(layer.output_channels) + "/" + kernel.name;
-      benchmark::RegisterBenchmark(name.c_str(), run_layer, kernel, g, peak)->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark(name.c_str(), run_layer, kernel, g, peak)
+          ->Unit(benchmark::kMicrosecond);
     }
   }
   benchmark::Initialize(&argc, argv);

@@ -22,7 +22,8 @@ void run_model(benchmark::State& state, std::string path) {
     qrun_tensor_info info;
     if (!model.input_info(i, &info).ok()) continue;
     std::vector<uint8_t> zeros(info.byte_size, 0);
-    if (!model.set_input(i, zeros.data(), zeros.size()).ok()) state.SkipWithError("set_input failed");
+    if (!model.set_input(i, zeros.data(), zeros.size()).ok())
+      state.SkipWithError("set_input failed");
   }
   for (auto _ : state) {
     if (!model.run().ok()) state.SkipWithError("run failed");
@@ -34,7 +35,8 @@ void run_model(benchmark::State& state, std::string path) {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   for (int i = 1; i < argc; ++i) {
-    benchmark::RegisterBenchmark(argv[i], run_model, std::string(argv[i]))->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(argv[i], run_model, std::string(argv[i]))
+        ->Unit(benchmark::kMillisecond);
   }
   if (argc < 2) std::fprintf(stderr, "usage: model_benchmark model.qfb [more.qfb ...]\n");
   benchmark::RunSpecifiedBenchmarks();

@@ -12,7 +12,7 @@ void peak(benchmark::State& state, qrun::kernels::PeakLoop loop) {
   uint64_t macs = 0;
   for (auto _ : state) macs = loop.run(kIterations);
   state.counters["GMAC"] = benchmark::Counter(static_cast<double>(macs) * 1e-9,
-                                                benchmark::Counter::kIsIterationInvariantRate);
+                                              benchmark::Counter::kIsIterationInvariantRate);
 }
 
 }  // namespace

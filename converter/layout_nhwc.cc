@@ -295,6 +295,8 @@ class NhwcLowering {
 
 }  // namespace
 
-Status ConvertToNhwc(Graph& graph) { return NhwcLowering(graph).Run(); }
+Status ConvertToNhwc(Graph& graph) {
+  return NhwcLowering(graph).Run();
+}
 
 }  // namespace qrun::converter

@@ -26,7 +26,9 @@ const std::set<std::string> kComputeOps = {"Conv",        "BatchNormalization",
 const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze",  "Cast",
                                                 "Mul",   "Sub",    "Div",       "Transpose"};
 
-bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+bool IsDefaultDomain(const std::string& domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
 
 std::string NodeName(const onnx::NodeProto& node, int index) {
   return node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
@@ -154,23 +156,16 @@ Node ReadNode(const onnx::NodeProto& proto, int index) {
   for (const onnx::AttributeProto& attribute : proto.attribute()) {
     Attribute& value = node.attributes[attribute.name()];
     switch (attribute.type()) {
-      case onnx::AttributeProto_AttributeType_INT:
-        value.ints = {attribute.i()};
-        break;
+      case onnx::AttributeProto_AttributeType_INT: value.ints = {attribute.i()}; break;
       case onnx::AttributeProto_AttributeType_INTS:
         value.ints.assign(attribute.ints().begin(), attribute.ints().end());
         break;
-      case onnx::AttributeProto_AttributeType_FLOAT:
-        value.floats = {attribute.f()};
-        break;
+      case onnx::AttributeProto_AttributeType_FLOAT: value.floats = {attribute.f()}; break;
       case onnx::AttributeProto_AttributeType_FLOATS:
         value.floats.assign(attribute.floats().begin(), attribute.floats().end());
         break;
-      case onnx::AttributeProto_AttributeType_STRING:
-        value.text = attribute.s();
-        break;
-      default:
-        break;  // graph and tensor attributes belong to ops we do not support
+      case onnx::AttributeProto_AttributeType_STRING: value.text = attribute.s(); break;
+      default: break;  // graph and tensor attributes belong to ops we do not support
     }
   }
   return node;

@@ -56,12 +56,9 @@ Status ConstantBytes(const Tensor& t, const uint8_t** data, size_t* size) {
 
 fb::TensorType FileType(DataType type) {
   switch (type) {
-    case DataType::kInt8:
-      return fb::TensorType::INT8;
-    case DataType::kInt32:
-      return fb::TensorType::INT32;
-    default:
-      return fb::TensorType::FLOAT32;
+    case DataType::kInt8: return fb::TensorType::INT8;
+    case DataType::kInt32: return fb::TensorType::INT32;
+    default: return fb::TensorType::FLOAT32;
   }
 }
 

@@ -40,8 +40,12 @@ Quantization SoftmaxOutputParams() {
   return q;
 }
 
-double Scale(const Tensor& t) { return t.quantization.scale.at(0); }
-int32_t ZeroPoint(const Tensor& t) { return t.quantization.zero_point.at(0); }
+double Scale(const Tensor& t) {
+  return t.quantization.scale.at(0);
+}
+int32_t ZeroPoint(const Tensor& t) {
+  return t.quantization.zero_point.at(0);
+}
 
 float Multiplier(double numerator, double denominator) {
   return static_cast<float>(numerator / denominator);

@@ -8,7 +8,9 @@ struct Axis {
   int64_t pad_begin = 0, pad_end = 0, output = 0;
 };
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t CeilDiv(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // SAME_UPPER puts the odd padding element at the end, SAME_LOWER at the beginning.
 void ApplySamePadding(bool upper, Axis* axis) {

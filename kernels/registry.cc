@@ -34,7 +34,8 @@ bool depthwise(const Conv2dGeometry& g) {
 
 // The GEMMs tile 16 output channels at a time: depthwise and thin groups would waste most of them.
 bool gemm_shaped(const Conv2dGeometry& g) {
-  return g.groups == 1 || (g.input_channels_per_group() >= 4 && g.output_channels_per_group() >= 16);
+  return g.groups == 1 ||
+         (g.input_channels_per_group() >= 4 && g.output_channels_per_group() >= 16);
 }
 #endif
 
@@ -42,7 +43,9 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"conv2d_qs8_igemm_4x16c8_i8mm", conv2d_qs8_igemm_4x16c8_i8mm,
       conv2d_qs8_igemm_4x16c8_i8mm_packed_size, conv2d_qs8_igemm_4x16c8_i8mm_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_i8mm && gemm_shaped(g); }},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.arm_i8mm && gemm_shaped(g);
+     }},
     {{"conv2d_qs8_igemm_4x16c4_neondot", conv2d_qs8_igemm_4x16c4_neondot,
       conv2d_qs8_igemm_4x16c4_neondot_packed_size, conv2d_qs8_igemm_4x16c4_neondot_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
@@ -50,7 +53,9 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
      }},
     {{"conv2d_qs8_igemm_4x16c8_neon", conv2d_qs8_igemm_4x16c8_neon,
       conv2d_qs8_igemm_4x16c8_neon_packed_size, conv2d_qs8_igemm_4x16c8_neon_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && gemm_shaped(g); }},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.arm_neon && gemm_shaped(g);
+     }},
     {{"conv2d_qs8_depthwise_neon", conv2d_qs8_depthwise_neon, conv2d_qs8_depthwise_neon_packed_size,
       conv2d_qs8_depthwise_neon_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && depthwise(g); }},
@@ -70,7 +75,8 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
        return cpu.x86_avx512_vnni && gemm_shaped(g);
      }},
     {{"conv2d_qs8_depthwise_c64_avx512vnni", conv2d_qs8_depthwise_c64_avx512vnni,
-      conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack, 64},
+      conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack,
+      64},
      // Whole blocks of 64 channels only: measured on MobileNet-v2, 20-60% faster than the
      // 32-bit multiply kernel at 192 channels and more, slower where a block is half empty.
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
@@ -78,7 +84,9 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
      }},
     {{"conv2d_qs8_depthwise_avx512", conv2d_qs8_depthwise_avx512,
       conv2d_qs8_depthwise_avx512_packed_size, conv2d_qs8_depthwise_avx512_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx512 && depthwise(g); }},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx512 && depthwise(g);
+     }},
     {{"conv2d_qs8_igemm_4x24c4_avxvnni", conv2d_qs8_igemm_4x24c4_avxvnni,
       conv2d_qs8_igemm_4x24c4_avxvnni_packed_size, conv2d_qs8_igemm_4x24c4_avxvnni_pack, 24},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
@@ -86,7 +94,9 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
      }},
     {{"conv2d_qs8_igemm_3x8c8_avx2", conv2d_qs8_igemm_3x8c8_avx2,
       conv2d_qs8_igemm_3x8c8_avx2_packed_size, conv2d_qs8_igemm_3x8c8_avx2_pack, 8},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && gemm_shaped(g); }},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx2 && gemm_shaped(g);
+     }},
     {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
       conv2d_qs8_depthwise_avx2_pack, 8},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && depthwise(g); }},
@@ -97,7 +107,8 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"fully_connected_qs8_neondot", fully_connected_qs8_neondot,
-      fully_connected_qs8_neondot_packed_size, fully_connected_qs8_neondot_pack, kFullyConnectedChannelStep},
+      fully_connected_qs8_neondot_packed_size, fully_connected_qs8_neondot_pack,
+      kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.arm_neon_dot; }},
     {{"fully_connected_qs8_neon", fully_connected_qs8_neon, fully_connected_qs8_neon_packed_size,
       fully_connected_qs8_neon_pack, kFullyConnectedChannelStep},
@@ -105,10 +116,12 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
 #endif
 #if QRUN_X86_KERNELS
     {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
-      fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack, kFullyConnectedChannelStep},
+      fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack,
+      kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx512_vnni; }},
     {{"fully_connected_qs8_avxvnni", fully_connected_qs8_avxvnni,
-      fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack, kFullyConnectedChannelStep},
+      fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack,
+      kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx_vnni; }},
     {{"fully_connected_qs8_avx2", fully_connected_qs8_avx2, fully_connected_qs8_avx2_packed_size,
       fully_connected_qs8_avx2_pack, kFullyConnectedChannelStep},
@@ -156,7 +169,8 @@ const Entry<AveragePool2dQs8Kernel, Pool2dGeometry> kAveragePool2dQs8[] = {
 
 }  // namespace
 
-std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu,
+                                                   const Conv2dGeometry& g) {
   return serving(kConv2dQs8, cpu, g);
 }
 Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures& cpu, const Conv2dGeometry& g) {
@@ -215,12 +229,13 @@ FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
   return {"fully_connected_f32_reference", fully_connected_f32_reference, nullptr, nullptr, 1};
 }
 
-AddF32Kernel select_add_f32(const CpuFeatures&) { return {"add_f32_reference", add_f32_reference}; }
+AddF32Kernel select_add_f32(const CpuFeatures&) {
+  return {"add_f32_reference", add_f32_reference};
+}
 
 MaxPool2dF32Kernel select_max_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&) {
   return {"max_pool2d_f32_reference", max_pool2d_f32_reference};
 }
-
 
 AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&) {
   return {"average_pool2d_f32_reference", average_pool2d_f32_reference};

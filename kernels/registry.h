@@ -46,12 +46,13 @@ struct WeightedKernel {
   size_t channel_step;
 };
 
-using Conv2dQs8Kernel = WeightedKernel<Conv2dGeometry, Conv2dQs8Params, Conv2dQs8Weights, Conv2dQs8Fn>;
+using Conv2dQs8Kernel =
+    WeightedKernel<Conv2dGeometry, Conv2dQs8Params, Conv2dQs8Weights, Conv2dQs8Fn>;
 using Conv2dF32Kernel = WeightedKernel<Conv2dGeometry, F32Range, Conv2dF32Weights, Conv2dF32Fn>;
 using FullyConnectedQs8Kernel = WeightedKernel<FullyConnectedGeometry, FullyConnectedQs8Params,
                                                FullyConnectedQs8Weights, FullyConnectedQs8Fn>;
-using FullyConnectedF32Kernel = WeightedKernel<FullyConnectedGeometry, F32Range,
-                                               FullyConnectedF32Weights, FullyConnectedF32Fn>;
+using FullyConnectedF32Kernel =
+    WeightedKernel<FullyConnectedGeometry, F32Range, FullyConnectedF32Weights, FullyConnectedF32Fn>;
 
 // A kernel that needs nothing prepared at load time.
 template <typename Run>

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs what is missing, then builds and runs every test:
+# The test command (README, .ci/run): installs what is missing, checks the C++ formatting, then
+# builds and runs every test:
 #   1. the host build with -Werror, whole suite (kernels, runtime, CLI, converter, real models),
 #      then its kernel and runtime tests again on an emulated AVX2-only x86 (qemu -cpu Haswell);
 #   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -16,6 +17,9 @@ fuzz_seconds=${QRUN_FUZZ_SECONDS:-60}
 step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 
 bash toolchains/setup-debian.sh
+
+step "formatting (clang-format, .clang-format)"
+git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 
 step "host build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON >/dev/null

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 host_packages=(
-  cmake make g++ pkg-config
+  cmake make g++ pkg-config clang-format
   flatbuffers-compiler libflatbuffers-dev
   libcpuinfo-dev libpthreadpool-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -41,7 +41,8 @@ void add_qs8_avx512(const BroadcastGeometry& g, const AddQs8Params& p, const int
               _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(x, a_zero_point)), a_multiplier);
           const __m512 scaled_b =
               _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(y, b_zero_point)), b_multiplier);
-          const __m512 sum = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(scaled_a, scaled_b), low), high);
+          const __m512 sum =
+              _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(scaled_a, scaled_b), low), high);
           const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(sum), output_zero_point);
           _mm_mask_storeu_epi8(output + i, mask, _mm512_cvtsepi32_epi8(q));
         }

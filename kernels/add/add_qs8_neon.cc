@@ -53,10 +53,9 @@ void add_qs8_neon(const BroadcastGeometry& g, const AddQs8Params& p, const int8_
           const int count = inner < 16 ? static_cast<int>(inner) : 16;
           const int8x16_t x = load_lanes(a_row + start * g.a_strides[3], g.a_strides[3], count);
           const int8x16_t y = load_lanes(b_row + start * g.b_strides[3], g.b_strides[3], count);
-          const int8x16_t q = neon_narrow(add_quarter<0>(x, y, p, requantize),
-                                          add_quarter<1>(x, y, p, requantize),
-                                          add_quarter<2>(x, y, p, requantize),
-                                          add_quarter<3>(x, y, p, requantize));
+          const int8x16_t q =
+              neon_narrow(add_quarter<0>(x, y, p, requantize), add_quarter<1>(x, y, p, requantize),
+                          add_quarter<2>(x, y, p, requantize), add_quarter<3>(x, y, p, requantize));
           neon_store_bytes(output + start, q, count);
         }
         output += inner;

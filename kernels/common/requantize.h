@@ -9,7 +9,9 @@
 namespace qrun::kernels {
 
 // Rounds half to even, as x86 cvtps2dq and ARMv8 fcvtns do under the default rounding mode.
-inline float round_half_to_even(float x) { return std::nearbyint(x); }
+inline float round_half_to_even(float x) {
+  return std::nearbyint(x);
+}
 
 // Clamps in float before the conversion so that a huge product cannot overflow int32.
 inline int8_t requantize(float scaled, int32_t zero_point, int32_t output_min, int32_t output_max) {

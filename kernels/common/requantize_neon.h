@@ -6,7 +6,8 @@
 //
 // Included only by aarch64 kernel files. Everything here is in an unnamed namespace so that each
 // file keeps a copy built with its own -march (an inline function shared between files with
-// different flags could be linked in its most demanding version and raise SIGILL on a smaller core).
+// different flags could be linked in its most demanding version and raise SIGILL on a smaller
+// core).
 #pragma once
 
 #include <arm_neon.h>

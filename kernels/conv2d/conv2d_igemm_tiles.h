@@ -44,7 +44,8 @@ inline size_t igemm_blocks_per_group(const Conv2dGeometry& g) {
 // kernel's own order; everything not placed (padding) is zero.
 template <typename Place>
 void igemm_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
-                size_t zero_row_bytes, size_t block_bytes, size_t total, void* packed, Place place) {
+                size_t zero_row_bytes, size_t block_bytes, size_t total, void* packed,
+                Place place) {
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, 0, total);
   std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), zero_row_bytes);
@@ -115,9 +116,10 @@ struct PixelTile {
       const int iy = oy[i] * g.stride_height - g.pad_top + ky * g.dilation_height;
       const int ix = ox[i] * g.stride_width - g.pad_left + kx * g.dilation_width;
       const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-      out[i] = inside ? image[i] + (static_cast<size_t>(iy) * g.input_width + ix) * g.input_channels +
-                            channel_offset
-                      : zero_row;
+      out[i] = inside
+                   ? image[i] + (static_cast<size_t>(iy) * g.input_width + ix) * g.input_channels +
+                         channel_offset
+                   : zero_row;
     }
   }
 };
@@ -139,7 +141,8 @@ void igemm_for_each_tile(const Conv2dGeometry& g, const uint8_t* blocks, size_t 
   const uint8_t* block = blocks + channel_begin / kIgemmBlockChannels * block_bytes;
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
-    for (size_t c = channel_begin; c < channel_end; c += kIgemmBlockChannels, block += block_bytes) {
+    for (size_t c = channel_begin; c < channel_end;
+         c += kIgemmBlockChannels, block += block_bytes) {
       const int channels = static_cast<int>(
           channel_end - c < kIgemmBlockChannels ? channel_end - c : kIgemmBlockChannels);
       const size_t first_channel = group * cout + c;

@@ -18,7 +18,9 @@ namespace {
 
 constexpr int kLanes = 8;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: a row of the zero point as wide as the channels (plus overread slack), the corrected
 // bias (int32 per channel), then the weights as int32, [tap][channel]; channels padded to a
@@ -137,14 +139,15 @@ void conv2d_qs8_depthwise_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p
           for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
             const int ix = x0 + kx * g.dilation_width;
             const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-            taps[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
+            taps[t] =
+                inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
           }
         }
       }
       int c = channel_begin;
       for (; channel_end - c > 3 * kLanes; c += 4 * kLanes) {
-        compute_channels<4>(taps, tap_count, bias, weights, layout.channels_padded, p, requantize, c,
-                            channel_end, out);
+        compute_channels<4>(taps, tap_count, bias, weights, layout.channels_padded, p, requantize,
+                            c, channel_end, out);
       }
       switch ((channel_end - c + kLanes - 1) / kLanes) {
         case 3:
@@ -159,8 +162,7 @@ void conv2d_qs8_depthwise_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p
           compute_channels<1>(taps, tap_count, bias, weights, layout.channels_padded, p, requantize,
                               c, channel_end, out);
           break;
-        default:
-          break;
+        default: break;
       }
     }
   }

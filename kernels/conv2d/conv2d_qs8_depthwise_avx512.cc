@@ -17,7 +17,9 @@ namespace {
 
 constexpr int kLanes = 16;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: a row of the zero point as wide as the channels (plus overread slack), the corrected
 // bias (int32 per channel), then the weights as int32, [tap][channel]; channels padded to a
@@ -41,8 +43,8 @@ __mmask16 lanes_left(int left) {
 // One output pixel, `Vectors` x 16 channels from channel `c`.
 template <int Vectors>
 void compute_channels(const int8_t* const* taps, int tap_count, const int32_t* bias,
-                      const int32_t* weights, size_t weight_stride, const Conv2dQs8Params& p,
-                      int c, int channels, int8_t* out) {
+                      const int32_t* weights, size_t weight_stride, const Conv2dQs8Params& p, int c,
+                      int channels, int8_t* out) {
   __m512i acc[Vectors];
 #pragma GCC unroll 4
   for (int v = 0; v < Vectors; ++v) acc[v] = _mm512_load_si512(bias + c + kLanes * v);
@@ -141,26 +143,30 @@ void conv2d_qs8_depthwise_avx512(const Conv2dGeometry& g, const Conv2dQs8Params&
           for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
             const int ix = x0 + kx * g.dilation_width;
             const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-            taps[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
+            taps[t] =
+                inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
           }
         }
       }
       int c = channel_begin;
       for (; channel_end - c > 3 * kLanes; c += 4 * kLanes) {
-        compute_channels<4>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
+        compute_channels<4>(taps, tap_count, bias, weights, layout.channels_padded, p, c,
+                            channel_end, out);
       }
       switch ((channel_end - c + kLanes - 1) / kLanes) {
         case 3:
-          compute_channels<3>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
+          compute_channels<3>(taps, tap_count, bias, weights, layout.channels_padded, p, c,
+                              channel_end, out);
           break;
         case 2:
-          compute_channels<2>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
+          compute_channels<2>(taps, tap_count, bias, weights, layout.channels_padded, p, c,
+                              channel_end, out);
           break;
         case 1:
-          compute_channels<1>(taps, tap_count, bias, weights, layout.channels_padded, p, c, channel_end, out);
+          compute_channels<1>(taps, tap_count, bias, weights, layout.channels_padded, p, c,
+                              channel_end, out);
           break;
-        default:
-          break;
+        default: break;
       }
     }
   }

@@ -23,10 +23,14 @@ namespace {
 constexpr int kBlockChannels = 64;
 constexpr int kTapsPerGroup = 4;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Accumulator a, 32-bit lane l holds channel 16 * (l / 4) + 4 * a + l % 4 of its block.
-int channel_of(int accumulator, int lane) { return 16 * (lane / 4) + 4 * accumulator + lane % 4; }
+int channel_of(int accumulator, int lane) {
+  return 16 * (lane / 4) + 4 * accumulator + lane % 4;
+}
 
 // Packed: the zero-point row (channels + overread slack); then per block of 64 channels, the
 // corrected bias (int32) and the multipliers (float), both in accumulator order, and per group of
@@ -144,7 +148,8 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
           for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
             const int ix = x0 + kx * g.dilation_width;
             const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-            rows[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
+            rows[t] =
+                inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
           }
         }
       }
@@ -152,7 +157,8 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
 
       const uint8_t* block =
           packed + layout.zero_row_bytes + channel_begin / kBlockChannels * layout.block_bytes();
-      for (int c = channel_begin; c < channel_end; c += kBlockChannels, block += layout.block_bytes()) {
+      for (int c = channel_begin; c < channel_end;
+           c += kBlockChannels, block += layout.block_bytes()) {
         const auto* bias = reinterpret_cast<const int32_t*>(block);
         const auto* multipliers = reinterpret_cast<const float*>(block + 256);
         const uint8_t* weights = block + 512;
@@ -171,7 +177,8 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
         }
         __m512i bytes = _mm512_setzero_si512();
         for (int a = 0; a < 4; ++a) {
-          __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
+          __m512 scaled =
+              _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
           scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
           const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
           const __m128i packed_bytes = _mm512_cvtsepi32_epi8(q);

@@ -19,7 +19,9 @@ namespace {
 
 constexpr int kLanes = 16;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: a row of the zero point as wide as the channels (plus overread slack), the corrected
 // bias (int32 per channel), the multipliers (float per channel), then the weights as int16,
@@ -137,7 +139,8 @@ void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p
           for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
             const int ix = x0 + kx * g.dilation_width;
             const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-            taps[t] = inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
+            taps[t] =
+                inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
           }
         }
       }

@@ -31,7 +31,9 @@ constexpr int kTilePixels = 3;
 constexpr int kBlockChannels = 8;
 constexpr int kDepth = 8;  // input channels per step
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Where each part of the packed buffer is, all of it derived from the geometry.
 struct PackedLayout {
@@ -45,8 +47,9 @@ struct PackedLayout {
       : input_channels_padded(round_up(static_cast<size_t>(g.input_channels_per_group()), kDepth)),
         taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
         zero_row_bytes(round_up(input_channels_padded + kInputOverreadBytes, 64)),
-        blocks_per_group(round_up(static_cast<size_t>(g.output_channels_per_group()), kBlockChannels) /
-                         kBlockChannels),
+        blocks_per_group(
+            round_up(static_cast<size_t>(g.output_channels_per_group()), kBlockChannels) /
+            kBlockChannels),
         block_bytes(kBlockChannels * 4 + taps * input_channels_padded * kBlockChannels * 2) {}
   size_t total(const Conv2dGeometry& g) const {
     return zero_row_bytes + static_cast<size_t>(g.groups) * blocks_per_group * block_bytes;
@@ -56,7 +59,9 @@ struct PackedLayout {
 // The packed slot of channel `lane` of a block. Slot pairs (2j, 2j + 1) share a vector; the
 // vphaddd cascade leaves slots in the order 0 2 4 6 1 3 5 7, so slot s holds channel
 // s / 2 + 4 * (s % 2) and the sums come out as channels 0..7.
-int slot_of_lane(int lane) { return lane < 4 ? 2 * lane : 2 * (lane - 4) + 1; }
+int slot_of_lane(int lane) {
+  return lane < 4 ? 2 * lane : 2 * (lane - 4) + 1;
+}
 
 // The output pixels of one tile: for each, its image and its position.
 struct PixelTile {
@@ -87,7 +92,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
     const int x0 = tile.ox[i] * g.stride_width - g.pad_left;
     clear = clear && y0 >= 0 && y0 + (g.kernel_height - 1) * g.dilation_height < g.input_height &&
             x0 >= 0 && x0 + (g.kernel_width - 1) * g.dilation_width < g.input_width;
-    corners[i] = tile.image[i] + (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
+    corners[i] = tile.image[i] +
+                 (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
                  static_cast<ptrdiff_t>(channel_offset);
   }
   for (int ky = 0; ky < g.kernel_height; ++ky) {
@@ -173,8 +179,8 @@ void conv2d_qs8_igemm_3x8c8_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Pa
             const int8_t value = ohwi[tap * cin + ic];
             column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
             // [tap][ic / 8][slot][ic % 8]
-            weights[(tap * depth + ic - ic % kDepth) * kBlockChannels + slot * kDepth + ic % kDepth] =
-                value;
+            weights[(tap * depth + ic - ic % kDepth) * kBlockChannels + slot * kDepth +
+                    ic % kDepth] = value;
           }
         }
         bias[lane] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[oc]) -
@@ -205,7 +211,8 @@ void conv2d_qs8_igemm_3x8c8_avx2(const Conv2dGeometry& g, const Conv2dQs8Params&
       packed + layout.zero_row_bytes + channel_begin / kBlockChannels * layout.block_bytes;
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
-    for (size_t c = channel_begin; c < channel_end; c += kBlockChannels, block += layout.block_bytes) {
+    for (size_t c = channel_begin; c < channel_end;
+         c += kBlockChannels, block += layout.block_bytes) {
       const int channels =
           static_cast<int>(channel_end - c < kBlockChannels ? channel_end - c : kBlockChannels);
       int8_t* block_output = output + group * cout + c;

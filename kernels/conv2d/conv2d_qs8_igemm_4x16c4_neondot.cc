@@ -28,7 +28,8 @@ namespace {
 constexpr int kPixels = 4;
 constexpr int kDepth = 4;  // input channels per sdot
 
-// A block: the header (conv2d_igemm_tiles.h), then [tap][input / 4][4 vectors][4 channels][4 inputs].
+// A block: the header (conv2d_igemm_tiles.h), then [tap][input / 4][4 vectors][4 channels][4
+// inputs].
 struct PackedLayout {
   size_t depth;  // input channels per group, padded to kDepth
   size_t taps;
@@ -119,20 +120,22 @@ void conv2d_qs8_igemm_4x16c4_neondot_pack(const Conv2dGeometry& g, const Conv2dQ
              [&layout](uint8_t* weights, size_t tap, size_t ic, int lane, int8_t value) {
                // [tap][ic / 4][lane][ic % 4]
                weights[(tap * layout.depth + ic - ic % kDepth) * kIgemmBlockChannels +
-                       static_cast<size_t>(lane) * kDepth + ic % kDepth] = static_cast<uint8_t>(value);
+                       static_cast<size_t>(lane) * kDepth + ic % kDepth] =
+                   static_cast<uint8_t>(value);
              });
 }
 
 void conv2d_qs8_igemm_4x16c4_neondot(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                     const Conv2dQs8Weights& w, const int8_t* input,
-                                     int8_t* output, const Conv2dSlice& slice) {
+                                     const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                                     const Conv2dSlice& slice) {
   const PackedLayout layout(g);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
   const NeonRequantization requantize(p.output);
   igemm_for_each_tile<kPixels>(
       g, packed + layout.zero_row_bytes, layout.block_bytes, input, output, slice,
-      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block, int channels) {
+      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block,
+          int channels) {
         compute_tile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
       });
 }

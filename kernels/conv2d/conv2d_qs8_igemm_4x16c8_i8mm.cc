@@ -115,7 +115,8 @@ void conv2d_qs8_igemm_4x16c8_i8mm_pack(const Conv2dGeometry& g, const Conv2dQs8P
              [&layout](uint8_t* weights, size_t tap, size_t ic, int lane, int8_t value) {
                // [tap][ic / 8][lane / 2][lane % 2][ic % 8]: pair j's two channels are 16 bytes.
                weights[(tap * layout.depth + ic - ic % kDepth) * kIgemmBlockChannels +
-                       static_cast<size_t>(lane) * kDepth + ic % kDepth] = static_cast<uint8_t>(value);
+                       static_cast<size_t>(lane) * kDepth + ic % kDepth] =
+                   static_cast<uint8_t>(value);
              });
 }
 
@@ -128,7 +129,8 @@ void conv2d_qs8_igemm_4x16c8_i8mm(const Conv2dGeometry& g, const Conv2dQs8Params
   const NeonRequantization requantize(p.output);
   igemm_for_each_tile<kPixels>(
       g, packed + layout.zero_row_bytes, layout.block_bytes, input, output, slice,
-      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block, int channels) {
+      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block,
+          int channels) {
         compute_tile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
       });
 }

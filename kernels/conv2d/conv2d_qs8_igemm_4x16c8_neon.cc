@@ -43,7 +43,8 @@ struct PackedLayout {
 
 // Input channel `K` of each pixel against 16 output channels' weights.
 template <int K>
-inline void mla_step(int32x4_t (&acc)[kPixels][4], const int16x8_t (&x)[kPixels], const int16_t* w) {
+inline void mla_step(int32x4_t (&acc)[kPixels][4], const int16x8_t (&x)[kPixels],
+                     const int16_t* w) {
   const int16x8_t w0 = vld1q_s16(w + 16 * K);
   const int16x8_t w1 = vld1q_s16(w + 16 * K + 8);
 #pragma GCC unroll 8
@@ -112,12 +113,14 @@ size_t conv2d_qs8_igemm_4x16c8_neon_packed_size(const Conv2dGeometry& g) {
 void conv2d_qs8_igemm_4x16c8_neon_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                        const Conv2dQs8Weights& w, void* packed) {
   const PackedLayout layout(g);
-  igemm_pack(g, p, w, layout.zero_row_bytes, layout.block_bytes, layout.total(g), packed,
-             [&layout](uint8_t* weights, size_t tap, size_t ic, int lane, int8_t value) {
-               // [tap][ic][lane], int16
-               reinterpret_cast<int16_t*>(weights)[(tap * layout.depth + ic) * kIgemmBlockChannels +
-                                                   static_cast<size_t>(lane)] = value;
-             });
+  igemm_pack(
+      g, p, w, layout.zero_row_bytes, layout.block_bytes, layout.total(g), packed,
+      [&layout](uint8_t* weights, size_t tap, size_t ic, int lane, int8_t value) {
+        // [tap][ic][lane], int16
+        reinterpret_cast<int16_t*>(
+            weights)[(tap * layout.depth + ic) * kIgemmBlockChannels + static_cast<size_t>(lane)] =
+            value;
+      });
 }
 
 void conv2d_qs8_igemm_4x16c8_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p,
@@ -129,7 +132,8 @@ void conv2d_qs8_igemm_4x16c8_neon(const Conv2dGeometry& g, const Conv2dQs8Params
   const NeonRequantization requantize(p.output);
   igemm_for_each_tile<kPixels>(
       g, packed + layout.zero_row_bytes, layout.block_bytes, input, output, slice,
-      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block, int channels) {
+      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block,
+          int channels) {
         compute_tile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
       });
 }

@@ -29,7 +29,9 @@ constexpr int kTilePixels = 4;
 constexpr int kMaxVectors = 3;
 constexpr int kLanes = 8;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Where each part of the packed buffer is, all of it derived from the geometry.
 struct PackedLayout {
@@ -99,7 +101,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
     const int x0 = tile.ox[i] * g.stride_width - g.pad_left;
     clear = clear && y0 >= 0 && y0 + (g.kernel_height - 1) * g.dilation_height < g.input_height &&
             x0 >= 0 && x0 + (g.kernel_width - 1) * g.dilation_width < g.input_width;
-    corners[i] = tile.image[i] + (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
+    corners[i] = tile.image[i] +
+                 (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
                  static_cast<ptrdiff_t>(channel_offset);
   }
   for (int ky = 0; ky < g.kernel_height; ++ky) {
@@ -188,7 +191,8 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
             weights[((tap * cin4 + ic - ic % 4) * lanes) + lane * 4 + ic % 4] = value;
           }
         }
-        bias[lane] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[oc]) - sign_shift * column_sum);
+        bias[lane] =
+            static_cast<int32_t>(static_cast<uint32_t>(w.bias[oc]) - sign_shift * column_sum);
       }
       bytes += layout.block_bytes(vectors);
     }
@@ -207,8 +211,8 @@ void conv2d_qs8_igemm_4x24c4_avxvnni_pack(const Conv2dGeometry& g, const Conv2dQ
 }
 
 void conv2d_qs8_igemm_4x24c4_avxvnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                     const Conv2dQs8Weights& w, const int8_t* input,
-                                     int8_t* output, const Conv2dSlice& slice) {
+                                     const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                                     const Conv2dSlice& slice) {
   const PackedLayout layout(g, kMaxVectors);
   const Avx2Requantization requantize(p.output);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
@@ -225,7 +229,8 @@ void conv2d_qs8_igemm_4x24c4_avxvnni(const Conv2dGeometry& g, const Conv2dQs8Par
   // reduction) stays in cache while every pixel of the range streams past it.
   // Every block before channel_begin is a full one.
   const uint8_t* block = packed + layout.zero_row_bytes +
-                         channel_begin / layout.block_channels() * layout.block_bytes(static_cast<int>(layout.block_vectors));
+                         channel_begin / layout.block_channels() *
+                             layout.block_bytes(static_cast<int>(layout.block_vectors));
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
     for (size_t c = channel_begin; c < channel_end; c += layout.block_channels()) {

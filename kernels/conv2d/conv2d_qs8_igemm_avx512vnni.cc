@@ -28,7 +28,9 @@ namespace {
 constexpr int kMaxTilePixels = 7;
 constexpr int kLanes = 16;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Where each part of the packed buffer is, all of it derived from the geometry.
 struct PackedLayout {
@@ -98,7 +100,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
     const int x0 = tile.ox[i] * g.stride_width - g.pad_left;
     clear = clear && y0 >= 0 && y0 + (g.kernel_height - 1) * g.dilation_height < g.input_height &&
             x0 >= 0 && x0 + (g.kernel_width - 1) * g.dilation_width < g.input_width;
-    corners[i] = tile.image[i] + (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
+    corners[i] = tile.image[i] +
+                 (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
                  static_cast<ptrdiff_t>(channel_offset);
   }
   for (int ky = 0; ky < g.kernel_height; ++ky) {
@@ -132,7 +135,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
           std::memcpy(&quad, rows[i] + c, 4);
           const __m512i x = _mm512_xor_si512(_mm512_set1_epi32(quad), sign_flip);
 #pragma GCC unroll 4
-          for (int v = 0; v < Vectors; ++v) acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], x, weights[v]);
+          for (int v = 0; v < Vectors; ++v)
+            acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], x, weights[v]);
         }
       }
     }
@@ -191,7 +195,8 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
             weights[((tap * cin4 + ic - ic % 4) * lanes) + lane * 4 + ic % 4] = value;
           }
         }
-        bias[lane] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[oc]) - sign_shift * column_sum);
+        bias[lane] =
+            static_cast<int32_t>(static_cast<uint32_t>(w.bias[oc]) - sign_shift * column_sum);
       }
       bytes += layout.block_bytes(vectors);
     }
@@ -216,7 +221,8 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
   // reduction) stays in cache while every pixel of the range streams past it.
   // Every block before channel_begin is a full one.
   const uint8_t* block = packed + layout.zero_row_bytes +
-                         channel_begin / layout.block_channels() * layout.block_bytes(static_cast<int>(layout.block_vectors));
+                         channel_begin / layout.block_channels() *
+                             layout.block_bytes(static_cast<int>(layout.block_vectors));
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
     for (size_t c = channel_begin; c < channel_end; c += layout.block_channels()) {
@@ -256,20 +262,20 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
         }
         switch (vectors) {
           case 1:
-            compute_tile<TilePixels, 1>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
-                            p.output, channels);
+            compute_tile<TilePixels, 1>(g, layout, tile, pixels, channel_offset, block, zero_row,
+                                        multipliers, p.output, channels);
             break;
           case 2:
-            compute_tile<TilePixels, 2>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
-                            p.output, channels);
+            compute_tile<TilePixels, 2>(g, layout, tile, pixels, channel_offset, block, zero_row,
+                                        multipliers, p.output, channels);
             break;
           case 3:
-            compute_tile<TilePixels, 3>(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers,
-                            p.output, channels);
+            compute_tile<TilePixels, 3>(g, layout, tile, pixels, channel_offset, block, zero_row,
+                                        multipliers, p.output, channels);
             break;
           default:
             compute_tile<TilePixels, MaxVectors>(g, layout, tile, pixels, channel_offset, block,
-                                                  zero_row, multipliers, p.output, channels);
+                                                 zero_row, multipliers, p.output, channels);
             break;
         }
       }

@@ -28,11 +28,13 @@ void conv2d_reference_rows(const Conv2dGeometry& g, const Element* input, const 
             const int ix = ox * g.stride_width - g.pad_left + kx * g.dilation_width;
             if (ix < 0 || ix >= g.input_width) continue;
             const Element* in =
-                input + ((static_cast<size_t>(n) * g.input_height + iy) * g.input_width + ix) *
-                            g.input_channels + first_ic;
+                input +
+                ((static_cast<size_t>(n) * g.input_height + iy) * g.input_width + ix) *
+                    g.input_channels +
+                first_ic;
             const Element* weights =
-                ohwi + ((static_cast<size_t>(oc) * g.kernel_height + ky) * g.kernel_width + kx) *
-                           group_in;
+                ohwi +
+                ((static_cast<size_t>(oc) * g.kernel_height + ky) * g.kernel_width + kx) * group_in;
             for (int ic = 0; ic < group_in; ++ic) {
               acc += (static_cast<Accumulator>(in[ic]) - input_zero_point) *
                      static_cast<Accumulator>(weights[ic]);

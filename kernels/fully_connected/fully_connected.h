@@ -52,7 +52,8 @@ void fully_connected_f32_reference(const FullyConnectedGeometry&, F32Range,
 // packed at load time; channel_begin must be a multiple of kFullyConnectedChannelStep.
 constexpr size_t kFullyConnectedChannelStep = 16;
 size_t fully_connected_qs8_avx512vnni_packed_size(const FullyConnectedGeometry&);
-void fully_connected_qs8_avx512vnni_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+void fully_connected_qs8_avx512vnni_pack(const FullyConnectedGeometry&,
+                                         const FullyConnectedQs8Params&,
                                          const FullyConnectedQs8Weights&, void* packed);
 void fully_connected_qs8_avx512vnni(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
                                     const FullyConnectedQs8Weights&, const int8_t* input,
@@ -73,8 +74,8 @@ size_t fully_connected_qs8_avx2_packed_size(const FullyConnectedGeometry&);
 void fully_connected_qs8_avx2_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
                                    const FullyConnectedQs8Weights&, void* packed);
 void fully_connected_qs8_avx2(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
-                              const FullyConnectedQs8Weights&, const int8_t* input,
-                              int8_t* output, size_t channel_begin, size_t channel_end);
+                              const FullyConnectedQs8Weights&, const int8_t* input, int8_t* output,
+                              size_t channel_begin, size_t channel_end);
 
 // 64-bit ARM, NEON with the dot product: 64 output channels per step, sdot over four inputs at a
 // time. Weights packed at load time; channel_begin a multiple of kFullyConnectedChannelStep.
@@ -92,7 +93,7 @@ size_t fully_connected_qs8_neon_packed_size(const FullyConnectedGeometry&);
 void fully_connected_qs8_neon_pack(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
                                    const FullyConnectedQs8Weights&, void* packed);
 void fully_connected_qs8_neon(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
-                              const FullyConnectedQs8Weights&, const int8_t* input,
-                              int8_t* output, size_t channel_begin, size_t channel_end);
+                              const FullyConnectedQs8Weights&, const int8_t* input, int8_t* output,
+                              size_t channel_begin, size_t channel_end);
 
 }  // namespace qrun::kernels

@@ -24,7 +24,9 @@ constexpr int kLanes = 8;
 constexpr int kMaxVectors = 8;
 constexpr int kDepth = 8;  // inputs per step
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: corrected bias (int32, channels padded to 8), then per block of 8 channels the weights
 // as int16, [input / 2][8 channels][2 inputs].
@@ -71,24 +73,23 @@ void compute_channels(const FullyConnectedLayout& layout, const int8_t* x, const
   for (int v = 0; v < Vectors; ++v) {
     const size_t first = c + kLanes * v;
     const int left = static_cast<int>(channel_end - first < kLanes ? channel_end - first : kLanes);
-    const __m256i sum = _mm256_add_epi32(
-        acc[v], _mm256_load_si256(reinterpret_cast<const __m256i*>(bias + first)));
+    const __m256i sum =
+        _mm256_add_epi32(acc[v], _mm256_load_si256(reinterpret_cast<const __m256i*>(bias + first)));
     const __m256 m = avx2_load_multipliers(multipliers + first, left);
     avx2_store_bytes(out + first, avx2_narrow(requantize(sum, m)), left);
   }
 }
 
 // compute_channels for each number of vectors a step can have, indexed by it.
-constexpr decltype(&compute_channels<1>) kComputeChannels[kMaxVectors + 1] = {
-    nullptr,
-    compute_channels<1>,
-    compute_channels<2>,
-    compute_channels<3>,
-    compute_channels<4>,
-    compute_channels<5>,
-    compute_channels<6>,
-    compute_channels<7>,
-    compute_channels<8>};
+constexpr decltype(&compute_channels<1>) kComputeChannels[kMaxVectors + 1] = {nullptr,
+                                                                              compute_channels<1>,
+                                                                              compute_channels<2>,
+                                                                              compute_channels<3>,
+                                                                              compute_channels<4>,
+                                                                              compute_channels<5>,
+                                                                              compute_channels<6>,
+                                                                              compute_channels<7>,
+                                                                              compute_channels<8>};
 
 }  // namespace
 
@@ -96,7 +97,8 @@ size_t fully_connected_qs8_avx2_packed_size(const FullyConnectedGeometry& g) {
   return FullyConnectedLayout(g).total();
 }
 
-void fully_connected_qs8_avx2_pack(const FullyConnectedGeometry& g, const FullyConnectedQs8Params& p,
+void fully_connected_qs8_avx2_pack(const FullyConnectedGeometry& g,
+                                   const FullyConnectedQs8Params& p,
                                    const FullyConnectedQs8Weights& w, void* packed) {
   const FullyConnectedLayout layout(g);
   auto* bytes = static_cast<uint8_t*>(packed);

@@ -15,7 +15,9 @@ namespace {
 
 constexpr int kLanes = 16;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: bias (int32, channels padded to 16), then per block of 16 channels the weights as
 // [input / 4][16 channels][4 inputs].

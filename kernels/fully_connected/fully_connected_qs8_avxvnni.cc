@@ -20,7 +20,9 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kMaxVectors = 8;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: corrected bias (int32, channels padded to 8), then per block of 8 channels the weights
 // as [input / 4][8 channels][4 inputs].
@@ -68,16 +70,15 @@ void compute_channels(const FullyConnectedLayout& layout, const int8_t* x, const
 }
 
 // compute_channels for each number of vectors a step can have, indexed by it.
-constexpr decltype(&compute_channels<1>) kComputeChannels[kMaxVectors + 1] = {
-    nullptr,
-    compute_channels<1>,
-    compute_channels<2>,
-    compute_channels<3>,
-    compute_channels<4>,
-    compute_channels<5>,
-    compute_channels<6>,
-    compute_channels<7>,
-    compute_channels<8>};
+constexpr decltype(&compute_channels<1>) kComputeChannels[kMaxVectors + 1] = {nullptr,
+                                                                              compute_channels<1>,
+                                                                              compute_channels<2>,
+                                                                              compute_channels<3>,
+                                                                              compute_channels<4>,
+                                                                              compute_channels<5>,
+                                                                              compute_channels<6>,
+                                                                              compute_channels<7>,
+                                                                              compute_channels<8>};
 
 }  // namespace
 

@@ -20,7 +20,9 @@ namespace {
 constexpr int kLanes = 16;
 constexpr int kMaxBlocks = 4;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: corrected bias (int32, channels padded to 16 with zeros), then
 // per block of 16 channels the weights as [input][16 channels], int16.
@@ -102,8 +104,8 @@ size_t fully_connected_qs8_neon_packed_size(const FullyConnectedGeometry& g) {
 }
 
 void fully_connected_qs8_neon_pack(const FullyConnectedGeometry& g,
-                                      const FullyConnectedQs8Params& p,
-                                      const FullyConnectedQs8Weights& w, void* packed) {
+                                   const FullyConnectedQs8Params& p,
+                                   const FullyConnectedQs8Weights& w, void* packed) {
   const FullyConnectedLayout layout(g);
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, 0, layout.total());
@@ -126,8 +128,8 @@ void fully_connected_qs8_neon_pack(const FullyConnectedGeometry& g,
 }
 
 void fully_connected_qs8_neon(const FullyConnectedGeometry& g, const FullyConnectedQs8Params& p,
-                                 const FullyConnectedQs8Weights& w, const int8_t* input,
-                                 int8_t* output, size_t channel_begin, size_t channel_end) {
+                              const FullyConnectedQs8Weights& w, const int8_t* input,
+                              int8_t* output, size_t channel_begin, size_t channel_end) {
   const FullyConnectedLayout layout(g);
   const auto* bias = static_cast<const int32_t*>(w.packed);
   const float* multipliers = p.multipliers;
@@ -140,16 +142,20 @@ void fully_connected_qs8_neon(const FullyConnectedGeometry& g, const FullyConnec
       const size_t blocks = (channel_end - c + kLanes - 1) / kLanes;
       switch (blocks < kMaxBlocks ? blocks : kMaxBlocks) {
         case 4:
-          compute_channels<4>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<4>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
         case 3:
-          compute_channels<3>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<3>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
         case 2:
-          compute_channels<2>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<2>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
         default:
-          compute_channels<1>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<1>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
       }
     }

@@ -19,7 +19,9 @@ namespace {
 constexpr int kLanes = 16;
 constexpr int kMaxBlocks = 4;
 
-size_t round_up(size_t value, size_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+size_t round_up(size_t value, size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packed: corrected bias (int32, channels padded to 16 with zeros), then
 // per block of 16 channels the weights as [input / 4][16 channels][4 inputs].
@@ -124,16 +126,20 @@ void fully_connected_qs8_neondot(const FullyConnectedGeometry& g, const FullyCon
       const size_t blocks = (channel_end - c + kLanes - 1) / kLanes;
       switch (blocks < kMaxBlocks ? blocks : kMaxBlocks) {
         case 4:
-          compute_channels<4>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<4>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
         case 3:
-          compute_channels<3>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<3>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
         case 2:
-          compute_channels<2>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<2>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
         default:
-          compute_channels<1>(layout, bias, multipliers, weights, x, requantize, c, channel_end, out);
+          compute_channels<1>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
+                              out);
           break;
       }
     }

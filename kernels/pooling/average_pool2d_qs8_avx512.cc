@@ -19,7 +19,8 @@ void average_pool2d_qs8_avx512(const Pool2dGeometry& g, const AveragePoolQs8Para
     for (int oy = 0; oy < g.output_height; ++oy) {
       const int y0 = oy * g.stride_height - g.pad_top;
       const int y_begin = y0 < 0 ? 0 : y0;
-      const int y_end = y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      const int y_end =
+          y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
       for (int ox = 0; ox < g.output_width; ++ox, output += g.channels) {
         const int x0 = ox * g.stride_width - g.pad_left;
         const int x_begin = x0 < 0 ? 0 : x0;
@@ -36,8 +37,8 @@ void average_pool2d_qs8_avx512(const Pool2dGeometry& g, const AveragePoolQs8Para
           for (int y = y_begin; y < y_end; ++y) {
             const int8_t* row = image + y * row_bytes + c;
             for (int x = x_begin; x < x_end; ++x) {
-              sum = _mm512_add_epi32(
-                  sum, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, row + static_cast<size_t>(x) * g.channels)));
+              sum = _mm512_add_epi32(sum, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(
+                                              mask, row + static_cast<size_t>(x) * g.channels)));
             }
           }
           sum = _mm512_sub_epi32(sum, offset);

@@ -25,7 +25,8 @@ void max_pool2d_s8_reference(const Pool2dGeometry& g, int32_t output_min, int32_
                              const int8_t* input, int8_t* output) {
   pool2d_reference<int8_t>(g, input, output, [&](auto at, int y0, int y1, int x0, int x1, int n) {
     const int32_t best = window_max<int8_t>()(at, y0, y1, x0, x1, n);
-    return static_cast<int8_t>(best < output_min ? output_min : (best > output_max ? output_max : best));
+    return static_cast<int8_t>(best < output_min ? output_min
+                                                 : (best > output_max ? output_max : best));
   });
 }
 

@@ -19,7 +19,8 @@ void max_pool2d_s8_avx2(const Pool2dGeometry& g, int32_t output_min, int32_t out
     for (int oy = 0; oy < g.output_height; ++oy) {
       const int y0 = oy * g.stride_height - g.pad_top;
       const int y_begin = y0 < 0 ? 0 : y0;
-      const int y_end = y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      const int y_end =
+          y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
       for (int ox = 0; ox < g.output_width; ++ox) {
         const int x0 = ox * g.stride_width - g.pad_left;
         const int x_begin = x0 < 0 ? 0 : x0;
@@ -56,8 +57,8 @@ void max_pool2d_s8_avx2(const Pool2dGeometry& g, int32_t output_min, int32_t out
             const int8_t* p = corner + (y - y_begin) * row_bytes + c;
             for (int x = x_begin; x < x_end; ++x, p += pixel_bytes) best = *p > best ? *p : best;
           }
-          output[c] = static_cast<int8_t>(best < output_min ? output_min
-                                                            : (best > output_max ? output_max : best));
+          output[c] = static_cast<int8_t>(
+              best < output_min ? output_min : (best > output_max ? output_max : best));
         }
         output += g.channels;
       }

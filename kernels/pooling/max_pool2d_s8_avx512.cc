@@ -17,7 +17,8 @@ void max_pool2d_s8_avx512(const Pool2dGeometry& g, int32_t output_min, int32_t o
     for (int oy = 0; oy < g.output_height; ++oy) {
       const int y0 = oy * g.stride_height - g.pad_top;
       const int y_begin = y0 < 0 ? 0 : y0;
-      const int y_end = y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      const int y_end =
+          y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
       for (int ox = 0; ox < g.output_width; ++ox) {
         const int x0 = ox * g.stride_width - g.pad_left;
         const int x_begin = x0 < 0 ? 0 : x0;
@@ -29,7 +30,8 @@ void max_pool2d_s8_avx512(const Pool2dGeometry& g, int32_t output_min, int32_t o
           for (int y = y_begin; y < y_end; ++y) {
             const int8_t* row = image + y * row_bytes + c;
             for (int x = x_begin; x < x_end; ++x) {
-              best = _mm512_max_epi8(best, _mm512_maskz_loadu_epi8(mask, row + static_cast<size_t>(x) * g.channels));
+              best = _mm512_max_epi8(
+                  best, _mm512_maskz_loadu_epi8(mask, row + static_cast<size_t>(x) * g.channels));
             }
           }
           best = _mm512_min_epi8(_mm512_max_epi8(best, low), high);

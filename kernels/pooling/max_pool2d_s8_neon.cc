@@ -21,7 +21,8 @@ void max_pool2d_s8_neon(const Pool2dGeometry& g, int32_t output_min, int32_t out
     for (int oy = 0; oy < g.output_height; ++oy) {
       const int y0 = oy * g.stride_height - g.pad_top;
       const int y_begin = y0 < 0 ? 0 : y0;
-      const int y_end = y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      const int y_end =
+          y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
       for (int ox = 0; ox < g.output_width; ++ox) {
         const int x0 = ox * g.stride_width - g.pad_left;
         const int x_begin = x0 < 0 ? 0 : x0;
@@ -34,7 +35,8 @@ void max_pool2d_s8_neon(const Pool2dGeometry& g, int32_t output_min, int32_t out
           for (int y = y_begin; y < y_end; ++y) {
             const int8_t* row = image + y * row_bytes + start;
             for (int x = x_begin; x < x_end; ++x) {
-              best = vmaxq_s8(best, neon_load_bytes(row + static_cast<size_t>(x) * channels, count));
+              best =
+                  vmaxq_s8(best, neon_load_bytes(row + static_cast<size_t>(x) * channels, count));
             }
           }
           neon_store_bytes(output + start, vminq_s8(vmaxq_s8(best, low), high), count);

@@ -6,7 +6,8 @@ namespace qrun::kernels {
 
 void quantize_f32_qs8_reference(size_t count, float scale, int32_t zero_point, const float* input,
                                 int8_t* output) {
-  for (size_t i = 0; i < count; ++i) output[i] = requantize(input[i] / scale, zero_point, -128, 127);
+  for (size_t i = 0; i < count; ++i)
+    output[i] = requantize(input[i] / scale, zero_point, -128, 127);
 }
 
 void dequantize_qs8_f32_reference(size_t count, float scale, int32_t zero_point,

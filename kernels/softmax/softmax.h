@@ -16,7 +16,7 @@ constexpr float kSoftmaxQs8OutputScale = 1.0f / 256.0f;
 constexpr int kSoftmaxTableSize = 256;
 
 using SoftmaxQs8Fn = void (*)(size_t rows, size_t length, const int32_t* exp_table,
-                             const int8_t* input, int8_t* output);
+                              const int8_t* input, int8_t* output);
 using SoftmaxF32Fn = void (*)(size_t rows, size_t length, const float* input, float* output);
 
 void softmax_qs8_reference(size_t rows, size_t length, const int32_t* exp_table,

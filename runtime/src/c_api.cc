@@ -60,7 +60,9 @@ qrun_interpreter* qrun_interpreter_create(void) {
   }
 }
 
-void qrun_interpreter_destroy(qrun_interpreter* interpreter) { delete interpreter; }
+void qrun_interpreter_destroy(qrun_interpreter* interpreter) {
+  delete interpreter;
+}
 
 qrun_status qrun_interpreter_set_num_threads(qrun_interpreter* self, int num_threads) {
   return guarded(self, [&] { return self->interpreter.set_threads(num_threads); });

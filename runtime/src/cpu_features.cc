@@ -77,13 +77,11 @@ Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features) {
     return InvalidArgument("unknown instruction set '" + isa +
                            "' (ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm)");
   }
-  const bool available = (!wanted.x86_avx2 || cpu.x86_avx2) &&
-                         (!wanted.x86_avx_vnni || cpu.x86_avx_vnni) &&
-                         (!wanted.x86_avx512 || cpu.x86_avx512) &&
-                         (!wanted.x86_avx512_vnni || cpu.x86_avx512_vnni) &&
-                         (!wanted.arm_neon || cpu.arm_neon) &&
-                         (!wanted.arm_neon_dot || cpu.arm_neon_dot) &&
-                         (!wanted.arm_i8mm || cpu.arm_i8mm);
+  const bool available =
+      (!wanted.x86_avx2 || cpu.x86_avx2) && (!wanted.x86_avx_vnni || cpu.x86_avx_vnni) &&
+      (!wanted.x86_avx512 || cpu.x86_avx512) && (!wanted.x86_avx512_vnni || cpu.x86_avx512_vnni) &&
+      (!wanted.arm_neon || cpu.arm_neon) && (!wanted.arm_neon_dot || cpu.arm_neon_dot) &&
+      (!wanted.arm_i8mm || cpu.arm_i8mm);
   if (!available) return Unsupported("instruction set '" + isa + "' is not available on this CPU");
   *features = wanted;
   return Status::Ok();

@@ -14,8 +14,8 @@ constexpr size_t kMaxTensorBytes = size_t{1} << 31;
 
 Status tensor_error(const ModelFile& file, int index, const std::string& name,
                     const std::string& what) {
-  return InvalidModel(file.name() + ": tensor " + std::to_string(index) + " '" + name + "': " +
-                      what);
+  return InvalidModel(file.name() + ": tensor " + std::to_string(index) + " '" + name +
+                      "': " + what);
 }
 
 Status load_quantization(const ModelFile& file, int index, const fb::Tensor& source,
@@ -52,8 +52,8 @@ Status load_quantization(const ModelFile& file, int index, const fb::Tensor& sou
     const float scale = scales->Get(i);
     const int32_t zero_point = zero_points->Get(i);
     if (!std::isfinite(scale) || scale <= 0.0f) {
-      return tensor_error(file, index, tensor->name, "scale " + std::to_string(scale) +
-                                                         " is not a positive finite number");
+      return tensor_error(file, index, tensor->name,
+                          "scale " + std::to_string(scale) + " is not a positive finite number");
     }
     if (tensor->type == ElementType::kInt8 && (zero_point < -128 || zero_point > 127)) {
       return tensor_error(file, index, tensor->name,
@@ -74,8 +74,9 @@ Status load_tensor(const ModelFile& file, const fb::Model& model, int index, Ten
     case fb::TensorType::INT8: tensor->type = ElementType::kInt8; break;
     case fb::TensorType::INT32: tensor->type = ElementType::kInt32; break;
     default:
-      return tensor_error(file, index, tensor->name,
-                          "unknown element type " + std::to_string(static_cast<int>(source->type())));
+      return tensor_error(
+          file, index, tensor->name,
+          "unknown element type " + std::to_string(static_cast<int>(source->type())));
   }
   const auto* shape = source->shape();
   if (shape == nullptr || shape->size() > kMaxRank) {
@@ -118,8 +119,9 @@ Status load_tensor(const ModelFile& file, const fb::Model& model, int index, Ten
   return Status::Ok();
 }
 
-Status check_tensor_list(const ModelFile& file, const char* what, const flatbuffers::Vector<int>* list,
-                         size_t tensor_count, std::vector<int>* out) {
+Status check_tensor_list(const ModelFile& file, const char* what,
+                         const flatbuffers::Vector<int>* list, size_t tensor_count,
+                         std::vector<int>* out) {
   if (list == nullptr) return InvalidModel(file.name() + ": the model has no " + what);
   for (int index : *list) {
     if (index < 0 || static_cast<size_t>(index) >= tensor_count) {
@@ -194,7 +196,8 @@ Status load_graph(const ModelFile& file, LoadedGraph* graph) {
   }
   flatbuffers::Verifier verifier(file.data(), file.size());
   if (!fb::VerifyModelBuffer(verifier)) {
-    return InvalidModel(file.name() + ": the model file is damaged (FlatBuffers verification "
+    return InvalidModel(file.name() +
+                        ": the model file is damaged (FlatBuffers verification "
                         "failed)");
   }
   const fb::Model* model = fb::GetModel(file.data());
@@ -217,8 +220,8 @@ Status load_graph(const ModelFile& file, LoadedGraph* graph) {
   for (int i = 0; i < tensor_count; ++i) {
     QRUN_RETURN_IF_ERROR(load_tensor(file, *model, i, &graph->tensors[i]));
   }
-  QRUN_RETURN_IF_ERROR(
-      check_tensor_list(file, "graph inputs", model->inputs(), graph->tensors.size(), &graph->inputs));
+  QRUN_RETURN_IF_ERROR(check_tensor_list(file, "graph inputs", model->inputs(),
+                                         graph->tensors.size(), &graph->inputs));
   QRUN_RETURN_IF_ERROR(check_tensor_list(file, "graph outputs", model->outputs(),
                                          graph->tensors.size(), &graph->outputs));
   if (graph->inputs.empty() || graph->outputs.empty()) {

@@ -35,7 +35,9 @@ OperatorFactory factory_for(fb::OperatorType type) {
 
 }  // namespace
 
-void Interpreter::ArenaDeleter::operator()(uint8_t* p) const { munmap(p, bytes); }
+void Interpreter::ArenaDeleter::operator()(uint8_t* p) const {
+  munmap(p, bytes);
+}
 
 Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   file_.reset();
@@ -55,7 +57,8 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   }
   arena_bytes_ = plan_arena(&graph_.tensors, static_cast<int>(operators_.size()));
   const size_t allocation = arena_bytes_ + kernels::kInputOverreadBytes;
-  void* arena = mmap(nullptr, allocation, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* arena =
+      mmap(nullptr, allocation, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (arena == MAP_FAILED) {
     file_.reset();
     operators_.clear();
@@ -63,7 +66,8 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
                                              std::to_string(arena_bytes_) +
                                              "-byte activation arena");
   }
-  arena_ = std::unique_ptr<uint8_t, ArenaDeleter>(static_cast<uint8_t*>(arena), ArenaDeleter{allocation});
+  arena_ = std::unique_ptr<uint8_t, ArenaDeleter>(static_cast<uint8_t*>(arena),
+                                                  ArenaDeleter{allocation});
   return Status::Ok();
 }
 
@@ -82,9 +86,13 @@ Status Interpreter::prepare_operators() {
     prepared.name = op.name() ? op.name()->str() : "";
     prepared.inputs.assign(op.inputs()->begin(), op.inputs()->end());
     prepared.outputs.assign(op.outputs()->begin(), op.outputs()->end());
-    OperatorSource source{op,  graph_.tensors, prepared.inputs, prepared.outputs, cpu,
-                          file_->name() + ": operator " + std::to_string(i) + " (" +
-                              prepared.type + " '" + prepared.name + "')"};
+    OperatorSource source{op,
+                          graph_.tensors,
+                          prepared.inputs,
+                          prepared.outputs,
+                          cpu,
+                          file_->name() + ": operator " + std::to_string(i) + " (" + prepared.type +
+                              " '" + prepared.name + "')"};
     const OperatorFactory factory = factory_for(op.type());
     if (factory == nullptr) {
       return InvalidModel(source.where + ": unknown operator type " +
@@ -170,7 +178,8 @@ Status Interpreter::run() {
       const auto start = std::chrono::steady_clock::now();
       prepared.op->run(context);
       prepared.last_run_milliseconds =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
     } else {
       prepared.op->run(context);
     }

@@ -71,7 +71,8 @@ namespace qrun {
 void ThreadPool::run_tiles_2d(size_t range_i, size_t tile_i, size_t range_j, size_t tile_j,
                               Tile2dFn fn, const void* context) {
   Tile2dTask task{fn, context, range_i, range_j};
-  pthreadpool_parallelize_2d_tile_2d(pool_, run_tile_2d, &task, range_i, range_j, tile_i, tile_j, 0);
+  pthreadpool_parallelize_2d_tile_2d(pool_, run_tile_2d, &task, range_i, range_j, tile_i, tile_j,
+                                     0);
 }
 
 }  // namespace qrun

@@ -69,7 +69,9 @@ Status parse_shape(const std::string& source, const std::string& text,
 
 }  // namespace
 
-size_t NpyArray::element_size() const { return code_of(type).size; }
+size_t NpyArray::element_size() const {
+  return code_of(type).size;
+}
 
 size_t NpyArray::element_count() const {
   size_t count = 1;
@@ -82,12 +84,32 @@ std::vector<float> NpyArray::to_float() const {
   for (size_t i = 0; i < out.size(); ++i) {
     const uint8_t* p = data.data() + i * element_size();
     switch (type) {
-      case NpyType::kFloat32: { float v; std::memcpy(&v, p, 4); out[i] = v; break; }
-      case NpyType::kFloat64: { double v; std::memcpy(&v, p, 8); out[i] = static_cast<float>(v); break; }
+      case NpyType::kFloat32: {
+        float v;
+        std::memcpy(&v, p, 4);
+        out[i] = v;
+        break;
+      }
+      case NpyType::kFloat64: {
+        double v;
+        std::memcpy(&v, p, 8);
+        out[i] = static_cast<float>(v);
+        break;
+      }
       case NpyType::kInt8: out[i] = static_cast<int8_t>(*p); break;
       case NpyType::kUint8: out[i] = *p; break;
-      case NpyType::kInt32: { int32_t v; std::memcpy(&v, p, 4); out[i] = static_cast<float>(v); break; }
-      case NpyType::kInt64: { int64_t v; std::memcpy(&v, p, 8); out[i] = static_cast<float>(v); break; }
+      case NpyType::kInt32: {
+        int32_t v;
+        std::memcpy(&v, p, 4);
+        out[i] = static_cast<float>(v);
+        break;
+      }
+      case NpyType::kInt64: {
+        int64_t v;
+        std::memcpy(&v, p, 8);
+        out[i] = static_cast<float>(v);
+        break;
+      }
     }
   }
   return out;
@@ -98,12 +120,32 @@ std::vector<int64_t> NpyArray::to_int64() const {
   for (size_t i = 0; i < out.size(); ++i) {
     const uint8_t* p = data.data() + i * element_size();
     switch (type) {
-      case NpyType::kFloat32: { float v; std::memcpy(&v, p, 4); out[i] = static_cast<int64_t>(v); break; }
-      case NpyType::kFloat64: { double v; std::memcpy(&v, p, 8); out[i] = static_cast<int64_t>(v); break; }
+      case NpyType::kFloat32: {
+        float v;
+        std::memcpy(&v, p, 4);
+        out[i] = static_cast<int64_t>(v);
+        break;
+      }
+      case NpyType::kFloat64: {
+        double v;
+        std::memcpy(&v, p, 8);
+        out[i] = static_cast<int64_t>(v);
+        break;
+      }
       case NpyType::kInt8: out[i] = static_cast<int8_t>(*p); break;
       case NpyType::kUint8: out[i] = *p; break;
-      case NpyType::kInt32: { int32_t v; std::memcpy(&v, p, 4); out[i] = v; break; }
-      case NpyType::kInt64: { int64_t v; std::memcpy(&v, p, 8); out[i] = v; break; }
+      case NpyType::kInt32: {
+        int32_t v;
+        std::memcpy(&v, p, 4);
+        out[i] = v;
+        break;
+      }
+      case NpyType::kInt64: {
+        int64_t v;
+        std::memcpy(&v, p, 8);
+        out[i] = v;
+        break;
+      }
     }
   }
   return out;
@@ -127,7 +169,8 @@ Status parse_npy(const std::string& source, const uint8_t* bytes, size_t size, N
   } else {
     return InvalidArgument(source + ": unsupported .npy version " + std::to_string(major));
   }
-  if (header_length > size - header_start) return InvalidArgument(source + ": truncated .npy header");
+  if (header_length > size - header_start)
+    return InvalidArgument(source + ": truncated .npy header");
   const std::string header(reinterpret_cast<const char*>(bytes + header_start), header_length);
 
   if (dict_value(header, "fortran_order").rfind("False", 0) != 0) {

@@ -41,7 +41,8 @@ const char kUsage[] =
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
     "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
     "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot or i8mm.\n"
-    "--profile prints each operator's median time over the repeats (10 if --repeat is not given).\n";
+    "--profile prints each operator's median time over the repeats (10 if --repeat is not "
+    "given).\n";
 
 Status parse_int(const std::string& flag, const char* text, int min, int* value) {
   char* end = nullptr;
@@ -81,7 +82,8 @@ Status parse_args(int argc, char** argv, Options* options) {
       while (start <= list.size()) {
         const size_t comma = std::min(list.find(',', start), list.size());
         int cpu = 0;
-        QRUN_RETURN_IF_ERROR(parse_int("--pin", list.substr(start, comma - start).c_str(), 0, &cpu));
+        QRUN_RETURN_IF_ERROR(
+            parse_int("--pin", list.substr(start, comma - start).c_str(), 0, &cpu));
         options->pin.push_back(cpu);
         start = comma + 1;
       }
@@ -258,7 +260,8 @@ Status pin_to(const std::vector<int>& cpus) {
   cpu_set_t set;
   CPU_ZERO(&set);
   for (int cpu : cpus) {
-    if (cpu >= CPU_SETSIZE) return qrun::InvalidArgument("--pin: CPU " + std::to_string(cpu) + " does not exist");
+    if (cpu >= CPU_SETSIZE)
+      return qrun::InvalidArgument("--pin: CPU " + std::to_string(cpu) + " does not exist");
     CPU_SET(cpu, &set);
   }
   if (sched_setaffinity(0, sizeof set, &set) != 0) {
@@ -321,7 +324,8 @@ Status print_profile(qrun::Model& model, const std::vector<std::vector<double>>&
     const double gmacs = static_cast<double>(conv_macs) / conv_ms / 1e6;
     std::printf("convolutions: %.3f ms, %.2f GMAC, %.1f GMAC/s", conv_ms,
                 static_cast<double>(conv_macs) / 1e9, gmacs);
-    if (peak > 0) std::printf(", %.0f%% of the %s peak (%.1f GMAC/s)", 100.0 * gmacs / peak, instruction, peak);
+    if (peak > 0)
+      std::printf(", %.0f%% of the %s peak (%.1f GMAC/s)", 100.0 * gmacs / peak, instruction, peak);
     std::printf("\n");
   }
   return Status::Ok();
@@ -345,11 +349,13 @@ Status measure(qrun::Model& model, const Options& options) {
   }
   std::sort(milliseconds.begin(), milliseconds.end());
   const auto at = [&](double q) {
-    return milliseconds[std::min(milliseconds.size() - 1,
-                                 static_cast<size_t>(q * static_cast<double>(milliseconds.size())))];
+    return milliseconds[std::min(
+        milliseconds.size() - 1,
+        static_cast<size_t>(q * static_cast<double>(milliseconds.size())))];
   };
   std::string where = options.pin.empty() ? "unpinned" : "pinned to CPU";
-  for (size_t i = 0; i < options.pin.size(); ++i) where += (i ? "," : " ") + std::to_string(options.pin[i]);
+  for (size_t i = 0; i < options.pin.size(); ++i)
+    where += (i ? "," : " ") + std::to_string(options.pin[i]);
   std::printf("latency over %d runs (%d threads, %s): min %.3f ms, median %.3f ms, p90 %.3f ms\n",
               repeat, options.threads, where.c_str(), milliseconds.front(), at(0.5), at(0.9));
   return options.profile ? print_profile(model, op_times) : Status::Ok();

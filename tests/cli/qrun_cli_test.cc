@@ -40,7 +40,8 @@ class QrunCli : public ::testing::Test {
 
   Result qrun(const std::string& args) {
     const std::string out = dir_ + "/stdout", err = dir_ + "/stderr";
-    const int status = std::system((std::string(QRUN_BINARY) + " " + args + " >" + out + " 2>" + err).c_str());
+    const int status =
+        std::system((std::string(QRUN_BINARY) + " " + args + " >" + out + " 2>" + err).c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
   }
   std::string write(const std::string& name, const std::string& bytes) {
@@ -96,13 +97,15 @@ TEST_F(QrunCli, MissingModelFile) {
   const std::string input = write("input.bin", std::string(32, '\0'));
   const Result r = qrun(dir_ + "/missing.qfb " + input);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "qrun: " + dir_ + "/missing.qfb: cannot open model file (No such file or directory)\n");
+  EXPECT_EQ(r.err,
+            "qrun: " + dir_ + "/missing.qfb: cannot open model file (No such file or directory)\n");
 }
 
 TEST_F(QrunCli, MissingInputFile) {
   const Result r = qrun(model_ + " " + dir_ + "/missing.bin");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "qrun: " + dir_ + "/missing.bin: cannot open file (No such file or directory)\n");
+  EXPECT_EQ(r.err,
+            "qrun: " + dir_ + "/missing.bin: cannot open file (No such file or directory)\n");
 }
 
 TEST_F(QrunCli, TruncatedModel) {

@@ -99,7 +99,9 @@ void OnnxBuilder::set_string(onnx::NodeProto& node, const std::string& name,
   a->set_s(value);
 }
 
-std::string OnnxBuilder::serialize() const { return model_.SerializeAsString(); }
+std::string OnnxBuilder::serialize() const {
+  return model_.SerializeAsString();
+}
 
 void OnnxBuilder::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary);

@@ -58,13 +58,18 @@ Case random_case(std::mt19937& random) {
   g.pad_left = pick(random, 0, g.kernel_width - 1);
   const int pad_bottom = pick(random, 0, g.kernel_height - 1);
   const int pad_right = pick(random, 0, g.kernel_width - 1);
-  g.output_height = (g.input_height + g.pad_top + pad_bottom -
-                     g.dilation_height * (g.kernel_height - 1) - 1) / g.stride_height + 1;
-  g.output_width = (g.input_width + g.pad_left + pad_right -
-                    g.dilation_width * (g.kernel_width - 1) - 1) / g.stride_width + 1;
+  g.output_height =
+      (g.input_height + g.pad_top + pad_bottom - g.dilation_height * (g.kernel_height - 1) - 1) /
+          g.stride_height +
+      1;
+  g.output_width =
+      (g.input_width + g.pad_left + pad_right - g.dilation_width * (g.kernel_width - 1) - 1) /
+          g.stride_width +
+      1;
 
   const int extremes[] = {-128, 127, 0};
-  c.input_zero_point = pick(random, 0, 2) < 2 ? extremes[pick(random, 0, 2)] : pick(random, -128, 127);
+  c.input_zero_point =
+      pick(random, 0, 2) < 2 ? extremes[pick(random, 0, 2)] : pick(random, -128, 127);
   c.output.zero_point = pick(random, -128, 127);
   c.output.min = pick(random, 0, 1) ? -128 : pick(random, -128, c.output.zero_point);
   c.output.max = pick(random, 0, 1) ? 127 : pick(random, c.output.min, 127);
@@ -72,7 +77,8 @@ Case random_case(std::mt19937& random) {
   std::uniform_int_distribution<int> byte(-128, 127);
   c.input.resize(static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.input_channels);
   for (int8_t& x : c.input) x = static_cast<int8_t>(byte(random));
-  const size_t reduction = static_cast<size_t>(g.kernel_height) * g.kernel_width * g.input_channels_per_group();
+  const size_t reduction =
+      static_cast<size_t>(g.kernel_height) * g.kernel_width * g.input_channels_per_group();
   c.weights.resize(g.output_channels * reduction);
   // Sometimes every weight at the extreme, so the sums run near their bound.
   const bool saturated = pick(random, 0, 5) == 0;
@@ -83,8 +89,8 @@ Case random_case(std::mt19937& random) {
   for (int o = 0; o < g.output_channels; ++o) {
     c.bias.push_back(pick(random, -bias_limit, bias_limit));
     // Multipliers from 1e-6 to 4, log-uniform, so both clamping and fine rounding happen.
-    c.multipliers.push_back(
-        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-6, 0.6)(random))));
+    c.multipliers.push_back(static_cast<float>(
+        std::pow(10.0, std::uniform_real_distribution<double>(-6, 0.6)(random))));
   }
   return c;
 }
@@ -116,7 +122,8 @@ std::vector<int8_t> run(const Conv2dQs8Kernel& kernel, const Case& c,
   for (size_t r = 0; r + 1 < rows.size(); ++r) {
     for (size_t first = 0; first < channels; first += channel_tile) {
       const size_t last = std::min(first + channel_tile, channels);
-      kernel.run(c.g, params, weights, input.data(), output.data(), {rows[r], rows[r + 1], first, last});
+      kernel.run(c.g, params, weights, input.data(), output.data(),
+                 {rows[r], rows[r + 1], first, last});
     }
   }
   return output;
@@ -188,7 +195,7 @@ TEST(Conv2dQs8Kernels, DispatchPicksTheWidestInstructionSet) {
                                            : "conv2d_qs8_reference";
   EXPECT_EQ(widest, name);
 #elif QRUN_ARM64_KERNELS
-  const char* widest = cpu.arm_i8mm     ? "conv2d_qs8_igemm_4x16c8_i8mm"
+  const char* widest = cpu.arm_i8mm       ? "conv2d_qs8_igemm_4x16c8_i8mm"
                        : cpu.arm_neon_dot ? "conv2d_qs8_igemm_4x16c4_neondot"
                        : cpu.arm_neon     ? "conv2d_qs8_igemm_4x16c8_neon"
                                           : "conv2d_qs8_reference";

@@ -1,5 +1,5 @@
-// Every Add, MaxPool2D and AveragePool2D kernel this CPU can run, held to the reference bit for bit over random
-// shapes, broadcasts, windows and quantization parameters.
+// Every Add, MaxPool2D and AveragePool2D kernel this CPU can run, held to the reference bit for bit
+// over random shapes, broadcasts, windows and quantization parameters.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -44,13 +44,17 @@ TEST(AddQs8Kernels, EveryKernelMatchesTheReference) {
       a_broadcast[d] = pick(random, 0, 4) == 0;
       b_broadcast[d] = pick(random, 0, 2) == 0;
     }
-    const std::vector<int8_t> a = random_bytes(random, strides_for(g.output_dims, a_broadcast, g.a_strides));
-    const std::vector<int8_t> b = random_bytes(random, strides_for(g.output_dims, b_broadcast, g.b_strides));
+    const std::vector<int8_t> a =
+        random_bytes(random, strides_for(g.output_dims, a_broadcast, g.a_strides));
+    const std::vector<int8_t> b =
+        random_bytes(random, strides_for(g.output_dims, b_broadcast, g.b_strides));
     AddQs8Params p;
     p.a_zero_point = pick(random, -128, 127);
     p.b_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
-    p.a_multiplier = static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
-    p.b_multiplier = static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
+    p.a_multiplier =
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
+    p.b_multiplier =
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
     p.output.zero_point = pick(random, -128, 127);
     p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
     p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
@@ -83,11 +87,12 @@ TEST(MaxPool2dS8Kernels, EveryKernelMatchesTheReference) {
     g.input_width = pick(random, g.kernel_width, 12);
     g.output_height = (g.input_height + g.pad_top - g.kernel_height) / g.stride_height + 1;
     g.output_width = (g.input_width + g.pad_left - g.kernel_width) / g.stride_width + 1;
-    const std::vector<int8_t> input =
-        random_bytes(random, static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.channels);
+    const std::vector<int8_t> input = random_bytes(
+        random, static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.channels);
     const int32_t low = pick(random, 0, 1) ? -128 : pick(random, -128, 0);
     const int32_t high = pick(random, 0, 1) ? 127 : pick(random, low, 127);
-    const size_t count = static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.channels;
+    const size_t count =
+        static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.channels;
     std::vector<int8_t> expected(count);
     max_pool2d_s8_reference(g, low, high, input.data(), expected.data());
     for (const MaxPool2dS8Kernel& kernel : max_pool2d_s8_candidates(cpu, g)) {
@@ -123,14 +128,16 @@ TEST(AveragePool2dQs8Kernels, EveryKernelMatchesTheReference) {
     }
     g.output_height = (g.input_height + g.pad_top - g.kernel_height) / g.stride_height + 1;
     g.output_width = (g.input_width + g.pad_left - g.kernel_width) / g.stride_width + 1;
-    const std::vector<int8_t> input =
-        random_bytes(random, static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.channels);
+    const std::vector<int8_t> input = random_bytes(
+        random, static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.channels);
     AveragePoolQs8Params p;
     p.input_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
-    p.multiplier = static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-2, 1)(random)));
+    p.multiplier =
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-2, 1)(random)));
     p.output.zero_point = pick(random, -128, 127);
     p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
-    const size_t count = static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.channels;
+    const size_t count =
+        static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.channels;
     std::vector<int8_t> expected(count);
     average_pool2d_qs8_reference(g, p, input.data(), expected.data());
     for (const AveragePool2dQs8Kernel& kernel : average_pool2d_qs8_candidates(cpu, g)) {

@@ -25,7 +25,8 @@ TEST(FullyConnectedQs8Kernels, EveryKernelMatchesTheReference) {
   std::mt19937 random(5);
   for (int trial = 0; trial < 200; ++trial) {
     const FullyConnectedGeometry g{pick(random, 1, 3), pick(random, 1, 300), pick(random, 1, 200)};
-    std::vector<int8_t> input(static_cast<size_t>(g.batch) * g.input_channels + kInputOverreadBytes);
+    std::vector<int8_t> input(static_cast<size_t>(g.batch) * g.input_channels +
+                              kInputOverreadBytes);
     for (int8_t& x : input) x = static_cast<int8_t>(pick(random, -128, 127));
     std::vector<int8_t> weights(static_cast<size_t>(g.output_channels) * g.input_channels);
     for (int8_t& w : weights) w = static_cast<int8_t>(pick(random, -127, 127));
@@ -33,7 +34,8 @@ TEST(FullyConnectedQs8Kernels, EveryKernelMatchesTheReference) {
     std::vector<float> multipliers;
     for (int o = 0; o < g.output_channels; ++o) {
       bias.push_back(pick(random, -100000, 100000));
-      multipliers.push_back(static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-5, 0)(random))));
+      multipliers.push_back(static_cast<float>(
+          std::pow(10.0, std::uniform_real_distribution<double>(-5, 0)(random))));
     }
     FullyConnectedQs8Params params;
     params.input_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
@@ -51,7 +53,8 @@ TEST(FullyConnectedQs8Kernels, EveryKernelMatchesTheReference) {
       std::vector<uint8_t> storage;
       if (kernel.pack != nullptr) {
         storage.resize(kernel.packed_size(g) + 64);
-        void* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+        void* aligned =
+            storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
         kernel.pack(g, params, operands, aligned);
         operands.packed = aligned;
       }

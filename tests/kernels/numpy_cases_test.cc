@@ -41,8 +41,9 @@ using tools::NpyType;
 const char* const kCasesDir = QRUN_NUMPY_CASES_DIR;
 
 // Every op make_cases.py writes cases for; each must have at least one.
-const std::set<std::string> kOps = {"conv2d_qs8",    "fully_connected_qs8", "average_pool2d_qs8",
-                                    "max_pool2d_s8", "add_qs8",             "softmax_qs8"};
+const std::set<std::string> kOps = {
+    "conv2d_qs8", "fully_connected_qs8", "average_pool2d_qs8", "max_pool2d_s8",
+    "add_qs8",    "softmax_qs8"};
 
 // The case folders (those holding a params.txt), sorted; empty if the folder is missing.
 std::vector<std::string> case_names() {
@@ -58,7 +59,9 @@ std::vector<std::string> case_names() {
 }
 
 // A failure to read a case is thrown and reported by GoogleTest as the test's failure.
-[[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
+[[noreturn]] void fail(const std::string& message) {
+  throw std::runtime_error(message);
+}
 
 class Case {
  public:
@@ -208,19 +211,20 @@ void run_conv2d(const Case& c) {
   const auto multipliers = c.array<float>("multipliers", &multipliers_shape);
   const auto expected = c.array<int8_t>("expected", &expected_shape);
   expect_shape(input_shape, {g.batch, g.input_height, g.input_width, g.input_channels}, "input");
-  expect_shape(weights_shape, {g.output_channels, g.kernel_height, g.kernel_width,
-                               g.input_channels_per_group()}, "weights (OHWI)");
+  expect_shape(weights_shape,
+               {g.output_channels, g.kernel_height, g.kernel_width, g.input_channels_per_group()},
+               "weights (OHWI)");
   expect_shape(bias_shape, {g.output_channels}, "bias");
   expect_shape(multipliers_shape, {g.output_channels}, "multipliers");
   expect_shape(expected_shape, {g.batch, g.output_height, g.output_width, g.output_channels},
                "expected");
 
-  const Conv2dQs8Params params{c.integer("input_zero_point"), multipliers.data(),
-                               output_params(c)};
+  const Conv2dQs8Params params{c.integer("input_zero_point"), multipliers.data(), output_params(c)};
   const Conv2dQs8Weights w{weights.data(), bias.data(), nullptr};
   std::vector<int8_t> output(expected.size(), int8_t{0x55});
   const size_t channels = static_cast<size_t>(g.output_channels);
-  conv2d_qs8_reference(g, params, w, input.data(), output.data(), {0, g.output_rows(), 0, channels});
+  conv2d_qs8_reference(g, params, w, input.data(), output.data(),
+                       {0, g.output_rows(), 0, channels});
   expect_bit_identical(output, expected, expected_shape, "conv2d_qs8_reference, all rows");
 
   // The same rows handed out one at a time, last first, as threads may: same bits.
@@ -290,8 +294,7 @@ void run_average_pool(const Case& c) {
   const auto input = c.array<int8_t>("input", &input_shape);
   const auto expected = c.array<int8_t>("expected", &expected_shape);
   expect_shape(input_shape, {g.batch, g.input_height, g.input_width, g.channels}, "input");
-  expect_shape(expected_shape, {g.batch, g.output_height, g.output_width, g.channels},
-               "expected");
+  expect_shape(expected_shape, {g.batch, g.output_height, g.output_width, g.channels}, "expected");
   const AveragePoolQs8Params params{c.integer("input_zero_point"), c.real("multiplier"),
                                     output_params(c)};
   std::vector<int8_t> output(expected.size(), int8_t{0x55});
@@ -305,8 +308,7 @@ void run_max_pool(const Case& c) {
   const auto input = c.array<int8_t>("input", &input_shape);
   const auto expected = c.array<int8_t>("expected", &expected_shape);
   expect_shape(input_shape, {g.batch, g.input_height, g.input_width, g.channels}, "input");
-  expect_shape(expected_shape, {g.batch, g.output_height, g.output_width, g.channels},
-               "expected");
+  expect_shape(expected_shape, {g.batch, g.output_height, g.output_width, g.channels}, "expected");
   std::vector<int8_t> output(expected.size(), int8_t{0x55});
   max_pool2d_s8_reference(g, c.integer("output_min"), c.integer("output_max"), input.data(),
                           output.data());

@@ -29,14 +29,16 @@ TEST(Requantize, RoundsHalfToEven) {
 TEST(Requantize, ClampsToTheFusedRange) {
   EXPECT_EQ(requantize(1000, 1.0f, 0, -128, 127), 127);
   EXPECT_EQ(requantize(-1000, 1.0f, 0, -128, 127), -128);
-  EXPECT_EQ(requantize(-20, 1.0f, -5, -5, 127), -5);    // ReLU: nothing below the zero point
-  EXPECT_EQ(requantize(100, 1.0f, -5, -5, 55), 55);      // ReLU6 with 6 at q = 55
+  EXPECT_EQ(requantize(-20, 1.0f, -5, -5, 127), -5);          // ReLU: nothing below the zero point
+  EXPECT_EQ(requantize(100, 1.0f, -5, -5, 55), 55);           // ReLU6 with 6 at q = 55
   EXPECT_EQ(requantize(INT32_MAX, 1e9f, 0, -128, 127), 127);  // no int32 overflow
   EXPECT_EQ(requantize(NAN, 0, -128, 127), -128);
 }
 
 // Input 3x3x1 holding 1..9 with zero point 1, so the values seen are 0..8.
-std::vector<int8_t> ramp3x3() { return {1, 2, 3, 4, 5, 6, 7, 8, 9}; }
+std::vector<int8_t> ramp3x3() {
+  return {1, 2, 3, 4, 5, 6, 7, 8, 9};
+}
 
 Conv2dGeometry geometry_3x3(int kernel, int stride, int pad, int dilation, int out) {
   Conv2dGeometry g;
@@ -114,7 +116,8 @@ TEST(Conv2dQs8Reference, BiasMultiplierZeroPointAndRange) {
   const std::vector<int32_t> bias = {2, 2};
   std::vector<int8_t> out(2);
   const int8_t input = 127;  // 255 above the zero point
-  conv2d_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, &input, out.data(), {0, 1, 0, 2});
+  conv2d_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, &input, out.data(),
+                       {0, 1, 0, 2});
   // (255 * 127 + 2) / 4 = 8096.75 -> clamp to 50; (-32385 + 2) / 4 -> clamp to -10.
   EXPECT_EQ(out, (std::vector<int8_t>{50, -10}));
 }

@@ -72,14 +72,18 @@ TEST(BadModel, ShapeThatNeedsMoreBytesThanItsBuffer) {
   const std::vector<int8_t> short_weights(40, 1);
   testing::TestModel rebuilt;
   rebuilt.add_tensor({"input", fb::TensorType::INT8, {1, 4, 4, 2}, {0.05f}, {-3}, -1, {}});
-  testing::TestTensor weights{"conv.weight", fb::TensorType::INT8, {3, 3, 3, 2}, {0.01f}, {0}, -1, {}};
+  testing::TestTensor weights{
+      "conv.weight", fb::TensorType::INT8, {3, 3, 3, 2}, {0.01f}, {0}, -1, {}};
   weights.data.assign(short_weights.begin(), short_weights.end());
   rebuilt.add_tensor(weights);
   rebuilt.add_constant<int32_t>("conv.bias", fb::TensorType::INT32, {3}, {1, 2, 3});
   rebuilt.add_tensor({"conv", fb::TensorType::INT8, {1, 4, 4, 3}, {0.1f}, {0}, -1, {}});
-  rebuilt.add_operator({fb::OperatorType::CONV_2D, {0, 1, 2}, {3},
-                        [](flatbuffers::FlatBufferBuilder& b) { return testing::conv2d_options(b, 1, 1); },
-                        {0.01f}});
+  rebuilt.add_operator(
+      {fb::OperatorType::CONV_2D,
+       {0, 1, 2},
+       {3},
+       [](flatbuffers::FlatBufferBuilder& b) { return testing::conv2d_options(b, 1, 1); },
+       {0.01f}});
   rebuilt.set_inputs({0});
   rebuilt.set_outputs({3});
   EXPECT_EQ(load_error(rebuilt),
@@ -108,16 +112,21 @@ struct ConvCase {
                             std::vector<int32_t>(weight_shape[0], 0));
     m.add_tensor({"out", fb::TensorType::INT8, output_shape, {0.1f}, {0}, -1, {}});
     const int g = groups, s = stride;
-    m.add_operator({fb::OperatorType::CONV_2D, inputs, {3},
-                    [g, s](flatbuffers::FlatBufferBuilder& b) { return testing::conv2d_options(b, s, 1, g); },
-                    multipliers});
+    m.add_operator(
+        {fb::OperatorType::CONV_2D,
+         inputs,
+         {3},
+         [g, s](flatbuffers::FlatBufferBuilder& b) { return testing::conv2d_options(b, s, 1, g); },
+         multipliers});
     m.set_inputs({0});
     m.set_outputs({3});
     return m;
   }
 };
 
-TEST(BadModel, TheValidConvCaseLoads) { EXPECT_EQ(load_error(ConvCase{}.build()), ""); }
+TEST(BadModel, TheValidConvCaseLoads) {
+  EXPECT_EQ(load_error(ConvCase{}.build()), "");
+}
 
 TEST(BadModel, OutputShapeThatDoesNotFollowFromTheGeometry) {
   ConvCase c;
@@ -130,7 +139,8 @@ TEST(BadModel, OutputShapeThatDoesNotFollowFromTheGeometry) {
 TEST(BadModel, WeightsThatDoNotFitTheGroups) {
   ConvCase c;
   c.groups = 2;
-  EXPECT_NE(load_error(c.build()).find("do not fit 2 input channels in 2 groups"), std::string::npos);
+  EXPECT_NE(load_error(c.build()).find("do not fit 2 input channels in 2 groups"),
+            std::string::npos);
 }
 
 TEST(BadModel, WrongNumberOfMultipliers) {
@@ -177,10 +187,14 @@ TEST(BadModel, AccumulatorThatCouldOverflow) {
   testing::TestModel m;
   const int k = 70000;
   m.add_tensor({"input", fb::TensorType::INT8, {1, k}, {0.05f}, {0}, -1, {}});
-  m.add_constant<int8_t>("w", fb::TensorType::INT8, {1, k}, std::vector<int8_t>(k, 127), {0.01f}, {0});
+  m.add_constant<int8_t>("w", fb::TensorType::INT8, {1, k}, std::vector<int8_t>(k, 127), {0.01f},
+                         {0});
   m.add_constant<int32_t>("b", fb::TensorType::INT32, {1}, {0});
   m.add_tensor({"out", fb::TensorType::INT8, {1, 1}, {0.1f}, {0}, -1, {}});
-  m.add_operator({fb::OperatorType::FULLY_CONNECTED, {0, 1, 2}, {3}, testing::fully_connected_options,
+  m.add_operator({fb::OperatorType::FULLY_CONNECTED,
+                  {0, 1, 2},
+                  {3},
+                  testing::fully_connected_options,
                   {0.01f}});
   m.set_inputs({0});
   m.set_outputs({3});

@@ -24,7 +24,8 @@ std::vector<int8_t> test_input() {
 // The small model's computation, spelled out with the reference kernels.
 std::vector<int8_t> expected_output(const std::vector<int8_t>& input) {
   std::vector<int8_t> conv_weights(54);
-  for (size_t i = 0; i < conv_weights.size(); ++i) conv_weights[i] = static_cast<int8_t>((i * 37) % 255 - 127);
+  for (size_t i = 0; i < conv_weights.size(); ++i)
+    conv_weights[i] = static_cast<int8_t>((i * 37) % 255 - 127);
   const std::vector<int32_t> conv_bias = {100, -50, 7};
   const std::vector<float> conv_multipliers = {0.005f, 0.01f, 0.015f};
   kernels::Conv2dGeometry g;
@@ -38,7 +39,8 @@ std::vector<int8_t> expected_output(const std::vector<int8_t>& input) {
                                 {conv_weights.data(), conv_bias.data(), nullptr}, input.data(),
                                 conv.data(), {0, 4, 0, 3});
   std::vector<int8_t> fc_weights(4 * 48);
-  for (size_t i = 0; i < fc_weights.size(); ++i) fc_weights[i] = static_cast<int8_t>((i * 11) % 200 - 100);
+  for (size_t i = 0; i < fc_weights.size(); ++i)
+    fc_weights[i] = static_cast<int8_t>((i * 11) % 200 - 100);
   const std::vector<int32_t> fc_bias = {0, 10, -10, 5};
   const std::vector<float> fc_multipliers(4, 0.01f);
   std::vector<int8_t> logits(4);
@@ -79,12 +81,16 @@ TEST(Interpreter, BroadcastAddIsTheSameForEveryThreadCountAndKernel) {
   for (size_t i = 0; i < row.size(); ++i) row[i] = static_cast<int8_t>(i * 29 % 256 - 128);
   const int b = m.add_constant<int8_t>("b", fb::TensorType::INT8, {19}, row, {0.05f}, {3});
   const int sum = m.add_tensor({"sum", fb::TensorType::INT8, {1, 5, 7, 19}, {0.07f}, {-2}, -1, {}});
-  m.add_operator({fb::OperatorType::ADD, {a, b}, {sum},
+  m.add_operator({fb::OperatorType::ADD,
+                  {a, b},
+                  {sum},
                   [](flatbuffers::FlatBufferBuilder& fbb) {
                     return std::make_pair(fb::OperatorOptions::AddOptions,
                                           fb::CreateAddOptions(fbb).Union());
                   },
-                  {0.03f / 0.07f, 0.05f / 0.07f}, -2, 127});
+                  {0.03f / 0.07f, 0.05f / 0.07f},
+                  -2,
+                  127});
   m.set_inputs({a});
   m.set_outputs({sum});
   const std::vector<uint8_t> bytes = m.serialize();

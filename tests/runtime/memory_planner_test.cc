@@ -15,7 +15,8 @@ Tensor activation(size_t bytes, int producer, int last_consumer) {
 }
 
 bool overlaps(const Tensor& a, const Tensor& b) {
-  return a.arena_offset < b.arena_offset + b.byte_size && b.arena_offset < a.arena_offset + a.byte_size;
+  return a.arena_offset < b.arena_offset + b.byte_size &&
+         b.arena_offset < a.arena_offset + a.byte_size;
 }
 
 TEST(MemoryPlanner, AChainNeedsOnlyTwoSlots) {
@@ -31,8 +32,8 @@ TEST(MemoryPlanner, AChainNeedsOnlyTwoSlots) {
 
 TEST(MemoryPlanner, ASkipConnectionKeepsItsTensorAlive) {
   // t0 is read by op0 and again by op2 (a residual add): it may share with nothing in between.
-  std::vector<Tensor> tensors = {activation(64, -1, 2), activation(64, 0, 1),
-                                 activation(64, 1, 2), activation(64, 2, 3)};
+  std::vector<Tensor> tensors = {activation(64, -1, 2), activation(64, 0, 1), activation(64, 1, 2),
+                                 activation(64, 2, 3)};
   tensors[3].is_graph_output = true;
   EXPECT_EQ(plan_arena(&tensors, 3), 3 * 64u);
   for (int a = 0; a < 4; ++a) {

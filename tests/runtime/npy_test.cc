@@ -34,9 +34,9 @@ TEST(Npy, ReadsWhatNumPyWrites) {
   std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) +
                       '\0' + header + std::string("\x01\xfe", 2);
   NpyArray array;
-  ASSERT_TRUE(parse_npy("x.npy", reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                        &array)
-                  .ok());
+  ASSERT_TRUE(
+      parse_npy("x.npy", reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &array)
+          .ok());
   EXPECT_EQ(array.type, NpyType::kInt8);
   EXPECT_EQ(array.shape, (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(array.to_int64(), (std::vector<int64_t>{1, -2}));
@@ -50,11 +50,12 @@ TEST(Npy, DamagedFilesAreRefusedWithTheirName) {
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }\n";
   std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) +
                       '\0' + header + std::string(8, '\0');
-  EXPECT_EQ(parse_npy("short.npy", reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-                      &array)
-                .message(),
-            "short.npy: .npy data holds 8 bytes, its header says 16");
-  EXPECT_EQ(read_npy("/nonexistent.npy", &array).message(), "/nonexistent.npy: cannot open file (No such file or directory)");
+  EXPECT_EQ(
+      parse_npy("short.npy", reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &array)
+          .message(),
+      "short.npy: .npy data holds 8 bytes, its header says 16");
+  EXPECT_EQ(read_npy("/nonexistent.npy", &array).message(),
+            "/nonexistent.npy: cannot open file (No such file or directory)");
 }
 
 }  // namespace

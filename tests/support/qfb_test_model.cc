@@ -46,7 +46,8 @@ std::vector<uint8_t> TestModel::serialize() const {
                                              options, requant, "op"));
     }
     auto metadata = fb::CreateMetadataDirect(b, "qrun-tests", "0", "test", "", "none", 0);
-    auto model = fb::CreateModelDirect(b, 1, &tensors, &ops, &inputs_, &outputs_, &buffers, metadata);
+    auto model =
+        fb::CreateModelDirect(b, 1, &tensors, &ops, &inputs_, &outputs_, &buffers, metadata);
     fb::FinishModelBuffer(b, model);
     return cursor;
   };
@@ -67,14 +68,15 @@ std::vector<uint8_t> TestModel::serialize() const {
 
 void TestModel::write(const std::string& path) const {
   const std::vector<uint8_t> bytes = serialize();
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
 }
 
 std::pair<fb::OperatorOptions, flatbuffers::Offset<void>> conv2d_options(
     flatbuffers::FlatBufferBuilder& b, int stride, int pad, int groups, int dilation) {
-  auto options = fb::CreateConv2DOptions(b, stride, stride, dilation, dilation, pad, pad, pad, pad,
-                                         groups);
+  auto options =
+      fb::CreateConv2DOptions(b, stride, stride, dilation, dilation, pad, pad, pad, pad, groups);
   return {fb::OperatorOptions::Conv2DOptions, options.Union()};
 }
 
@@ -85,31 +87,46 @@ std::pair<fb::OperatorOptions, flatbuffers::Offset<void>> fully_connected_option
 
 TestModel small_int8_model() {
   TestModel m;
-  const int input = m.add_tensor({"input", fb::TensorType::INT8, {1, 4, 4, 2}, {0.05f}, {-3}, -1, {}});
+  const int input =
+      m.add_tensor({"input", fb::TensorType::INT8, {1, 4, 4, 2}, {0.05f}, {-3}, -1, {}});
   std::vector<int8_t> conv_weights(3 * 3 * 3 * 2);
-  for (size_t i = 0; i < conv_weights.size(); ++i) conv_weights[i] = static_cast<int8_t>((i * 37) % 255 - 127);
+  for (size_t i = 0; i < conv_weights.size(); ++i)
+    conv_weights[i] = static_cast<int8_t>((i * 37) % 255 - 127);
   const int weights = m.add_constant<int8_t>("conv.weight", fb::TensorType::INT8, {3, 3, 3, 2},
                                              conv_weights, {0.01f, 0.02f, 0.03f}, {0, 0, 0}, 0);
   const int bias = m.add_constant<int32_t>("conv.bias", fb::TensorType::INT32, {3}, {100, -50, 7});
-  const int conv_out = m.add_tensor({"conv", fb::TensorType::INT8, {1, 4, 4, 3}, {0.1f}, {-128}, -1, {}});
-  m.add_operator({fb::OperatorType::CONV_2D, {input, weights, bias}, {conv_out},
+  const int conv_out =
+      m.add_tensor({"conv", fb::TensorType::INT8, {1, 4, 4, 3}, {0.1f}, {-128}, -1, {}});
+  m.add_operator({fb::OperatorType::CONV_2D,
+                  {input, weights, bias},
+                  {conv_out},
                   [](flatbuffers::FlatBufferBuilder& b) { return conv2d_options(b, 1, 1); },
-                  {0.005f, 0.01f, 0.015f}, -128, 127});
+                  {0.005f, 0.01f, 0.015f},
+                  -128,
+                  127});
   const int flat = m.add_tensor({"flat", fb::TensorType::INT8, {1, 48}, {0.1f}, {-128}, -1, {}});
-  m.add_operator({fb::OperatorType::RESHAPE, {conv_out}, {flat},
+  m.add_operator({fb::OperatorType::RESHAPE,
+                  {conv_out},
+                  {flat},
                   [](flatbuffers::FlatBufferBuilder& b) {
                     return std::make_pair(fb::OperatorOptions::ReshapeOptions,
                                           fb::CreateReshapeOptions(b).Union());
                   },
                   {}});
   std::vector<int8_t> fc_weights(4 * 48);
-  for (size_t i = 0; i < fc_weights.size(); ++i) fc_weights[i] = static_cast<int8_t>((i * 11) % 200 - 100);
-  const int fc_w = m.add_constant<int8_t>("fc.weight", fb::TensorType::INT8, {4, 48}, fc_weights,
-                                          {0.02f}, {0});
+  for (size_t i = 0; i < fc_weights.size(); ++i)
+    fc_weights[i] = static_cast<int8_t>((i * 11) % 200 - 100);
+  const int fc_w =
+      m.add_constant<int8_t>("fc.weight", fb::TensorType::INT8, {4, 48}, fc_weights, {0.02f}, {0});
   const int fc_b = m.add_constant<int32_t>("fc.bias", fb::TensorType::INT32, {4}, {0, 10, -10, 5});
   const int logits = m.add_tensor({"logits", fb::TensorType::INT8, {1, 4}, {0.2f}, {0}, -1, {}});
-  m.add_operator({fb::OperatorType::FULLY_CONNECTED, {flat, fc_w, fc_b}, {logits},
-                  fully_connected_options, {0.01f}, -128, 127});
+  m.add_operator({fb::OperatorType::FULLY_CONNECTED,
+                  {flat, fc_w, fc_b},
+                  {logits},
+                  fully_connected_options,
+                  {0.01f},
+                  -128,
+                  127});
   m.set_inputs({input});
   m.set_outputs({logits});
   return m;

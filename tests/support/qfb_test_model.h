@@ -42,8 +42,8 @@ class TestModel {
   int add_constant(const std::string& name, fb::TensorType type, std::vector<int> shape,
                    const std::vector<T>& values, std::vector<float> scales = {},
                    std::vector<int> zero_points = {}, int channel_axis = -1) {
-    TestTensor tensor{name, type, std::move(shape), std::move(scales), std::move(zero_points),
-                      channel_axis, {}};
+    TestTensor tensor{
+        name, type, std::move(shape), std::move(scales), std::move(zero_points), channel_axis, {}};
     tensor.data.resize(values.size() * sizeof(T));
     std::memcpy(tensor.data.data(), values.data(), tensor.data.size());
     return add_tensor(std::move(tensor));

@@ -44,8 +44,8 @@ typedef struct {
   const int* inputs; /* tensor indices */
   int output_count;
   const int* outputs;
-  uint64_t macs;            /* multiply-accumulates per run (convolutions, fully connected) */
-  double last_run_ms;       /* time of its last run, when profiling is on */
+  uint64_t macs;      /* multiply-accumulates per run (convolutions, fully connected) */
+  double last_run_ms; /* time of its last run, when profiling is on */
 } qrun_operator_info;
 
 typedef struct {

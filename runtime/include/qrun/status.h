@@ -7,7 +7,14 @@
 
 namespace qrun {
 
-enum class StatusCode { kOk = 0, kInvalidArgument, kInvalidModel, kIoError, kUnsupported, kInternal };
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,
+  kInvalidModel,
+  kIoError,
+  kUnsupported,
+  kInternal
+};
 
 class [[nodiscard]] Status {
  public:
@@ -30,7 +37,9 @@ inline Status InvalidArgument(std::string message) {
 inline Status InvalidModel(std::string message) {
   return {StatusCode::kInvalidModel, std::move(message)};
 }
-inline Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
+inline Status IoError(std::string message) {
+  return {StatusCode::kIoError, std::move(message)};
+}
 inline Status Unsupported(std::string message) {
   return {StatusCode::kUnsupported, std::move(message)};
 }

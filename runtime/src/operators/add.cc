@@ -37,11 +37,13 @@ void run_in_slices(const RunContext& context, const kernels::BroadcastGeometry& 
     call(g, a, b, output);
     return;
   }
-  context.threads->parallelize(extent, context.threads->tile_for(extent), [&](size_t begin, size_t end) {
-    kernels::BroadcastGeometry slice = g;
-    slice.output_dims[axis] = end - begin;
-    call(slice, a + begin * g.a_strides[axis], b + begin * g.b_strides[axis], output + begin * inner);
-  });
+  context.threads->parallelize(extent, context.threads->tile_for(extent),
+                               [&](size_t begin, size_t end) {
+                                 kernels::BroadcastGeometry slice = g;
+                                 slice.output_dims[axis] = end - begin;
+                                 call(slice, a + begin * g.a_strides[axis],
+                                      b + begin * g.b_strides[axis], output + begin * inner);
+                               });
 }
 
 }  // namespace

@@ -16,8 +16,8 @@ Status expect_io_count(const OperatorSource& s, size_t inputs, size_t outputs) {
 
 Status expect_rank(const OperatorSource& s, const Tensor& t, int rank) {
   if (t.rank() != rank) {
-    return s.error("tensor '" + t.name + "' has shape " + shape_string(t.shape) + ", expected rank " +
-                   std::to_string(rank));
+    return s.error("tensor '" + t.name + "' has shape " + shape_string(t.shape) +
+                   ", expected rank " + std::to_string(rank));
   }
   return Status::Ok();
 }
@@ -58,8 +58,7 @@ Status expect_per_tensor(const OperatorSource& s, const Tensor& t) {
 Status expect_same_quantization(const OperatorSource& s, const Tensor& a, const Tensor& b) {
   QRUN_RETURN_IF_ERROR(expect_type(s, b, a.type));
   if (a.scales != b.scales || a.zero_points != b.zero_points) {
-    return s.error("tensors '" + a.name + "' and '" + b.name +
-                   "' must have the same quantization");
+    return s.error("tensors '" + a.name + "' and '" + b.name + "' must have the same quantization");
   }
   return Status::Ok();
 }
@@ -95,8 +94,8 @@ Status requantization(const OperatorSource& s, size_t count, std::vector<float>*
   }
   const auto& source = *requant->multiplier();
   if (source.size() != count && source.size() != 1) {
-    return s.error("has " + std::to_string(source.size()) + " requantization multipliers, expected " +
-                   std::to_string(count));
+    return s.error("has " + std::to_string(source.size()) +
+                   " requantization multipliers, expected " + std::to_string(count));
   }
   multipliers->assign(count, 0.0f);
   for (size_t i = 0; i < count; ++i) {

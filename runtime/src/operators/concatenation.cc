@@ -10,7 +10,8 @@ Status make_concatenation(const OperatorSource& s, std::unique_ptr<Operator>* op
   const Tensor& output = s.output(0);
   const int rank = output.rank();
   const int axis = options->axis() < 0 ? options->axis() + rank : options->axis();
-  if (axis < 0 || axis >= rank) return s.error("axis " + std::to_string(options->axis()) + " is out of range");
+  if (axis < 0 || axis >= rank)
+    return s.error("axis " + std::to_string(options->axis()) + " is out of range");
   bool int8 = false;
   QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
 
@@ -49,34 +50,33 @@ Status make_concatenation(const OperatorSource& s, std::unique_ptr<Operator>* op
     kernels::ConcatQs8Params params;
     QRUN_RETURN_IF_ERROR(requantization(s, inputs.size(), &multipliers, &params.output));
     const kernels::ConcatQs8Kernel kernel = kernels::select_concat_qs8(s.cpu);
-    *op = make_operator(kernel.name, [=, &output, blocks = std::move(blocks),
-                                      zero_points = std::move(zero_points),
-                                      multipliers = std::move(multipliers),
-                                      inputs = std::move(inputs),
-                                      addresses = std::move(addresses)](
-                                         const RunContext& context) mutable {
-      for (size_t i = 0; i < inputs.size(); ++i) addresses[i] = inputs[i]->data<uint8_t>(context.arena);
-      kernels::ConcatGeometry call_geometry = geometry;
-      call_geometry.input_blocks = blocks.data();
-      kernels::ConcatQs8Params call = params;
-      call.input_zero_points = zero_points.data();
-      call.multipliers = multipliers.data();
-      kernel.run(call_geometry, call, reinterpret_cast<const int8_t* const*>(addresses.data()),
-                 output.mutable_data<int8_t>(context.arena));
-    });
+    *op = make_operator(
+        kernel.name, [=, &output, blocks = std::move(blocks), zero_points = std::move(zero_points),
+                      multipliers = std::move(multipliers), inputs = std::move(inputs),
+                      addresses = std::move(addresses)](const RunContext& context) mutable {
+          for (size_t i = 0; i < inputs.size(); ++i)
+            addresses[i] = inputs[i]->data<uint8_t>(context.arena);
+          kernels::ConcatGeometry call_geometry = geometry;
+          call_geometry.input_blocks = blocks.data();
+          kernels::ConcatQs8Params call = params;
+          call.input_zero_points = zero_points.data();
+          call.multipliers = multipliers.data();
+          kernel.run(call_geometry, call, reinterpret_cast<const int8_t* const*>(addresses.data()),
+                     output.mutable_data<int8_t>(context.arena));
+        });
     return Status::Ok();
   }
   const kernels::ConcatF32Kernel kernel = kernels::select_concat_f32(s.cpu);
-  *op = make_operator(kernel.name, [=, &output, blocks = std::move(blocks),
-                                    inputs = std::move(inputs),
-                                    addresses = std::move(addresses)](
-                                       const RunContext& context) mutable {
-    for (size_t i = 0; i < inputs.size(); ++i) addresses[i] = inputs[i]->data<uint8_t>(context.arena);
-    kernels::ConcatGeometry call_geometry = geometry;
-    call_geometry.input_blocks = blocks.data();
-    kernel.run(call_geometry, reinterpret_cast<const float* const*>(addresses.data()),
-               output.mutable_data<float>(context.arena));
-  });
+  *op = make_operator(
+      kernel.name, [=, &output, blocks = std::move(blocks), inputs = std::move(inputs),
+                    addresses = std::move(addresses)](const RunContext& context) mutable {
+        for (size_t i = 0; i < inputs.size(); ++i)
+          addresses[i] = inputs[i]->data<uint8_t>(context.arena);
+        kernels::ConcatGeometry call_geometry = geometry;
+        call_geometry.input_blocks = blocks.data();
+        kernel.run(call_geometry, reinterpret_cast<const float* const*>(addresses.data()),
+                   output.mutable_data<float>(context.arena));
+      });
   return Status::Ok();
 }
 

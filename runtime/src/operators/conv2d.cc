@@ -52,8 +52,8 @@ Status geometry_of(const OperatorSource& s, const fb::Conv2DOptions& o,
                                    g->dilation_height, g->stride_height);
   g->output_width = output_extent(g->input_width, o.pad_left(), o.pad_right(), g->kernel_width,
                                   g->dilation_width, g->stride_width);
-  QRUN_RETURN_IF_ERROR(expect_shape(
-      s, output, {g->batch, g->output_height, g->output_width, g->output_channels}));
+  QRUN_RETURN_IF_ERROR(
+      expect_shape(s, output, {g->batch, g->output_height, g->output_width, g->output_channels}));
   return expect_shape(s, s.input(2), {g->output_channels});
 }
 
@@ -78,11 +78,11 @@ void share_work(ThreadPool& threads, const kernels::Conv2dGeometry& g, size_t ch
     channel_tile = (channels + channel_tiles - 1) / channel_tiles;
     channel_tile = (channel_tile + channel_step - 1) / channel_step * channel_step;
   }
-  threads.parallelize_2d(rows, row_tile, channels, channel_tile,
-                         [&](size_t row_begin, size_t row_end, size_t channel_begin,
-                             size_t channel_end) {
-                           run(kernels::Conv2dSlice{row_begin, row_end, channel_begin, channel_end});
-                         });
+  threads.parallelize_2d(
+      rows, row_tile, channels, channel_tile,
+      [&](size_t row_begin, size_t row_end, size_t channel_begin, size_t channel_end) {
+        run(kernels::Conv2dSlice{row_begin, row_end, channel_begin, channel_end});
+      });
 }
 
 }  // namespace
@@ -117,19 +117,20 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
         [=, &input, &output, packed = std::move(packed)](const RunContext& context) {
           const float* in = input.data<float>(context.arena);
           float* out = output.mutable_data<float>(context.arena);
-          share_work(*context.threads, geometry, kernel.channel_step, [&](const kernels::Conv2dSlice& slice) {
-            kernel.run(geometry, range, weights, in, out, slice);
-          });
+          share_work(*context.threads, geometry, kernel.channel_step,
+                     [&](const kernels::Conv2dSlice& slice) {
+                       kernel.run(geometry, range, weights, in, out, slice);
+                     });
         },
         packed_bytes);
     return Status::Ok();
   }
   QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kInt8));
   QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kInt32));
-  QRUN_RETURN_IF_ERROR(expect_accumulator_fits(
-      s, s.input(2),
-      static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
-          geometry.input_channels_per_group()));
+  QRUN_RETURN_IF_ERROR(
+      expect_accumulator_fits(s, s.input(2),
+                              static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
+                                  geometry.input_channels_per_group()));
   std::vector<float> multipliers;
   kernels::Conv2dQs8Params params;
   QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),

@@ -15,7 +15,8 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
   QRUN_RETURN_IF_ERROR(expect_rank(s, input, 2));
   QRUN_RETURN_IF_ERROR(expect_rank(s, weights, 2));
   const kernels::FullyConnectedGeometry geometry{input.dim(0), input.dim(1), weights.dim(0)};
-  QRUN_RETURN_IF_ERROR(expect_shape(s, weights, {geometry.output_channels, geometry.input_channels}));
+  QRUN_RETURN_IF_ERROR(
+      expect_shape(s, weights, {geometry.output_channels, geometry.input_channels}));
   QRUN_RETURN_IF_ERROR(expect_shape(s, s.input(2), {geometry.output_channels}));
   QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), {geometry.batch, geometry.output_channels}));
   bool int8 = false;
@@ -44,10 +45,10 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
         [=, &input, &output, packed = std::move(packed)](const RunContext& context) {
           const float* in = input.data<float>(context.arena);
           float* out = output.mutable_data<float>(context.arena);
-          context.threads->parallelize(
-              channels, tile_for(*context.threads, kernel.channel_step), [&](size_t begin, size_t end) {
-                kernel.run(geometry, range, operands, in, out, begin, end);
-              });
+          context.threads->parallelize(channels, tile_for(*context.threads, kernel.channel_step),
+                                       [&](size_t begin, size_t end) {
+                                         kernel.run(geometry, range, operands, in, out, begin, end);
+                                       });
         },
         packed_bytes);
     return Status::Ok();

@@ -68,7 +68,8 @@ Status make_average(const OperatorSource& s, const kernels::Pool2dGeometry& geom
   }
   kernels::F32Range range;
   QRUN_RETURN_IF_ERROR(float_range(s, activation, &range));
-  const kernels::AveragePool2dF32Kernel kernel = kernels::select_average_pool2d_f32(s.cpu, geometry);
+  const kernels::AveragePool2dF32Kernel kernel =
+      kernels::select_average_pool2d_f32(s.cpu, geometry);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
     kernel.run(geometry, range, input.data<float>(context.arena),
                output.mutable_data<float>(context.arena));

@@ -1,4 +1,5 @@
-// SOFTMAX over the last axis. Int8: input 1 is the converter's exp table (kernels/softmax/softmax.h).
+// SOFTMAX over the last axis. Int8: input 1 is the converter's exp table
+// (kernels/softmax/softmax.h).
 #include "operators/checks.h"
 
 namespace qrun {
