@@ -16,6 +16,7 @@
 
 #include "common/overread.h"
 #include "conv2d/conv2d.h"
+#include "conv2d/conv2d_depthwise_walk.h"
 
 namespace qrun::kernels {
 namespace {
@@ -106,9 +107,6 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
   const Layout layout(g);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
-  const int channels = g.output_channels;
-  const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
-  const int taps = g.kernel_height * g.kernel_width;
   const int slots = static_cast<int>(layout.groups) * kTapsPerGroup;
   const __m512i sign_flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const __m512 low = _mm512_set1_ps(static_cast<float>(p.output.min - p.output.zero_point));
@@ -116,85 +114,50 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
   const __m512i zero_point = _mm512_set1_epi32(p.output.zero_point);
   // Back from accumulator order to channel order, four bytes (one 32-bit lane) at a time.
   const __m512i unshuffle = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  // Where each tap reads relative to the window's corner, for windows clear of the padding.
-  ptrdiff_t tap_offsets[kConv2dDepthwiseMaxTaps];
-  for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
-    for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
-      tap_offsets[t] = static_cast<ptrdiff_t>(ky) * g.dilation_height * row_bytes +
-                       static_cast<ptrdiff_t>(kx) * g.dilation_width * channels;
-    }
-  }
-  const int window_width = (g.kernel_width - 1) * g.dilation_width + 1;
-  const int window_height = (g.kernel_height - 1) * g.dilation_height + 1;
-  const int8_t* rows[kConv2dDepthwiseMaxTaps + kTapsPerGroup];
   // Only this call's channels, in whole blocks but for the last.
   const int channel_begin = static_cast<int>(slice.channel_begin);
   const int channel_end = static_cast<int>(slice.channel_end);
-  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
-    const int n = static_cast<int>(row / g.output_height);
-    const int oy = static_cast<int>(row % g.output_height);
-    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
-    int8_t* out = output + row * g.output_width * channels;
-    const int y0 = oy * g.stride_height - g.pad_top;
-    const bool rows_inside = y0 >= 0 && y0 + window_height <= g.input_height;
-    for (int ox = 0; ox < g.output_width; ++ox, out += channels) {
-      const int x0 = ox * g.stride_width - g.pad_left;
-      if (rows_inside && x0 >= 0 && x0 + window_width <= g.input_width) {
-        const int8_t* corner = image + y0 * row_bytes + static_cast<size_t>(x0) * channels;
-        for (int t = 0; t < taps; ++t) rows[t] = corner + tap_offsets[t];
-      } else {
-        for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
-          const int iy = y0 + ky * g.dilation_height;
-          for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
-            const int ix = x0 + kx * g.dilation_width;
-            const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-            rows[t] =
-                inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
+  depthwise_for_each_pixel(
+      g, input, output, slice, zero_row, slots, [&](const int8_t* const* taps, int8_t* out) {
+        const uint8_t* block =
+            packed + layout.zero_row_bytes + channel_begin / kBlockChannels * layout.block_bytes();
+        for (int c = channel_begin; c < channel_end;
+             c += kBlockChannels, block += layout.block_bytes()) {
+          const auto* bias = reinterpret_cast<const int32_t*>(block);
+          const auto* multipliers = reinterpret_cast<const float*>(block + 256);
+          const uint8_t* weights = block + 512;
+          __m512i acc[4];
+          for (int a = 0; a < 4; ++a) acc[a] = _mm512_load_si512(bias + 16 * a);
+          for (int t = 0; t < slots; t += kTapsPerGroup, weights += 256) {
+            // Channels past the last read slack or a neighbour and meet zero weights.
+            __m512i quads[4];
+            interleave(_mm512_loadu_si512(taps[t] + c), _mm512_loadu_si512(taps[t + 1] + c),
+                       _mm512_loadu_si512(taps[t + 2] + c), _mm512_loadu_si512(taps[t + 3] + c),
+                       quads);
+            for (int a = 0; a < 4; ++a) {
+              acc[a] = _mm512_dpbusd_epi32(acc[a], _mm512_xor_si512(quads[a], sign_flip),
+                                           _mm512_load_si512(weights + 64 * a));
+            }
           }
-        }
-      }
-      for (int t = taps; t < slots; ++t) rows[t] = zero_row;
-
-      const uint8_t* block =
-          packed + layout.zero_row_bytes + channel_begin / kBlockChannels * layout.block_bytes();
-      for (int c = channel_begin; c < channel_end;
-           c += kBlockChannels, block += layout.block_bytes()) {
-        const auto* bias = reinterpret_cast<const int32_t*>(block);
-        const auto* multipliers = reinterpret_cast<const float*>(block + 256);
-        const uint8_t* weights = block + 512;
-        __m512i acc[4];
-        for (int a = 0; a < 4; ++a) acc[a] = _mm512_load_si512(bias + 16 * a);
-        for (int t = 0; t < slots; t += kTapsPerGroup, weights += 256) {
-          // Channels past the last read slack or a neighbour and meet zero weights.
-          __m512i quads[4];
-          interleave(_mm512_loadu_si512(rows[t] + c), _mm512_loadu_si512(rows[t + 1] + c),
-                     _mm512_loadu_si512(rows[t + 2] + c), _mm512_loadu_si512(rows[t + 3] + c),
-                     quads);
+          __m512i bytes = _mm512_setzero_si512();
           for (int a = 0; a < 4; ++a) {
-            acc[a] = _mm512_dpbusd_epi32(acc[a], _mm512_xor_si512(quads[a], sign_flip),
-                                         _mm512_load_si512(weights + 64 * a));
+            __m512 scaled =
+                _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
+            scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
+            const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+            const __m128i packed_bytes = _mm512_cvtsepi32_epi8(q);
+            switch (a) {
+              case 0: bytes = _mm512_inserti32x4(bytes, packed_bytes, 0); break;
+              case 1: bytes = _mm512_inserti32x4(bytes, packed_bytes, 1); break;
+              case 2: bytes = _mm512_inserti32x4(bytes, packed_bytes, 2); break;
+              default: bytes = _mm512_inserti32x4(bytes, packed_bytes, 3); break;
+            }
           }
+          const int left = channel_end - c;
+          const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+          _mm512_mask_storeu_epi8(out + c, mask, _mm512_permutexvar_epi32(unshuffle, bytes));
         }
-        __m512i bytes = _mm512_setzero_si512();
-        for (int a = 0; a < 4; ++a) {
-          __m512 scaled =
-              _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
-          scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
-          const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
-          const __m128i packed_bytes = _mm512_cvtsepi32_epi8(q);
-          switch (a) {
-            case 0: bytes = _mm512_inserti32x4(bytes, packed_bytes, 0); break;
-            case 1: bytes = _mm512_inserti32x4(bytes, packed_bytes, 1); break;
-            case 2: bytes = _mm512_inserti32x4(bytes, packed_bytes, 2); break;
-            default: bytes = _mm512_inserti32x4(bytes, packed_bytes, 3); break;
-          }
-        }
-        const int left = channel_end - c;
-        const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
-        _mm512_mask_storeu_epi8(out + c, mask, _mm512_permutexvar_epi32(unshuffle, bytes));
-      }
-    }
-  }
+      });
 }
 
 }  // namespace qrun::kernels

@@ -13,6 +13,7 @@
 #include "common/overread.h"
 #include "common/requantize_neon.h"
 #include "conv2d/conv2d.h"
+#include "conv2d/conv2d_depthwise_walk.h"
 
 namespace qrun::kernels {
 namespace {
@@ -104,52 +105,17 @@ void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p
   const float* multipliers = reinterpret_cast<const float*>(bias + layout.channels_padded);
   const int16_t* weights = reinterpret_cast<const int16_t*>(multipliers + layout.channels_padded);
   const NeonRequantization requantize(p.output);
-  const int channels = g.output_channels;
-  const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
   const int tap_count = static_cast<int>(layout.taps);
-  // Where each tap reads relative to the window's corner, for windows clear of the padding.
-  ptrdiff_t tap_offsets[kConv2dDepthwiseMaxTaps];
-  for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
-    for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
-      tap_offsets[t] = static_cast<ptrdiff_t>(ky) * g.dilation_height * row_bytes +
-                       static_cast<ptrdiff_t>(kx) * g.dilation_width * channels;
-    }
-  }
-  const int window_width = (g.kernel_width - 1) * g.dilation_width + 1;
-  const int window_height = (g.kernel_height - 1) * g.dilation_height + 1;
-  const int8_t* taps[kConv2dDepthwiseMaxTaps];
   // Only this call's channels; the end also bounds the last vector's valid lanes.
   const int channel_begin = static_cast<int>(slice.channel_begin);
   const int channel_end = static_cast<int>(slice.channel_end);
-  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
-    const int n = static_cast<int>(row / g.output_height);
-    const int oy = static_cast<int>(row % g.output_height);
-    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
-    int8_t* out = output + row * g.output_width * channels;
-    const int y0 = oy * g.stride_height - g.pad_top;
-    const bool rows_inside = y0 >= 0 && y0 + window_height <= g.input_height;
-    for (int ox = 0; ox < g.output_width; ++ox, out += channels) {
-      const int x0 = ox * g.stride_width - g.pad_left;
-      if (rows_inside && x0 >= 0 && x0 + window_width <= g.input_width) {
-        const int8_t* corner = image + y0 * row_bytes + static_cast<size_t>(x0) * channels;
-        for (int t = 0; t < tap_count; ++t) taps[t] = corner + tap_offsets[t];
-      } else {
-        for (int ky = 0, t = 0; ky < g.kernel_height; ++ky) {
-          const int iy = y0 + ky * g.dilation_height;
-          for (int kx = 0; kx < g.kernel_width; ++kx, ++t) {
-            const int ix = x0 + kx * g.dilation_width;
-            const bool inside = iy >= 0 && iy < g.input_height && ix >= 0 && ix < g.input_width;
-            taps[t] =
-                inside ? image + iy * row_bytes + static_cast<size_t>(ix) * channels : zero_row;
-          }
+  depthwise_for_each_pixel(
+      g, input, output, slice, zero_row, tap_count, [&](const int8_t* const* taps, int8_t* out) {
+        for (int c = channel_begin; c < channel_end; c += kLanes) {
+          compute_channels(taps, tap_count, bias, multipliers, weights, layout.channels_padded,
+                           requantize, c, channel_end, out);
         }
-      }
-      for (int c = channel_begin; c < channel_end; c += kLanes) {
-        compute_channels(taps, tap_count, bias, multipliers, weights, layout.channels_padded,
-                         requantize, c, channel_end, out);
-      }
-    }
-  }
+      });
 }
 
 }  // namespace qrun::kernels
