@@ -133,8 +133,9 @@ void conv2d_qs8_igemm_4x16c4_neondot(const Conv2dGeometry& g, const Conv2dQs8Par
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
   const NeonRequantization requantize(p.output);
   igemm_for_each_tile<kPixels>(
-      g, packed + layout.zero_row_bytes, layout.block_bytes, input, output, slice,
-      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block,
+      g, packed + layout.zero_row_bytes, kIgemmBlockChannels,
+      [&](size_t) { return layout.block_bytes; }, input, output, slice,
+      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block, size_t,
           int channels) {
         compute_tile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
       });
