@@ -1,5 +1,7 @@
-// The walk every implicit-GEMM Conv2D kernel shares, whatever its instruction set; they differ
-// only in their inner product, tile shape and packed layout. Blocks of output channels outside
+// The walk of the implicit-GEMM Conv2D kernels, which differ only in their inner product, tile
+// shape and packed layout. The ARM kernels use it; the x86 ones still carry their own copy of the
+// same walk: moved onto this header, the AVX-VNNI kernel ran 2x slower (GCC 12, not understood
+// yet), so they wait until that is. Blocks of output channels outside
 // (a block and its whole reduction stay in cache while the pixels stream past), tiles of `Pixels`
 // output pixels inside, and for each tap the input row each pixel of a tile reads, or the
 // zero-point row where the tap falls in the padding.
