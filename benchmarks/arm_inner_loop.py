@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""The innermost multiply-accumulate loop of a disassembled AArch64 kernel: its instructions, the
+multiply-accumulates they do and the loads they need (see benchmarks/ARM.md).
+
+    aarch64-linux-gnu-objdump -d --no-show-raw-insn KERNEL.o > kernel.s
+    python3 benchmarks/arm_inner_loop.py kernel.s [FIRST_ADDRESS LAST_ADDRESS]
+
+The address range narrows the search to one function of a stripped library.
+"""
+import re
+import sys
+from collections import Counter
+
+# Multiply-accumulates per instruction.
+MACS = {'smlal': 4, 'smlal2': 4, 'sdot': 16, 'smmla': 32, 'smull': 4, 'smull2': 4, 'sadalp': 0}
+ins = []
+for l in open(sys.argv[1]):
+    m = re.match(r'\s*([0-9a-f]+):\s+(\S+)\s*(.*)', l)
+    if m: ins.append((int(m.group(1), 16), m.group(2), m.group(3)))
+if len(sys.argv) > 3:
+    lo, hi = int(sys.argv[2], 16), int(sys.argv[3], 16)
+    ins = [x for x in ins if lo <= x[0] <= hi]
+best = None
+for a, op, args in ins:
+    if op.startswith('b.') or op in ('b', 'cbnz', 'cbz', 'tbnz', 'tbz'):
+        t = re.search(r'([0-9a-f]+) <', args) or re.match(r'([0-9a-f]+)', args)
+        if not t: continue
+        tgt = int(t.group(1), 16)
+        if tgt >= a: continue
+        body = [x for x in ins if tgt <= x[0] <= a]
+        c = Counter(x[1] for x in body)
+        macs = sum(MACS.get(k, 0) * v for k, v in c.items())
+        if macs and (best is None or len(body) < len(best[0])): best = (body, c, macs)
+body, c, macs = best
+loads = sum(v for k, v in c.items() if k.startswith('ld'))
+print(f"{len(body)} instructions, {macs} MACs ({', '.join(f'{v} {k}' for k, v in c.items() if k in MACS)}), "
+      f"{loads} loads: {macs / len(body):.1f} MAC/instruction, {loads / macs:.4f} loads/MAC")
