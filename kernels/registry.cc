@@ -26,7 +26,7 @@ bool everywhere(const CpuFeatures&, const Geometry&) {
   return true;
 }
 
-#if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS
+#if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS || QRUN_ARMV7_KERNELS
 bool depthwise(const Conv2dGeometry& g) {
   return g.groups == g.input_channels && g.groups == g.output_channels &&
          g.kernel_height * g.kernel_width <= kConv2dDepthwiseMaxTaps;
@@ -59,6 +59,18 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
     {{"conv2d_qs8_depthwise_neon", conv2d_qs8_depthwise_neon, conv2d_qs8_depthwise_neon_packed_size,
       conv2d_qs8_depthwise_neon_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && depthwise(g); }},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"conv2d_qs8_igemm_2x16c8_armv7neon", conv2d_qs8_igemm_2x16c8_armv7neon,
+      conv2d_qs8_igemm_2x16c8_armv7neon_packed_size, conv2d_qs8_igemm_2x16c8_armv7neon_pack, 16},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.armv7_neon && gemm_shaped(g);
+     }},
+    {{"conv2d_qs8_depthwise_armv7neon", conv2d_qs8_depthwise_armv7neon,
+      conv2d_qs8_depthwise_armv7neon_packed_size, conv2d_qs8_depthwise_armv7neon_pack, 16},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.armv7_neon && depthwise(g);
+     }},
 #endif
 #if QRUN_X86_KERNELS
     {{"conv2d_qs8_igemm_7x48c4_avx512vnni", conv2d_qs8_igemm_7x48c4_avx512vnni,
@@ -113,6 +125,12 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
     {{"fully_connected_qs8_neon", fully_connected_qs8_neon, fully_connected_qs8_neon_packed_size,
       fully_connected_qs8_neon_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.arm_neon; }},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"fully_connected_qs8_armv7neon", fully_connected_qs8_armv7neon,
+      fully_connected_qs8_armv7neon_packed_size, fully_connected_qs8_armv7neon_pack,
+      kFullyConnectedChannelStep},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.armv7_neon; }},
 #endif
 #if QRUN_X86_KERNELS
     {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,

@@ -28,6 +28,7 @@ struct CpuFeatures {
   bool arm_neon = false;
   bool arm_neon_dot = false;
   bool arm_i8mm = false;
+  bool armv7_neon = false;  // NEON on 32-bit ARM, where it is optional (AArch64's is arm_neon)
 };
 
 // A kernel that reads weights in a layout of its own packs them once, at load time, into

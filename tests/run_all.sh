@@ -7,9 +7,10 @@
 #   3. the aarch64 cross build under qemu-user, on a core with dot product and I8MM (max), one with
 #      the dot product only (cortex-a76) and one with neither (cortex-a53), each checked to pick
 #      its widest conv kernel;
-#   4. the example model and resnet18 through every x86 kernel family and every emulated ARM core:
+#   4. the 32-bit ARMv7 (armhf) cross build under qemu-arm on a Cortex-A15 (NEON), checked the same;
+#   5. the example model and resnet18 through every x86 kernel family and every emulated ARM core:
 #      the same output bytes everywhere (tests/same_bits_everywhere.sh);
-#   5. the model loader's libFuzzer target for a bounded time, seeded with valid models.
+#   6. the model loader's libFuzzer target for a bounded time, seeded with valid models.
 # Usage: bash tests/run_all.sh        (QRUN_FUZZ_SECONDS=60 by default)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -58,8 +59,17 @@ for cpu in max:conv2d_qs8_igemm_4x16c8_i8mm cortex-a76:conv2d_qs8_igemm_4x16c4_n
     ctest --test-dir build-aarch64 --output-on-failure --timeout 900 -j"$jobs"
 done
 
+step "ARMv7 (armhf) cross build, tests under qemu-arm -cpu cortex-a15"
+cmake -S . -B build-armhf -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake \
+  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF >/dev/null
+cmake --build build-armhf -j"$jobs"
+# Cortex-A15 is ARMv7-A with NEON: it must get the ARMv7 NEON GEMM.
+QEMU_CPU=cortex-a15 QRUN_EXPECT_CONV_KERNEL=conv2d_qs8_igemm_2x16c8_armv7neon \
+  ctest --test-dir build-armhf --output-on-failure --timeout 300 -j"$jobs"
+
 step "the same output bytes with every kernel family, on x86 and on emulated ARM cores"
-bash tests/same_bits_everywhere.sh build build-aarch64 qemu-aarch64 max cortex-a76 cortex-a53
+bash tests/same_bits_everywhere.sh build build-aarch64 qemu-aarch64 max cortex-a76 cortex-a53 \
+  build-armhf qemu-arm cortex-a15
 
 step "libFuzzer on the model loader, ${fuzz_seconds}s"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRUN_FUZZ=ON \

@@ -11,14 +11,20 @@ host_packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   clang-14 libclang-rt-14-dev
   python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn
-  g++-aarch64-linux-gnu qemu-user
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
 )
-arm64_packages=(libgtest-dev:arm64 libc6-dev:arm64 libstdc++6:arm64)
-# Not co-installable with their amd64 versions: unpacked into a private sysroot instead.
-arm64_sysroot_packages=(libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev)
+# The test dependencies of the cross builds, beside the amd64 ones. armhf takes libc6 (the loader
+# and libraries qemu-arm runs) rather than libc6-dev: the cross toolchain's libc6-dev-armhf-cross
+# builds, and libc6-dev:armhf drags in linux-libc-dev:armhf, whose version must match the amd64
+# one and lags behind it whenever the armhf security index is mid-sync.
+foreign_packages=(
+  libgtest-dev:arm64 libc6-dev:arm64 libstdc++6:arm64
+  libgtest-dev:armhf libc6:armhf libstdc++6:armhf
+)
+# Not co-installable with their amd64 versions: unpacked into a private sysroot per architecture.
+sysroot_packages=(libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-sysroot="$here/sysroot-arm64"
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -29,9 +35,11 @@ missing_packages() {
   done
 }
 
-dpkg --print-foreign-architectures | grep -qx arm64 || sudo_if_needed dpkg --add-architecture arm64
+for arch in arm64 armhf; do
+  dpkg --print-foreign-architectures | grep -qx "$arch" || sudo_if_needed dpkg --add-architecture "$arch"
+done
 
-mapfile -t needed < <(missing_packages "${host_packages[@]}" "${arm64_packages[@]}")
+mapfile -t needed < <(missing_packages "${host_packages[@]}" "${foreign_packages[@]}")
 if [ "${#needed[@]}" -gt 0 ]; then
   echo "setup-debian: installing ${needed[*]}"
   # A foreign index is sometimes mid-sync on the mirror; the packages we need are still there.
@@ -40,16 +48,24 @@ if [ "${#needed[@]}" -gt 0 ]; then
     "${needed[@]}" >/dev/null
 fi
 
-if [ ! -f "$sysroot/.complete" ]; then
-  echo "setup-debian: unpacking arm64 cpuinfo and pthreadpool into $sysroot"
+# Unpacks cpuinfo and pthreadpool for one Debian architecture (arch, multiarch triplet).
+unpack_sysroot() {
+  local arch=$1 triplet=$2
+  local sysroot="$here/sysroot-$arch"
+  [ -f "$sysroot/.complete" ] && return
+  echo "setup-debian: unpacking $arch cpuinfo and pthreadpool into $sysroot"
   rm -rf "$sysroot"
   mkdir -p "$sysroot"
+  local download_dir
   download_dir=$(mktemp -d)
-  (cd "$download_dir" && apt-get download -qq "${arm64_sysroot_packages[@]/%/:arm64}")
+  (cd "$download_dir" && apt-get download -qq "${sysroot_packages[@]/%/:$arch}")
+  local deb
   for deb in "$download_dir"/*.deb; do dpkg -x "$deb" "$sysroot"; done
   rm -rf "$download_dir"
-  libdir="$sysroot/usr/lib/aarch64-linux-gnu"
+  local libdir="$sysroot/usr/lib/$triplet"
   [ -e "$libdir/libcpuinfo.so" ] || ln -s libcpuinfo.so.0 "$libdir/libcpuinfo.so"
   [ -e "$libdir/libpthreadpool.so" ] || ln -s libpthreadpool.so.0 "$libdir/libpthreadpool.so"
   touch "$sysroot/.complete"
-fi
+}
+unpack_sysroot arm64 aarch64-linux-gnu
+unpack_sysroot armhf arm-linux-gnueabihf

@@ -1,10 +1,16 @@
-// The reference's requantization (requantize.h) for four int32 lanes on 64-bit ARM NEON, step by
-// step: float(acc) * m (vmulq_f32; kernels are built with -ffp-contract=off, so it is never fused
-// with a later add), clamp to [min - zp, max - zp], round half to even (fcvtns), add zp. Clamping
-// before rounding gives the reference's result because both ends are whole numbers. The narrowing
-// saturates, but the clamp has already put every value in range.
+// The reference's requantization (requantize.h) for four int32 lanes on ARM NEON, step by step:
+// float(acc) * m (vmulq_f32; kernels are built with -ffp-contract=off, so it is never fused with a
+// later add), clamp to [min - zp, max - zp], round half to even, add zp. Clamping before rounding
+// gives the reference's result because both ends are whole numbers. The narrowing saturates, but
+// the clamp has already put every value in range.
 //
-// Included only by aarch64 kernel files. Everything here is in an unnamed namespace so that each
+// Rounding: AArch64 has fcvtns. ARMv7 has no round-to-nearest conversion, so x + 1.5 * 2^23 does
+// it: for |x| < 2^22 the sum lies in [2^23, 2^24), where fp32 holds whole numbers only, so the
+// add itself rounds x half to even (NEON always rounds to nearest), and the sum's low mantissa
+// bits are round(x) + 2^22: the sum's bit pattern less that of 1.5 * 2^23 is round(x). The clamp
+// keeps |x| <= 255, far inside that range.
+//
+// Included only by ARM kernel files. Everything here is in an unnamed namespace so that each
 // file keeps a copy built with its own -march (an inline function shared between files with
 // different flags could be linked in its most demanding version and raise SIGILL on a smaller
 // core).
@@ -19,6 +25,11 @@
 namespace qrun::kernels {
 namespace {
 
+#if !defined(__aarch64__)
+constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+constexpr int32_t kMagicBits = 0x4B400000;
+#endif
+
 struct NeonRequantization {
   float32x4_t low;
   float32x4_t high;
@@ -32,7 +43,12 @@ struct NeonRequantization {
   // Clamped, rounded and offset values of four already scaled lanes, as int32.
   int32x4_t finish(float32x4_t scaled) const {
     scaled = vminq_f32(vmaxq_f32(scaled, low), high);
+#if defined(__aarch64__)
     return vaddq_s32(vcvtnq_s32_f32(scaled), zero_point);
+#else
+    const int32x4_t biased = vreinterpretq_s32_f32(vaddq_f32(scaled, vdupq_n_f32(kMagic)));
+    return vaddq_s32(vsubq_s32(biased, vdupq_n_s32(kMagicBits)), zero_point);
+#endif
   }
   int32x4_t operator()(int32x4_t acc, float32x4_t multiplier) const {
     return finish(vmulq_f32(vcvtq_f32_s32(acc), multiplier));

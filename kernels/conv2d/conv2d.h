@@ -167,4 +167,22 @@ void conv2d_qs8_depthwise_neon(const Conv2dGeometry&, const Conv2dQs8Params&,
                                const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                const Conv2dSlice& slice);
 
+// 32-bit ARMv7 NEON: implicit GEMM, tiles of 2 output pixels x 16 output channels, int16
+// multiply-accumulates (vmlal.s16 by lane, exact) over 8 input channels per load. Weights packed
+// at load time.
+size_t conv2d_qs8_igemm_2x16c8_armv7neon_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_2x16c8_armv7neon_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                            const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_2x16c8_armv7neon(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                       const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                       const Conv2dSlice& slice);
+
+// 32-bit ARMv7 NEON: the AArch64 depthwise kernel above, built for ARMv7 (one source).
+size_t conv2d_qs8_depthwise_armv7neon_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_armv7neon_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                         const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_armv7neon(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                    const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                    const Conv2dSlice& slice);
+
 }  // namespace qrun::kernels

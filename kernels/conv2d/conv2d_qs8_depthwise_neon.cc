@@ -1,6 +1,7 @@
-// Int8 depthwise Conv2D (one output channel per input channel) on baseline ARMv8 NEON: for each
-// output pixel, 16 channels at a time in four vectors of 4 int32 lanes; each tap is one load, two
-// sign extensions to int16 and four widening multiply-accumulates (smlal/smlal2) against weights
+// Int8 depthwise Conv2D (one output channel per input channel) on baseline NEON, for AArch64 and,
+// built as conv2d_qs8_depthwise_armv7neon, for 32-bit ARMv7: for each output pixel, 16 channels
+// at a time in four vectors of 4 int32 lanes; each tap is one load, two sign extensions to int16
+// and four widening multiply-accumulates (smlal/smlal2, vmlal.s16 on ARMv7) against weights
 // widened at load time: int16 products, exact, summed in int32. The input's zero point is folded
 // into the bias at load time, which needs padded taps to read the zero point itself:
 //   sum (x - zx) * w  =  sum x * w  -  zx * sum w,  with padding reading x = zx.
@@ -51,14 +52,16 @@ void compute_channels(const int8_t* const* taps, int tap_count, const int32_t* b
     // Lanes past the last channel read slack or a neighbour and meet zero weights.
     const int8x16_t x = vld1q_s8(taps[tap] + c);
     const int16_t* k = weights + static_cast<size_t>(tap) * weight_stride + c;
+    // Halves taken with vget_high_*, which ARMv7 has too: AArch64 GCC folds them into the
+    // sxtl2 and smlal2 of the vmovl_high_s8 and vmlal_high_s16 that ARMv7 lacks.
     const int16x8_t x_low = vmovl_s8(vget_low_s8(x));
-    const int16x8_t x_high = vmovl_high_s8(x);
+    const int16x8_t x_high = vmovl_s8(vget_high_s8(x));
     const int16x8_t k_low = vld1q_s16(k);
     const int16x8_t k_high = vld1q_s16(k + 8);
     acc[0] = vmlal_s16(acc[0], vget_low_s16(x_low), vget_low_s16(k_low));
-    acc[1] = vmlal_high_s16(acc[1], x_low, k_low);
+    acc[1] = vmlal_s16(acc[1], vget_high_s16(x_low), vget_high_s16(k_low));
     acc[2] = vmlal_s16(acc[2], vget_low_s16(x_high), vget_low_s16(k_high));
-    acc[3] = vmlal_high_s16(acc[3], x_high, k_high);
+    acc[3] = vmlal_s16(acc[3], vget_high_s16(x_high), vget_high_s16(k_high));
   }
   int32x4_t q[4];
 #pragma GCC unroll 4
@@ -66,14 +69,12 @@ void compute_channels(const int8_t* const* taps, int tap_count, const int32_t* b
   neon_store_bytes(out + c, neon_narrow(q[0], q[1], q[2], q[3]), channels - c);
 }
 
-}  // namespace
-
-size_t conv2d_qs8_depthwise_neon_packed_size(const Conv2dGeometry& g) {
+size_t packed_size(const Conv2dGeometry& g) {
   return DepthwiseLayout(g).total();
 }
 
-void conv2d_qs8_depthwise_neon_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                    const Conv2dQs8Weights& w, void* packed) {
+void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+          void* packed) {
   const DepthwiseLayout layout(g);
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, 0, layout.total());
@@ -95,9 +96,8 @@ void conv2d_qs8_depthwise_neon_pack(const Conv2dGeometry& g, const Conv2dQs8Para
   }
 }
 
-void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                               const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
-                               const Conv2dSlice& slice) {
+void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+         const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
   const DepthwiseLayout layout(g);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
@@ -117,5 +117,36 @@ void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p
         }
       });
 }
+
+}  // namespace
+
+// The same kernel under each architecture's name: the registry tells the families apart by it.
+#if defined(__aarch64__)
+size_t conv2d_qs8_depthwise_neon_packed_size(const Conv2dGeometry& g) {
+  return packed_size(g);
+}
+void conv2d_qs8_depthwise_neon_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                    const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, packed);
+}
+void conv2d_qs8_depthwise_neon(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                               const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                               const Conv2dSlice& slice) {
+  run(g, p, w, input, output, slice);
+}
+#else
+size_t conv2d_qs8_depthwise_armv7neon_packed_size(const Conv2dGeometry& g) {
+  return packed_size(g);
+}
+void conv2d_qs8_depthwise_armv7neon_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                         const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, packed);
+}
+void conv2d_qs8_depthwise_armv7neon(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                    const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                                    const Conv2dSlice& slice) {
+  run(g, p, w, input, output, slice);
+}
+#endif
 
 }  // namespace qrun::kernels

@@ -96,4 +96,14 @@ void fully_connected_qs8_neon(const FullyConnectedGeometry&, const FullyConnecte
                               const FullyConnectedQs8Weights&, const int8_t* input, int8_t* output,
                               size_t channel_begin, size_t channel_end);
 
+// 32-bit ARMv7 NEON: the AArch64 kernel above, built for ARMv7 (one source), 32 output channels
+// per step. Weights packed at load time; channel_begin a multiple of kFullyConnectedChannelStep.
+size_t fully_connected_qs8_armv7neon_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_armv7neon_pack(const FullyConnectedGeometry&,
+                                        const FullyConnectedQs8Params&,
+                                        const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_armv7neon(const FullyConnectedGeometry&, const FullyConnectedQs8Params&,
+                                   const FullyConnectedQs8Weights&, const int8_t* input,
+                                   int8_t* output, size_t channel_begin, size_t channel_end);
+
 }  // namespace qrun::kernels

@@ -1,8 +1,10 @@
-// Int8 FullyConnected on baseline ARMv8 NEON: for each batch row, up to 64 output channels at a
-// time in 16 vectors of 4, the reduction one input at a time: eight inputs are widened to int16
-// (sxtl) and each is broadcast by the indexed multiply-accumulate (smlal v.4s, w.4h, x.h[k])
-// against 16 channels' weights, widened at load time: int16 products, exact, summed in int32. The
-// input's zero point is folded into the bias at load time:
+// Int8 FullyConnected on baseline NEON, for AArch64 and, built as fully_connected_qs8_armv7neon,
+// for 32-bit ARMv7: for each batch row, up to 64 output channels at a time in 16 vectors of 4 (32
+// in 8 on ARMv7, whose 16 quad registers would not hold 16 accumulators), the reduction one input
+// at a time: eight inputs are widened to int16 (sxtl) and each is broadcast by the indexed
+// multiply-accumulate (smlal v.4s, w.4h, x.h[k]; vmlal.s16 q, d, d[k] on ARMv7, whose indexed
+// form takes a 64-bit register) against 16 channels' weights, widened at load time: int16
+// products, exact, summed in int32. The input's zero point is folded into the bias at load time:
 //   sum (x - zx) * w  =  sum x * w  -  zx * sum w.
 // Weights are zero-padded to a multiple of eight inputs and 16 outputs, so the bytes read past a
 // row's inputs are multiplied by zero. A call's channel range must start on a multiple of 16 (the
@@ -18,7 +20,11 @@ namespace qrun::kernels {
 namespace {
 
 constexpr int kLanes = 16;
+#if defined(__aarch64__)
 constexpr int kMaxBlocks = 4;
+#else
+constexpr int kMaxBlocks = 2;
+#endif
 
 size_t round_up(size_t value, size_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
@@ -45,10 +51,18 @@ inline void mla_step(int32x4_t (&acc)[Blocks][4], int16x8_t x, const int16_t* bl
     const int16_t* w = block + b * (layout.block_bytes() / 2) + (i + K) * kLanes;
     const int16x8_t w0 = vld1q_s16(w);
     const int16x8_t w1 = vld1q_s16(w + 8);
+#if defined(__aarch64__)
     acc[b][0] = vmlal_laneq_s16(acc[b][0], vget_low_s16(w0), x, K);
     acc[b][1] = vmlal_high_laneq_s16(acc[b][1], w0, x, K);
     acc[b][2] = vmlal_laneq_s16(acc[b][2], vget_low_s16(w1), x, K);
     acc[b][3] = vmlal_high_laneq_s16(acc[b][3], w1, x, K);
+#else
+    const int16x4_t xk = K < 4 ? vget_low_s16(x) : vget_high_s16(x);
+    acc[b][0] = vmlal_lane_s16(acc[b][0], vget_low_s16(w0), xk, K % 4);
+    acc[b][1] = vmlal_lane_s16(acc[b][1], vget_high_s16(w0), xk, K % 4);
+    acc[b][2] = vmlal_lane_s16(acc[b][2], vget_low_s16(w1), xk, K % 4);
+    acc[b][3] = vmlal_lane_s16(acc[b][3], vget_high_s16(w1), xk, K % 4);
+#endif
   }
 }
 
@@ -97,15 +111,12 @@ void compute_channels(const FullyConnectedLayout& layout, const int32_t* bias,
   }
 }
 
-}  // namespace
-
-size_t fully_connected_qs8_neon_packed_size(const FullyConnectedGeometry& g) {
+size_t packed_size(const FullyConnectedGeometry& g) {
   return FullyConnectedLayout(g).total();
 }
 
-void fully_connected_qs8_neon_pack(const FullyConnectedGeometry& g,
-                                   const FullyConnectedQs8Params& p,
-                                   const FullyConnectedQs8Weights& w, void* packed) {
+void pack(const FullyConnectedGeometry& g, const FullyConnectedQs8Params& p,
+          const FullyConnectedQs8Weights& w, void* packed) {
   const FullyConnectedLayout layout(g);
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, 0, layout.total());
@@ -127,9 +138,9 @@ void fully_connected_qs8_neon_pack(const FullyConnectedGeometry& g,
   }
 }
 
-void fully_connected_qs8_neon(const FullyConnectedGeometry& g, const FullyConnectedQs8Params& p,
-                              const FullyConnectedQs8Weights& w, const int8_t* input,
-                              int8_t* output, size_t channel_begin, size_t channel_end) {
+void run(const FullyConnectedGeometry& g, const FullyConnectedQs8Params& p,
+         const FullyConnectedQs8Weights& w, const int8_t* input, int8_t* output,
+         size_t channel_begin, size_t channel_end) {
   const FullyConnectedLayout layout(g);
   const auto* bias = static_cast<const int32_t*>(w.packed);
   const float* multipliers = p.multipliers;
@@ -141,6 +152,7 @@ void fully_connected_qs8_neon(const FullyConnectedGeometry& g, const FullyConnec
     for (size_t c = channel_begin; c < channel_end; c += kMaxBlocks * kLanes) {
       const size_t blocks = (channel_end - c + kLanes - 1) / kLanes;
       switch (blocks < kMaxBlocks ? blocks : kMaxBlocks) {
+#if defined(__aarch64__)
         case 4:
           compute_channels<4>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
                               out);
@@ -149,6 +161,7 @@ void fully_connected_qs8_neon(const FullyConnectedGeometry& g, const FullyConnec
           compute_channels<3>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
                               out);
           break;
+#endif
         case 2:
           compute_channels<2>(layout, bias, multipliers, weights, x, requantize, c, channel_end,
                               out);
@@ -161,5 +174,39 @@ void fully_connected_qs8_neon(const FullyConnectedGeometry& g, const FullyConnec
     }
   }
 }
+
+}  // namespace
+
+// The same kernel under each architecture's name: the registry tells the families apart by it.
+#if defined(__aarch64__)
+size_t fully_connected_qs8_neon_packed_size(const FullyConnectedGeometry& g) {
+  return packed_size(g);
+}
+void fully_connected_qs8_neon_pack(const FullyConnectedGeometry& g,
+                                   const FullyConnectedQs8Params& p,
+                                   const FullyConnectedQs8Weights& w, void* packed) {
+  pack(g, p, w, packed);
+}
+void fully_connected_qs8_neon(const FullyConnectedGeometry& g, const FullyConnectedQs8Params& p,
+                              const FullyConnectedQs8Weights& w, const int8_t* input,
+                              int8_t* output, size_t channel_begin, size_t channel_end) {
+  run(g, p, w, input, output, channel_begin, channel_end);
+}
+#else
+size_t fully_connected_qs8_armv7neon_packed_size(const FullyConnectedGeometry& g) {
+  return packed_size(g);
+}
+void fully_connected_qs8_armv7neon_pack(const FullyConnectedGeometry& g,
+                                        const FullyConnectedQs8Params& p,
+                                        const FullyConnectedQs8Weights& w, void* packed) {
+  pack(g, p, w, packed);
+}
+void fully_connected_qs8_armv7neon(const FullyConnectedGeometry& g,
+                                   const FullyConnectedQs8Params& p,
+                                   const FullyConnectedQs8Weights& w, const int8_t* input,
+                                   int8_t* output, size_t channel_begin, size_t channel_end) {
+  run(g, p, w, input, output, channel_begin, channel_end);
+}
+#endif
 
 }  // namespace qrun::kernels

@@ -22,10 +22,10 @@ bool x86_has_avx_vnni() {
 }
 #endif
 
-#if defined(__aarch64__) || defined(__arm__)
+#if defined(__aarch64__)
 // Nor for I8MM: Linux reports it in AT_HWCAP2.
 bool arm_has_i8mm() {
-#if defined(__aarch64__) && defined(__linux__) && defined(HWCAP2_I8MM)
+#if defined(__linux__) && defined(HWCAP2_I8MM)
   return (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
 #else
   return false;
@@ -45,10 +45,12 @@ kernels::CpuFeatures detect_cpu_features() {
   features.x86_avx512 = cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
                         cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512dq();
   features.x86_avx512_vnni = features.x86_avx512 && cpuinfo_has_x86_avx512vnni();
-#elif defined(__aarch64__) || defined(__arm__)
+#elif defined(__aarch64__)
   features.arm_neon = cpuinfo_has_arm_neon();
   features.arm_neon_dot = cpuinfo_has_arm_neon_dot();
   features.arm_i8mm = arm_has_i8mm();
+#elif defined(__arm__)
+  features.armv7_neon = cpuinfo_has_arm_neon();
 #endif
   return features;
 }
@@ -73,15 +75,17 @@ Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features) {
     wanted.arm_neon = wanted.arm_neon_dot = true;
   } else if (isa == "i8mm") {
     wanted.arm_neon = wanted.arm_neon_dot = wanted.arm_i8mm = true;
+  } else if (isa == "armv7neon") {
+    wanted.armv7_neon = true;
   } else {
     return InvalidArgument("unknown instruction set '" + isa +
-                           "' (ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm)");
+                           "' (ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm, armv7neon)");
   }
   const bool available =
       (!wanted.x86_avx2 || cpu.x86_avx2) && (!wanted.x86_avx_vnni || cpu.x86_avx_vnni) &&
       (!wanted.x86_avx512 || cpu.x86_avx512) && (!wanted.x86_avx512_vnni || cpu.x86_avx512_vnni) &&
       (!wanted.arm_neon || cpu.arm_neon) && (!wanted.arm_neon_dot || cpu.arm_neon_dot) &&
-      (!wanted.arm_i8mm || cpu.arm_i8mm);
+      (!wanted.arm_i8mm || cpu.arm_i8mm) && (!wanted.armv7_neon || cpu.armv7_neon);
   if (!available) return Unsupported("instruction set '" + isa + "' is not available on this CPU");
   *features = wanted;
   return Status::Ok();

@@ -192,12 +192,13 @@ Status parse_npy(const std::string& source, const uint8_t* bytes, size_t size, N
   QRUN_RETURN_IF_ERROR(parse_shape(source, dict_value(header, "shape"), &array->shape));
 
   const size_t data_start = header_start + header_length;
-  size_t expected = array->element_size();
+  // In 64 bits even where size_t has 32 (ARMv7), so that no dimension is cut before the check.
+  uint64_t expected = array->element_size();
   for (int64_t d : array->shape) {
-    if (d != 0 && expected > (size_t{1} << 40) / static_cast<size_t>(d)) {
+    if (d != 0 && expected > (uint64_t{1} << 40) / static_cast<uint64_t>(d)) {
       return InvalidArgument(source + ": .npy array is too large");
     }
-    expected *= static_cast<size_t>(d);
+    expected *= static_cast<uint64_t>(d);
   }
   if (size - data_start != expected) {
     return InvalidArgument(source + ": .npy data holds " + std::to_string(size - data_start) +

@@ -40,7 +40,7 @@ const char kUsage[] =
     "       qrun --info model.qfb [--isa NAME]\n"
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
     "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
-    "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot or i8mm.\n"
+    "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm or armv7neon.\n"
     "--profile prints each operator's median time over the repeats (10 if --repeat is not "
     "given).\n";
 

@@ -88,9 +88,14 @@ Case random_case(std::mt19937& random) {
   const int32_t bias_limit = static_cast<int32_t>(std::min<int64_t>(headroom, 1 << 24));
   for (int o = 0; o < g.output_channels; ++o) {
     c.bias.push_back(pick(random, -bias_limit, bias_limit));
-    // Multipliers from 1e-6 to 4, log-uniform, so both clamping and fine rounding happen.
-    c.multipliers.push_back(static_cast<float>(
-        std::pow(10.0, std::uniform_real_distribution<double>(-6, 0.6)(random))));
+    // Multipliers from 1e-6 to 4, log-uniform, so both clamping and fine rounding happen; a
+    // quarter are powers of two, 2^-1 to 2^-12, whose products land exactly on halves, so that
+    // rounding half to even is checked too (a kernel rounding half away from zero fails).
+    c.multipliers.push_back(
+        pick(random, 0, 3) == 0
+            ? std::ldexp(1.0f, -pick(random, 1, 12))
+            : static_cast<float>(
+                  std::pow(10.0, std::uniform_real_distribution<double>(-6, 0.6)(random))));
   }
   return c;
 }
@@ -184,10 +189,10 @@ TEST(Conv2dQs8Kernels, DispatchPicksTheWidestInstructionSet) {
   g.pad_top = g.pad_left = 1;
   const std::string name = select_conv2d_qs8(cpu, g).name;
   std::printf(
-      "CPU: avx2 %d, avx_vnni %d, avx512 %d, avx512_vnni %d, neon %d, neon_dot %d, i8mm %d; "
-      "3x3 conv kernel: %s\n",
+      "CPU: avx2 %d, avx_vnni %d, avx512 %d, avx512_vnni %d, neon %d, neon_dot %d, i8mm %d, "
+      "armv7_neon %d; 3x3 conv kernel: %s\n",
       cpu.x86_avx2, cpu.x86_avx_vnni, cpu.x86_avx512, cpu.x86_avx512_vnni, cpu.arm_neon,
-      cpu.arm_neon_dot, cpu.arm_i8mm, name.c_str());
+      cpu.arm_neon_dot, cpu.arm_i8mm, cpu.armv7_neon, name.c_str());
 #if QRUN_X86_KERNELS
   const char* widest = cpu.x86_avx512_vnni ? "conv2d_qs8_igemm_6x64c4_avx512vnni"
                        : cpu.x86_avx_vnni  ? "conv2d_qs8_igemm_4x24c4_avxvnni"
@@ -200,6 +205,8 @@ TEST(Conv2dQs8Kernels, DispatchPicksTheWidestInstructionSet) {
                        : cpu.arm_neon     ? "conv2d_qs8_igemm_4x16c8_neon"
                                           : "conv2d_qs8_reference";
   EXPECT_EQ(widest, name);
+#elif QRUN_ARMV7_KERNELS
+  EXPECT_EQ(cpu.armv7_neon ? "conv2d_qs8_igemm_2x16c8_armv7neon" : "conv2d_qs8_reference", name);
 #endif
   if (const char* expected = std::getenv("QRUN_EXPECT_CONV_KERNEL")) {
     EXPECT_EQ(expected, name);

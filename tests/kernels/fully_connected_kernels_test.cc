@@ -34,8 +34,12 @@ TEST(FullyConnectedQs8Kernels, EveryKernelMatchesTheReference) {
     std::vector<float> multipliers;
     for (int o = 0; o < g.output_channels; ++o) {
       bias.push_back(pick(random, -100000, 100000));
-      multipliers.push_back(static_cast<float>(
-          std::pow(10.0, std::uniform_real_distribution<double>(-5, 0)(random))));
+      // A quarter powers of two, whose products land exactly on halves: ties, rounded to even.
+      multipliers.push_back(
+          pick(random, 0, 3) == 0
+              ? std::ldexp(1.0f, -pick(random, 1, 12))
+              : static_cast<float>(
+                    std::pow(10.0, std::uniform_real_distribution<double>(-5, 0)(random))));
     }
     FullyConnectedQs8Params params;
     params.input_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);

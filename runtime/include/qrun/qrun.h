@@ -6,6 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Marks the functions that libqrun.so exports; everything else in it is built hidden. */
+#ifndef QRUN_API
+#if defined(__GNUC__) || defined(__clang__)
+#define QRUN_API __attribute__((visibility("default")))
+#else
+#define QRUN_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -62,69 +71,71 @@ typedef void (*qrun_tensor_observer)(void* user_data, int tensor_index,
 
 typedef struct qrun_interpreter qrun_interpreter;
 
-qrun_interpreter* qrun_interpreter_create(void);
-void qrun_interpreter_destroy(qrun_interpreter* interpreter);
+QRUN_API qrun_interpreter* qrun_interpreter_create(void);
+QRUN_API void qrun_interpreter_destroy(qrun_interpreter* interpreter);
 
 /* Threads used by operators that split their work; set before loading. 1 by default. */
-qrun_status qrun_interpreter_set_num_threads(qrun_interpreter* interpreter, int num_threads);
+QRUN_API qrun_status qrun_interpreter_set_num_threads(qrun_interpreter* interpreter,
+                                                      int num_threads);
 
 /* Limits kernels to one instruction set: "ref" (the reference kernels), "avx2", "avxvnni",
  * "avx512vnni", "neon", "neondot" or "i8mm"; NULL or "" for the best this CPU has. Without this
  * call the QRUN_ISA environment variable is used when set. Takes effect at the next load. */
-qrun_status qrun_interpreter_set_isa(qrun_interpreter* interpreter, const char* isa);
+QRUN_API qrun_status qrun_interpreter_set_isa(qrun_interpreter* interpreter, const char* isa);
 
 /* Memory-maps the file. */
-qrun_status qrun_interpreter_load_file(qrun_interpreter* interpreter, const char* path);
+QRUN_API qrun_status qrun_interpreter_load_file(qrun_interpreter* interpreter, const char* path);
 /* Copies the bytes into an aligned buffer of its own. */
-qrun_status qrun_interpreter_load_buffer(qrun_interpreter* interpreter, const void* data,
-                                         size_t size);
+QRUN_API qrun_status qrun_interpreter_load_buffer(qrun_interpreter* interpreter, const void* data,
+                                                  size_t size);
 
-int qrun_interpreter_input_count(const qrun_interpreter* interpreter);
-int qrun_interpreter_output_count(const qrun_interpreter* interpreter);
-qrun_status qrun_interpreter_input_info(qrun_interpreter* interpreter, int input,
-                                        qrun_tensor_info* info);
-qrun_status qrun_interpreter_output_info(qrun_interpreter* interpreter, int output,
-                                         qrun_tensor_info* info);
+QRUN_API int qrun_interpreter_input_count(const qrun_interpreter* interpreter);
+QRUN_API int qrun_interpreter_output_count(const qrun_interpreter* interpreter);
+QRUN_API qrun_status qrun_interpreter_input_info(qrun_interpreter* interpreter, int input,
+                                                 qrun_tensor_info* info);
+QRUN_API qrun_status qrun_interpreter_output_info(qrun_interpreter* interpreter, int output,
+                                                  qrun_tensor_info* info);
 
 /* `size` must equal the input's byte_size. */
-qrun_status qrun_interpreter_set_input(qrun_interpreter* interpreter, int input, const void* data,
-                                       size_t size);
-qrun_status qrun_interpreter_run(qrun_interpreter* interpreter);
+QRUN_API qrun_status qrun_interpreter_set_input(qrun_interpreter* interpreter, int input,
+                                                const void* data, size_t size);
+QRUN_API qrun_status qrun_interpreter_run(qrun_interpreter* interpreter);
 /* `size` must equal the output's byte_size. */
-qrun_status qrun_interpreter_get_output(qrun_interpreter* interpreter, int output, void* data,
-                                        size_t size);
+QRUN_API qrun_status qrun_interpreter_get_output(qrun_interpreter* interpreter, int output,
+                                                 void* data, size_t size);
 
 /* Float views of the same: an int8 input is quantized with its own scale and zero point, an int8
  * output dequantized, exactly as the QUANTIZE / DEQUANTIZE operators do. `count` is the number of
  * elements. */
-qrun_status qrun_interpreter_set_input_float(qrun_interpreter* interpreter, int input,
-                                             const float* data, size_t count);
-qrun_status qrun_interpreter_get_output_float(qrun_interpreter* interpreter, int output,
-                                              float* data, size_t count);
+QRUN_API qrun_status qrun_interpreter_set_input_float(qrun_interpreter* interpreter, int input,
+                                                      const float* data, size_t count);
+QRUN_API qrun_status qrun_interpreter_get_output_float(qrun_interpreter* interpreter, int output,
+                                                       float* data, size_t count);
 
 /* Times each operator of each run; read the times with qrun_interpreter_operator_info. */
-qrun_status qrun_interpreter_set_profiling(qrun_interpreter* interpreter, int enabled);
+QRUN_API qrun_status qrun_interpreter_set_profiling(qrun_interpreter* interpreter, int enabled);
 
-qrun_status qrun_interpreter_set_observer(qrun_interpreter* interpreter,
-                                          qrun_tensor_observer observer, void* user_data);
+QRUN_API qrun_status qrun_interpreter_set_observer(qrun_interpreter* interpreter,
+                                                   qrun_tensor_observer observer, void* user_data);
 
 /* Introspection, for tools such as `qrun --info`. */
-int qrun_interpreter_tensor_count(const qrun_interpreter* interpreter);
-qrun_status qrun_interpreter_tensor_info(qrun_interpreter* interpreter, int tensor,
-                                         qrun_tensor_info* info);
-int qrun_interpreter_operator_count(const qrun_interpreter* interpreter);
-qrun_status qrun_interpreter_operator_info(qrun_interpreter* interpreter, int op,
-                                           qrun_operator_info* info);
-qrun_status qrun_interpreter_memory_info(qrun_interpreter* interpreter, qrun_memory_info* info);
+QRUN_API int qrun_interpreter_tensor_count(const qrun_interpreter* interpreter);
+QRUN_API qrun_status qrun_interpreter_tensor_info(qrun_interpreter* interpreter, int tensor,
+                                                  qrun_tensor_info* info);
+QRUN_API int qrun_interpreter_operator_count(const qrun_interpreter* interpreter);
+QRUN_API qrun_status qrun_interpreter_operator_info(qrun_interpreter* interpreter, int op,
+                                                    qrun_operator_info* info);
+QRUN_API qrun_status qrun_interpreter_memory_info(qrun_interpreter* interpreter,
+                                                  qrun_memory_info* info);
 
 /* The peak int8 multiply-accumulate rate of one core (GMAC/s) for the instruction sets the loaded
  * model's kernels may use, measured by a register-only loop of that instruction (tens of ms);
  * `instruction` names it. 0 where no such loop exists. */
-qrun_status qrun_interpreter_measure_peak(qrun_interpreter* interpreter, double* gmacs,
-                                          const char** instruction);
+QRUN_API qrun_status qrun_interpreter_measure_peak(qrun_interpreter* interpreter, double* gmacs,
+                                                   const char** instruction);
 
 /* The message of the last failed call on this interpreter, or "" if none failed. */
-const char* qrun_interpreter_last_error(const qrun_interpreter* interpreter);
+QRUN_API const char* qrun_interpreter_last_error(const qrun_interpreter* interpreter);
 
 #ifdef __cplusplus
 }
