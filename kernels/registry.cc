@@ -160,6 +160,10 @@ const Entry<AddQs8Kernel, BroadcastGeometry> kAddQs8[] = {
     {{"add_qs8_avx2", add_qs8_avx2},
      [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
 #endif
+#if QRUN_ARMV7_KERNELS
+    {{"add_qs8_armv7neon", add_qs8_armv7neon},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.armv7_neon; }},
+#endif
     {{"add_qs8_reference", add_qs8_reference}, everywhere},
 };
 
@@ -173,6 +177,10 @@ const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
      [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx512; }},
     {{"max_pool2d_s8_avx2", max_pool2d_s8_avx2},
      [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx2; }},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"max_pool2d_s8_armv7neon", max_pool2d_s8_armv7neon},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.armv7_neon; }},
 #endif
     {{"max_pool2d_s8_reference", max_pool2d_s8_reference}, everywhere},
 };

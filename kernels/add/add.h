@@ -43,6 +43,9 @@ void add_qs8_avx2(const BroadcastGeometry&, const AddQs8Params&, const int8_t* a
 // 64-bit ARM, baseline NEON: 16 lanes along the innermost dimension.
 void add_qs8_neon(const BroadcastGeometry&, const AddQs8Params&, const int8_t* a, const int8_t* b,
                   int8_t* output);
+// ARMv7 NEON: the same kernel built for 32-bit ARM.
+void add_qs8_armv7neon(const BroadcastGeometry&, const AddQs8Params&, const int8_t* a,
+                       const int8_t* b, int8_t* output);
 void add_f32_reference(const BroadcastGeometry&, F32Range, const float* a, const float* b,
                        float* output);
 

@@ -1,8 +1,8 @@
-// Int8 Add on baseline ARMv8 NEON, 16 lanes at a time along the innermost dimension, where each
-// input is either contiguous or a single broadcast value. The arithmetic is the reference's, step
-// by step in fp32 (this file, like every kernel, is built with -ffp-contract=off, so the products
-// are never fused into the sum): two products, their sum, clamp, round half to even (fcvtns), add
-// the zero point.
+// Int8 Add on baseline NEON, for AArch64 and, built as add_qs8_armv7neon, for 32-bit ARMv7: 16
+// lanes at a time along the innermost dimension, where each input is either contiguous or a single
+// broadcast value. The arithmetic is the reference's, step by step in fp32 (this file, like every
+// kernel, is built with -ffp-contract=off, so the products are never fused into the sum): two
+// products, their sum, clamp, round half to even (fcvtns), add the zero point.
 #include <arm_neon.h>
 
 #include "add/add.h"
@@ -18,9 +18,11 @@ int8x16_t load_lanes(const int8_t* p, size_t stride, int count) {
 // float(x - zero_point) * multiplier for lanes [4 * Quarter, 4 * Quarter + 4).
 template <int Quarter>
 float32x4_t scale(int8x16_t x, int16x8_t zero_point, float32x4_t multiplier) {
-  const int16x8_t half = vsubq_s16(Quarter < 2 ? vmovl_s8(vget_low_s8(x)) : vmovl_high_s8(x),
-                                   zero_point);  // in [-255, 255]: exact
-  const int32x4_t wide = Quarter % 2 == 0 ? vmovl_s16(vget_low_s16(half)) : vmovl_high_s16(half);
+  const int16x8_t half =
+      vsubq_s16(Quarter < 2 ? vmovl_s8(vget_low_s8(x)) : vmovl_s8(vget_high_s8(x)),
+                zero_point);  // in [-255, 255]: exact
+  const int32x4_t wide =
+      Quarter % 2 == 0 ? vmovl_s16(vget_low_s16(half)) : vmovl_s16(vget_high_s16(half));
   return vmulq_f32(vcvtq_f32_s32(wide), multiplier);
 }
 
@@ -34,10 +36,8 @@ int32x4_t add_quarter(int8x16_t x, int8x16_t y, const AddQs8Params& p,
   return requantize.finish(vaddq_f32(scaled_a, scaled_b));
 }
 
-}  // namespace
-
-void add_qs8_neon(const BroadcastGeometry& g, const AddQs8Params& p, const int8_t* a,
-                  const int8_t* b, int8_t* output) {
+void run(const BroadcastGeometry& g, const AddQs8Params& p, const int8_t* a, const int8_t* b,
+         int8_t* output) {
   const NeonRequantization requantize(p.output);
   const size_t* d = g.output_dims;
   const size_t inner = d[3];
@@ -63,5 +63,20 @@ void add_qs8_neon(const BroadcastGeometry& g, const AddQs8Params& p, const int8_
     }
   }
 }
+
+}  // namespace
+
+// The same kernel under each architecture's name: the registry tells the families apart by it.
+#if defined(__aarch64__)
+void add_qs8_neon(const BroadcastGeometry& g, const AddQs8Params& p, const int8_t* a,
+                  const int8_t* b, int8_t* output) {
+  run(g, p, a, b, output);
+}
+#else
+void add_qs8_armv7neon(const BroadcastGeometry& g, const AddQs8Params& p, const int8_t* a,
+                       const int8_t* b, int8_t* output) {
+  run(g, p, a, b, output);
+}
+#endif
 
 }  // namespace qrun::kernels

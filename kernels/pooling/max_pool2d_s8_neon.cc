@@ -1,4 +1,5 @@
-// Int8 MaxPool2D on baseline ARMv8 NEON: 16 channels of one output pixel per vector, the maximum
+// Int8 MaxPool2D on baseline NEON, for AArch64 and, built as max_pool2d_s8_armv7neon, for 32-bit
+// ARMv7: 16 channels of one output pixel per vector, the maximum
 // taken over the window's valid positions (as in the reference, padding never wins), then the
 // fused activation's range.
 #include <arm_neon.h>
@@ -7,9 +8,10 @@
 #include "pooling/pool2d.h"
 
 namespace qrun::kernels {
+namespace {
 
-void max_pool2d_s8_neon(const Pool2dGeometry& g, int32_t output_min, int32_t output_max,
-                        const int8_t* input, int8_t* output) {
+void run(const Pool2dGeometry& g, int32_t output_min, int32_t output_max, const int8_t* input,
+         int8_t* output) {
   const int8x16_t low = vdupq_n_s8(static_cast<int8_t>(output_min));
   const int8x16_t high = vdupq_n_s8(static_cast<int8_t>(output_max));
   const int channels = g.channels;
@@ -46,5 +48,20 @@ void max_pool2d_s8_neon(const Pool2dGeometry& g, int32_t output_min, int32_t out
     }
   }
 }
+
+}  // namespace
+
+// The same kernel under each architecture's name: the registry tells the families apart by it.
+#if defined(__aarch64__)
+void max_pool2d_s8_neon(const Pool2dGeometry& g, int32_t output_min, int32_t output_max,
+                        const int8_t* input, int8_t* output) {
+  run(g, output_min, output_max, input, output);
+}
+#else
+void max_pool2d_s8_armv7neon(const Pool2dGeometry& g, int32_t output_min, int32_t output_max,
+                             const int8_t* input, int8_t* output) {
+  run(g, output_min, output_max, input, output);
+}
+#endif
 
 }  // namespace qrun::kernels

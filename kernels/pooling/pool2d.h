@@ -35,6 +35,9 @@ void max_pool2d_s8_avx2(const Pool2dGeometry&, int32_t output_min, int32_t outpu
 // 64-bit ARM, baseline NEON: 16 channels per vector.
 void max_pool2d_s8_neon(const Pool2dGeometry&, int32_t output_min, int32_t output_max,
                         const int8_t* input, int8_t* output);
+// ARMv7 NEON: the same kernel built for 32-bit ARM.
+void max_pool2d_s8_armv7neon(const Pool2dGeometry&, int32_t output_min, int32_t output_max,
+                             const int8_t* input, int8_t* output);
 void max_pool2d_f32_reference(const Pool2dGeometry&, F32Range, const float* input, float* output);
 
 // The int8 average is requantize(float(sum of (x - input_zero_point)) *
