@@ -12,6 +12,7 @@
 #include "common/overread.h"
 #include "common/requantize_avx2.h"
 #include "conv2d/conv2d.h"
+#include "conv2d/conv2d_depthwise_int32_packing.h"
 #include "conv2d/conv2d_depthwise_walk.h"
 
 namespace qrun::kernels {
@@ -19,24 +20,7 @@ namespace {
 
 constexpr int kLanes = 8;
 
-size_t round_up(size_t value, size_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
-
-// Packed: a row of the zero point as wide as the channels (plus overread slack), the corrected
-// bias (int32 per channel), then the weights as int32, [tap][channel]; channels padded to a
-// multiple of 8 with zero weights, so every vector is whole.
-struct DepthwiseLayout {
-  size_t channels_padded;
-  size_t taps;
-  size_t zero_row_bytes;
-
-  explicit DepthwiseLayout(const Conv2dGeometry& g)
-      : channels_padded(round_up(static_cast<size_t>(g.output_channels), kLanes)),
-        taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
-        zero_row_bytes(round_up(static_cast<size_t>(g.input_channels) + kInputOverreadBytes, 64)) {}
-  size_t total() const { return zero_row_bytes + channels_padded * 4 * (1 + taps); }
-};
+using DepthwiseLayout = DepthwiseInt32Layout<kLanes>;
 
 // One output pixel, `Vectors` x 8 channels from channel `c`.
 template <int Vectors>
@@ -77,23 +61,7 @@ size_t conv2d_qs8_depthwise_avx2_packed_size(const Conv2dGeometry& g) {
 
 void conv2d_qs8_depthwise_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                     const Conv2dQs8Weights& w, void* packed) {
-  const DepthwiseLayout layout(g);
-  auto* bytes = static_cast<uint8_t*>(packed);
-  std::memset(bytes, 0, layout.total());
-  std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
-  auto* bias = reinterpret_cast<int32_t*>(bytes + layout.zero_row_bytes);
-  int32_t* weights = bias + layout.channels_padded;
-  for (int c = 0; c < g.output_channels; ++c) {
-    // Unsigned: the corrected bias may wrap, exactly as the kernel's int32 sums do.
-    uint32_t column_sum = 0;
-    for (size_t tap = 0; tap < layout.taps; ++tap) {
-      const int8_t value = w.ohwi[static_cast<size_t>(c) * layout.taps + tap];
-      weights[tap * layout.channels_padded + c] = value;
-      column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
-    }
-    bias[c] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[c]) -
-                                   static_cast<uint32_t>(p.input_zero_point) * column_sum);
-  }
+  pack_depthwise_int32<kLanes>(g, p, w, packed);
 }
 
 void conv2d_qs8_depthwise_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p,
