@@ -9,27 +9,14 @@
 #include <cstring>
 
 #include "fully_connected/fully_connected.h"
+#include "fully_connected/fully_connected_c4_packing.h"
 
 namespace qrun::kernels {
 namespace {
 
 constexpr int kLanes = 16;
 
-size_t round_up(size_t value, size_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
-
-// Packed: bias (int32, channels padded to 16), then per block of 16 channels the weights as
-// [input / 4][16 channels][4 inputs].
-struct FullyConnectedLayout {
-  size_t inputs_padded;
-  size_t channels_padded;
-  explicit FullyConnectedLayout(const FullyConnectedGeometry& g)
-      : inputs_padded(round_up(static_cast<size_t>(g.input_channels), 4)),
-        channels_padded(round_up(static_cast<size_t>(g.output_channels), kLanes)) {}
-  size_t block_bytes() const { return inputs_padded * kLanes; }
-  size_t total() const { return channels_padded * 4 + channels_padded / kLanes * block_bytes(); }
-};
+using FullyConnectedLayout = FullyConnectedC4Layout<kLanes>;
 
 }  // namespace
 
@@ -40,25 +27,7 @@ size_t fully_connected_qs8_avx512vnni_packed_size(const FullyConnectedGeometry& 
 void fully_connected_qs8_avx512vnni_pack(const FullyConnectedGeometry& g,
                                          const FullyConnectedQs8Params& p,
                                          const FullyConnectedQs8Weights& w, void* packed) {
-  const FullyConnectedLayout layout(g);
-  auto* bytes = static_cast<uint8_t*>(packed);
-  std::memset(bytes, 0, layout.total());
-  auto* bias = reinterpret_cast<int32_t*>(bytes);
-  int8_t* weights = reinterpret_cast<int8_t*>(bytes + layout.channels_padded * 4);
-  const uint32_t sign_shift = static_cast<uint32_t>(128 + p.input_zero_point);
-  const size_t inputs = static_cast<size_t>(g.input_channels);
-  for (size_t c = 0; c < static_cast<size_t>(g.output_channels); ++c) {
-    int8_t* block = weights + c / kLanes * layout.block_bytes();
-    const size_t lane = c % kLanes;
-    uint32_t column_sum = 0;
-    for (size_t i = 0; i < inputs; ++i) {
-      const int8_t value = w.oi[c * inputs + i];
-      block[(i / 4) * kLanes * 4 + lane * 4 + i % 4] = value;
-      column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
-    }
-    // Unsigned: the corrected bias may wrap, exactly as the kernel's int32 sums do.
-    bias[c] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[c]) - sign_shift * column_sum);
-  }
+  pack_fully_connected_c4<kLanes>(g, w, static_cast<uint32_t>(128 + p.input_zero_point), packed);
 }
 
 void fully_connected_qs8_avx512vnni(const FullyConnectedGeometry& g,
