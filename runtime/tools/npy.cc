@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "file_io.h"
 
@@ -79,76 +81,51 @@ size_t NpyArray::element_count() const {
   return count;
 }
 
-std::vector<float> NpyArray::to_float() const {
-  std::vector<float> out(element_count());
+namespace {
+
+// One stored element as Out. A float that an integer cannot hold (NaN, out of range) becomes the
+// nearest bound, or 0 for NaN, instead of the undefined behaviour of a plain cast.
+template <typename Out, typename Stored>
+Out element_as(const uint8_t* p) {
+  Stored value;
+  std::memcpy(&value, p, sizeof value);
+  if constexpr (std::is_integral_v<Out> && std::is_floating_point_v<Stored>) {
+    if (value != value) return 0;
+    if (value <= static_cast<Stored>(std::numeric_limits<Out>::min())) {
+      return std::numeric_limits<Out>::min();
+    }
+    if (value >= static_cast<Stored>(std::numeric_limits<Out>::max())) {
+      return std::numeric_limits<Out>::max();
+    }
+  }
+  return static_cast<Out>(value);
+}
+
+template <typename Out>
+std::vector<Out> elements_as(const NpyArray& array) {
+  std::vector<Out> out(array.element_count());
   for (size_t i = 0; i < out.size(); ++i) {
-    const uint8_t* p = data.data() + i * element_size();
-    switch (type) {
-      case NpyType::kFloat32: {
-        float v;
-        std::memcpy(&v, p, 4);
-        out[i] = v;
-        break;
-      }
-      case NpyType::kFloat64: {
-        double v;
-        std::memcpy(&v, p, 8);
-        out[i] = static_cast<float>(v);
-        break;
-      }
-      case NpyType::kInt8: out[i] = static_cast<int8_t>(*p); break;
-      case NpyType::kUint8: out[i] = *p; break;
-      case NpyType::kInt32: {
-        int32_t v;
-        std::memcpy(&v, p, 4);
-        out[i] = static_cast<float>(v);
-        break;
-      }
-      case NpyType::kInt64: {
-        int64_t v;
-        std::memcpy(&v, p, 8);
-        out[i] = static_cast<float>(v);
-        break;
-      }
+    const uint8_t* p = array.data.data() + i * array.element_size();
+    switch (array.type) {
+      case NpyType::kFloat32: out[i] = element_as<Out, float>(p); break;
+      case NpyType::kFloat64: out[i] = element_as<Out, double>(p); break;
+      case NpyType::kInt8: out[i] = element_as<Out, int8_t>(p); break;
+      case NpyType::kUint8: out[i] = element_as<Out, uint8_t>(p); break;
+      case NpyType::kInt32: out[i] = element_as<Out, int32_t>(p); break;
+      case NpyType::kInt64: out[i] = element_as<Out, int64_t>(p); break;
     }
   }
   return out;
 }
 
+}  // namespace
+
+std::vector<float> NpyArray::to_float() const {
+  return elements_as<float>(*this);
+}
+
 std::vector<int64_t> NpyArray::to_int64() const {
-  std::vector<int64_t> out(element_count());
-  for (size_t i = 0; i < out.size(); ++i) {
-    const uint8_t* p = data.data() + i * element_size();
-    switch (type) {
-      case NpyType::kFloat32: {
-        float v;
-        std::memcpy(&v, p, 4);
-        out[i] = static_cast<int64_t>(v);
-        break;
-      }
-      case NpyType::kFloat64: {
-        double v;
-        std::memcpy(&v, p, 8);
-        out[i] = static_cast<int64_t>(v);
-        break;
-      }
-      case NpyType::kInt8: out[i] = static_cast<int8_t>(*p); break;
-      case NpyType::kUint8: out[i] = *p; break;
-      case NpyType::kInt32: {
-        int32_t v;
-        std::memcpy(&v, p, 4);
-        out[i] = v;
-        break;
-      }
-      case NpyType::kInt64: {
-        int64_t v;
-        std::memcpy(&v, p, 8);
-        out[i] = v;
-        break;
-      }
-    }
-  }
-  return out;
+  return elements_as<int64_t>(*this);
 }
 
 Status parse_npy(const std::string& source, const uint8_t* bytes, size_t size, NpyArray* array) {
