@@ -230,6 +230,8 @@ MaxPool2dS8Kernel select_max_pool2d_s8(const CpuFeatures& cpu, const Pool2dGeome
 PeakLoop select_peak_loop(const CpuFeatures& cpu) {
 #if QRUN_X86_KERNELS
   if (cpu.x86_avx512_vnni) return {"vpdpbusd zmm", peak_macs_avx512vnni};
+  if (cpu.x86_avx_vnni) return {"vpdpbusd ymm", peak_macs_avxvnni};
+  if (cpu.x86_avx2) return {"vpmaddwd ymm", peak_macs_avx2};
 #else
   (void)cpu;
 #endif

@@ -9,5 +9,9 @@ namespace qrun::kernels {
 
 // vpdpbusd zmm: 64 MACs per instruction.
 uint64_t peak_macs_avx512vnni(uint64_t iterations);
+// vpdpbusd ymm (AVX-VNNI): 32 MACs per instruction.
+uint64_t peak_macs_avxvnni(uint64_t iterations);
+// vpmaddwd ymm (AVX2, the exact int16 form the AVX2 kernels use): 16 MACs per instruction.
+uint64_t peak_macs_avx2(uint64_t iterations);
 
 }  // namespace qrun::kernels
