@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "common/overread.h"
+#include "common/requantize_neon.h"
 #include "conv2d/conv2d.h"
 #include "conv2d/conv2d_igemm_walk.h"
 
@@ -75,6 +76,44 @@ void igemm_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQ
       }
     }
   }
+}
+
+// The epilogue of the kernels whose accumulators are [pixel][4 x 4 channels] in channel order:
+// every pixel requantized before any is stored (so the accumulators die before the stores'
+// branches), with the block's multipliers from its header.
+template <int Pixels>
+void igemm_store_tile(const int32x4_t (&acc)[Pixels][4], const uint8_t* block,
+                      const NeonRequantization& requantize, const PixelTile<Pixels>& tile,
+                      int channels) {
+  const auto* multipliers = reinterpret_cast<const float*>(block + kIgemmBlockChannels * 4);
+  float32x4_t m[4];
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) m[j] = vld1q_f32(multipliers + 4 * j);
+  int8x16_t q[Pixels];
+#pragma GCC unroll 8
+  for (int i = 0; i < Pixels; ++i) {
+    q[i] = neon_narrow(requantize(acc[i][0], m[0]), requantize(acc[i][1], m[1]),
+                       requantize(acc[i][2], m[2]), requantize(acc[i][3], m[3]));
+  }
+  for (int i = 0; i < tile.count; ++i) neon_store_bytes(tile.output[i], q[i], channels);
+}
+
+// A whole kernel call: ComputeTile(g, layout, tile, channel_offset, zero_row, block, requantize,
+// channels) for every tile of the slice (a compile-time function, so it inlines).
+template <int Pixels, typename Layout, auto ComputeTile>
+void igemm_run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+               const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
+  const Layout layout(g);
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
+  const NeonRequantization requantize(p.output);
+  igemm_for_each_tile<Pixels>(
+      g, packed + layout.zero_row_bytes, kIgemmBlockChannels,
+      [&](size_t) { return layout.block_bytes; }, input, output, slice,
+      [&](const PixelTile<Pixels>& tile, size_t channel_offset, const uint8_t* block, size_t,
+          int channels) {
+        ComputeTile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
+      });
 }
 
 }  // namespace

@@ -93,18 +93,7 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout,
     }
   }
 
-  // Every pixel requantized before any is stored: the accumulators die before the stores' branches.
-  const auto* multipliers = reinterpret_cast<const float*>(block + kIgemmBlockChannels * 4);
-  float32x4_t m[4];
-#pragma GCC unroll 4
-  for (int j = 0; j < 4; ++j) m[j] = vld1q_f32(multipliers + 4 * j);
-  int8x16_t q[kPixels];
-#pragma GCC unroll 8
-  for (int i = 0; i < kPixels; ++i) {
-    q[i] = neon_narrow(requantize(acc[i][0], m[0]), requantize(acc[i][1], m[1]),
-                       requantize(acc[i][2], m[2]), requantize(acc[i][3], m[3]));
-  }
-  for (int i = 0; i < tile.count; ++i) neon_store_bytes(tile.output[i], q[i], channels);
+  igemm_store_tile<kPixels>(acc, block, requantize, tile, channels);
 }
 
 }  // namespace
@@ -128,17 +117,7 @@ void conv2d_qs8_igemm_4x16c4_neondot_pack(const Conv2dGeometry& g, const Conv2dQ
 void conv2d_qs8_igemm_4x16c4_neondot(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                      const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
                                      const Conv2dSlice& slice) {
-  const PackedLayout layout(g);
-  const auto* packed = static_cast<const uint8_t*>(w.packed);
-  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
-  const NeonRequantization requantize(p.output);
-  igemm_for_each_tile<kPixels>(
-      g, packed + layout.zero_row_bytes, kIgemmBlockChannels,
-      [&](size_t) { return layout.block_bytes; }, input, output, slice,
-      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block, size_t,
-          int channels) {
-        compute_tile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
-      });
+  igemm_run<kPixels, PackedLayout, compute_tile>(g, p, w, input, output, slice);
 }
 
 }  // namespace qrun::kernels

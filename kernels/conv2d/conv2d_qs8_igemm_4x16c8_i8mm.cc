@@ -123,17 +123,7 @@ void conv2d_qs8_igemm_4x16c8_i8mm_pack(const Conv2dGeometry& g, const Conv2dQs8P
 void conv2d_qs8_igemm_4x16c8_i8mm(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                   const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
                                   const Conv2dSlice& slice) {
-  const PackedLayout layout(g);
-  const auto* packed = static_cast<const uint8_t*>(w.packed);
-  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
-  const NeonRequantization requantize(p.output);
-  igemm_for_each_tile<kPixels>(
-      g, packed + layout.zero_row_bytes, kIgemmBlockChannels,
-      [&](size_t) { return layout.block_bytes; }, input, output, slice,
-      [&](const PixelTile<kPixels>& tile, size_t channel_offset, const uint8_t* block, size_t,
-          int channels) {
-        compute_tile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
-      });
+  igemm_run<kPixels, PackedLayout, compute_tile>(g, p, w, input, output, slice);
 }
 
 }  // namespace qrun::kernels
