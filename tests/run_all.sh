@@ -7,7 +7,8 @@
 #   3. the aarch64 cross build under qemu-user, on a core with dot product and I8MM (max), one with
 #      the dot product only (cortex-a76) and one with neither (cortex-a53), each checked to pick
 #      its widest conv kernel;
-#   4. the 32-bit ARMv7 (armhf) cross build under qemu-arm on a Cortex-A15 (NEON), checked the same;
+#   4. the 32-bit ARMv7 (armhf) cross build under qemu-arm on a Cortex-A15 (NEON), checked the same,
+#      built without cpuinfo and pthreadpool (as Android builds are by default);
 #   5. the example model and resnet18 through every x86 kernel family and every emulated ARM core:
 #      the same output bytes everywhere (tests/same_bits_everywhere.sh);
 #   6. the model loader's libFuzzer target for a bounded time, seeded with valid models.
@@ -59,9 +60,12 @@ for cpu in max:conv2d_qs8_igemm_4x16c8_i8mm cortex-a76:conv2d_qs8_igemm_4x16c4_n
     ctest --test-dir build-aarch64 --output-on-failure --timeout 900 -j"$jobs"
 done
 
-step "ARMv7 (armhf) cross build, tests under qemu-arm -cpu cortex-a15"
+step "ARMv7 (armhf) cross build without cpuinfo and pthreadpool, tests under qemu-arm -cpu cortex-a15"
+# Built as the Android toolchain files build by default: CPU features from getauxval, threads from
+# qrun's own pool.
 cmake -S . -B build-armhf -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake \
-  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF >/dev/null
+  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF \
+  -DQRUN_WITH_CPUINFO=OFF -DQRUN_WITH_PTHREADPOOL=OFF >/dev/null
 cmake --build build-armhf -j"$jobs"
 # Cortex-A15 is ARMv7-A with NEON: it must get the ARMv7 NEON GEMM.
 QEMU_CPU=cortex-a15 QRUN_EXPECT_CONV_KERNEL=conv2d_qs8_igemm_2x16c8_armv7neon \

@@ -1,11 +1,12 @@
 #include "cpu_features.h"
 
+#if defined(QRUN_HAVE_CPUINFO)
 #include <cpuinfo.h>
-
+#endif
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
-#if defined(__aarch64__) && defined(__linux__)
+#if (defined(__aarch64__) || defined(__arm__)) && defined(__linux__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
 #endif
@@ -35,6 +36,8 @@ bool arm_has_i8mm() {
 
 }  // namespace
 
+#if defined(QRUN_HAVE_CPUINFO)
+
 kernels::CpuFeatures detect_cpu_features() {
   kernels::CpuFeatures features;
   if (!cpuinfo_initialize()) return features;
@@ -54,6 +57,34 @@ kernels::CpuFeatures detect_cpu_features() {
 #endif
   return features;
 }
+
+#else  // A build without cpuinfo (-DQRUN_WITH_CPUINFO=OFF) asks the compiler's runtime or the OS.
+
+kernels::CpuFeatures detect_cpu_features() {
+  kernels::CpuFeatures features;
+#if defined(__x86_64__) || defined(__i386__)
+  // libgcc's and compiler-rt's checks include the OS's XSAVE support for YMM and ZMM state.
+  __builtin_cpu_init();
+  features.x86_avx2 = __builtin_cpu_supports("avx2");
+  features.x86_avx_vnni = features.x86_avx2 && x86_has_avx_vnni();
+  features.x86_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  features.x86_avx512_vnni = features.x86_avx512 && __builtin_cpu_supports("avx512vnni");
+#elif defined(__aarch64__) && defined(__linux__)
+  // Linux and Android report the ARM features in the auxiliary vector.
+  const unsigned long hwcap = getauxval(AT_HWCAP);
+  features.arm_neon = (hwcap & HWCAP_ASIMD) != 0;
+#if defined(HWCAP_ASIMDDP)
+  features.arm_neon_dot = features.arm_neon && (hwcap & HWCAP_ASIMDDP) != 0;
+#endif
+  features.arm_i8mm = features.arm_neon_dot && arm_has_i8mm();
+#elif defined(__arm__) && defined(__linux__)
+  features.armv7_neon = (getauxval(AT_HWCAP) & HWCAP_NEON) != 0;
+#endif
+  return features;
+}
+
+#endif
 
 }  // namespace qrun
 

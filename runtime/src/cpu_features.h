@@ -1,5 +1,6 @@
 // What this CPU can run, asked once of cpuinfo (and of the kernel where cpuinfo is too old to
-// know: AVX-VNNI, I8MM). cpuinfo stays behind this one function.
+// know: AVX-VNNI, I8MM), or, in a build without cpuinfo, of the compiler's runtime (x86) and the
+// OS's auxiliary vector (ARM Linux and Android). cpuinfo stays behind this one function.
 #pragma once
 
 #include <string>

@@ -1,18 +1,19 @@
 // The runtime's only view of threads: split a range of work into tiles and run them on the pool.
-// pthreadpool stays behind this interface so that a device build can bring its own.
+// Two implementations sit behind it: pthreadpool (thread_pool_pthreadpool.cc, the default) and a
+// small pool on std::thread (thread_pool_std.cc) for device builds without pthreadpool
+// (-DQRUN_WITH_PTHREADPOOL=OFF). Which tile runs on which thread never changes a result.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 
 #include "qrun/status.h"
-
-struct pthreadpool;
 
 namespace qrun {
 
 class ThreadPool {
  public:
-  ThreadPool() = default;
+  ThreadPool();
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -24,7 +25,7 @@ class ThreadPool {
   // Calls fn(begin, end) for consecutive tiles of [0, range), in parallel. Blocks until done.
   template <typename Fn>
   void parallelize(size_t range, size_t tile, const Fn& fn) {
-    if (pool_ == nullptr || range <= tile) {
+    if (workers_ == nullptr || range <= tile) {
       for (size_t begin = 0; begin < range; begin += tile) fn(begin, min(begin + tile, range));
       return;
     }
@@ -35,7 +36,7 @@ class ThreadPool {
   // parallel. Blocks until done.
   template <typename Fn>
   void parallelize_2d(size_t range_i, size_t tile_i, size_t range_j, size_t tile_j, const Fn& fn) {
-    if (pool_ == nullptr || (range_i <= tile_i && range_j <= tile_j)) {
+    if (workers_ == nullptr || (range_i <= tile_i && range_j <= tile_j)) {
       for (size_t i = 0; i < range_i; i += tile_i) {
         for (size_t j = 0; j < range_j; j += tile_j) {
           fn(i, min(i + tile_i, range_i), j, min(j + tile_j, range_j));
@@ -47,7 +48,11 @@ class ThreadPool {
   }
 
   // A tile size that gives every thread a few tiles to balance with.
-  size_t tile_for(size_t range) const;
+  size_t tile_for(size_t range) const {
+    const size_t tiles = static_cast<size_t>(threads_) * 4;
+    const size_t tile = (range + tiles - 1) / tiles;
+    return tile == 0 ? 1 : tile;
+  }
 
  private:
   using TileFn = void (*)(const void* fn, size_t begin, size_t end);
@@ -66,7 +71,8 @@ class ThreadPool {
   void run_tiles_2d(size_t range_i, size_t tile_i, size_t range_j, size_t tile_j, Tile2dFn fn,
                     const void* context);
 
-  pthreadpool* pool_ = nullptr;
+  struct Workers;  // the threads besides the caller's; none when threads_ is 1
+  std::unique_ptr<Workers> workers_;
   int threads_ = 1;
 };
 

@@ -1,6 +1,6 @@
-#include "thread_pool.h"
-
 #include <pthreadpool.h>
+
+#include "thread_pool.h"
 
 namespace qrun {
 namespace {
@@ -33,46 +33,41 @@ void run_tile_2d(void* argument, size_t i, size_t j, size_t tile_i, size_t tile_
 
 }  // namespace
 
-ThreadPool::~ThreadPool() {
-  if (pool_ != nullptr) pthreadpool_destroy(pool_);
-}
+struct ThreadPool::Workers {
+  explicit Workers(pthreadpool_t created) : pool(created) {}
+  ~Workers() { pthreadpool_destroy(pool); }
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+  pthreadpool_t pool;
+};
+
+ThreadPool::ThreadPool() = default;
+ThreadPool::~ThreadPool() = default;
 
 Status ThreadPool::set_threads(int threads) {
   if (threads < 1 || threads > 1024) {
     return InvalidArgument("thread count " + std::to_string(threads) + " is not in [1, 1024]");
   }
-  if (pool_ != nullptr) {
-    pthreadpool_destroy(pool_);
-    pool_ = nullptr;
-  }
+  workers_.reset();
   threads_ = threads;
   if (threads > 1) {
-    pool_ = pthreadpool_create(static_cast<size_t>(threads));
-    if (pool_ == nullptr) return Status(StatusCode::kInternal, "cannot create the thread pool");
+    pthreadpool_t pool = pthreadpool_create(static_cast<size_t>(threads));
+    if (pool == nullptr) return Status(StatusCode::kInternal, "cannot create the thread pool");
+    workers_ = std::make_unique<Workers>(pool);
   }
   return Status::Ok();
 }
 
-size_t ThreadPool::tile_for(size_t range) const {
-  const size_t tiles = static_cast<size_t>(threads_) * 4;
-  const size_t tile = (range + tiles - 1) / tiles;
-  return tile == 0 ? 1 : tile;
-}
-
 void ThreadPool::run_tiles(size_t range, size_t tile, TileFn fn, const void* context) {
   TileTask task{fn, context, range};
-  pthreadpool_parallelize_1d_tile_1d(pool_, run_tile, &task, range, tile, 0);
+  pthreadpool_parallelize_1d_tile_1d(workers_->pool, run_tile, &task, range, tile, 0);
 }
-
-}  // namespace qrun
-
-namespace qrun {
 
 void ThreadPool::run_tiles_2d(size_t range_i, size_t tile_i, size_t range_j, size_t tile_j,
                               Tile2dFn fn, const void* context) {
   Tile2dTask task{fn, context, range_i, range_j};
-  pthreadpool_parallelize_2d_tile_2d(pool_, run_tile_2d, &task, range_i, range_j, tile_i, tile_j,
-                                     0);
+  pthreadpool_parallelize_2d_tile_2d(workers_->pool, run_tile_2d, &task, range_i, range_j, tile_i,
+                                     tile_j, 0);
 }
 
 }  // namespace qrun
