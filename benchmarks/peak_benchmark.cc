@@ -2,6 +2,9 @@
 // this CPU has, reported in GMAC/s. Kernel benchmarks and `qrun --profile` measure against it.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <string>
+
 #include "cpu_features.h"
 #include "registry.h"
 
@@ -19,9 +22,11 @@ void peak(benchmark::State& state, qrun::kernels::PeakLoop loop) {
 
 int main(int argc, char** argv) {
   const qrun::kernels::PeakLoop loop = qrun::kernels::select_peak_loop(qrun::detect_cpu_features());
-  if (loop.run != nullptr) {
-    benchmark::RegisterBenchmark((std::string("peak/") + loop.instruction).c_str(), peak, loop);
+  if (loop.run == nullptr) {
+    std::printf("peak_benchmark: no peak loop for this CPU's instructions yet\n");
+    return 0;
   }
+  benchmark::RegisterBenchmark((std::string("peak/") + loop.instruction).c_str(), peak, loop);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -6,9 +6,9 @@
 #   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the aarch64 cross build under qemu-user, on a core with dot product and I8MM (max), one with
 #      the dot product only (cortex-a76) and one with neither (cortex-a53), each checked to pick
-#      its widest conv kernel;
+#      its widest conv kernel; its benchmarks are built and started once;
 #   4. the 32-bit ARMv7 (armhf) cross build under qemu-arm on a Cortex-A15 (NEON), checked the same,
-#      built without cpuinfo and pthreadpool (as Android builds are by default);
+#      built without cpuinfo and pthreadpool (as Android builds are by default), benchmarks too;
 #   5. the example model and resnet18 through every x86 kernel family and every emulated ARM core:
 #      the same output bytes everywhere (tests/same_bits_everywhere.sh);
 #   6. the model loader's libFuzzer target for a bounded time, seeded with valid models.
@@ -47,9 +47,20 @@ cmake --build build-sanitize -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-sanitize --output-on-failure --timeout 1800 -j"$jobs"
 
+# A cross-built benchmark's figures mean nothing under qemu; CI only proves that it builds and starts
+# (one small layer, one model, one iteration each): on a device the same binaries give real ones.
+smoke_benchmarks() {  # smoke_benchmarks BUILD QEMU CPU
+  QEMU_CPU=$3 "$2" "$1/bin/conv2d_benchmark" --benchmark_min_time=0.001 \
+    --benchmark_filter='mobilenet_v2/112x112x32/k1s1g1/16/'
+  QEMU_CPU=$3 "$2" "$1/bin/model_benchmark" build/tests/models/digits_int8.qfb \
+    --benchmark_min_time=0.001
+  QEMU_CPU=$3 "$2" "$1/bin/peak_benchmark" --benchmark_min_time=0.001
+}
+
 step "aarch64 cross build, tests under qemu"
 cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake \
-  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF >/dev/null
+  -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF \
+  -DQRUN_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build build-aarch64 -j"$jobs"
 # Each core must get its widest family: I8MM on max, the dot product on cortex-a76, plain NEON
 # on cortex-a53 (where a dot-product instruction would raise SIGILL).
@@ -59,17 +70,19 @@ for cpu in max:conv2d_qs8_igemm_4x16c8_i8mm cortex-a76:conv2d_qs8_igemm_4x16c4_n
   QEMU_CPU=${cpu%%:*} QRUN_EXPECT_CONV_KERNEL=${cpu#*:} \
     ctest --test-dir build-aarch64 --output-on-failure --timeout 900 -j"$jobs"
 done
+smoke_benchmarks build-aarch64 qemu-aarch64 max
 
 step "ARMv7 (armhf) cross build without cpuinfo and pthreadpool, tests under qemu-arm -cpu cortex-a15"
 # Built as the Android toolchain files build by default: CPU features from getauxval, threads from
 # qrun's own pool.
 cmake -S . -B build-armhf -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake \
   -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_BUILD_CONVERTER=OFF \
-  -DQRUN_WITH_CPUINFO=OFF -DQRUN_WITH_PTHREADPOOL=OFF >/dev/null
+  -DQRUN_WITH_CPUINFO=OFF -DQRUN_WITH_PTHREADPOOL=OFF -DQRUN_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build build-armhf -j"$jobs"
 # Cortex-A15 is ARMv7-A with NEON: it must get the ARMv7 NEON GEMM.
 QEMU_CPU=cortex-a15 QRUN_EXPECT_CONV_KERNEL=conv2d_qs8_igemm_2x16c8_armv7neon \
   ctest --test-dir build-armhf --output-on-failure --timeout 300 -j"$jobs"
+smoke_benchmarks build-armhf qemu-arm cortex-a15
 
 step "the same output bytes with every kernel family, on x86 and on emulated ARM cores"
 bash tests/same_bits_everywhere.sh build build-aarch64 qemu-aarch64 max cortex-a76 cortex-a53 \

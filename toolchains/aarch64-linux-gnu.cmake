@@ -1,6 +1,7 @@
 # Cross-compiles qrun for 64-bit ARM Linux with Debian's aarch64 toolchain. Libraries come from
-# Debian multiarch (/usr/lib/aarch64-linux-gnu) and, for the packages that are not co-installable
-# with their amd64 versions (cpuinfo, pthreadpool), from the sysroot that setup-debian.sh unpacks.
+# Debian multiarch (/usr/lib/aarch64-linux-gnu) and, for cpuinfo and pthreadpool (not co-installable
+# with their amd64 versions) and Google Benchmark, from the sysroot that setup-debian.sh unpacks,
+# where CMAKE_FIND_ROOT_PATH finds their files and CMake configs.
 #   cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake \
 #         -DQRUN_BUILD_CONVERTER=OFF
 set(CMAKE_SYSTEM_NAME Linux)

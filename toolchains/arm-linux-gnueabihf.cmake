@@ -1,7 +1,7 @@
 # Cross-compiles qrun for 32-bit ARMv7 Linux (hard float, NEON) with Debian's armhf toolchain.
-# Libraries come from Debian multiarch (/usr/lib/arm-linux-gnueabihf) and, for the packages that
-# are not co-installable with their amd64 versions (cpuinfo, pthreadpool), from the sysroot that
-# setup-debian.sh unpacks.
+# Libraries come from Debian multiarch (/usr/lib/arm-linux-gnueabihf) and, for cpuinfo and
+# pthreadpool (not co-installable with their amd64 versions) and Google Benchmark, from the sysroot
+# that setup-debian.sh unpacks, where CMAKE_FIND_ROOT_PATH finds their files and CMake configs.
 #   cmake -S . -B build-armhf -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake \
 #         -DQRUN_BUILD_CONVERTER=OFF
 set(CMAKE_SYSTEM_NAME Linux)

@@ -21,8 +21,11 @@ foreign_packages=(
   libgtest-dev:arm64 libc6-dev:arm64 libstdc++6:arm64
   libgtest-dev:armhf libc6:armhf libstdc++6:armhf
 )
-# Not co-installable with their amd64 versions: unpacked into a private sysroot per architecture.
-sysroot_packages=(libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev)
+# Unpacked into a private sysroot per architecture: cpuinfo and pthreadpool, which are not
+# co-installable with their amd64 versions, and Google Benchmark for the cross-built benchmarks
+# (libbenchmark1debian holds the library, libbenchmark-dev the headers and the CMake config).
+sysroot_packages=(libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev
+  libbenchmark1debian libbenchmark-dev)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -48,12 +51,13 @@ if [ "${#needed[@]}" -gt 0 ]; then
     "${needed[@]}" >/dev/null
 fi
 
-# Unpacks cpuinfo and pthreadpool for one Debian architecture (arch, multiarch triplet).
+# Unpacks the sysroot packages for one Debian architecture (arch, multiarch triplet). The marker
+# holds the package list, so that a sysroot unpacked from an older list is unpacked again.
 unpack_sysroot() {
   local arch=$1 triplet=$2
   local sysroot="$here/sysroot-$arch"
-  [ -f "$sysroot/.complete" ] && return
-  echo "setup-debian: unpacking $arch cpuinfo and pthreadpool into $sysroot"
+  [ "$(cat "$sysroot/.complete" 2>/dev/null)" = "${sysroot_packages[*]}" ] && return
+  echo "setup-debian: unpacking $arch ${sysroot_packages[*]} into $sysroot"
   rm -rf "$sysroot"
   mkdir -p "$sysroot"
   local download_dir
@@ -65,7 +69,7 @@ unpack_sysroot() {
   local libdir="$sysroot/usr/lib/$triplet"
   [ -e "$libdir/libcpuinfo.so" ] || ln -s libcpuinfo.so.0 "$libdir/libcpuinfo.so"
   [ -e "$libdir/libpthreadpool.so" ] || ln -s libpthreadpool.so.0 "$libdir/libpthreadpool.so"
-  touch "$sysroot/.complete"
+  echo "${sysroot_packages[*]}" >"$sysroot/.complete"
 }
 unpack_sysroot arm64 aarch64-linux-gnu
 unpack_sysroot armhf arm-linux-gnueabihf
