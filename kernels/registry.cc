@@ -39,6 +39,18 @@ bool gemm_shaped(const Conv2dGeometry& g) {
 }
 #endif
 
+#if QRUN_X86_KERNELS
+// Small images (7x7: 49 pixels, 7 whole tiles) where streaming the weights decides the time;
+// measured on ResNet-50's last stage, 16% faster there than 6x64, slower elsewhere.
+bool serves_7x48c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  const int pixels = g.output_height * g.output_width;
+  return cpu.x86_avx512_vnni && gemm_shaped(g) && pixels % 7 == 0 && pixels <= 64;
+}
+bool serves_6x64c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return cpu.x86_avx512_vnni && gemm_shaped(g);
+}
+#endif
+
 const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"conv2d_qs8_igemm_4x16c8_i8mm", conv2d_qs8_igemm_4x16c8_i8mm,
@@ -75,17 +87,10 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #if QRUN_X86_KERNELS
     {{"conv2d_qs8_igemm_7x48c4_avx512vnni", conv2d_qs8_igemm_7x48c4_avx512vnni,
       conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size, conv2d_qs8_igemm_7x48c4_avx512vnni_pack, 48},
-     // Small images (7x7: 49 pixels, 7 whole tiles) where streaming the weights decides the
-     // time; measured on ResNet-50's last stage, 16% faster there than 6x64, slower elsewhere.
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       const int pixels = g.output_height * g.output_width;
-       return cpu.x86_avx512_vnni && gemm_shaped(g) && pixels % 7 == 0 && pixels <= 64;
-     }},
+     serves_7x48c4_avx512vnni},
     {{"conv2d_qs8_igemm_6x64c4_avx512vnni", conv2d_qs8_igemm_6x64c4_avx512vnni,
       conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.x86_avx512_vnni && gemm_shaped(g);
-     }},
+     serves_6x64c4_avx512vnni},
     {{"conv2d_qs8_depthwise_c64_avx512vnni", conv2d_qs8_depthwise_c64_avx512vnni,
       conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack,
       64},
@@ -115,6 +120,20 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #endif
     {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, everywhere},
 };
+
+// Kernels whose epilogue also does an Add behind the convolution (Conv2dQs8Params::residual).
+// There is no reference entry: where none serves, the runtime runs the two ops in turn, which
+// gives the same bytes. The serve conditions are the plain kernels'.
+#if QRUN_X86_KERNELS
+const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dAddQs8[] = {
+    {{"conv2d_qs8_igemm_7x48c4_avx512vnni+add", conv2d_qs8_igemm_7x48c4_avx512vnni,
+      conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size, conv2d_qs8_igemm_7x48c4_avx512vnni_pack, 48},
+     serves_7x48c4_avx512vnni},
+    {{"conv2d_qs8_igemm_6x64c4_avx512vnni+add", conv2d_qs8_igemm_6x64c4_avx512vnni,
+      conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
+     serves_6x64c4_avx512vnni},
+};
+#endif
 
 const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[] = {
 #if QRUN_ARM64_KERNELS
@@ -201,6 +220,17 @@ std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu,
 }
 Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures& cpu, const Conv2dGeometry& g) {
   return conv2d_qs8_candidates(cpu, g).front();
+}
+
+std::vector<Conv2dQs8Kernel> conv2d_add_qs8_candidates(const CpuFeatures& cpu,
+                                                       const Conv2dGeometry& g) {
+#if QRUN_X86_KERNELS
+  return serving(kConv2dAddQs8, cpu, g);
+#else
+  (void)cpu;
+  (void)g;
+  return {};
+#endif
 }
 
 std::vector<FullyConnectedQs8Kernel> fully_connected_qs8_candidates(

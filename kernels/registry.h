@@ -80,6 +80,9 @@ Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures&, const Conv2dGeometry&);
 // `*_candidates`: every kernel that could serve, best first, the reference last; the select
 // function takes the first. Tests hold each candidate to the reference.
 std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures&, const Conv2dGeometry&);
+// The kernels that can run a Conv2D with an Add fused behind it (Conv2dQs8Params::residual), best
+// first; empty where none can (the reference is not among them: the runtime then runs the two ops).
+std::vector<Conv2dQs8Kernel> conv2d_add_qs8_candidates(const CpuFeatures&, const Conv2dGeometry&);
 Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&);
 FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures&,
                                                    const FullyConnectedGeometry&);

@@ -1,9 +1,16 @@
-// The broadcasting walk shared by the float and int8 Add definitions.
+// The broadcasting walk shared by the float and int8 Add definitions, and the int8 definition of
+// one element (which the fused Conv2D + Add's reference uses too).
 #pragma once
 
 #include "add/add.h"
 
 namespace qrun::kernels {
+
+inline int8_t add_qs8_element(const AddQs8Params& p, int8_t a, int8_t b) {
+  const float scaled_a = static_cast<float>(a - p.a_zero_point) * p.a_multiplier;
+  const float scaled_b = static_cast<float>(b - p.b_zero_point) * p.b_multiplier;
+  return requantize(scaled_a + scaled_b, p.output.zero_point, p.output.min, p.output.max);
+}
 
 template <typename Element, typename Combine>
 void broadcast_binary_reference(const BroadcastGeometry& g, const Element* a, const Element* b,

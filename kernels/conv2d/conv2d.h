@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "add/add.h"
 #include "common/requantize.h"
 
 namespace qrun::kernels {
@@ -46,10 +47,21 @@ struct Conv2dQs8Weights {
   const void* packed = nullptr;
 };
 
+// An int8 Add fused behind the convolution: a residual connection. The convolution's result is
+// requantized to its own int8 tensor's parameters (Conv2dQs8Params::output) and then added to the
+// residual exactly as Add defines it (add/add.h), so the fused op gives the very bytes of the two
+// ops run in turn; it only skips writing and reading back the intermediate tensor.
+struct Conv2dQs8Residual {
+  const int8_t* data = nullptr;  // NHWC, shaped like the output
+  AddQs8Params add;              // a: the convolution's int8 result, b: the residual
+};
+
 struct Conv2dQs8Params {
   int32_t input_zero_point = 0;
   const float* multipliers = nullptr;  // one per output channel
   Qs8Output output;
+  // Set for the kernels of a fused Conv2D + Add only (see the registry).
+  const Conv2dQs8Residual* residual = nullptr;
 };
 
 struct Conv2dF32Weights {
@@ -70,7 +82,8 @@ void conv2d_f32_reference(const Conv2dGeometry&, F32Range, const Conv2dF32Weight
                           const float* input, float* output, const Conv2dSlice& slice);
 
 // x86 AVX512-VNNI: implicit GEMM, tiles of 6 output pixels x 64 output channels (or 7 x 48), the
-// reduction in steps of 4 input channels (vpdpbusd). Weights packed at load time.
+// reduction in steps of 4 input channels (vpdpbusd). Weights packed at load time. They also serve
+// the fused Conv2D + Add (Conv2dQs8Params::residual).
 size_t conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size(const Conv2dGeometry&);
 void conv2d_qs8_igemm_6x64c4_avx512vnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
                                              const Conv2dQs8Weights&, void* packed);

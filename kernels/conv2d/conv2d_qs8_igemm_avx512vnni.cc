@@ -13,6 +13,8 @@
 // channels, so the few bytes read past a pixel's channels are multiplied by zero. The int32 sums
 // are exact (the loader bounds them), and requantization follows the reference step by step:
 // float(acc) * m, clamp to the output range, round half to even (vcvtps2dq), add the zero point.
+// A fused Add (Conv2dQs8Params::residual) continues from that int8 value in registers with Add's
+// own steps, as the AVX-512 Add kernel does, and only the sum is stored.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -72,12 +74,41 @@ struct PixelTile {
   int oy[kMaxTilePixels];
   int ox[kMaxTilePixels];
   int8_t* output[kMaxTilePixels];
+  const int8_t* residual[kMaxTilePixels];  // with a fused Add: its operand, where output is
+};
+
+// A fused Add's constants in registers.
+struct ResidualAdd {
+  explicit ResidualAdd(const AddQs8Params& p)
+      : a_zero_point(_mm512_set1_epi32(p.a_zero_point)),
+        b_zero_point(_mm512_set1_epi32(p.b_zero_point)),
+        a_multiplier(_mm512_set1_ps(p.a_multiplier)),
+        b_multiplier(_mm512_set1_ps(p.b_multiplier)),
+        low(_mm512_set1_ps(static_cast<float>(p.output.min - p.output.zero_point))),
+        high(_mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point))),
+        output_zero_point(_mm512_set1_epi32(p.output.zero_point)) {}
+
+  // Add's definition for 16 lanes: the convolution's int8 results (as int32) plus the residual.
+  __m512i operator()(__m512i conv, const int8_t* residual, __mmask16 mask) const {
+    const __m512i r = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, residual));
+    const __m512 scaled_a =
+        _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(conv, a_zero_point)), a_multiplier);
+    const __m512 scaled_b =
+        _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(r, b_zero_point)), b_multiplier);
+    const __m512 sum = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(scaled_a, scaled_b), low), high);
+    return _mm512_add_epi32(_mm512_cvtps_epi32(sum), output_zero_point);
+  }
+
+  __m512i a_zero_point, b_zero_point;
+  __m512 a_multiplier, b_multiplier, low, high;
+  __m512i output_zero_point;
 };
 
 template <int TilePixels, int Vectors>
 void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const PixelTile& tile,
                   int pixels, size_t channel_offset, const uint8_t* block, const int8_t* zero_row,
-                  const float* multipliers, const Qs8Output& out, int channels) {
+                  const float* multipliers, const Qs8Output& out, const Conv2dQs8Residual* residual,
+                  int channels) {
   __m512i acc[TilePixels][Vectors];
   const int32_t* bias = reinterpret_cast<const int32_t*>(block);
 #pragma GCC unroll 4
@@ -145,6 +176,7 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
   const __m512 high = _mm512_set1_ps(static_cast<float>(out.max - out.zero_point));
   const __m512i zero_point = _mm512_set1_epi32(out.zero_point);
+  const ResidualAdd add(residual != nullptr ? residual->add : AddQs8Params{});
 #pragma GCC unroll 4
   for (int v = 0; v < Vectors; ++v) {
     const int left = channels - kLanes * v;
@@ -156,7 +188,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
       if (i >= pixels) break;
       __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m);
       scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
-      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+      __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+      if (residual != nullptr) q = add(q, tile.residual[i] + kLanes * v, mask);
       _mm_mask_storeu_epi8(tile.output[i] + kLanes * v, mask, _mm512_cvtsepi32_epi8(q));
     }
   }
@@ -230,6 +263,8 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
       const int vectors = layout.vectors_in_block(cout - c);
       const float* multipliers = p.multipliers + group * cout + c;
       int8_t* block_output = output + group * cout + c;
+      const int8_t* block_residual =
+          p.residual != nullptr ? p.residual->data + group * cout + c : nullptr;
       // The first pixel's place; later ones step through it without dividing.
       size_t image = slice.row_begin / g.output_height;
       int oy = static_cast<int>(slice.row_begin % g.output_height);
@@ -246,12 +281,16 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
             tile.oy[i] = tile.oy[pixels - 1];
             tile.ox[i] = tile.ox[pixels - 1];
             tile.output[i] = tile.output[pixels - 1];
+            tile.residual[i] = tile.residual[pixels - 1];
             continue;
           }
           tile.image[i] = input + image * image_bytes;
           tile.oy[i] = oy;
           tile.ox[i] = ox;
           tile.output[i] = block_output + (first + i) * g.output_channels;
+          tile.residual[i] = block_residual != nullptr
+                                 ? block_residual + (first + i) * g.output_channels
+                                 : nullptr;
           if (++ox == g.output_width) {
             ox = 0;
             if (++oy == g.output_height) {
@@ -263,19 +302,20 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
         switch (vectors) {
           case 1:
             compute_tile<TilePixels, 1>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                        multipliers, p.output, channels);
+                                        multipliers, p.output, p.residual, channels);
             break;
           case 2:
             compute_tile<TilePixels, 2>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                        multipliers, p.output, channels);
+                                        multipliers, p.output, p.residual, channels);
             break;
           case 3:
             compute_tile<TilePixels, 3>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                        multipliers, p.output, channels);
+                                        multipliers, p.output, p.residual, channels);
             break;
           default:
             compute_tile<TilePixels, MaxVectors>(g, layout, tile, pixels, channel_offset, block,
-                                                 zero_row, multipliers, p.output, channels);
+                                                 zero_row, multipliers, p.output, p.residual,
+                                                 channels);
             break;
         }
       }

@@ -75,6 +75,13 @@ qrun_status qrun_interpreter_set_isa(qrun_interpreter* self, const char* isa) {
   });
 }
 
+qrun_status qrun_interpreter_set_fusion(qrun_interpreter* self, int enabled) {
+  return guarded(self, [&] {
+    self->interpreter.set_fusion(enabled != 0);
+    return qrun::Status::Ok();
+  });
+}
+
 qrun_status qrun_interpreter_load_file(qrun_interpreter* self, const char* path) {
   return guarded(self, [&] {
     if (path == nullptr) return qrun::InvalidArgument("no model path given");

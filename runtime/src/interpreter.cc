@@ -55,7 +55,7 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
     graph_ = LoadedGraph{};
     return status;
   }
-  arena_bytes_ = plan_arena(&graph_.tensors, static_cast<int>(operators_.size()));
+  arena_bytes_ = plan_arena(&graph_.tensors, static_cast<int>(graph_.model->operators()->size()));
   const size_t allocation = arena_bytes_ + kernels::kInputOverreadBytes;
   void* arena =
       mmap(nullptr, allocation, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -78,21 +78,48 @@ Status Interpreter::prepare_operators() {
   if (!isa.empty()) QRUN_RETURN_IF_ERROR(restrict_to_isa(isa, &cpu));
   cpu_ = cpu;
   const auto& ops = *graph_.model->operators();
-  for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
+  auto source_of = [&](int i, PreparedOperator* prepared) {
     const fb::Operator& op = *ops.Get(i);
     const char* type_name = fb::EnumNameOperatorType(op.type());
-    PreparedOperator prepared;
-    prepared.type = *type_name ? type_name : "UNKNOWN";
-    prepared.name = op.name() ? op.name()->str() : "";
-    prepared.inputs.assign(op.inputs()->begin(), op.inputs()->end());
-    prepared.outputs.assign(op.outputs()->begin(), op.outputs()->end());
-    OperatorSource source{op,
+    prepared->type = *type_name ? type_name : "UNKNOWN";
+    prepared->name = op.name() ? op.name()->str() : "";
+    prepared->inputs.assign(op.inputs()->begin(), op.inputs()->end());
+    prepared->outputs.assign(op.outputs()->begin(), op.outputs()->end());
+    return OperatorSource{op,
                           graph_.tensors,
-                          prepared.inputs,
-                          prepared.outputs,
+                          prepared->inputs,
+                          prepared->outputs,
                           cpu,
-                          file_->name() + ": operator " + std::to_string(i) + " (" + prepared.type +
-                              " '" + prepared.name + "')"};
+                          file_->name() + ": operator " + std::to_string(i) + " (" +
+                              prepared->type + " '" + prepared->name + "')"};
+  };
+  for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
+    PreparedOperator prepared;
+    const OperatorSource source = source_of(i, &prepared);
+    if (fusion_ && feeds_next_add(i)) {
+      PreparedOperator add;
+      const OperatorSource add_source = source_of(i + 1, &add);
+      QRUN_RETURN_IF_ERROR(make_conv2d_add(source, add_source, &prepared.op));
+      if (prepared.op != nullptr) {
+        // One operator at index i now writes the ADD's output; the convolution's own output is
+        // never written, so the arena plan leaves it out.
+        Tensor& intermediate = graph_.tensors[prepared.outputs[0]];
+        intermediate.producer = -1;
+        intermediate.last_consumer = -1;
+        graph_.tensors[add.outputs[0]].producer = i;
+        prepared.type += "+" + add.type;
+        prepared.name += "+" + add.name;
+        for (int input : add.inputs) {
+          if (input != prepared.outputs[0]) prepared.inputs.push_back(input);
+        }
+        prepared.outputs = add.outputs;
+        prepared.macs = conv2d_macs(prepared.inputs[1], add.outputs[0]);
+        operators_.push_back(std::move(prepared));
+        ++i;
+        continue;
+      }
+    }
+    const fb::Operator& op = *ops.Get(i);
     const OperatorFactory factory = factory_for(op.type());
     if (factory == nullptr) {
       return InvalidModel(source.where + ": unknown operator type " +
@@ -100,14 +127,37 @@ Status Interpreter::prepare_operators() {
     }
     QRUN_RETURN_IF_ERROR(factory(source, &prepared.op));
     if (op.type() == fb::OperatorType::CONV_2D || op.type() == fb::OperatorType::FULLY_CONNECTED) {
-      // Each output element is one dot product over a row of the weights.
-      const Tensor& weights = graph_.tensors[prepared.inputs[1]];
-      prepared.macs = graph_.tensors[prepared.outputs[0]].element_count *
-                      (weights.element_count / static_cast<size_t>(weights.shape[0]));
+      prepared.macs = conv2d_macs(prepared.inputs[1], prepared.outputs[0]);
     }
     operators_.push_back(std::move(prepared));
   }
   return Status::Ok();
+}
+
+uint64_t Interpreter::conv2d_macs(int weights, int output) const {
+  // Each output element is one dot product over a row of the weights.
+  const Tensor& w = graph_.tensors[weights];
+  return graph_.tensors[output].element_count * (w.element_count / static_cast<size_t>(w.shape[0]));
+}
+
+bool Interpreter::feeds_next_add(int index) const {
+  const auto& ops = *graph_.model->operators();
+  if (index + 1 >= static_cast<int>(ops.size())) return false;
+  const fb::Operator& conv = *ops.Get(index);
+  const fb::Operator& add = *ops.Get(index + 1);
+  if (conv.type() != fb::OperatorType::CONV_2D || add.type() != fb::OperatorType::ADD ||
+      conv.outputs()->size() != 1) {
+    return false;
+  }
+  const int intermediate = conv.outputs()->Get(0);
+  if (graph_.tensors[intermediate].is_graph_output) return false;
+  int readers = 0;
+  for (const fb::Operator* op : ops) {
+    for (int input : *op->inputs()) readers += input == intermediate ? 1 : 0;
+  }
+  const auto& add_inputs = *add.inputs();
+  return readers == 1 && add_inputs.size() == 2 &&
+         (add_inputs.Get(0) == intermediate || add_inputs.Get(1) == intermediate);
 }
 
 Status Interpreter::find_tensor(const char* what, int index, const std::vector<int>& list,

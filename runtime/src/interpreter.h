@@ -30,6 +30,11 @@ class Interpreter {
   // Limits kernel choice to an instruction set (see restrict_to_isa); empty: the QRUN_ISA
   // environment variable if set, else the best the CPU has. Takes effect at the next load.
   void set_isa(std::string isa) { isa_ = std::move(isa); }
+  // Whether an int8 ADD right behind the CONV_2D that feeds it runs inside that convolution's
+  // kernel, where the CPU has such a kernel (on by default). The output bytes are the same either
+  // way; fused, the convolution's own output tensor is never written, so an observer that wants
+  // every tensor turns this off. Takes effect at the next load.
+  void set_fusion(bool on) { fusion_ = on; }
   Status load(std::unique_ptr<ModelFile> file);
   bool loaded() const { return file_ != nullptr; }
 
@@ -72,8 +77,13 @@ class Interpreter {
   };
   std::unique_ptr<uint8_t, ArenaDeleter> arena_{nullptr, ArenaDeleter{0}};
   size_t arena_bytes_ = 0;
+  // Whether ops[index] is a CONV_2D whose only reader is the ADD at index + 1.
+  bool feeds_next_add(int index) const;
+  // Multiply-accumulates of a convolution or FC with these weights and output.
+  uint64_t conv2d_macs(int weights, int output) const;
   ThreadPool threads_;
   std::string isa_;
+  bool fusion_ = true;
   kernels::CpuFeatures cpu_;  // as restricted by isa_, at the last load
   qrun_tensor_observer observer_ = nullptr;
   void* observer_data_ = nullptr;

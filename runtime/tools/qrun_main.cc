@@ -27,6 +27,7 @@ struct Options {
   bool info = false;
   bool raw = false;
   bool profile = false;
+  bool fusion = true;
   std::string isa;
   int threads = 1;
   int warmup = 0;
@@ -37,10 +38,12 @@ struct Options {
 const char kUsage[] =
     "usage: qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N]\n"
     "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]\n"
-    "       qrun --info model.qfb [--isa NAME]\n"
+    "            [--no-fusion]\n"
+    "       qrun --info model.qfb [--isa NAME] [--no-fusion]\n"
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
     "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
     "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm or armv7neon.\n"
+    "--no-fusion runs an ADD behind a CONV_2D as its own op (same output bytes).\n"
     "--profile prints each operator's median time over the repeats (10 if --repeat is not "
     "given).\n";
 
@@ -66,6 +69,8 @@ Status parse_args(int argc, char** argv, Options* options) {
       options->raw = true;
     } else if (arg == "--profile") {
       options->profile = true;
+    } else if (arg == "--no-fusion") {
+      options->fusion = false;
     } else if ((arg == "-o" || arg == "--output") && has_value) {
       options->output = argv[++i];
     } else if (arg == "--isa" && has_value) {
@@ -277,8 +282,6 @@ double median_of(std::vector<double> values) {
 }
 
 // One row per operator: its median time over the repeats, its share of the total, and for
-// convolutions and fully connected layers the multiply-accumulate rate.
-// One row per operator: its median time over the repeats, its share of the total, and for
 // convolutions and fully connected layers the multiply-accumulate rate and its fraction of the
 // core's peak, measured on the spot.
 Status print_profile(qrun::Model& model, const std::vector<std::vector<double>>& times) {
@@ -291,7 +294,7 @@ Status print_profile(qrun::Model& model, const std::vector<std::vector<double>>&
     medians.push_back(median_of(op_times));
     total += medians.back();
   }
-  std::printf("%4s %-16s %-36s %-18s %10s %7s %8s %7s\n", "op", "type", "kernel", "output",
+  std::printf("%4s %-16s %-40s %-18s %10s %7s %8s %7s\n", "op", "type", "kernel", "output",
               "median ms", "share", "GMAC/s", "of peak");
   double conv_ms = 0;
   uint64_t conv_macs = 0;
@@ -311,11 +314,12 @@ Status print_profile(qrun::Model& model, const std::vector<std::vector<double>>&
         fraction = text;
       }
     }
-    if (std::strcmp(op.type, "CONV_2D") == 0) {
+    // A convolution with a fused Add ("CONV_2D+ADD") counts too: its time includes the Add's.
+    if (std::strncmp(op.type, "CONV_2D", 7) == 0) {
       conv_ms += medians[i];
       conv_macs += op.macs;
     }
-    std::printf("%4d %-16s %-36s %-18s %10.4f %6.1f%% %8s %7s\n", i, op.type, op.kernel,
+    std::printf("%4d %-16s %-40s %-18s %10.4f %6.1f%% %8s %7s\n", i, op.type, op.kernel,
                 shape_of(output).c_str(), medians[i], 100.0 * medians[i] / total, rate.c_str(),
                 fraction.c_str());
   }
@@ -366,6 +370,7 @@ Status run(const Options& options) {
   qrun::Model model;
   QRUN_RETURN_IF_ERROR(model.set_threads(options.threads));
   if (!options.isa.empty()) QRUN_RETURN_IF_ERROR(model.set_isa(options.isa));
+  QRUN_RETURN_IF_ERROR(model.set_fusion(options.fusion));
   QRUN_RETURN_IF_ERROR(model.load_file(options.model));
   if (options.info) return print_info(model);
   if (options.profile) QRUN_RETURN_IF_ERROR(model.set_profiling(true));

@@ -27,6 +27,9 @@ struct Case {
   std::vector<int8_t> weights;
   std::vector<int32_t> bias;
   std::vector<float> multipliers;
+  // With a fused Add: its operand, shaped like the output, and its parameters.
+  std::vector<int8_t> residual;
+  Conv2dQs8Residual fused_add;
 };
 
 int pick(std::mt19937& random, int low, int high) {
@@ -104,7 +107,12 @@ Case random_case(std::mt19937& random) {
 // and depthwise convolutions channels cut every `channel_steps` of the kernel's channel step.
 std::vector<int8_t> run(const Conv2dQs8Kernel& kernel, const Case& c,
                         const std::vector<size_t>& row_cuts, size_t channel_steps) {
-  const Conv2dQs8Params params{c.input_zero_point, c.multipliers.data(), c.output};
+  Conv2dQs8Params params{c.input_zero_point, c.multipliers.data(), c.output};
+  Conv2dQs8Residual fused_add = c.fused_add;
+  if (!c.residual.empty()) {
+    fused_add.data = c.residual.data();
+    params.residual = &fused_add;
+  }
   Conv2dQs8Weights weights{c.weights.data(), c.bias.data(), nullptr};
   std::vector<uint8_t> packed;
   std::vector<uint8_t> storage;
@@ -174,6 +182,64 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   std::string names;
   for (const std::string& name : exercised) names += " " + name;
   std::printf("kernels checked:%s\n", names.c_str());
+}
+
+// A random Add behind the case's convolution: operand, zero points (extremes often), multipliers
+// from 1e-3 to 4 and an output range, as a ReLU folded into it would narrow.
+void add_random_residual(std::mt19937& random, Case* c) {
+  c->residual.resize(c->g.output_rows() * c->g.output_width * c->g.output_channels);
+  for (int8_t& r : c->residual) r = static_cast<int8_t>(pick(random, -128, 127));
+  const int extremes[] = {-128, 127, 0};
+  AddQs8Params& add = c->fused_add.add;
+  add.a_zero_point = c->output.zero_point;
+  add.b_zero_point = pick(random, 0, 1) ? extremes[pick(random, 0, 2)] : pick(random, -128, 127);
+  add.a_multiplier =
+      static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 0.6)(random)));
+  add.b_multiplier =
+      static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 0.6)(random)));
+  add.output.zero_point = pick(random, -128, 127);
+  add.output.min = pick(random, 0, 1) ? -128 : add.output.zero_point;
+  add.output.max = 127;
+}
+
+// A Conv2D with an Add fused behind it: the reference's fused definition is the two reference
+// kernels in turn, and every fused kernel this CPU has matches it bit for bit.
+TEST(Conv2dQs8Kernels, EveryFusedAddKernelMatchesTheTwoOpsBitForBit) {
+  const CpuFeatures cpu = detect_cpu_features();
+  const Conv2dQs8Kernel reference{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr,
+                                  1};
+  std::mt19937 random(20261123);
+  std::vector<std::string> exercised;
+  for (int trial = 0; trial < 300; ++trial) {
+    Case c = random_case(random);
+    const std::vector<int8_t> convolved = run(reference, c, {}, 1 << 20);
+    add_random_residual(random, &c);
+    std::vector<int8_t> two_ops(convolved.size());
+    BroadcastGeometry flat;
+    flat.output_dims[3] = convolved.size();
+    flat.a_strides[3] = flat.b_strides[3] = 1;
+    add_qs8_reference(flat, c.fused_add.add, convolved.data(), c.residual.data(), two_ops.data());
+    const std::vector<int8_t> expected = run(reference, c, {}, 1 << 20);
+    ASSERT_EQ(expected, two_ops) << "the fused reference is not Conv2D then Add; " << describe(c);
+
+    const size_t rows = c.g.output_rows();
+    std::vector<size_t> cuts;
+    for (size_t cut = 1 + random() % 3; cut < rows; cut += 1 + random() % 4) cuts.push_back(cut);
+    for (const Conv2dQs8Kernel& kernel : conv2d_add_qs8_candidates(cpu, c.g)) {
+      if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
+        exercised.push_back(kernel.name);
+      }
+      const std::vector<int8_t> actual = run(kernel, c, cuts, 1 + random() % 3);
+      const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
+      ASSERT_TRUE(mismatch.first == expected.end())
+          << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "
+          << int(*mismatch.first) << " expected, " << int(*mismatch.second) << " computed; "
+          << describe(c);
+    }
+  }
+  std::string names;
+  for (const std::string& name : exercised) names += " " + name;
+  std::printf("fused kernels checked:%s\n", names.c_str());
 }
 
 // The kernel the registry picks here for a typical 3x3 convolution, printed so that a CI log shows

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -71,6 +72,98 @@ TEST_P(InterpreterThreads, RunsTheSmallModelBitExactly) {
 INSTANTIATE_TEST_SUITE_P(Threads, InterpreterThreads,
                          ::testing::Combine(::testing::Values(1, 2, 3),
                                             ::testing::Values("ref", "")));
+
+// A residual block: x -> Conv2D 3x3 -> y -> Conv2D 1x1 -> z, then Add(z, x) with a ReLU. The Add
+// right behind the convolution that feeds it may run inside that convolution's kernel; fused or
+// not, with any kernel family and thread count, the bytes are the same.
+testing::TestModel residual_block_model() {
+  testing::TestModel m;
+  const int channels = 40;
+  const int x =
+      m.add_tensor({"x", fb::TensorType::INT8, {1, 6, 7, channels}, {0.05f}, {-5}, -1, {}});
+  std::vector<int8_t> w3(channels * 9 * channels), w1(channels * channels);
+  for (size_t i = 0; i < w3.size(); ++i) w3[i] = static_cast<int8_t>(i * 37 % 255 - 127);
+  for (size_t i = 0; i < w1.size(); ++i) w1[i] = static_cast<int8_t>(i * 91 % 251 - 125);
+  std::vector<int32_t> bias(channels);
+  for (int c = 0; c < channels; ++c) bias[c] = c * 97 - 1500;
+  const std::vector<float> scales(channels, 0.01f);
+  const int w3_tensor =
+      m.add_constant<int8_t>("w3", fb::TensorType::INT8, {channels, 3, 3, channels}, w3, scales,
+                             std::vector<int>(channels, 0), 0);
+  const int w1_tensor =
+      m.add_constant<int8_t>("w1", fb::TensorType::INT8, {channels, 1, 1, channels}, w1, scales,
+                             std::vector<int>(channels, 0), 0);
+  const int b3 = m.add_constant<int32_t>("b3", fb::TensorType::INT32, {channels}, bias);
+  const int b1 = m.add_constant<int32_t>("b1", fb::TensorType::INT32, {channels}, bias);
+  const int y = m.add_tensor({"y", fb::TensorType::INT8, {1, 6, 7, channels}, {0.3f}, {3}, -1, {}});
+  const int z =
+      m.add_tensor({"z", fb::TensorType::INT8, {1, 6, 7, channels}, {0.2f}, {-9}, -1, {}});
+  const int sum =
+      m.add_tensor({"sum", fb::TensorType::INT8, {1, 6, 7, channels}, {0.25f}, {-128}, -1, {}});
+  m.add_operator(
+      {fb::OperatorType::CONV_2D,
+       {x, w3_tensor, b3},
+       {y},
+       [](flatbuffers::FlatBufferBuilder& b) { return testing::conv2d_options(b, 1, 1); },
+       std::vector<float>(channels, 0.05f * 0.01f / 0.3f),
+       -128,
+       127});
+  m.add_operator(
+      {fb::OperatorType::CONV_2D,
+       {y, w1_tensor, b1},
+       {z},
+       [](flatbuffers::FlatBufferBuilder& b) { return testing::conv2d_options(b, 1, 0); },
+       std::vector<float>(channels, 0.3f * 0.01f / 0.2f),
+       -128,
+       127});
+  m.add_operator({fb::OperatorType::ADD,
+                  {z, x},
+                  {sum},
+                  [](flatbuffers::FlatBufferBuilder& fbb) {
+                    return std::make_pair(fb::OperatorOptions::AddOptions,
+                                          fb::CreateAddOptions(fbb).Union());
+                  },
+                  {0.2f / 0.25f, 0.05f / 0.25f},
+                  -128,
+                  127});
+  m.set_inputs({x});
+  m.set_outputs({sum});
+  return m;
+}
+
+TEST(Interpreter, FusedConvolutionAndAddGiveTheBytesOfTheTwoOps) {
+  const std::vector<uint8_t> bytes = residual_block_model().serialize();
+  std::vector<int8_t> input(6 * 7 * 40);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<int8_t>(i * 53 % 256 - 128);
+  std::vector<int8_t> first;
+  for (const char* isa : {"ref", ""}) {
+    for (bool fusion : {true, false}) {
+      for (int threads : {1, 2}) {
+        Model model;
+        ASSERT_TRUE(model.set_threads(threads).ok());
+        ASSERT_TRUE(model.set_isa(isa).ok());
+        ASSERT_TRUE(model.set_fusion(fusion).ok());
+        const Status loaded = model.load_buffer(bytes.data(), bytes.size());
+        ASSERT_TRUE(loaded.ok()) << loaded.message();
+        // Fused where this CPU has a kernel for it (never with the reference kernels alone).
+        qrun_operator_info last;
+        ASSERT_TRUE(model.operator_info(model.operator_count() - 1, &last).ok());
+        if (!fusion || std::string(isa) == "ref") {
+          EXPECT_EQ(model.operator_count(), 3);
+        } else if (model.operator_count() == 2) {
+          EXPECT_STREQ(last.type, "CONV_2D+ADD");
+        }
+        ASSERT_TRUE(model.set_input(0, input.data(), input.size()).ok());
+        ASSERT_TRUE(model.run().ok());
+        std::vector<int8_t> output(input.size());
+        ASSERT_TRUE(model.get_output(0, output.data(), output.size()).ok());
+        if (first.empty()) first = output;
+        EXPECT_EQ(output, first) << "isa '" << isa << "', fusion " << fusion << ", " << threads
+                                 << " threads";
+      }
+    }
+  }
+}
 
 // An int8 Add broadcasting a constant row over an image, the work shared among threads: every
 // thread count and kernel family gives the same bytes.

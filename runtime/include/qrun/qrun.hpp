@@ -14,8 +14,13 @@ class Model {
  public:
   Model() : handle_(qrun_interpreter_create()) {}
 
-  Status set_threads(int threads) { return check(qrun_interpreter_set_num_threads(get(), threads)); }
-  Status set_isa(const std::string& isa) { return check(qrun_interpreter_set_isa(get(), isa.c_str())); }
+  Status set_threads(int threads) {
+    return check(qrun_interpreter_set_num_threads(get(), threads));
+  }
+  Status set_isa(const std::string& isa) {
+    return check(qrun_interpreter_set_isa(get(), isa.c_str()));
+  }
+  Status set_fusion(bool on) { return check(qrun_interpreter_set_fusion(get(), on ? 1 : 0)); }
   Status load_file(const std::string& path) {
     return check(qrun_interpreter_load_file(get(), path.c_str()));
   }

@@ -85,6 +85,61 @@ void share_work(ThreadPool& threads, const kernels::Conv2dGeometry& g, size_t ch
       });
 }
 
+// A fused Add's operand and result (see make_conv2d_add).
+struct ResidualSource {
+  const Tensor& residual;
+  const Tensor& output;
+  kernels::AddQs8Params add;
+};
+
+// The int8 convolution, with an Add behind it when `residual` is given.
+Status make_conv2d_qs8(const OperatorSource& s, const kernels::Conv2dGeometry& geometry,
+                       const kernels::Conv2dQs8Kernel& kernel, const ResidualSource* residual,
+                       std::unique_ptr<Operator>* op) {
+  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kInt8));
+  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kInt32));
+  QRUN_RETURN_IF_ERROR(
+      expect_accumulator_fits(s, s.input(2),
+                              static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
+                                  geometry.input_channels_per_group()));
+  std::vector<float> multipliers;
+  kernels::Conv2dQs8Params params;
+  QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
+                                      &multipliers, &params.output));
+  params.input_zero_point = s.input(0).zero_point();
+  // Packing may fold the multipliers in; the closure below owns them (a moved vector keeps its
+  // storage, so the pointer stays good).
+  params.multipliers = multipliers.data();
+  kernels::Conv2dQs8Weights weights{s.input(1).data<int8_t>(nullptr),
+                                    s.input(2).data<int32_t>(nullptr), nullptr};
+  PackedWeights packed;
+  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, params, &weights));
+  const size_t packed_bytes = packed.size();
+  const Tensor& input = s.input(0);
+  const Tensor& output = residual != nullptr ? residual->output : s.output(0);
+  const Tensor* residual_tensor = residual != nullptr ? &residual->residual : nullptr;
+  const kernels::AddQs8Params add = residual != nullptr ? residual->add : kernels::AddQs8Params{};
+  *op = make_operator(
+      kernel.name,
+      [=, &input, &output, multipliers = std::move(multipliers),
+       packed = std::move(packed)](const RunContext& context) {
+        const int8_t* in = input.data<int8_t>(context.arena);
+        int8_t* out = output.mutable_data<int8_t>(context.arena);
+        kernels::Conv2dQs8Residual fused_add{nullptr, add};
+        kernels::Conv2dQs8Params run_params = params;
+        if (residual_tensor != nullptr) {
+          fused_add.data = residual_tensor->data<int8_t>(context.arena);
+          run_params.residual = &fused_add;
+        }
+        share_work(*context.threads, geometry, kernel.channel_step,
+                   [&](const kernels::Conv2dSlice& slice) {
+                     kernel.run(geometry, run_params, weights, in, out, slice);
+                   });
+      },
+      packed_bytes);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
@@ -125,39 +180,45 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
         packed_bytes);
     return Status::Ok();
   }
-  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kInt8));
-  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kInt32));
-  QRUN_RETURN_IF_ERROR(
-      expect_accumulator_fits(s, s.input(2),
-                              static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
-                                  geometry.input_channels_per_group()));
+  return make_conv2d_qs8(s, geometry, kernels::select_conv2d_qs8(s.cpu, geometry), nullptr, op);
+}
+
+Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add,
+                       std::unique_ptr<Operator>* op) {
+  op->reset();
+  QRUN_RETURN_IF_ERROR(expect_io_count(conv, 3, 1));
+  QRUN_RETURN_IF_ERROR(expect_io_count(add, 2, 1));
+  QRUN_RETURN_IF_ERROR(expect_activation(conv, conv.input(0)));
+  QRUN_RETURN_IF_ERROR(expect_constant(conv, conv.input(1)));
+  QRUN_RETURN_IF_ERROR(expect_constant(conv, conv.input(2)));
+  bool int8 = false;
+  QRUN_RETURN_IF_ERROR(op_is_int8(conv, &int8));
+  const int conv_side = add.inputs[0] == conv.outputs[0] ? 0 : 1;
+  if (!int8 || add.inputs[conv_side] != conv.outputs[0]) return Status::Ok();
+  const Tensor& residual = add.input(1 - conv_side);
+  const Tensor& output = add.output(0);
+  if (residual.type != ElementType::kInt8 || output.type != ElementType::kInt8 ||
+      residual.shape != output.shape || conv.output(0).shape != output.shape) {
+    return Status::Ok();  // broadcasting or mixed types: the two ops run in turn
+  }
+  const fb::Conv2DOptions* options = nullptr;
+  QRUN_RETURN_IF_ERROR(options_as(conv, &options));
+  kernels::Conv2dGeometry geometry;
+  QRUN_RETURN_IF_ERROR(geometry_of(conv, *options, &geometry));
+  const std::vector<kernels::Conv2dQs8Kernel> kernels =
+      kernels::conv2d_add_qs8_candidates(conv.cpu, geometry);
+  if (kernels.empty()) return Status::Ok();
+
+  QRUN_RETURN_IF_ERROR(expect_per_tensor(add, residual));
+  ResidualSource source{residual, output, {}};
   std::vector<float> multipliers;
-  kernels::Conv2dQs8Params params;
-  QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
-                                      &multipliers, &params.output));
-  params.input_zero_point = input.zero_point();
-  // Packing may fold the multipliers in; the closure below owns them (a moved vector keeps its
-  // storage, so the pointer stays good).
-  params.multipliers = multipliers.data();
-  const kernels::Conv2dQs8Kernel kernel = kernels::select_conv2d_qs8(s.cpu, geometry);
-  kernels::Conv2dQs8Weights weights{s.input(1).data<int8_t>(nullptr),
-                                    s.input(2).data<int32_t>(nullptr), nullptr};
-  PackedWeights packed;
-  QRUN_RETURN_IF_ERROR(packed.pack(kernel, geometry, params, &weights));
-  const size_t packed_bytes = packed.size();
-  *op = make_operator(
-      kernel.name,
-      [=, &input, &output, multipliers = std::move(multipliers),
-       packed = std::move(packed)](const RunContext& context) {
-        const int8_t* in = input.data<int8_t>(context.arena);
-        int8_t* out = output.mutable_data<int8_t>(context.arena);
-        share_work(*context.threads, geometry, kernel.channel_step,
-                   [&](const kernels::Conv2dSlice& slice) {
-                     kernel.run(geometry, params, weights, in, out, slice);
-                   });
-      },
-      packed_bytes);
-  return Status::Ok();
+  QRUN_RETURN_IF_ERROR(requantization(add, 2, &multipliers, &source.add.output));
+  // Add's definition is symmetric in its operands: the convolution's result is always `a`.
+  source.add.a_zero_point = add.input(conv_side).zero_point();
+  source.add.a_multiplier = multipliers[conv_side];
+  source.add.b_zero_point = residual.zero_point();
+  source.add.b_multiplier = multipliers[1 - conv_side];
+  return make_conv2d_qs8(conv, geometry, kernels.front(), &source, op);
 }
 
 }  // namespace qrun

@@ -99,6 +99,10 @@ struct OperatorSource {
 using OperatorFactory = Status (*)(const OperatorSource&, std::unique_ptr<Operator>*);
 
 Status make_conv2d(const OperatorSource&, std::unique_ptr<Operator>*);
+// A CONV_2D and the ADD right behind it that takes its output, as one operator whose kernel adds in
+// its epilogue. Leaves *op empty, without error, where no kernel can (then the two run in turn).
+Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add,
+                       std::unique_ptr<Operator>*);
 Status make_fully_connected(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_add(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_max_pool2d(const OperatorSource&, std::unique_ptr<Operator>*);
