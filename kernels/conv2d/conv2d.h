@@ -134,7 +134,8 @@ void conv2d_qs8_depthwise_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
                                const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                const Conv2dSlice& slice);
 
-// x86 AVX512-VNNI: depthwise as above, four taps of 64 channels per vpdpbusd.
+// x86 AVX512-VNNI: depthwise as above, four taps of 64 channels per vpdpbusd (a last block of 32
+// channels in ymm where the channels end 1 to 32 past a multiple of 64).
 size_t conv2d_qs8_depthwise_c64_avx512vnni_packed_size(const Conv2dGeometry&);
 void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
                                               const Conv2dQs8Weights&, void* packed);
