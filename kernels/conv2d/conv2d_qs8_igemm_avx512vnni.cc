@@ -108,7 +108,7 @@ template <int TilePixels, int Vectors>
 void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const PixelTile& tile,
                   int pixels, size_t channel_offset, const uint8_t* block, const int8_t* zero_row,
                   const float* multipliers, const Qs8Output& out, const Conv2dQs8Residual* residual,
-                  int channels) {
+                  size_t output_channel, int channels) {
   __m512i acc[TilePixels][Vectors];
   const int32_t* bias = reinterpret_cast<const int32_t*>(block);
 #pragma GCC unroll 4
@@ -189,8 +189,9 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
       __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m);
       scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
       __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
-      if (residual != nullptr) q = add(q, tile.residual[i] + kLanes * v, mask);
-      _mm_mask_storeu_epi8(tile.output[i] + kLanes * v, mask, _mm512_cvtsepi32_epi8(q));
+      const size_t at = output_channel + kLanes * v;
+      if (residual != nullptr) q = add(q, tile.residual[i] + at, mask);
+      _mm_mask_storeu_epi8(tile.output[i] + at, mask, _mm512_cvtsepi32_epi8(q));
     }
   }
 }
@@ -236,6 +237,64 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
   }
 }
 
+// Steps through the output pixels of a slice in tiles, knowing each one's image and position
+// without dividing.
+template <int TilePixels>
+class PixelWalk {
+ public:
+  PixelWalk(const Conv2dGeometry& g, const int8_t* input, size_t first_row)
+      : g_(g),
+        input_(input),
+        image_bytes_(static_cast<size_t>(g.input_height) * g.input_width * g.input_channels),
+        image_(first_row / g.output_height),
+        oy_(static_cast<int>(first_row % g.output_height)) {}
+
+  // The next `pixels` pixels, starting at output pixel `first`; output and residual pointers at
+  // the pixel's channel 0 (the residual's only with a fused Add).
+  PixelTile next(size_t first, int pixels, int8_t* output, const int8_t* residual) {
+    PixelTile tile;
+    for (int i = 0; i < TilePixels; ++i) {
+      if (i >= pixels) {
+        // A short tile repeats its last pixel (reading where it reads, never past the batch);
+        // those results are computed and dropped.
+        tile.image[i] = tile.image[pixels - 1];
+        tile.oy[i] = tile.oy[pixels - 1];
+        tile.ox[i] = tile.ox[pixels - 1];
+        tile.output[i] = tile.output[pixels - 1];
+        tile.residual[i] = tile.residual[pixels - 1];
+        continue;
+      }
+      const size_t at = (first + i) * g_.output_channels;
+      tile.image[i] = input_ + image_ * image_bytes_;
+      tile.oy[i] = oy_;
+      tile.ox[i] = ox_;
+      tile.output[i] = output + at;
+      tile.residual[i] = residual != nullptr ? residual + at : nullptr;
+      if (++ox_ == g_.output_width) {
+        ox_ = 0;
+        if (++oy_ == g_.output_height) {
+          oy_ = 0;
+          ++image_;
+        }
+      }
+    }
+    return tile;
+  }
+
+ private:
+  const Conv2dGeometry& g_;
+  const int8_t* input_;
+  size_t image_bytes_;
+  size_t image_;
+  int oy_;
+  int ox_ = 0;
+};
+
+// Weights this small (all blocks of a dense convolution: 1x1 layers with few input channels)
+// stay in L1 anyway: each pixel tile then goes through every block, so its output row is written
+// once, whole, instead of once per block in parts of cache lines.
+constexpr size_t kPixelsOutsideMaxWeightBytes = 32 * 1024;
+
 template <int TilePixels, int MaxVectors>
 void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
          const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
@@ -243,81 +302,70 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
-  const size_t image_bytes = static_cast<size_t>(g.input_height) * g.input_width * g.input_channels;
   const size_t pixel_begin = slice.row_begin * g.output_width;
   const size_t pixel_end = slice.row_end * g.output_width;
+  const int8_t* residual = p.residual != nullptr ? p.residual->data : nullptr;
   // A dense convolution may be given a range of channels (whole blocks); grouped ones get all.
   const size_t channel_begin = g.groups == 1 ? slice.channel_begin : 0;
   const size_t channel_end = g.groups == 1 ? slice.channel_end : cout;
+  // Every block before channel_begin is a full one.
+  const uint8_t* first_block = packed + layout.zero_row_bytes +
+                               channel_begin / layout.block_channels() *
+                                   layout.block_bytes(static_cast<int>(layout.block_vectors));
+  auto tile_pixels = [&](size_t first) {
+    return static_cast<int>(pixel_end - first < TilePixels ? pixel_end - first : TilePixels);
+  };
+  // One tile of one block: channels [c, c + block) of group `group`.
+  auto compute = [&](const PixelTile& tile, int pixels, int group, size_t c, const uint8_t* block,
+                     int vectors) {
+    const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
+    const int channels = static_cast<int>(std::min(channel_end - c, layout.block_channels()));
+    const float* multipliers = p.multipliers + group * cout + c;
+    switch (vectors) {
+      case 1:
+        compute_tile<TilePixels, 1>(g, layout, tile, pixels, channel_offset, block, zero_row,
+                                    multipliers, p.output, p.residual, group * cout + c, channels);
+        break;
+      case 2:
+        compute_tile<TilePixels, 2>(g, layout, tile, pixels, channel_offset, block, zero_row,
+                                    multipliers, p.output, p.residual, group * cout + c, channels);
+        break;
+      case 3:
+        compute_tile<TilePixels, 3>(g, layout, tile, pixels, channel_offset, block, zero_row,
+                                    multipliers, p.output, p.residual, group * cout + c, channels);
+        break;
+      default:
+        compute_tile<TilePixels, MaxVectors>(g, layout, tile, pixels, channel_offset, block,
+                                             zero_row, multipliers, p.output, p.residual,
+                                             group * cout + c, channels);
+        break;
+    }
+  };
 
+  if (g.groups == 1 && layout.total() <= kPixelsOutsideMaxWeightBytes) {
+    PixelWalk<TilePixels> walk(g, input, slice.row_begin);
+    for (size_t first = pixel_begin; first < pixel_end; first += TilePixels) {
+      const int pixels = tile_pixels(first);
+      const PixelTile tile = walk.next(first, pixels, output, residual);
+      const uint8_t* block = first_block;
+      for (size_t c = channel_begin; c < channel_end; c += layout.block_channels()) {
+        const int vectors = layout.vectors_in_block(cout - c);
+        compute(tile, pixels, 0, c, block, vectors);
+        block += layout.block_bytes(vectors);
+      }
+    }
+    return;
+  }
   // Blocks of weights outside, pixel tiles inside: a block (up to 64 channels x the whole
   // reduction) stays in cache while every pixel of the range streams past it.
-  // Every block before channel_begin is a full one.
-  const uint8_t* block = packed + layout.zero_row_bytes +
-                         channel_begin / layout.block_channels() *
-                             layout.block_bytes(static_cast<int>(layout.block_vectors));
+  const uint8_t* block = first_block;
   for (int group = 0; group < g.groups; ++group) {
-    const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
     for (size_t c = channel_begin; c < channel_end; c += layout.block_channels()) {
-      const int channels = static_cast<int>(std::min(channel_end - c, layout.block_channels()));
       const int vectors = layout.vectors_in_block(cout - c);
-      const float* multipliers = p.multipliers + group * cout + c;
-      int8_t* block_output = output + group * cout + c;
-      const int8_t* block_residual =
-          p.residual != nullptr ? p.residual->data + group * cout + c : nullptr;
-      // The first pixel's place; later ones step through it without dividing.
-      size_t image = slice.row_begin / g.output_height;
-      int oy = static_cast<int>(slice.row_begin % g.output_height);
-      int ox = 0;
+      PixelWalk<TilePixels> walk(g, input, slice.row_begin);
       for (size_t first = pixel_begin; first < pixel_end; first += TilePixels) {
-        const int pixels =
-            static_cast<int>(pixel_end - first < TilePixels ? pixel_end - first : TilePixels);
-        PixelTile tile;
-        for (int i = 0; i < TilePixels; ++i) {
-          if (i >= pixels) {
-            // A short tile repeats its last pixel (reading where it reads, never past the batch);
-            // those results are computed and dropped.
-            tile.image[i] = tile.image[pixels - 1];
-            tile.oy[i] = tile.oy[pixels - 1];
-            tile.ox[i] = tile.ox[pixels - 1];
-            tile.output[i] = tile.output[pixels - 1];
-            tile.residual[i] = tile.residual[pixels - 1];
-            continue;
-          }
-          tile.image[i] = input + image * image_bytes;
-          tile.oy[i] = oy;
-          tile.ox[i] = ox;
-          tile.output[i] = block_output + (first + i) * g.output_channels;
-          tile.residual[i] = block_residual != nullptr
-                                 ? block_residual + (first + i) * g.output_channels
-                                 : nullptr;
-          if (++ox == g.output_width) {
-            ox = 0;
-            if (++oy == g.output_height) {
-              oy = 0;
-              ++image;
-            }
-          }
-        }
-        switch (vectors) {
-          case 1:
-            compute_tile<TilePixels, 1>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                        multipliers, p.output, p.residual, channels);
-            break;
-          case 2:
-            compute_tile<TilePixels, 2>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                        multipliers, p.output, p.residual, channels);
-            break;
-          case 3:
-            compute_tile<TilePixels, 3>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                        multipliers, p.output, p.residual, channels);
-            break;
-          default:
-            compute_tile<TilePixels, MaxVectors>(g, layout, tile, pixels, channel_offset, block,
-                                                 zero_row, multipliers, p.output, p.residual,
-                                                 channels);
-            break;
-        }
+        const int pixels = tile_pixels(first);
+        compute(walk.next(first, pixels, output, residual), pixels, group, c, block, vectors);
       }
       block += layout.block_bytes(vectors);
     }
