@@ -104,7 +104,7 @@ struct ResidualAdd {
   __m512i output_zero_point;
 };
 
-template <int TilePixels, int Vectors>
+template <int TilePixels, int Vectors, bool Pointwise>
 void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const PixelTile& tile,
                   int pixels, size_t channel_offset, const uint8_t* block, const int8_t* zero_row,
                   const float* multipliers, const Qs8Output& out, const Conv2dQs8Residual* residual,
@@ -122,11 +122,16 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   const __m512i sign_flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const int cin4 = static_cast<int>(layout.input_channels_padded);
   // When no window of the tile touches the padding, a tap's rows are the windows' corners plus
-  // one offset; otherwise each row is placed, or sent to the zero row, one by one.
+  // one offset; otherwise each row is placed, or sent to the zero row, one by one. A pointwise
+  // convolution (1x1, stride 1, unpadded) has each pixel's own input as its only row.
   const int8_t* corners[TilePixels];
   bool clear = true;
 #pragma GCC unroll 8
   for (int i = 0; i < TilePixels; ++i) {
+    if (Pointwise) {
+      corners[i] = tile.image[i] + channel_offset;
+      continue;
+    }
     const int y0 = tile.oy[i] * g.stride_height - g.pad_top;
     const int x0 = tile.ox[i] * g.stride_width - g.pad_left;
     clear = clear && y0 >= 0 && y0 + (g.kernel_height - 1) * g.dilation_height < g.input_height &&
@@ -242,8 +247,11 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
 template <int TilePixels>
 class PixelWalk {
  public:
-  PixelWalk(const Conv2dGeometry& g, const int8_t* input, size_t first_row)
+  // `pointwise`: a 1x1, stride 1, unpadded convolution, whose tiles' `image` pointers go straight
+  // to each pixel's own input (see compute_tile).
+  PixelWalk(const Conv2dGeometry& g, const int8_t* input, size_t first_row, bool pointwise)
       : g_(g),
+        pointwise_(pointwise),
         input_(input),
         image_bytes_(static_cast<size_t>(g.input_height) * g.input_width * g.input_channels),
         image_(first_row / g.output_height),
@@ -265,7 +273,8 @@ class PixelWalk {
         continue;
       }
       const size_t at = (first + i) * g_.output_channels;
-      tile.image[i] = input_ + image_ * image_bytes_;
+      tile.image[i] =
+          pointwise_ ? input_ + (first + i) * g_.input_channels : input_ + image_ * image_bytes_;
       tile.oy[i] = oy_;
       tile.ox[i] = ox_;
       tile.output[i] = output + at;
@@ -283,6 +292,7 @@ class PixelWalk {
 
  private:
   const Conv2dGeometry& g_;
+  bool pointwise_;
   const int8_t* input_;
   size_t image_bytes_;
   size_t image_;
@@ -295,9 +305,9 @@ class PixelWalk {
 // once, whole, instead of once per block in parts of cache lines.
 constexpr size_t kPixelsOutsideMaxWeightBytes = 32 * 1024;
 
-template <int TilePixels, int MaxVectors>
-void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
-         const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
+template <int TilePixels, int MaxVectors, bool Pointwise>
+void run_tiles(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+               const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
   const PackedLayout layout(g, MaxVectors);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
@@ -323,27 +333,30 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
     const float* multipliers = p.multipliers + group * cout + c;
     switch (vectors) {
       case 1:
-        compute_tile<TilePixels, 1>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                    multipliers, p.output, p.residual, group * cout + c, channels);
+        compute_tile<TilePixels, 1, Pointwise>(g, layout, tile, pixels, channel_offset, block,
+                                               zero_row, multipliers, p.output, p.residual,
+                                               group * cout + c, channels);
         break;
       case 2:
-        compute_tile<TilePixels, 2>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                    multipliers, p.output, p.residual, group * cout + c, channels);
+        compute_tile<TilePixels, 2, Pointwise>(g, layout, tile, pixels, channel_offset, block,
+                                               zero_row, multipliers, p.output, p.residual,
+                                               group * cout + c, channels);
         break;
       case 3:
-        compute_tile<TilePixels, 3>(g, layout, tile, pixels, channel_offset, block, zero_row,
-                                    multipliers, p.output, p.residual, group * cout + c, channels);
+        compute_tile<TilePixels, 3, Pointwise>(g, layout, tile, pixels, channel_offset, block,
+                                               zero_row, multipliers, p.output, p.residual,
+                                               group * cout + c, channels);
         break;
       default:
-        compute_tile<TilePixels, MaxVectors>(g, layout, tile, pixels, channel_offset, block,
-                                             zero_row, multipliers, p.output, p.residual,
-                                             group * cout + c, channels);
+        compute_tile<TilePixels, MaxVectors, Pointwise>(g, layout, tile, pixels, channel_offset,
+                                                        block, zero_row, multipliers, p.output,
+                                                        p.residual, group * cout + c, channels);
         break;
     }
   };
 
   if (g.groups == 1 && layout.total() <= kPixelsOutsideMaxWeightBytes) {
-    PixelWalk<TilePixels> walk(g, input, slice.row_begin);
+    PixelWalk<TilePixels> walk(g, input, slice.row_begin, Pointwise);
     for (size_t first = pixel_begin; first < pixel_end; first += TilePixels) {
       const int pixels = tile_pixels(first);
       const PixelTile tile = walk.next(first, pixels, output, residual);
@@ -362,13 +375,26 @@ void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weigh
   for (int group = 0; group < g.groups; ++group) {
     for (size_t c = channel_begin; c < channel_end; c += layout.block_channels()) {
       const int vectors = layout.vectors_in_block(cout - c);
-      PixelWalk<TilePixels> walk(g, input, slice.row_begin);
+      PixelWalk<TilePixels> walk(g, input, slice.row_begin, Pointwise);
       for (size_t first = pixel_begin; first < pixel_end; first += TilePixels) {
         const int pixels = tile_pixels(first);
         compute(walk.next(first, pixels, output, residual), pixels, group, c, block, vectors);
       }
       block += layout.block_bytes(vectors);
     }
+  }
+}
+
+template <int TilePixels, int MaxVectors>
+void run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+         const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
+  const bool pointwise = g.kernel_height == 1 && g.kernel_width == 1 && g.stride_height == 1 &&
+                         g.stride_width == 1 && g.pad_top == 0 && g.pad_left == 0 &&
+                         g.output_height == g.input_height && g.output_width == g.input_width;
+  if (pointwise) {
+    run_tiles<TilePixels, MaxVectors, true>(g, p, w, input, output, slice);
+  } else {
+    run_tiles<TilePixels, MaxVectors, false>(g, p, w, input, output, slice);
   }
 }
 
