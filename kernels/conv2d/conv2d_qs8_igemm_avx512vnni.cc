@@ -77,10 +77,10 @@ struct PixelTile {
   const int8_t* residual[kMaxTilePixels];  // with a fused Add: its operand, where output is
 };
 
-// A fused Add's constants in registers.
+// A fused Add's constants in registers, and its arithmetic for 16 lanes.
 struct ResidualAdd {
-  explicit ResidualAdd(const AddQs8Params& p)
-      : a_zero_point(_mm512_set1_epi32(p.a_zero_point)),
+  ResidualAdd(const AddQs8Params& p, const Qs8Output& conv_output)
+      : a_offset(static_cast<float>(conv_output.zero_point - p.a_zero_point)),
         b_zero_point(_mm512_set1_epi32(p.b_zero_point)),
         a_multiplier(_mm512_set1_ps(p.a_multiplier)),
         b_multiplier(_mm512_set1_ps(p.b_multiplier)),
@@ -88,18 +88,20 @@ struct ResidualAdd {
         high(_mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point))),
         output_zero_point(_mm512_set1_epi32(p.output.zero_point)) {}
 
-  // Add's definition for 16 lanes: the convolution's int8 results (as int32) plus the residual.
-  __m512i operator()(__m512i conv, const int8_t* residual, __mmask16 mask) const {
-    const __m512i r = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, residual));
+  // `conv_rounded`: the convolution's result before its zero point is added, already rounded to
+  // an integer (in float, exact). Add's a - a_zero_point is that plus the two zero points'
+  // difference (zero when, as always in the runtime, a's zero point is the convolution's).
+  __m512i operator()(__m512 conv_rounded, __m512i r) const {
     const __m512 scaled_a =
-        _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(conv, a_zero_point)), a_multiplier);
+        _mm512_mul_ps(_mm512_add_ps(conv_rounded, _mm512_set1_ps(a_offset)), a_multiplier);
     const __m512 scaled_b =
         _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(r, b_zero_point)), b_multiplier);
     const __m512 sum = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(scaled_a, scaled_b), low), high);
     return _mm512_add_epi32(_mm512_cvtps_epi32(sum), output_zero_point);
   }
 
-  __m512i a_zero_point, b_zero_point;
+  float a_offset;
+  __m512i b_zero_point;
   __m512 a_multiplier, b_multiplier, low, high;
   __m512i output_zero_point;
 };
@@ -181,7 +183,7 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
   const __m512 high = _mm512_set1_ps(static_cast<float>(out.max - out.zero_point));
   const __m512i zero_point = _mm512_set1_epi32(out.zero_point);
-  const ResidualAdd add(residual != nullptr ? residual->add : AddQs8Params{});
+  const ResidualAdd add(residual != nullptr ? residual->add : AddQs8Params{}, out);
 #pragma GCC unroll 4
   for (int v = 0; v < Vectors; ++v) {
     const int left = channels - kLanes * v;
@@ -193,9 +195,19 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
       if (i >= pixels) break;
       __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m);
       scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
-      __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
       const size_t at = output_channel + kLanes * v;
-      if (residual != nullptr) q = add(q, tile.residual[i] + at, mask);
+      __m512i q;
+      if (residual == nullptr) {
+        q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+      } else {
+        // Rounding in float (half to even, as vcvtps2dq) keeps the value for the Add in float.
+        const __m128i r_bytes =
+            left >= kLanes
+                ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(tile.residual[i] + at))
+                : _mm_maskz_loadu_epi8(mask, tile.residual[i] + at);
+        q = add(_mm512_roundscale_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                _mm512_cvtepi8_epi32(r_bytes));
+      }
       _mm_mask_storeu_epi8(tile.output[i] + at, mask, _mm512_cvtsepi32_epi8(q));
     }
   }
