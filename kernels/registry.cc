@@ -91,6 +91,14 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
     {{"conv2d_qs8_igemm_6x64c4_avx512vnni", conv2d_qs8_igemm_6x64c4_avx512vnni,
       conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
      serves_6x64c4_avx512vnni},
+    {{"conv2d_qs8_depthwise_3x3_c64_avx512vnni", conv2d_qs8_depthwise_3x3_c64_avx512vnni,
+      conv2d_qs8_depthwise_3x3_c64_avx512vnni_packed_size,
+      conv2d_qs8_depthwise_3x3_c64_avx512vnni_pack, 64},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx512_vnni && depthwise(g) && g.kernel_height == 3 && g.kernel_width == 3 &&
+              g.stride_height == g.stride_width && g.stride_width <= 2 && g.dilation_height == 1 &&
+              g.dilation_width == 1;
+     }},
     {{"conv2d_qs8_depthwise_c64_avx512vnni", conv2d_qs8_depthwise_c64_avx512vnni,
       conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack,
       64},

@@ -1,16 +1,25 @@
 // Int8 depthwise Conv2D (one output channel per input channel) on x86 AVX512-VNNI: vpdpbusd sums
-// four taps of a channel at once. For 64 channels of one output pixel, four taps' vectors are
-// interleaved byte by byte (two rounds of unpacks) into four vectors whose 32-bit lanes each hold
-// one channel's four taps; unpacks work within 128-bit lanes, so those vectors hold channels in a
-// fixed shuffled order, which the packed weights, bias and multipliers share, and which one
-// vpermd undoes before the store. When the channels end 1 to 32 past a multiple of 64 (MobileNet's
-// 32, 96, 144), the last block is one of 32 channels in ymm registers, the same scheme at half
-// width, so that no block is more than half empty.
+// four taps of a channel at once. Four taps' vectors of 64 channels are interleaved byte by byte
+// (two rounds of unpacks) into four vectors whose 32-bit lanes each hold one channel's four taps;
+// unpacks work within 128-bit lanes, so those vectors hold channels in a fixed shuffled order,
+// which the packed weights, bias and multipliers share, and which one vpermd undoes before the
+// store. When the channels end 1 to 32 past a multiple of 64 (MobileNet's 32, 96, 144), the last
+// block is one of 32 channels in ymm registers, the same scheme at half width, so that no block is
+// more than half empty.
+//
+// Two kernels share that scheme:
+// - conv2d_qs8_depthwise_c64: any window, one output pixel at a time, its taps taken four by four
+//   in order;
+// - conv2d_qs8_depthwise_3x3_c64: 3x3 windows at stride 1 or 2, a row of output pixels at a time.
+//   A group is one input column's three rows (the fourth slot has zero weights), so each column is
+//   interleaved once and serves every output pixel whose window covers it: three at stride 1, two
+//   at stride 2. That is a third (stride 1) or two thirds of the unpacks and loads of the first
+//   kernel, whose instruction count bounds it.
 //
 // As in the GEMM, the input is made unsigned (x + 128) and the packed bias absorbs it:
 //   sum (x - zx) * w  =  sum (x + 128) * w  -  (128 + zx) * sum w,
-// padded taps read a row of the zero point, and taps beyond the last real one (filling the last
-// group of four) read that row too, against zero weights. Requantization is the reference's.
+// padded taps read a row of the zero point, and empty slots of a group read any input against zero
+// weights. Requantization is the reference's.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -38,9 +47,29 @@ int channel_of(int accumulator, int lane) {
   return 16 * (lane / 4) + 4 * accumulator + lane % 4;
 }
 
+// Which tap each slot of each group of four holds.
+enum class Grouping {
+  kInOrder,   // taps 4g .. 4g + 3 in row-major order; past the last tap, none
+  kByColumn,  // 3x3: group g is column kx = g, slot s row ky = s; slot 3 none
+};
+
+int groups_of(const Conv2dGeometry& g, Grouping grouping) {
+  if (grouping == Grouping::kByColumn) return 3;
+  return static_cast<int>(
+      round_up(static_cast<size_t>(g.kernel_height) * g.kernel_width, kTapsPerGroup) /
+      kTapsPerGroup);
+}
+
+// The tap (row-major index) in a slot, or -1 for an empty one.
+int tap_of(const Conv2dGeometry& g, Grouping grouping, int group, int slot) {
+  if (grouping == Grouping::kByColumn) return slot < 3 ? slot * 3 + group : -1;
+  const int tap = group * kTapsPerGroup + slot;
+  return tap < g.kernel_height * g.kernel_width ? tap : -1;
+}
+
 // Packed: the zero-point row (channels + overread slack); then per block, the corrected bias
 // (int32) and the multipliers (float), both in accumulator order, and per group of four taps, four
-// vectors of [channel][tap] bytes in accumulator order. Blocks hold 64 channels, but for a tail
+// vectors of [channel][slot] bytes in accumulator order. Blocks hold 64 channels, but for a tail
 // block of 32 when the channels end 1 to 32 past a multiple of 64.
 struct Layout {
   size_t wide_blocks;  // of 64 channels
@@ -48,11 +77,10 @@ struct Layout {
   size_t groups;
   size_t zero_row_bytes;
 
-  explicit Layout(const Conv2dGeometry& g)
+  Layout(const Conv2dGeometry& g, Grouping grouping)
       : wide_blocks(static_cast<size_t>(g.output_channels) / kBlockChannels),
         tail(false),
-        groups(round_up(static_cast<size_t>(g.kernel_height) * g.kernel_width, kTapsPerGroup) /
-               kTapsPerGroup),
+        groups(static_cast<size_t>(groups_of(g, grouping))),
         zero_row_bytes(round_up(static_cast<size_t>(g.input_channels) + kInputOverreadBytes, 64)) {
     const int rest = g.output_channels % kBlockChannels;
     if (rest > kTailChannels) ++wide_blocks;
@@ -66,116 +94,9 @@ struct Layout {
   }
 };
 
-// Interleaves the bytes of four taps: lane j of the result holds channel (fixed order) x 4 taps.
-void interleave(__m512i t0, __m512i t1, __m512i t2, __m512i t3, __m512i* quads) {
-  const __m512i a = _mm512_unpacklo_epi8(t0, t1);
-  const __m512i b = _mm512_unpackhi_epi8(t0, t1);
-  const __m512i c = _mm512_unpacklo_epi8(t2, t3);
-  const __m512i d = _mm512_unpackhi_epi8(t2, t3);
-  quads[0] = _mm512_unpacklo_epi16(a, c);
-  quads[1] = _mm512_unpackhi_epi16(a, c);
-  quads[2] = _mm512_unpacklo_epi16(b, d);
-  quads[3] = _mm512_unpackhi_epi16(b, d);
-}
-
-// The output's requantization constants, for either register width.
-struct Requantization {
-  explicit Requantization(const Qs8Output& out)
-      : low(static_cast<float>(out.min - out.zero_point)),
-        high(static_cast<float>(out.max - out.zero_point)),
-        zero_point(out.zero_point) {}
-  float low, high;
-  int32_t zero_point;
-};
-
-// One output pixel's channels [c, c + 64) of a wide block (`left` of them are real).
-void wide_block(const int8_t* const* taps, int c, int slots, const uint8_t* block,
-                const Requantization& r, int left, int8_t* out) {
-  const __m512i sign_flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  const auto* bias = reinterpret_cast<const int32_t*>(block);
-  const auto* multipliers = reinterpret_cast<const float*>(block + 4 * kBlockChannels);
-  const uint8_t* weights = block + 8 * kBlockChannels;
-  __m512i acc[4];
-  for (int a = 0; a < 4; ++a) acc[a] = _mm512_load_si512(bias + 16 * a);
-  for (int t = 0; t < slots; t += kTapsPerGroup, weights += 4 * kBlockChannels) {
-    // Channels past the last read slack or a neighbour and meet zero weights.
-    __m512i quads[4];
-    interleave(_mm512_loadu_si512(taps[t] + c), _mm512_loadu_si512(taps[t + 1] + c),
-               _mm512_loadu_si512(taps[t + 2] + c), _mm512_loadu_si512(taps[t + 3] + c), quads);
-    for (int a = 0; a < 4; ++a) {
-      acc[a] = _mm512_dpbusd_epi32(acc[a], _mm512_xor_si512(quads[a], sign_flip),
-                                   _mm512_load_si512(weights + 64 * a));
-    }
-  }
-  __m512i bytes = _mm512_setzero_si512();
-  for (int a = 0; a < 4; ++a) {
-    __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
-    scaled = _mm512_min_ps(_mm512_max_ps(scaled, _mm512_set1_ps(r.low)), _mm512_set1_ps(r.high));
-    const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), _mm512_set1_epi32(r.zero_point));
-    const __m128i packed_bytes = _mm512_cvtsepi32_epi8(q);
-    switch (a) {
-      case 0: bytes = _mm512_inserti32x4(bytes, packed_bytes, 0); break;
-      case 1: bytes = _mm512_inserti32x4(bytes, packed_bytes, 1); break;
-      case 2: bytes = _mm512_inserti32x4(bytes, packed_bytes, 2); break;
-      default: bytes = _mm512_inserti32x4(bytes, packed_bytes, 3); break;
-    }
-  }
-  // Back from accumulator order to channel order, four bytes (one 32-bit lane) at a time.
-  const __m512i unshuffle = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
-  _mm512_mask_storeu_epi8(out, mask, _mm512_permutexvar_epi32(unshuffle, bytes));
-}
-
-// The same for a tail block of 32 channels, at half width.
-void tail_block(const int8_t* const* taps, int c, int slots, const uint8_t* block,
-                const Requantization& r, int left, int8_t* out) {
-  const __m256i sign_flip = _mm256_set1_epi8(static_cast<char>(0x80));
-  const auto* bias = reinterpret_cast<const int32_t*>(block);
-  const auto* multipliers = reinterpret_cast<const float*>(block + 4 * kTailChannels);
-  const uint8_t* weights = block + 8 * kTailChannels;
-  __m256i acc[4];
-  for (int a = 0; a < 4; ++a)
-    acc[a] = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias + 8 * a));
-  for (int t = 0; t < slots; t += kTapsPerGroup, weights += 4 * kTailChannels) {
-    const __m256i t0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(taps[t] + c));
-    const __m256i t1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(taps[t + 1] + c));
-    const __m256i t2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(taps[t + 2] + c));
-    const __m256i t3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(taps[t + 3] + c));
-    const __m256i lo01 = _mm256_unpacklo_epi8(t0, t1), hi01 = _mm256_unpackhi_epi8(t0, t1);
-    const __m256i lo23 = _mm256_unpacklo_epi8(t2, t3), hi23 = _mm256_unpackhi_epi8(t2, t3);
-    const __m256i quads[4] = {_mm256_unpacklo_epi16(lo01, lo23), _mm256_unpackhi_epi16(lo01, lo23),
-                              _mm256_unpacklo_epi16(hi01, hi23), _mm256_unpackhi_epi16(hi01, hi23)};
-    for (int a = 0; a < 4; ++a) {
-      acc[a] = _mm256_dpbusd_epi32(
-          acc[a], _mm256_xor_si256(quads[a], sign_flip),
-          _mm256_load_si256(reinterpret_cast<const __m256i*>(weights + 32 * a)));
-    }
-  }
-  __m256i bytes = _mm256_setzero_si256();
-  for (int a = 0; a < 4; ++a) {
-    __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[a]), _mm256_load_ps(multipliers + 8 * a));
-    scaled = _mm256_min_ps(_mm256_max_ps(scaled, _mm256_set1_ps(r.low)), _mm256_set1_ps(r.high));
-    const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(scaled), _mm256_set1_epi32(r.zero_point));
-    // Accumulator a's eight bytes go to 64-bit element a.
-    const __m256i eight = _mm256_castsi128_si256(_mm256_cvtsepi32_epi8(q));
-    bytes = _mm256_mask_permutexvar_epi64(bytes, static_cast<__mmask8>(1u << a),
-                                          _mm256_set1_epi64x(0), eight);
-  }
-  // 32-bit element 2a + j holds channels 16j + 4a .. +3: back to channel order.
-  const __m256i unshuffle = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-  const __mmask32 mask = left >= 32 ? ~__mmask32{0} : (__mmask32{1} << left) - 1;
-  _mm256_mask_storeu_epi8(out, mask, _mm256_permutevar8x32_epi32(bytes, unshuffle));
-}
-
-}  // namespace
-
-size_t conv2d_qs8_depthwise_c64_avx512vnni_packed_size(const Conv2dGeometry& g) {
-  return Layout(g).total();
-}
-
-void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                              const Conv2dQs8Weights& w, void* packed) {
-  const Layout layout(g);
+void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+          Grouping grouping, void* packed) {
+  const Layout layout(g, grouping);
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, 0, layout.total());
   std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
@@ -195,10 +116,14 @@ void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry& g, const Con
         if (c >= static_cast<size_t>(g.output_channels)) continue;
         uint32_t column_sum = 0;
         for (size_t tap = 0; tap < taps; ++tap) {
-          const int8_t value = w.ohwi[c * taps + tap];
-          column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
-          const size_t group = tap / kTapsPerGroup;
-          weights[(group * 4 + a) * block_channels + lane * 4 + tap % kTapsPerGroup] = value;
+          column_sum += static_cast<uint32_t>(static_cast<int32_t>(w.ohwi[c * taps + tap]));
+        }
+        for (int group = 0; group < static_cast<int>(layout.groups); ++group) {
+          for (int slot = 0; slot < kTapsPerGroup; ++slot) {
+            const int tap = tap_of(g, grouping, group, slot);
+            if (tap < 0) continue;
+            weights[(group * 4 + a) * block_channels + lane * 4 + slot] = w.ohwi[c * taps + tap];
+          }
         }
         // Unsigned: the corrected bias may wrap, exactly as the kernel's int32 sums do.
         bias[a * lanes + lane] =
@@ -210,30 +135,262 @@ void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry& g, const Con
   }
 }
 
+// The output's requantization constants.
+struct Requantization {
+  explicit Requantization(const Qs8Output& out)
+      : low(static_cast<float>(out.min - out.zero_point)),
+        high(static_cast<float>(out.max - out.zero_point)),
+        zero_point(out.zero_point) {}
+  float low, high;
+  int32_t zero_point;
+};
+
+// A block of 64 channels in zmm registers.
+struct Zmm {
+  using Vec = __m512i;
+  static constexpr int kChannels = kBlockChannels;
+
+  static Vec load(const int8_t* p) { return _mm512_loadu_si512(p); }
+  static Vec bias(const uint8_t* block, int a) {
+    return _mm512_load_si512(reinterpret_cast<const int32_t*>(block) + 16 * a);
+  }
+  // acc += quad . the packed weights' vector a of `group`.
+  static Vec dot(Vec acc, Vec quad, const uint8_t* block, int group, int a) {
+    return _mm512_dpbusd_epi32(
+        acc, quad, _mm512_load_si512(block + 8 * kChannels + (group * 4 + a) * kChannels));
+  }
+  // The four taps' bytes interleaved, made unsigned.
+  static void interleave(Vec t0, Vec t1, Vec t2, Vec t3, Vec* quads) {
+    const Vec flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    const Vec a = _mm512_unpacklo_epi8(t0, t1);
+    const Vec b = _mm512_unpackhi_epi8(t0, t1);
+    const Vec c = _mm512_unpacklo_epi8(t2, t3);
+    const Vec d = _mm512_unpackhi_epi8(t2, t3);
+    quads[0] = _mm512_xor_si512(_mm512_unpacklo_epi16(a, c), flip);
+    quads[1] = _mm512_xor_si512(_mm512_unpackhi_epi16(a, c), flip);
+    quads[2] = _mm512_xor_si512(_mm512_unpacklo_epi16(b, d), flip);
+    quads[3] = _mm512_xor_si512(_mm512_unpackhi_epi16(b, d), flip);
+  }
+  // Requantizes the four accumulators and stores the first `left` channels in channel order.
+  static void store(const Vec* acc, const uint8_t* block, const Requantization& r, int left,
+                    int8_t* out) {
+    const auto* multipliers = reinterpret_cast<const float*>(block + 4 * kChannels);
+    __m512i bytes = _mm512_setzero_si512();
+    for (int a = 0; a < 4; ++a) {
+      __m512 scaled =
+          _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
+      scaled = _mm512_min_ps(_mm512_max_ps(scaled, _mm512_set1_ps(r.low)), _mm512_set1_ps(r.high));
+      const __m512i q =
+          _mm512_add_epi32(_mm512_cvtps_epi32(scaled), _mm512_set1_epi32(r.zero_point));
+      const __m128i packed_bytes = _mm512_cvtsepi32_epi8(q);
+      switch (a) {
+        case 0: bytes = _mm512_inserti32x4(bytes, packed_bytes, 0); break;
+        case 1: bytes = _mm512_inserti32x4(bytes, packed_bytes, 1); break;
+        case 2: bytes = _mm512_inserti32x4(bytes, packed_bytes, 2); break;
+        default: bytes = _mm512_inserti32x4(bytes, packed_bytes, 3); break;
+      }
+    }
+    // 32-bit element 4a + j holds channels 16j + 4a .. +3: back to channel order.
+    const __m512i unshuffle =
+        _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    _mm512_mask_storeu_epi8(out, mask, _mm512_permutexvar_epi32(unshuffle, bytes));
+  }
+};
+
+// The tail block of 32 channels in ymm registers: the same at half width.
+struct Ymm {
+  using Vec = __m256i;
+  static constexpr int kChannels = kTailChannels;
+
+  static Vec load(const int8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const Vec*>(p)); }
+  static Vec bias(const uint8_t* block, int a) {
+    return _mm256_load_si256(reinterpret_cast<const Vec*>(block) + a);
+  }
+  static Vec dot(Vec acc, Vec quad, const uint8_t* block, int group, int a) {
+    return _mm256_dpbusd_epi32(acc, quad,
+                               _mm256_load_si256(reinterpret_cast<const Vec*>(
+                                   block + 8 * kChannels + (group * 4 + a) * kChannels)));
+  }
+  static void interleave(Vec t0, Vec t1, Vec t2, Vec t3, Vec* quads) {
+    const Vec flip = _mm256_set1_epi8(static_cast<char>(0x80));
+    const Vec a = _mm256_unpacklo_epi8(t0, t1);
+    const Vec b = _mm256_unpackhi_epi8(t0, t1);
+    const Vec c = _mm256_unpacklo_epi8(t2, t3);
+    const Vec d = _mm256_unpackhi_epi8(t2, t3);
+    quads[0] = _mm256_xor_si256(_mm256_unpacklo_epi16(a, c), flip);
+    quads[1] = _mm256_xor_si256(_mm256_unpackhi_epi16(a, c), flip);
+    quads[2] = _mm256_xor_si256(_mm256_unpacklo_epi16(b, d), flip);
+    quads[3] = _mm256_xor_si256(_mm256_unpackhi_epi16(b, d), flip);
+  }
+  static void store(const Vec* acc, const uint8_t* block, const Requantization& r, int left,
+                    int8_t* out) {
+    const auto* multipliers = reinterpret_cast<const float*>(block + 4 * kChannels);
+    __m256i bytes = _mm256_setzero_si256();
+    for (int a = 0; a < 4; ++a) {
+      __m256 scaled =
+          _mm256_mul_ps(_mm256_cvtepi32_ps(acc[a]), _mm256_load_ps(multipliers + 8 * a));
+      scaled = _mm256_min_ps(_mm256_max_ps(scaled, _mm256_set1_ps(r.low)), _mm256_set1_ps(r.high));
+      const __m256i q =
+          _mm256_add_epi32(_mm256_cvtps_epi32(scaled), _mm256_set1_epi32(r.zero_point));
+      // Accumulator a's eight bytes go to 64-bit element a.
+      const __m256i eight = _mm256_castsi128_si256(_mm256_cvtsepi32_epi8(q));
+      bytes = _mm256_mask_permutexvar_epi64(bytes, static_cast<__mmask8>(1u << a),
+                                            _mm256_setzero_si256(), eight);
+    }
+    // 32-bit element 2a + j holds channels 16j + 4a .. +3: back to channel order.
+    const __m256i unshuffle = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    const __mmask32 mask = left >= 32 ? ~__mmask32{0} : (__mmask32{1} << left) - 1;
+    _mm256_mask_storeu_epi8(out, mask, _mm256_permutevar8x32_epi32(bytes, unshuffle));
+  }
+};
+
+// One output pixel's block of channels from c, its taps four by four in order (`left` of the
+// block's channels are real; the others read slack or a neighbour and meet zero weights).
+template <typename V>
+void pixel_block(const int8_t* const* taps, int c, int groups, const uint8_t* block,
+                 const Requantization& r, int left, int8_t* out) {
+  typename V::Vec acc[4];
+  for (int a = 0; a < 4; ++a) acc[a] = V::bias(block, a);
+  for (int group = 0; group < groups; ++group) {
+    const int8_t* const* t = taps + group * kTapsPerGroup;
+    typename V::Vec quads[4];
+    V::interleave(V::load(t[0] + c), V::load(t[1] + c), V::load(t[2] + c), V::load(t[3] + c),
+                  quads);
+    for (int a = 0; a < 4; ++a) acc[a] = V::dot(acc[a], quads[a], block, group, a);
+  }
+  V::store(acc, block, r, left, out);
+}
+
+// A row of output pixels' block of channels from c for a 3x3 window at stride Stride: `rows` are
+// the window's three input rows (null where they fall in the padding). Each input column is
+// interleaved once, and the last two carry over to the next pixel (one at stride 2).
+template <typename V, int Stride>
+void row_block(const Conv2dGeometry& g, const int8_t* const* rows, const int8_t* zero_row, int c,
+               const uint8_t* block, const Requantization& r, int left, int8_t* out) {
+  using Vec = typename V::Vec;
+  const int width = g.input_width;
+  const int channels = g.input_channels;
+  auto column = [&](int j, Vec* quads) {
+    const bool inside = j >= 0 && j < width;
+    const int8_t* p[3];
+    for (int ky = 0; ky < 3; ++ky) {
+      p[ky] = inside && rows[ky] != nullptr ? rows[ky] + static_cast<size_t>(j) * channels + c
+                                            : zero_row + c;
+    }
+    const Vec row0 = V::load(p[0]);
+    V::interleave(row0, V::load(p[1]), V::load(p[2]), row0, quads);
+  };
+  Vec q0[4], q1[4], q2[4];
+  int j = -g.pad_left;
+  column(j, q0);
+  if (Stride == 1) column(j + 1, q1);
+  for (int x = 0; x < g.output_width; ++x, j += Stride, out += channels) {
+    if (Stride == 2) column(j + 1, q1);
+    column(j + 2, q2);
+    Vec acc[4];
+    for (int a = 0; a < 4; ++a) {
+      acc[a] = V::dot(V::bias(block, a), q0[a], block, 0, a);
+      acc[a] = V::dot(acc[a], q1[a], block, 1, a);
+      acc[a] = V::dot(acc[a], q2[a], block, 2, a);
+    }
+    V::store(acc, block, r, left, out);
+    for (int a = 0; a < 4; ++a) {
+      q0[a] = Stride == 1 ? q1[a] : q2[a];
+      if (Stride == 1) q1[a] = q2[a];
+    }
+  }
+}
+
+template <int Stride>
+void run_rows(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+              const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
+  const Layout layout(g, Grouping::kByColumn);
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
+  const Requantization requantization(p.output);
+  const int channel_begin = static_cast<int>(slice.channel_begin);
+  const int channel_end = static_cast<int>(slice.channel_end);
+  const int wide_end = std::min(channel_end, static_cast<int>(layout.wide_blocks) * kBlockChannels);
+  const size_t row_bytes = static_cast<size_t>(g.input_width) * g.input_channels;
+  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
+    const int n = static_cast<int>(row / g.output_height);
+    const int oy = static_cast<int>(row % g.output_height);
+    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
+    const int8_t* rows[3];
+    for (int ky = 0; ky < 3; ++ky) {
+      const int iy = oy * Stride - g.pad_top + ky;
+      rows[ky] =
+          iy >= 0 && iy < g.input_height ? image + static_cast<size_t>(iy) * row_bytes : nullptr;
+    }
+    int8_t* out = output + row * g.output_width * g.output_channels;
+    const uint8_t* block = packed + layout.zero_row_bytes +
+                           channel_begin / kBlockChannels * layout.block_bytes(kBlockChannels);
+    int c = channel_begin;
+    for (; c < wide_end; c += kBlockChannels, block += layout.block_bytes(kBlockChannels)) {
+      row_block<Zmm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c);
+    }
+    if (c < channel_end) {
+      row_block<Ymm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c);
+    }
+  }
+}
+
+}  // namespace
+
+size_t conv2d_qs8_depthwise_c64_avx512vnni_packed_size(const Conv2dGeometry& g) {
+  return Layout(g, Grouping::kInOrder).total();
+}
+
+void conv2d_qs8_depthwise_c64_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                              const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, Grouping::kInOrder, packed);
+}
+
 void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                          const Conv2dQs8Weights& w, const int8_t* input,
                                          int8_t* output, const Conv2dSlice& slice) {
-  const Layout layout(g);
+  const Layout layout(g, Grouping::kInOrder);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
-  const int slots = static_cast<int>(layout.groups) * kTapsPerGroup;
+  const int groups = static_cast<int>(layout.groups);
   const Requantization requantization(p.output);
   // Only this call's channels, in whole blocks but for the last.
   const int channel_begin = static_cast<int>(slice.channel_begin);
   const int channel_end = static_cast<int>(slice.channel_end);
   const int wide_end = std::min(channel_end, static_cast<int>(layout.wide_blocks) * kBlockChannels);
   depthwise_for_each_pixel(
-      g, input, output, slice, zero_row, slots, [&](const int8_t* const* taps, int8_t* out) {
+      g, input, output, slice, zero_row, groups * kTapsPerGroup,
+      [&](const int8_t* const* taps, int8_t* out) {
         const uint8_t* block = packed + layout.zero_row_bytes +
                                channel_begin / kBlockChannels * layout.block_bytes(kBlockChannels);
         int c = channel_begin;
         for (; c < wide_end; c += kBlockChannels, block += layout.block_bytes(kBlockChannels)) {
-          wide_block(taps, c, slots, block, requantization, channel_end - c, out + c);
+          pixel_block<Zmm>(taps, c, groups, block, requantization, channel_end - c, out + c);
         }
         if (c < channel_end) {
-          tail_block(taps, c, slots, block, requantization, channel_end - c, out + c);
+          pixel_block<Ymm>(taps, c, groups, block, requantization, channel_end - c, out + c);
         }
       });
+}
+
+size_t conv2d_qs8_depthwise_3x3_c64_avx512vnni_packed_size(const Conv2dGeometry& g) {
+  return Layout(g, Grouping::kByColumn).total();
+}
+
+void conv2d_qs8_depthwise_3x3_c64_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                                  const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, Grouping::kByColumn, packed);
+}
+
+void conv2d_qs8_depthwise_3x3_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                             const Conv2dQs8Weights& w, const int8_t* input,
+                                             int8_t* output, const Conv2dSlice& slice) {
+  if (g.stride_width == 1) {
+    run_rows<1>(g, p, w, input, output, slice);
+  } else {
+    run_rows<2>(g, p, w, input, output, slice);
+  }
 }
 
 }  // namespace qrun::kernels

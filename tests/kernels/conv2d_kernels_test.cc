@@ -36,6 +36,8 @@ int pick(std::mt19937& random, int low, int high) {
   return std::uniform_int_distribution<int>(low, high)(random);
 }
 
+void fill_case(std::mt19937& random, Case* c);
+
 Case random_case(std::mt19937& random) {
   Case c;
   Conv2dGeometry& g = c.g;
@@ -69,7 +71,14 @@ Case random_case(std::mt19937& random) {
       (g.input_width + g.pad_left + pad_right - g.dilation_width * (g.kernel_width - 1) - 1) /
           g.stride_width +
       1;
+  fill_case(random, &c);
+  return c;
+}
 
+// Random quantization, input, weights and bias for the case's geometry.
+void fill_case(std::mt19937& random, Case* case_) {
+  Case& c = *case_;
+  const Conv2dGeometry& g = c.g;
   const int extremes[] = {-128, 127, 0};
   c.input_zero_point =
       pick(random, 0, 2) < 2 ? extremes[pick(random, 0, 2)] : pick(random, -128, 127);
@@ -100,7 +109,6 @@ Case random_case(std::mt19937& random) {
             : static_cast<float>(
                   std::pow(10.0, std::uniform_real_distribution<double>(-6, 0.6)(random))));
   }
-  return c;
 }
 
 // Runs `kernel` over the whole output, one slice at a time: rows cut at `row_cuts`, and for dense
@@ -182,6 +190,54 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   std::string names;
   for (const std::string& name : exercised) names += " " + name;
   std::printf("kernels checked:%s\n", names.c_str());
+}
+
+// Depthwise 3x3 windows at stride 1 and 2, which have a kernel of their own on some CPUs, over
+// channel counts around the 64- and 32-channel blocks, odd widths and every padding from 0 to 2.
+TEST(Conv2dQs8Kernels, EveryDepthwise3x3KernelMatchesTheReferenceBitForBit) {
+  const CpuFeatures cpu = detect_cpu_features();
+  const Conv2dQs8Kernel reference{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr,
+                                  1};
+  std::mt19937 random(20261124);
+  std::vector<std::string> exercised;
+  for (int trial = 0; trial < 300; ++trial) {
+    Case c;
+    Conv2dGeometry& g = c.g;
+    g.batch = pick(random, 1, 2);
+    g.kernel_height = g.kernel_width = 3;
+    g.stride_height = g.stride_width = pick(random, 1, 2);
+    g.groups = g.input_channels = g.output_channels = pick(random, 1, 200);
+    g.input_height = pick(random, 1, 13);
+    g.input_width = pick(random, 1, 13);
+    g.pad_top = pick(random, 0, 2);
+    g.pad_left = pick(random, 0, 2);
+    const int pad_bottom = pick(random, 0, 2), pad_right = pick(random, 0, 2);
+    if (g.input_height + g.pad_top + pad_bottom < 3 || g.input_width + g.pad_left + pad_right < 3) {
+      continue;
+    }
+    g.output_height = (g.input_height + g.pad_top + pad_bottom - 3) / g.stride_height + 1;
+    g.output_width = (g.input_width + g.pad_left + pad_right - 3) / g.stride_width + 1;
+    fill_case(random, &c);
+    const std::vector<int8_t> expected = run(reference, c, {}, 1 << 20);
+    std::vector<size_t> cuts;
+    for (size_t cut = 1 + random() % 3; cut < g.output_rows(); cut += 1 + random() % 4) {
+      cuts.push_back(cut);
+    }
+    for (const Conv2dQs8Kernel& kernel : conv2d_qs8_candidates(cpu, g)) {
+      if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
+        exercised.push_back(kernel.name);
+      }
+      const std::vector<int8_t> actual = run(kernel, c, cuts, 1 + random() % 3);
+      const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
+      ASSERT_TRUE(mismatch.first == expected.end())
+          << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "
+          << int(*mismatch.first) << " expected, " << int(*mismatch.second) << " computed; "
+          << describe(c);
+    }
+  }
+  std::string names;
+  for (const std::string& name : exercised) names += " " + name;
+  std::printf("depthwise 3x3 kernels checked:%s\n", names.c_str());
 }
 
 // A random Add behind the case's convolution: operand, zero points (extremes often), multipliers
