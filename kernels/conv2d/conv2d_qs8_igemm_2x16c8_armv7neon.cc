@@ -3,9 +3,9 @@
 // channels at a time, each input channel broadcast by the indexed multiply-accumulate
 // vmlal.s16 q, d, d[k] against 16 channels' weights, int16 products exact, int32 sums) on two
 // output pixels per tile, not four: ARMv7 has 16 quad registers, not 32, and two pixels' 8
-// accumulators plus their inputs and one input channel's weights fit them without spilling. The
+// accumulators plus their inputs and two input channels' weights fit them without spilling. The
 // indexed form takes its scalar from a 64-bit register only, so the widened inputs are used by
-// halves.
+// halves. The inner loop is assembly (accumulate_tap).
 //
 // The packing is the shared one (conv2d_igemm_tiles.h): the input's zero point folded into the
 // bias at load time, padded taps reading a row filled with the zero point, weights zero-padded to
@@ -42,21 +42,70 @@ struct PackedLayout {
   }
 };
 
-// Input channel `K` of each pixel against 16 output channels' weights.
-template <int K>
-inline void mla_step(int32x4_t (&acc)[kPixels][4], const int16x8_t (&x)[kPixels],
-                     const int16_t* w) {
-  const int16x8_t w0 = vld1q_s16(w + 16 * K);
-  const int16x8_t w1 = vld1q_s16(w + 16 * K + 8);
-#pragma GCC unroll 8
-  for (int i = 0; i < kPixels; ++i) {
-    const int16x4_t xk = K < 4 ? vget_low_s16(x[i]) : vget_high_s16(x[i]);
-    acc[i][0] = vmlal_lane_s16(acc[i][0], vget_low_s16(w0), xk, K % 4);
-    acc[i][1] = vmlal_lane_s16(acc[i][1], vget_high_s16(w0), xk, K % 4);
-    acc[i][2] = vmlal_lane_s16(acc[i][2], vget_low_s16(w1), xk, K % 4);
-    acc[i][3] = vmlal_lane_s16(acc[i][3], vget_high_s16(w1), xk, K % 4);
-  }
+// Input channel `LANE` of both pixels (`H`: e for channels 0-3 of the eight, f for 4-7) against
+// its 16 output channels' weights in d`W0`-d`W3`.
+// clang-format off
+#define QRUN_VMLAL_CHANNEL(H, LANE, W0, W1, W2, W3)              \
+  "vmlal.s16 %q[p0c0], d" #W0 ", %" #H "[x0][" #LANE "]\n"      \
+  "vmlal.s16 %q[p0c1], d" #W1 ", %" #H "[x0][" #LANE "]\n"      \
+  "vmlal.s16 %q[p0c2], d" #W2 ", %" #H "[x0][" #LANE "]\n"      \
+  "vmlal.s16 %q[p0c3], d" #W3 ", %" #H "[x0][" #LANE "]\n"      \
+  "vmlal.s16 %q[p1c0], d" #W0 ", %" #H "[x1][" #LANE "]\n"      \
+  "vmlal.s16 %q[p1c1], d" #W1 ", %" #H "[x1][" #LANE "]\n"      \
+  "vmlal.s16 %q[p1c2], d" #W2 ", %" #H "[x1][" #LANE "]\n"      \
+  "vmlal.s16 %q[p1c3], d" #W3 ", %" #H "[x1][" #LANE "]\n"
+// One input channel's 16 weights (32 bytes) in one load.
+#define QRUN_LOAD_WEIGHTS(W0, W3) "vld1.16 {d" #W0 "-d" #W3 "}, [%[w]]!\n"
+// clang-format on
+
+// One tap: `blocks` (at least one) times eight input channels of both pixels against 16 output
+// channels; rows and w end past what it read. Assembly, loop included: GCC 12 compiles the loop
+// written with intrinsics into 16-byte weight loads at computed addresses kept on the stack, and
+// register moves (116 instructions per iteration where this one has 78); an asm statement for the
+// loop's body alone still left it moving accumulators around the statement (84 and 98).
+// The weights go to fixed registers because a four-register vld1 needs consecutive ones, which an
+// operand cannot ask for: q12-q13 and q14-q15 in turn, so that each load is issued a channel
+// before its multiplies. The inputs use the x constraint (q0-q3): the 16-bit scalar of vmlal must
+// lie in d0-d7.
+inline void accumulate_tap(int32x4_t (&acc)[kPixels][4], const int8_t* (&rows)[kPixels],
+                           const int16_t*& w, size_t blocks) {
+  int16x8_t x0, x1;
+  // clang-format off
+  __asm__(
+      "1:\n"
+      "vld1.8 {%e[x0]}, [%[row0]]!\n"
+      "vld1.8 {%e[x1]}, [%[row1]]!\n"
+      "vmovl.s8 %q[x0], %e[x0]\n"
+      "vmovl.s8 %q[x1], %e[x1]\n"
+      QRUN_LOAD_WEIGHTS(24, 27)
+      QRUN_LOAD_WEIGHTS(28, 31)
+      QRUN_VMLAL_CHANNEL(e, 0, 24, 25, 26, 27)
+      QRUN_LOAD_WEIGHTS(24, 27)
+      QRUN_VMLAL_CHANNEL(e, 1, 28, 29, 30, 31)
+      QRUN_LOAD_WEIGHTS(28, 31)
+      QRUN_VMLAL_CHANNEL(e, 2, 24, 25, 26, 27)
+      QRUN_LOAD_WEIGHTS(24, 27)
+      QRUN_VMLAL_CHANNEL(e, 3, 28, 29, 30, 31)
+      QRUN_LOAD_WEIGHTS(28, 31)
+      QRUN_VMLAL_CHANNEL(f, 0, 24, 25, 26, 27)
+      QRUN_LOAD_WEIGHTS(24, 27)
+      QRUN_VMLAL_CHANNEL(f, 1, 28, 29, 30, 31)
+      QRUN_LOAD_WEIGHTS(28, 31)
+      QRUN_VMLAL_CHANNEL(f, 2, 24, 25, 26, 27)
+      QRUN_VMLAL_CHANNEL(f, 3, 28, 29, 30, 31)
+      "subs %[blocks], %[blocks], #1\n"
+      "bne 1b\n"
+      // clang-format on
+      : [p0c0] "+w"(acc[0][0]), [p0c1] "+w"(acc[0][1]), [p0c2] "+w"(acc[0][2]),
+        [p0c3] "+w"(acc[0][3]), [p1c0] "+w"(acc[1][0]), [p1c1] "+w"(acc[1][1]),
+        [p1c2] "+w"(acc[1][2]), [p1c3] "+w"(acc[1][3]), [x0] "=&x"(x0), [x1] "=&x"(x1),
+        [row0] "+r"(rows[0]), [row1] "+r"(rows[1]), [w] "+r"(w), [blocks] "+r"(blocks)
+      :
+      // It reads the tap's inputs and weights, an extent that an "m" operand cannot name.
+      : "d24", "d25", "d26", "d27", "d28", "d29", "d30", "d31", "cc", "memory");
 }
+#undef QRUN_VMLAL_CHANNEL
+#undef QRUN_LOAD_WEIGHTS
 
 void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout,
                   const PixelTile<kPixels>& tile, size_t channel_offset, const int8_t* zero_row,
@@ -75,20 +124,7 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout,
     for (int kx = 0; kx < g.kernel_width; ++kx) {
       const int8_t* rows[kPixels];
       tile.rows(g, ky, kx, channel_offset, zero_row, rows);
-      for (size_t c = 0; c < depth; c += kDepth) {
-        int16x8_t x[kPixels];
-#pragma GCC unroll 8
-        for (int i = 0; i < kPixels; ++i) x[i] = vmovl_s8(vld1_s8(rows[i] + c));
-        mla_step<0>(acc, x, w);
-        mla_step<1>(acc, x, w);
-        mla_step<2>(acc, x, w);
-        mla_step<3>(acc, x, w);
-        mla_step<4>(acc, x, w);
-        mla_step<5>(acc, x, w);
-        mla_step<6>(acc, x, w);
-        mla_step<7>(acc, x, w);
-        w += kDepth * kIgemmBlockChannels;
-      }
+      accumulate_tap(acc, rows, w, depth / kDepth);
     }
   }
 
