@@ -39,6 +39,23 @@ bool gemm_shaped(const Conv2dGeometry& g) {
 }
 #endif
 
+#if QRUN_ARM64_KERNELS
+bool serves_4x16c8_i8mm(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return cpu.arm_i8mm && gemm_shaped(g);
+}
+bool serves_4x16c4_neondot(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return cpu.arm_neon_dot && gemm_shaped(g);
+}
+bool serves_4x16c8_neon(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return cpu.arm_neon && gemm_shaped(g);
+}
+#endif
+#if QRUN_ARMV7_KERNELS
+bool serves_2x16c8_armv7neon(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return cpu.armv7_neon && gemm_shaped(g);
+}
+#endif
+
 #if QRUN_X86_KERNELS
 // Small images (7x7: 49 pixels, 7 whole tiles) where streaming the weights decides the time;
 // measured on ResNet-50's last stage, 16% faster there than 6x64, slower elsewhere.
@@ -55,19 +72,13 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"conv2d_qs8_igemm_4x16c8_i8mm", conv2d_qs8_igemm_4x16c8_i8mm,
       conv2d_qs8_igemm_4x16c8_i8mm_packed_size, conv2d_qs8_igemm_4x16c8_i8mm_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.arm_i8mm && gemm_shaped(g);
-     }},
+     serves_4x16c8_i8mm},
     {{"conv2d_qs8_igemm_4x16c4_neondot", conv2d_qs8_igemm_4x16c4_neondot,
       conv2d_qs8_igemm_4x16c4_neondot_packed_size, conv2d_qs8_igemm_4x16c4_neondot_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.arm_neon_dot && gemm_shaped(g);
-     }},
+     serves_4x16c4_neondot},
     {{"conv2d_qs8_igemm_4x16c8_neon", conv2d_qs8_igemm_4x16c8_neon,
       conv2d_qs8_igemm_4x16c8_neon_packed_size, conv2d_qs8_igemm_4x16c8_neon_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.arm_neon && gemm_shaped(g);
-     }},
+     serves_4x16c8_neon},
     {{"conv2d_qs8_depthwise_neon", conv2d_qs8_depthwise_neon, conv2d_qs8_depthwise_neon_packed_size,
       conv2d_qs8_depthwise_neon_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.arm_neon && depthwise(g); }},
@@ -75,9 +86,7 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
 #if QRUN_ARMV7_KERNELS
     {{"conv2d_qs8_igemm_2x16c8_armv7neon", conv2d_qs8_igemm_2x16c8_armv7neon,
       conv2d_qs8_igemm_2x16c8_armv7neon_packed_size, conv2d_qs8_igemm_2x16c8_armv7neon_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.armv7_neon && gemm_shaped(g);
-     }},
+     serves_2x16c8_armv7neon},
     {{"conv2d_qs8_depthwise_armv7neon", conv2d_qs8_depthwise_armv7neon,
       conv2d_qs8_depthwise_armv7neon_packed_size, conv2d_qs8_depthwise_armv7neon_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
@@ -130,17 +139,36 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
     {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, everywhere},
 };
 
-// Kernels whose epilogue also does an Add behind the convolution (Conv2dQs8Params::residual).
-// There is no reference entry: where none serves, the runtime runs the two ops in turn, which
-// gives the same bytes. The serve conditions are the plain kernels'.
-#if QRUN_X86_KERNELS
+// Kernels that also do an Add behind the convolution (Conv2dQs8Params::residual): the x86 ones in
+// their epilogue, the ARM ones on each tile while it is in L1. There is no reference entry: where
+// none serves, the runtime runs the two ops in turn, which gives the same bytes. The serve
+// conditions are the plain kernels'.
+#if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS || QRUN_ARMV7_KERNELS
 const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dAddQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"conv2d_qs8_igemm_4x16c8_i8mm+add", conv2d_qs8_igemm_4x16c8_i8mm,
+      conv2d_qs8_igemm_4x16c8_i8mm_packed_size, conv2d_qs8_igemm_4x16c8_i8mm_pack, 16},
+     serves_4x16c8_i8mm},
+    {{"conv2d_qs8_igemm_4x16c4_neondot+add", conv2d_qs8_igemm_4x16c4_neondot,
+      conv2d_qs8_igemm_4x16c4_neondot_packed_size, conv2d_qs8_igemm_4x16c4_neondot_pack, 16},
+     serves_4x16c4_neondot},
+    {{"conv2d_qs8_igemm_4x16c8_neon+add", conv2d_qs8_igemm_4x16c8_neon,
+      conv2d_qs8_igemm_4x16c8_neon_packed_size, conv2d_qs8_igemm_4x16c8_neon_pack, 16},
+     serves_4x16c8_neon},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"conv2d_qs8_igemm_2x16c8_armv7neon+add", conv2d_qs8_igemm_2x16c8_armv7neon,
+      conv2d_qs8_igemm_2x16c8_armv7neon_packed_size, conv2d_qs8_igemm_2x16c8_armv7neon_pack, 16},
+     serves_2x16c8_armv7neon},
+#endif
+#if QRUN_X86_KERNELS
     {{"conv2d_qs8_igemm_7x48c4_avx512vnni+add", conv2d_qs8_igemm_7x48c4_avx512vnni,
       conv2d_qs8_igemm_7x48c4_avx512vnni_packed_size, conv2d_qs8_igemm_7x48c4_avx512vnni_pack, 48},
      serves_7x48c4_avx512vnni},
     {{"conv2d_qs8_igemm_6x64c4_avx512vnni+add", conv2d_qs8_igemm_6x64c4_avx512vnni,
       conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
      serves_6x64c4_avx512vnni},
+#endif
 };
 #endif
 
@@ -233,7 +261,7 @@ Conv2dQs8Kernel select_conv2d_qs8(const CpuFeatures& cpu, const Conv2dGeometry& 
 
 std::vector<Conv2dQs8Kernel> conv2d_add_qs8_candidates(const CpuFeatures& cpu,
                                                        const Conv2dGeometry& g) {
-#if QRUN_X86_KERNELS
+#if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS || QRUN_ARMV7_KERNELS
   return serving(kConv2dAddQs8, cpu, g);
 #else
   (void)cpu;

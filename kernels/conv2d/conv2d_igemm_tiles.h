@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "add/add_neon.h"
 #include "common/overread.h"
 #include "common/requantize_neon.h"
 #include "conv2d/conv2d.h"
@@ -98,8 +99,24 @@ void igemm_store_tile(const int32x4_t (&acc)[Pixels][4], const uint8_t* block,
   for (int i = 0; i < tile.count; ++i) neon_store_bytes(tile.output[i], q[i], channels);
 }
 
+// A fused Add (Conv2dQs8Params::residual) on a tile just stored: each pixel's block of channels,
+// still in L1, gets Add's arithmetic with the residual at the same place, so the convolution's own
+// tensor never travels to memory and back.
+template <int Pixels>
+void igemm_add_residual(const PixelTile<Pixels>& tile, const int8_t* output,
+                        const Conv2dQs8Residual& residual, const NeonRequantization& requantize,
+                        int channels) {
+  for (int i = 0; i < tile.count; ++i) {
+    int8_t* out = tile.output[i];
+    const int8x16_t conv = neon_load_bytes(out, channels);
+    const int8x16_t other = neon_load_bytes(residual.data + (out - output), channels);
+    neon_store_bytes(out, neon_add(conv, other, residual.add, requantize), channels);
+  }
+}
+
 // A whole kernel call: ComputeTile(g, layout, tile, channel_offset, zero_row, block, requantize,
-// channels) for every tile of the slice (a compile-time function, so it inlines).
+// channels) for every tile of the slice (a compile-time function, so it inlines), then a fused
+// Add if there is one.
 template <int Pixels, typename Layout, auto ComputeTile>
 void igemm_run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
                const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
@@ -107,12 +124,17 @@ void igemm_run(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs
   const auto* packed = static_cast<const uint8_t*>(w.packed);
   const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
   const NeonRequantization requantize(p.output);
+  const NeonRequantization add_requantize(p.residual != nullptr ? p.residual->add.output
+                                                                : Qs8Output{});
   igemm_for_each_tile<Pixels>(
       g, packed + layout.zero_row_bytes, kIgemmBlockChannels,
       [&](size_t) { return layout.block_bytes; }, input, output, slice,
       [&](const PixelTile<Pixels>& tile, size_t channel_offset, const uint8_t* block, size_t,
           int channels) {
         ComputeTile(g, layout, tile, channel_offset, zero_row, block, requantize, channels);
+        if (p.residual != nullptr) {
+          igemm_add_residual(tile, output, *p.residual, add_requantize, channels);
+        }
       });
 }
 
