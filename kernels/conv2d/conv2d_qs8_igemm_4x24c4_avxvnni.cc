@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "common/overread.h"
@@ -89,6 +90,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   }
 
   const uint8_t* w = block + Vectors * 32;
+  // Each tile also asks for the next block's weights (into L2), as the AVX512-VNNI GEMM does.
+  const uintptr_t next_block = layout.block_bytes(Vectors);
   const __m256i sign_flip = _mm256_set1_epi8(static_cast<char>(0x80));
   const int cin4 = static_cast<int>(layout.input_channels_padded);
   // When no window of the tile touches the padding, a tap's rows are the windows' corners plus
@@ -131,6 +134,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
         for (int v = 0; v < Vectors; ++v) {
           weights[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 32 * v));
         }
+        _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(w) + next_block),
+                     _MM_HINT_T1);
         w += 32 * Vectors;
 #pragma GCC unroll 8
         for (int i = 0; i < kTilePixels; ++i) {
