@@ -207,6 +207,55 @@ TEST(Interpreter, BroadcastAddIsTheSameForEveryThreadCountAndKernel) {
   EXPECT_NE(std::count(first.begin(), first.end(), first[0]), static_cast<long>(first.size()));
 }
 
+// Max and average pooling, padded and strided over an odd image of two, split into bands of rows
+// among the threads: every thread count and kernel family gives the bytes of one thread.
+TEST(Interpreter, PoolingIsTheSameForEveryThreadCountAndKernel) {
+  testing::TestModel m;
+  const int x = m.add_tensor({"x", fb::TensorType::INT8, {2, 13, 11, 21}, {0.04f}, {-3}, -1, {}});
+  const int pooled =
+      m.add_tensor({"pooled", fb::TensorType::INT8, {2, 7, 6, 21}, {0.04f}, {-3}, -1, {}});
+  const int averaged =
+      m.add_tensor({"averaged", fb::TensorType::INT8, {2, 4, 3, 21}, {0.03f}, {5}, -1, {}});
+  const auto pool_options = [](int kernel, int stride, int pad, bool include_pad) {
+    return [=](flatbuffers::FlatBufferBuilder& fbb) {
+      return std::make_pair(fb::OperatorOptions::Pool2DOptions,
+                            fb::CreatePool2DOptions(fbb, kernel, kernel, stride, stride, pad, pad,
+                                                    pad, pad, include_pad)
+                                .Union());
+    };
+  };
+  m.add_operator(
+      {fb::OperatorType::MAX_POOL_2D, {x}, {pooled}, pool_options(3, 2, 1, false), {}, -128, 127});
+  m.add_operator({fb::OperatorType::AVERAGE_POOL_2D,
+                  {pooled},
+                  {averaged},
+                  pool_options(3, 2, 1, true),
+                  {0.04f / 0.03f},
+                  -128,
+                  127});
+  m.set_inputs({x});
+  m.set_outputs({averaged});
+  const std::vector<uint8_t> bytes = m.serialize();
+  std::vector<int8_t> input(2 * 13 * 11 * 21);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<int8_t>(i * 71 % 256 - 128);
+  std::vector<int8_t> first;
+  for (const char* isa : {"ref", ""}) {
+    for (int threads : {1, 2, 3}) {
+      Model model;
+      ASSERT_TRUE(model.set_threads(threads).ok());
+      ASSERT_TRUE(model.set_isa(isa).ok());
+      const Status loaded = model.load_buffer(bytes.data(), bytes.size());
+      ASSERT_TRUE(loaded.ok()) << loaded.message();
+      ASSERT_TRUE(model.set_input(0, input.data(), input.size()).ok());
+      ASSERT_TRUE(model.run().ok());
+      std::vector<int8_t> output(2 * 4 * 3 * 21);
+      ASSERT_TRUE(model.get_output(0, output.data(), output.size()).ok());
+      if (first.empty()) first = output;
+      EXPECT_EQ(output, first) << "isa '" << isa << "', " << threads << " threads";
+    }
+  }
+}
+
 TEST(Interpreter, AnUnknownOrMissingInstructionSetIsAnError) {
   const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
   Model model;

@@ -1,5 +1,7 @@
 // MAX_POOL_2D, AVERAGE_POOL_2D and MEAN (global average pooling over H and W, which is an average
 // pool whose window is the whole image).
+#include <algorithm>
+
 #include "operators/checks.h"
 
 namespace qrun {
@@ -42,6 +44,41 @@ Status pool_geometry(const OperatorSource& s, const fb::Pool2DOptions& o,
   return expect_shape(s, output, {g->batch, g->output_height, g->output_width, g->channels});
 }
 
+// Shares a pooling's output rows among the threads. A band of rows of one image is the same
+// pooling over fewer rows: its input starts at the first row its windows read, and only the
+// image's real top padding stays padding (a window's count of real positions is unchanged).
+// run(band, input_offset, output_offset) computes one band; offsets are in elements.
+template <typename Run>
+void share_rows(ThreadPool& threads, const kernels::Pool2dGeometry& g, const Run& run) {
+  const size_t rows = static_cast<size_t>(g.batch) * g.output_height;
+  if (threads.threads() == 1) {
+    run(g, 0, 0);
+    return;
+  }
+  const size_t row_elements = static_cast<size_t>(g.input_width) * g.channels;
+  const size_t output_row_elements = static_cast<size_t>(g.output_width) * g.channels;
+  threads.parallelize(rows, threads.tile_for(rows), [&](size_t begin, size_t end) {
+    for (size_t row = begin; row < end;) {
+      const int image = static_cast<int>(row / g.output_height);
+      const int first = static_cast<int>(row % g.output_height);
+      const int last = static_cast<int>(
+          std::min<size_t>(static_cast<size_t>(g.output_height), first + (end - row)));
+      const int top = first * g.stride_height - g.pad_top;
+      const int start = std::max(top, 0);
+      const int stop =
+          std::min(g.input_height, (last - 1) * g.stride_height - g.pad_top + g.kernel_height);
+      kernels::Pool2dGeometry band = g;
+      band.batch = 1;
+      band.output_height = last - first;
+      band.pad_top = start - top;
+      band.input_height = stop - start;
+      run(band, (static_cast<size_t>(image) * g.input_height + start) * row_elements,
+          (static_cast<size_t>(image) * g.output_height + first) * output_row_elements);
+      row += static_cast<size_t>(last - first);
+    }
+  });
+}
+
 Status make_average(const OperatorSource& s, const kernels::Pool2dGeometry& geometry,
                     const fb::ActivationRange* activation, std::unique_ptr<Operator>* op) {
   bool int8 = false;
@@ -61,8 +98,12 @@ Status make_average(const OperatorSource& s, const kernels::Pool2dGeometry& geom
     const kernels::AveragePool2dQs8Kernel kernel =
         kernels::select_average_pool2d_qs8(s.cpu, geometry);
     *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
-      kernel.run(geometry, params, input.data<int8_t>(context.arena),
-                 output.mutable_data<int8_t>(context.arena));
+      const int8_t* in = input.data<int8_t>(context.arena);
+      int8_t* out = output.mutable_data<int8_t>(context.arena);
+      share_rows(*context.threads, geometry,
+                 [&](const kernels::Pool2dGeometry& band, size_t in_at, size_t out_at) {
+                   kernel.run(band, params, in + in_at, out + out_at);
+                 });
     });
     return Status::Ok();
   }
@@ -71,8 +112,12 @@ Status make_average(const OperatorSource& s, const kernels::Pool2dGeometry& geom
   const kernels::AveragePool2dF32Kernel kernel =
       kernels::select_average_pool2d_f32(s.cpu, geometry);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
-    kernel.run(geometry, range, input.data<float>(context.arena),
-               output.mutable_data<float>(context.arena));
+    const float* in = input.data<float>(context.arena);
+    float* out = output.mutable_data<float>(context.arena);
+    share_rows(*context.threads, geometry,
+               [&](const kernels::Pool2dGeometry& band, size_t in_at, size_t out_at) {
+                 kernel.run(band, range, in + in_at, out + out_at);
+               });
   });
   return Status::Ok();
 }
@@ -101,8 +146,12 @@ Status make_max_pool2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     }
     const kernels::MaxPool2dS8Kernel kernel = kernels::select_max_pool2d_s8(s.cpu, geometry);
     *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
-      kernel.run(geometry, output_min, output_max, input.data<int8_t>(context.arena),
-                 output.mutable_data<int8_t>(context.arena));
+      const int8_t* in = input.data<int8_t>(context.arena);
+      int8_t* out = output.mutable_data<int8_t>(context.arena);
+      share_rows(*context.threads, geometry,
+                 [&](const kernels::Pool2dGeometry& band, size_t in_at, size_t out_at) {
+                   kernel.run(band, output_min, output_max, in + in_at, out + out_at);
+                 });
     });
     return Status::Ok();
   }
@@ -110,8 +159,12 @@ Status make_max_pool2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
   const kernels::MaxPool2dF32Kernel kernel = kernels::select_max_pool2d_f32(s.cpu, geometry);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
-    kernel.run(geometry, range, input.data<float>(context.arena),
-               output.mutable_data<float>(context.arena));
+    const float* in = input.data<float>(context.arena);
+    float* out = output.mutable_data<float>(context.arena);
+    share_rows(*context.threads, geometry,
+               [&](const kernels::Pool2dGeometry& band, size_t in_at, size_t out_at) {
+                 kernel.run(band, range, in + in_at, out + out_at);
+               });
   });
   return Status::Ok();
 }
