@@ -93,10 +93,15 @@ Status Interpreter::prepare_operators() {
                           file_->name() + ": operator " + std::to_string(i) + " (" +
                               prepared->type + " '" + prepared->name + "')"};
   };
+  // How many operator inputs name each tensor: a fused convolution's output must have one reader.
+  std::vector<int> readers(graph_.tensors.size(), 0);
+  for (const fb::Operator* op : ops) {
+    for (int input : *op->inputs()) ++readers[input];
+  }
   for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
     PreparedOperator prepared;
     const OperatorSource source = source_of(i, &prepared);
-    if (fusion_ && feeds_next_add(i)) {
+    if (fusion_ && feeds_next_add(i, readers)) {
       PreparedOperator add;
       const OperatorSource add_source = source_of(i + 1, &add);
       QRUN_RETURN_IF_ERROR(make_conv2d_add(source, add_source, &prepared.op));
@@ -140,7 +145,7 @@ uint64_t Interpreter::conv2d_macs(int weights, int output) const {
   return graph_.tensors[output].element_count * (w.element_count / static_cast<size_t>(w.shape[0]));
 }
 
-bool Interpreter::feeds_next_add(int index) const {
+bool Interpreter::feeds_next_add(int index, const std::vector<int>& readers) const {
   const auto& ops = *graph_.model->operators();
   if (index + 1 >= static_cast<int>(ops.size())) return false;
   const fb::Operator& conv = *ops.Get(index);
@@ -151,12 +156,8 @@ bool Interpreter::feeds_next_add(int index) const {
   }
   const int intermediate = conv.outputs()->Get(0);
   if (graph_.tensors[intermediate].is_graph_output) return false;
-  int readers = 0;
-  for (const fb::Operator* op : ops) {
-    for (int input : *op->inputs()) readers += input == intermediate ? 1 : 0;
-  }
   const auto& add_inputs = *add.inputs();
-  return readers == 1 && add_inputs.size() == 2 &&
+  return readers[intermediate] == 1 && add_inputs.size() == 2 &&
          (add_inputs.Get(0) == intermediate || add_inputs.Get(1) == intermediate);
 }
 

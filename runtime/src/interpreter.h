@@ -77,8 +77,9 @@ class Interpreter {
   };
   std::unique_ptr<uint8_t, ArenaDeleter> arena_{nullptr, ArenaDeleter{0}};
   size_t arena_bytes_ = 0;
-  // Whether ops[index] is a CONV_2D whose only reader is the ADD at index + 1.
-  bool feeds_next_add(int index) const;
+  // Whether ops[index] is a CONV_2D whose only reader (`readers` counts them per tensor) is the
+  // ADD at index + 1.
+  bool feeds_next_add(int index, const std::vector<int>& readers) const;
   // Multiply-accumulates of a convolution or FC with these weights and output.
   uint64_t conv2d_macs(int weights, int output) const;
   ThreadPool threads_;

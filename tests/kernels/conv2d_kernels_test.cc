@@ -164,6 +164,35 @@ std::string describe(const Case& c) {
          " range [" + std::to_string(c.output.min) + "," + std::to_string(c.output.max) + "]";
 }
 
+// Runs every kernel of `kernels` on the case, in random row cuts and channel steps, and asserts
+// each gives `expected` bit for bit; `exercised` collects the kernels' names.
+void expect_kernels_match(const std::vector<Conv2dQs8Kernel>& kernels, const Case& c,
+                          const std::vector<int8_t>& expected, std::mt19937& random,
+                          std::vector<std::string>* exercised) {
+  std::vector<size_t> cuts;
+  for (size_t cut = 1 + random() % 3; cut < c.g.output_rows(); cut += 1 + random() % 4) {
+    cuts.push_back(cut);
+  }
+  for (const Conv2dQs8Kernel& kernel : kernels) {
+    if (std::find(exercised->begin(), exercised->end(), kernel.name) == exercised->end()) {
+      exercised->push_back(kernel.name);
+    }
+    const std::vector<int8_t> actual = run(kernel, c, cuts, 1 + random() % 3);
+    const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
+    ASSERT_TRUE(mismatch.first == expected.end())
+        << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "
+        << int(*mismatch.first) << " expected, " << int(*mismatch.second) << " computed; "
+        << describe(c);
+  }
+}
+
+// Prints which kernels a test held to the reference, so that a CI log shows the dispatch.
+void print_checked(const char* what, const std::vector<std::string>& exercised) {
+  std::string names;
+  for (const std::string& name : exercised) names += " " + name;
+  std::printf("%s:%s\n", what, names.c_str());
+}
+
 TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(20261122);
@@ -172,24 +201,10 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
     const Case c = random_case(random);
     const std::vector<int8_t> expected =
         run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, c, {}, 1 << 20);
-    const size_t rows = c.g.output_rows();
-    std::vector<size_t> cuts;
-    for (size_t cut = 1 + random() % 3; cut < rows; cut += 1 + random() % 4) cuts.push_back(cut);
-    for (const Conv2dQs8Kernel& kernel : conv2d_qs8_candidates(cpu, c.g)) {
-      if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
-        exercised.push_back(kernel.name);
-      }
-      const std::vector<int8_t> actual = run(kernel, c, cuts, 1 + random() % 3);
-      const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
-      ASSERT_TRUE(mismatch.first == expected.end())
-          << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "
-          << int(*mismatch.first) << " expected, " << int(*mismatch.second) << " computed; "
-          << describe(c);
-    }
+    expect_kernels_match(conv2d_qs8_candidates(cpu, c.g), c, expected, random, &exercised);
+    if (::testing::Test::HasFatalFailure()) return;
   }
-  std::string names;
-  for (const std::string& name : exercised) names += " " + name;
-  std::printf("kernels checked:%s\n", names.c_str());
+  print_checked("kernels checked", exercised);
 }
 
 // Depthwise 3x3 windows at stride 1 and 2, which have a kernel of their own on some CPUs, over
@@ -219,25 +234,10 @@ TEST(Conv2dQs8Kernels, EveryDepthwise3x3KernelMatchesTheReferenceBitForBit) {
     g.output_width = (g.input_width + g.pad_left + pad_right - 3) / g.stride_width + 1;
     fill_case(random, &c);
     const std::vector<int8_t> expected = run(reference, c, {}, 1 << 20);
-    std::vector<size_t> cuts;
-    for (size_t cut = 1 + random() % 3; cut < g.output_rows(); cut += 1 + random() % 4) {
-      cuts.push_back(cut);
-    }
-    for (const Conv2dQs8Kernel& kernel : conv2d_qs8_candidates(cpu, g)) {
-      if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
-        exercised.push_back(kernel.name);
-      }
-      const std::vector<int8_t> actual = run(kernel, c, cuts, 1 + random() % 3);
-      const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
-      ASSERT_TRUE(mismatch.first == expected.end())
-          << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "
-          << int(*mismatch.first) << " expected, " << int(*mismatch.second) << " computed; "
-          << describe(c);
-    }
+    expect_kernels_match(conv2d_qs8_candidates(cpu, g), c, expected, random, &exercised);
+    if (::testing::Test::HasFatalFailure()) return;
   }
-  std::string names;
-  for (const std::string& name : exercised) names += " " + name;
-  std::printf("depthwise 3x3 kernels checked:%s\n", names.c_str());
+  print_checked("depthwise 3x3 kernels checked", exercised);
 }
 
 // A random Add behind the case's convolution: operand, zero points (extremes often), multipliers
@@ -278,24 +278,10 @@ TEST(Conv2dQs8Kernels, EveryFusedAddKernelMatchesTheTwoOpsBitForBit) {
     const std::vector<int8_t> expected = run(reference, c, {}, 1 << 20);
     ASSERT_EQ(expected, two_ops) << "the fused reference is not Conv2D then Add; " << describe(c);
 
-    const size_t rows = c.g.output_rows();
-    std::vector<size_t> cuts;
-    for (size_t cut = 1 + random() % 3; cut < rows; cut += 1 + random() % 4) cuts.push_back(cut);
-    for (const Conv2dQs8Kernel& kernel : conv2d_add_qs8_candidates(cpu, c.g)) {
-      if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
-        exercised.push_back(kernel.name);
-      }
-      const std::vector<int8_t> actual = run(kernel, c, cuts, 1 + random() % 3);
-      const auto mismatch = std::mismatch(expected.begin(), expected.end(), actual.begin());
-      ASSERT_TRUE(mismatch.first == expected.end())
-          << kernel.name << " differs at output " << (mismatch.first - expected.begin()) << ": "
-          << int(*mismatch.first) << " expected, " << int(*mismatch.second) << " computed; "
-          << describe(c);
-    }
+    expect_kernels_match(conv2d_add_qs8_candidates(cpu, c.g), c, expected, random, &exercised);
+    if (::testing::Test::HasFatalFailure()) return;
   }
-  std::string names;
-  for (const std::string& name : exercised) names += " " + name;
-  std::printf("fused kernels checked:%s\n", names.c_str());
+  print_checked("fused kernels checked", exercised);
 }
 
 // The kernel the registry picks here for a typical 3x3 convolution, printed so that a CI log shows

@@ -57,6 +57,19 @@ Status geometry_of(const OperatorSource& s, const fb::Conv2DOptions& o,
   return expect_shape(s, s.input(2), {g->output_channels});
 }
 
+// What every CONV_2D is checked for, fused or not: its inputs, options and geometry, and whether
+// it runs in int8.
+Status check_conv2d(const OperatorSource& s, const fb::Conv2DOptions** options,
+                    kernels::Conv2dGeometry* geometry, bool* int8) {
+  QRUN_RETURN_IF_ERROR(expect_io_count(s, 3, 1));
+  QRUN_RETURN_IF_ERROR(options_as(s, options));
+  QRUN_RETURN_IF_ERROR(expect_activation(s, s.input(0)));
+  QRUN_RETURN_IF_ERROR(expect_constant(s, s.input(1)));
+  QRUN_RETURN_IF_ERROR(expect_constant(s, s.input(2)));
+  QRUN_RETURN_IF_ERROR(geometry_of(s, **options, geometry));
+  return op_is_int8(s, int8);
+}
+
 // Splits a convolution's output among the threads so that they finish together. Rows go in one
 // tile per thread when they divide evenly (or are many), and the channels of dense and depthwise
 // convolutions, in whole steps of the kernel's channel block, make up the rest of the tiles: a
@@ -143,16 +156,10 @@ Status make_conv2d_qs8(const OperatorSource& s, const kernels::Conv2dGeometry& g
 }  // namespace
 
 Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
-  QRUN_RETURN_IF_ERROR(expect_io_count(s, 3, 1));
   const fb::Conv2DOptions* options = nullptr;
-  QRUN_RETURN_IF_ERROR(options_as(s, &options));
-  QRUN_RETURN_IF_ERROR(expect_activation(s, s.input(0)));
-  QRUN_RETURN_IF_ERROR(expect_constant(s, s.input(1)));
-  QRUN_RETURN_IF_ERROR(expect_constant(s, s.input(2)));
   kernels::Conv2dGeometry geometry;
-  QRUN_RETURN_IF_ERROR(geometry_of(s, *options, &geometry));
   bool int8 = false;
-  QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
+  QRUN_RETURN_IF_ERROR(check_conv2d(s, &options, &geometry, &int8));
 
   const Tensor& input = s.input(0);
   const Tensor& output = s.output(0);
@@ -186,13 +193,11 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
 Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add,
                        std::unique_ptr<Operator>* op) {
   op->reset();
-  QRUN_RETURN_IF_ERROR(expect_io_count(conv, 3, 1));
-  QRUN_RETURN_IF_ERROR(expect_io_count(add, 2, 1));
-  QRUN_RETURN_IF_ERROR(expect_activation(conv, conv.input(0)));
-  QRUN_RETURN_IF_ERROR(expect_constant(conv, conv.input(1)));
-  QRUN_RETURN_IF_ERROR(expect_constant(conv, conv.input(2)));
+  const fb::Conv2DOptions* options = nullptr;
+  kernels::Conv2dGeometry geometry;
   bool int8 = false;
-  QRUN_RETURN_IF_ERROR(op_is_int8(conv, &int8));
+  QRUN_RETURN_IF_ERROR(check_conv2d(conv, &options, &geometry, &int8));
+  QRUN_RETURN_IF_ERROR(expect_io_count(add, 2, 1));
   const int conv_side = add.inputs[0] == conv.outputs[0] ? 0 : 1;
   if (!int8 || add.inputs[conv_side] != conv.outputs[0]) return Status::Ok();
   const Tensor& residual = add.input(1 - conv_side);
@@ -201,10 +206,6 @@ Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add,
       residual.shape != output.shape || conv.output(0).shape != output.shape) {
     return Status::Ok();  // broadcasting or mixed types: the two ops run in turn
   }
-  const fb::Conv2DOptions* options = nullptr;
-  QRUN_RETURN_IF_ERROR(options_as(conv, &options));
-  kernels::Conv2dGeometry geometry;
-  QRUN_RETURN_IF_ERROR(geometry_of(conv, *options, &geometry));
   const std::vector<kernels::Conv2dQs8Kernel> kernels =
       kernels::conv2d_add_qs8_candidates(conv.cpu, geometry);
   if (kernels.empty()) return Status::Ok();
