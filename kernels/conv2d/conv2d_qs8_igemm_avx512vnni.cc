@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/dpbusd_in_place.h"
 #include "common/overread.h"
 #include "conv2d/conv2d.h"
 
@@ -112,13 +113,6 @@ struct ResidualAdd {
   __m512i output_zero_point;
 };
 
-// acc += the dot products of x's unsigned and w's signed byte quads, in place. Through the
-// intrinsic, GCC 12 copies accumulators between registers around vpdpbusd (up to two moves per
-// product in a 6x16 tile); stated as an in-place update it keeps each one where it is.
-[[gnu::always_inline]] inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
-  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
-}
-
 // One reduction step: four input channels of every row (at `offset` from it), times `Vectors` x 16
 // output channels of weights at `w`, which moves on past them.
 template <int TilePixels, int Vectors>
@@ -141,7 +135,7 @@ template <int TilePixels, int Vectors>
     std::memcpy(&quad, rows[i] + offset, 4);
     const __m512i x = _mm512_xor_si512(_mm512_set1_epi32(quad), sign_flip);
 #pragma GCC unroll 4
-    for (int v = 0; v < Vectors; ++v) dpbusd(acc[i][v], x, weights[v]);
+    for (int v = 0; v < Vectors; ++v) dpbusd_in_place(acc[i][v], x, weights[v]);
   }
 }
 
