@@ -209,36 +209,60 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
     }
   }
 
+  // Each pixel's int32 results, up to 64 channels, are narrowed together: two saturating packs
+  // and one permutation back to channel order, instead of a two-uop vpmovsdb per vector. The
+  // float clamp stays on the high side (vcvtps2dq turns anything past int32 into INT32_MIN);
+  // the low side is taken on the bytes, which the saturating packs leave equal to clamping
+  // first, because both bounds are integers and rounding is monotonic.
   const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
   const __m512 high = _mm512_set1_ps(static_cast<float>(out.max - out.zero_point));
   const __m512i zero_point = _mm512_set1_epi32(out.zero_point);
+  // The stored bytes' lower bound: a fused Add's own output range has been applied already.
+  const __m512i low_bytes =
+      _mm512_set1_epi8(static_cast<char>(residual != nullptr ? residual->add.output.min : out.min));
+  const __m512i channel_order =
+      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __mmask64 store_mask = channels >= 64 ? ~__mmask64{0} : (__mmask64{1} << channels) - 1;
   const ResidualAdd add(residual != nullptr ? residual->add : AddQs8Params{}, out);
+  __m512 m[Vectors];
 #pragma GCC unroll 4
   for (int v = 0; v < Vectors; ++v) {
-    const int left = channels - kLanes * v;
-    const __mmask16 mask =
-        left >= kLanes ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
-    const __m512 m = _mm512_maskz_loadu_ps(mask, multipliers + kLanes * v);
+    m[v] = _mm512_maskz_loadu_ps(static_cast<__mmask16>(store_mask >> (kLanes * v)),
+                                 multipliers + kLanes * v);
+  }
 #pragma GCC unroll 8
-    for (int i = 0; i < TilePixels; ++i) {
-      if (i >= pixels) break;
-      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m);
-      scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
-      const size_t at = output_channel + kLanes * v;
-      __m512i q;
+  for (int i = 0; i < TilePixels; ++i) {
+    if (i >= pixels) break;
+    __m512i q[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                    _mm512_setzero_si512()};
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v) {
+      const __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m[v]);
       if (residual == nullptr) {
-        q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+        q[v] = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(scaled, high)), zero_point);
       } else {
         // Rounding in float (half to even, as vcvtps2dq) keeps the value for the Add in float.
         const __m128i r_bytes =
-            left >= kLanes
-                ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(tile.residual[i] + at))
-                : _mm_maskz_loadu_epi8(mask, tile.residual[i] + at);
-        q = add(_mm512_roundscale_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
-                _mm512_cvtepi8_epi32(r_bytes));
+            _mm_maskz_loadu_epi8(static_cast<__mmask16>(store_mask >> (kLanes * v)),
+                                 tile.residual[i] + output_channel + kLanes * v);
+        q[v] = add(_mm512_roundscale_ps(_mm512_min_ps(_mm512_max_ps(scaled, low), high),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                   _mm512_cvtepi8_epi32(r_bytes));
       }
-      _mm_mask_storeu_epi8(tile.output[i] + at, mask, _mm512_cvtsepi32_epi8(q));
     }
+    if (Vectors == 1) {
+      // One vector: vpmovsdb alone is cheaper than packing against zeros.
+      _mm_mask_storeu_epi8(
+          tile.output[i] + output_channel, static_cast<__mmask16>(store_mask),
+          _mm_max_epi8(_mm512_cvtsepi32_epi8(q[0]), _mm512_castsi512_si128(low_bytes)));
+      continue;
+    }
+    // Per 128-bit lane k: q0[4k..4k+3], q1[..], q2[..], q3[..] as bytes.
+    const __m512i bytes =
+        _mm512_packs_epi16(_mm512_packs_epi32(q[0], q[1]), _mm512_packs_epi32(q[2], q[3]));
+    _mm512_mask_storeu_epi8(
+        tile.output[i] + output_channel, store_mask,
+        _mm512_max_epi8(_mm512_permutexvar_epi32(channel_order, bytes), low_bytes));
   }
 }
 
