@@ -2,10 +2,10 @@
 // four taps of a channel at once. Four taps' vectors of 64 channels are interleaved byte by byte
 // (two rounds of unpacks) into four vectors whose 32-bit lanes each hold one channel's four taps;
 // unpacks work within 128-bit lanes, so those vectors hold channels in a fixed shuffled order,
-// which the packed weights, bias and multipliers share, and which one vpermd undoes before the
-// store. When the channels end 1 to 32 past a multiple of 64 (MobileNet's 32, 96, 144), the last
-// block is one of 32 channels in ymm registers, the same scheme at half width, so that no block is
-// more than half empty.
+// which the packed weights, bias and multipliers share, and which the saturating packs that
+// narrow the results (also within 128-bit lanes) undo for free. When the channels end 1 to 32 past
+// a multiple of 64 (MobileNet's 32, 96, 144), the last block is one of 32 channels in ymm
+// registers, the same scheme at half width, so that no block is more than half empty.
 //
 // Two kernels share that scheme:
 // - conv2d_qs8_depthwise_c64: any window, one output pixel at a time, its taps taken four by four
@@ -135,14 +135,18 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
   }
 }
 
-// The output's requantization constants.
+// The output's requantization constants. The float clamp is on the high side only (vcvtps2dq
+// turns anything past int32 into INT32_MIN); the low side is taken on the bytes after the
+// saturating packs, which equals clamping first: both bounds are integers and rounding is
+// monotonic.
 struct Requantization {
   explicit Requantization(const Qs8Output& out)
-      : low(static_cast<float>(out.min - out.zero_point)),
-        high(static_cast<float>(out.max - out.zero_point)),
-        zero_point(out.zero_point) {}
-  float low, high;
+      : high(static_cast<float>(out.max - out.zero_point)),
+        zero_point(out.zero_point),
+        low_byte(static_cast<int8_t>(out.min)) {}
+  float high;
   int32_t zero_point;
+  int8_t low_byte;
 };
 
 // A block of 64 channels in zmm registers.
@@ -171,30 +175,23 @@ struct Zmm {
     quads[2] = _mm512_xor_si512(_mm512_unpacklo_epi16(b, d), flip);
     quads[3] = _mm512_xor_si512(_mm512_unpackhi_epi16(b, d), flip);
   }
-  // Requantizes the four accumulators and stores the first `left` channels in channel order.
+  // Requantizes the four accumulators and stores the first `left` channels. The saturating packs
+  // work within 128-bit lanes, where accumulator a holds channels 16k + 4a .. +3: packing the four
+  // in order puts each lane's 16 channels in order, with no permutation.
   static void store(const Vec* acc, const uint8_t* block, const Requantization& r, int left,
                     int8_t* out) {
     const auto* multipliers = reinterpret_cast<const float*>(block + 4 * kChannels);
-    __m512i bytes = _mm512_setzero_si512();
+    __m512i q[4];
     for (int a = 0; a < 4; ++a) {
-      __m512 scaled =
+      const __m512 scaled =
           _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
-      scaled = _mm512_min_ps(_mm512_max_ps(scaled, _mm512_set1_ps(r.low)), _mm512_set1_ps(r.high));
-      const __m512i q =
-          _mm512_add_epi32(_mm512_cvtps_epi32(scaled), _mm512_set1_epi32(r.zero_point));
-      const __m128i packed_bytes = _mm512_cvtsepi32_epi8(q);
-      switch (a) {
-        case 0: bytes = _mm512_inserti32x4(bytes, packed_bytes, 0); break;
-        case 1: bytes = _mm512_inserti32x4(bytes, packed_bytes, 1); break;
-        case 2: bytes = _mm512_inserti32x4(bytes, packed_bytes, 2); break;
-        default: bytes = _mm512_inserti32x4(bytes, packed_bytes, 3); break;
-      }
+      q[a] = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(scaled, _mm512_set1_ps(r.high))),
+                              _mm512_set1_epi32(r.zero_point));
     }
-    // 32-bit element 4a + j holds channels 16j + 4a .. +3: back to channel order.
-    const __m512i unshuffle =
-        _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __m512i bytes =
+        _mm512_packs_epi16(_mm512_packs_epi32(q[0], q[1]), _mm512_packs_epi32(q[2], q[3]));
     const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
-    _mm512_mask_storeu_epi8(out, mask, _mm512_permutexvar_epi32(unshuffle, bytes));
+    _mm512_mask_storeu_epi8(out, mask, _mm512_max_epi8(bytes, _mm512_set1_epi8(r.low_byte)));
   }
 };
 
@@ -226,22 +223,17 @@ struct Ymm {
   static void store(const Vec* acc, const uint8_t* block, const Requantization& r, int left,
                     int8_t* out) {
     const auto* multipliers = reinterpret_cast<const float*>(block + 4 * kChannels);
-    __m256i bytes = _mm256_setzero_si256();
+    __m256i q[4];
     for (int a = 0; a < 4; ++a) {
-      __m256 scaled =
+      const __m256 scaled =
           _mm256_mul_ps(_mm256_cvtepi32_ps(acc[a]), _mm256_load_ps(multipliers + 8 * a));
-      scaled = _mm256_min_ps(_mm256_max_ps(scaled, _mm256_set1_ps(r.low)), _mm256_set1_ps(r.high));
-      const __m256i q =
-          _mm256_add_epi32(_mm256_cvtps_epi32(scaled), _mm256_set1_epi32(r.zero_point));
-      // Accumulator a's eight bytes go to 64-bit element a.
-      const __m256i eight = _mm256_castsi128_si256(_mm256_cvtsepi32_epi8(q));
-      bytes = _mm256_mask_permutexvar_epi64(bytes, static_cast<__mmask8>(1u << a),
-                                            _mm256_setzero_si256(), eight);
+      q[a] = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_min_ps(scaled, _mm256_set1_ps(r.high))),
+                              _mm256_set1_epi32(r.zero_point));
     }
-    // 32-bit element 2a + j holds channels 16j + 4a .. +3: back to channel order.
-    const __m256i unshuffle = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    const __m256i bytes =
+        _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     const __mmask32 mask = left >= 32 ? ~__mmask32{0} : (__mmask32{1} << left) - 1;
-    _mm256_mask_storeu_epi8(out, mask, _mm256_permutevar8x32_epi32(bytes, unshuffle));
+    _mm256_mask_storeu_epi8(out, mask, _mm256_max_epi8(bytes, _mm256_set1_epi8(r.low_byte)));
   }
 };
 
