@@ -135,10 +135,11 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
   }
 }
 
-// The output's requantization constants. The float clamp is on the high side only (vcvtps2dq
-// turns anything past int32 into INT32_MIN); the low side is taken on the bytes after the
-// saturating packs, which equals clamping first: both bounds are integers and rounding is
-// monotonic.
+// The output's requantization constants. The float clamp is on the high side only; the zero
+// point is added to the int16 values with saturation and the low side is taken on the bytes. That
+// equals the reference's clamp first, round, add: both bounds are integers and rounding is
+// monotonic, and a value below the int32 range (vcvtps2dq gives INT32_MIN) stays at the bottom
+// through each saturating step.
 struct Requantization {
   explicit Requantization(const Qs8Output& out)
       : high(static_cast<float>(out.max - out.zero_point)),
@@ -185,11 +186,12 @@ struct Zmm {
     for (int a = 0; a < 4; ++a) {
       const __m512 scaled =
           _mm512_mul_ps(_mm512_cvtepi32_ps(acc[a]), _mm512_load_ps(multipliers + 16 * a));
-      q[a] = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(scaled, _mm512_set1_ps(r.high))),
-                              _mm512_set1_epi32(r.zero_point));
+      q[a] = _mm512_cvtps_epi32(_mm512_min_ps(scaled, _mm512_set1_ps(r.high)));
     }
+    const __m512i zero_point = _mm512_set1_epi16(static_cast<int16_t>(r.zero_point));
     const __m512i bytes =
-        _mm512_packs_epi16(_mm512_packs_epi32(q[0], q[1]), _mm512_packs_epi32(q[2], q[3]));
+        _mm512_packs_epi16(_mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zero_point),
+                           _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zero_point));
     const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
     _mm512_mask_storeu_epi8(out, mask, _mm512_max_epi8(bytes, _mm512_set1_epi8(r.low_byte)));
   }
@@ -227,11 +229,12 @@ struct Ymm {
     for (int a = 0; a < 4; ++a) {
       const __m256 scaled =
           _mm256_mul_ps(_mm256_cvtepi32_ps(acc[a]), _mm256_load_ps(multipliers + 8 * a));
-      q[a] = _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_min_ps(scaled, _mm256_set1_ps(r.high))),
-                              _mm256_set1_epi32(r.zero_point));
+      q[a] = _mm256_cvtps_epi32(_mm256_min_ps(scaled, _mm256_set1_ps(r.high)));
     }
+    const __m256i zero_point = _mm256_set1_epi16(static_cast<int16_t>(r.zero_point));
     const __m256i bytes =
-        _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        _mm256_packs_epi16(_mm256_adds_epi16(_mm256_packs_epi32(q[0], q[1]), zero_point),
+                           _mm256_adds_epi16(_mm256_packs_epi32(q[2], q[3]), zero_point));
     const __mmask32 mask = left >= 32 ? ~__mmask32{0} : (__mmask32{1} << left) - 1;
     _mm256_mask_storeu_epi8(out, mask, _mm256_max_epi8(bytes, _mm256_set1_epi8(r.low_byte)));
   }

@@ -91,26 +91,25 @@ struct ResidualAdd {
         b_zero_point(_mm512_set1_epi32(p.b_zero_point)),
         a_multiplier(_mm512_set1_ps(p.a_multiplier)),
         b_multiplier(_mm512_set1_ps(p.b_multiplier)),
-        low(_mm512_set1_ps(static_cast<float>(p.output.min - p.output.zero_point))),
-        high(_mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point))),
-        output_zero_point(_mm512_set1_epi32(p.output.zero_point)) {}
+        high(_mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point))) {}
 
   // `conv_rounded`: the convolution's result before its zero point is added, already rounded to
   // an integer (in float, exact). Add's a - a_zero_point is that plus the two zero points'
   // difference (zero when, as always in the runtime, a's zero point is the convolution's).
+  // Returns the sum rounded, before Add's zero point and low clamp, which the caller applies to
+  // the narrowed values as for the convolution alone.
   __m512i operator()(__m512 conv_rounded, __m512i r) const {
-    const __m512 scaled_a =
-        _mm512_mul_ps(_mm512_add_ps(conv_rounded, _mm512_set1_ps(a_offset)), a_multiplier);
+    const __m512 a =
+        a_offset == 0.0f ? conv_rounded : _mm512_add_ps(conv_rounded, _mm512_set1_ps(a_offset));
+    const __m512 scaled_a = _mm512_mul_ps(a, a_multiplier);
     const __m512 scaled_b =
         _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(r, b_zero_point)), b_multiplier);
-    const __m512 sum = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(scaled_a, scaled_b), low), high);
-    return _mm512_add_epi32(_mm512_cvtps_epi32(sum), output_zero_point);
+    return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_add_ps(scaled_a, scaled_b), high));
   }
 
   float a_offset;
   __m512i b_zero_point;
-  __m512 a_multiplier, b_multiplier, low, high;
-  __m512i output_zero_point;
+  __m512 a_multiplier, b_multiplier, high;
 };
 
 // One reduction step: four input channels of every row (at `offset` from it), times `Vectors` x 16
@@ -211,15 +210,14 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
 
   // Each pixel's int32 results, up to 64 channels, are narrowed together: two saturating packs
   // and one permutation back to channel order, instead of a two-uop vpmovsdb per vector. The
-  // float clamp stays on the high side (vcvtps2dq turns anything past int32 into INT32_MIN);
-  // the low side is taken on the bytes, which the saturating packs leave equal to clamping
-  // first, because both bounds are integers and rounding is monotonic.
-  const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
+  // float clamp stays on the high side; the zero point is added to the int16 values with
+  // saturation and the low side is taken on the bytes. That equals the reference's clamp first,
+  // round, add: both bounds are integers and rounding is monotonic, and a value below the int32
+  // range (vcvtps2dq gives INT32_MIN) stays at the bottom through each saturating step.
   const __m512 high = _mm512_set1_ps(static_cast<float>(out.max - out.zero_point));
-  const __m512i zero_point = _mm512_set1_epi32(out.zero_point);
-  // The stored bytes' lower bound: a fused Add's own output range has been applied already.
-  const __m512i low_bytes =
-      _mm512_set1_epi8(static_cast<char>(residual != nullptr ? residual->add.output.min : out.min));
+  const Qs8Output& stored = residual != nullptr ? residual->add.output : out;
+  const __m512i zero_point = _mm512_set1_epi16(static_cast<int16_t>(stored.zero_point));
+  const __m512i low_bytes = _mm512_set1_epi8(static_cast<char>(stored.min));
   const __m512i channel_order =
       _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const __mmask64 store_mask = channels >= 64 ? ~__mmask64{0} : (__mmask64{1} << channels) - 1;
@@ -239,9 +237,11 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
     for (int v = 0; v < Vectors; ++v) {
       const __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), m[v]);
       if (residual == nullptr) {
-        q[v] = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_min_ps(scaled, high)), zero_point);
+        q[v] = _mm512_cvtps_epi32(_mm512_min_ps(scaled, high));
       } else {
-        // Rounding in float (half to even, as vcvtps2dq) keeps the value for the Add in float.
+        // The convolution's own clamp, then rounding in float (half to even, as vcvtps2dq),
+        // which keeps the value for the Add in float.
+        const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
         const __m128i r_bytes =
             _mm_maskz_loadu_epi8(static_cast<__mmask16>(store_mask >> (kLanes * v)),
                                  tile.residual[i] + output_channel + kLanes * v);
@@ -251,15 +251,18 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
       }
     }
     if (Vectors == 1) {
-      // One vector: vpmovsdb alone is cheaper than packing against zeros.
+      // One vector: narrowing alone is cheaper than packing against zeros.
+      const __m256i words =
+          _mm256_adds_epi16(_mm512_cvtsepi32_epi16(q[0]), _mm512_castsi512_si256(zero_point));
       _mm_mask_storeu_epi8(
           tile.output[i] + output_channel, static_cast<__mmask16>(store_mask),
-          _mm_max_epi8(_mm512_cvtsepi32_epi8(q[0]), _mm512_castsi512_si128(low_bytes)));
+          _mm_max_epi8(_mm256_cvtsepi16_epi8(words), _mm512_castsi512_si128(low_bytes)));
       continue;
     }
     // Per 128-bit lane k: q0[4k..4k+3], q1[..], q2[..], q3[..] as bytes.
     const __m512i bytes =
-        _mm512_packs_epi16(_mm512_packs_epi32(q[0], q[1]), _mm512_packs_epi32(q[2], q[3]));
+        _mm512_packs_epi16(_mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zero_point),
+                           _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zero_point));
     _mm512_mask_storeu_epi8(
         tile.output[i] + output_channel, store_mask,
         _mm512_max_epi8(_mm512_permutexvar_epi32(channel_order, bytes), low_bytes));

@@ -97,14 +97,20 @@ void fill_case(std::mt19937& random, Case* case_) {
   for (int8_t& w : c.weights) w = static_cast<int8_t>(saturated ? 127 : pick(random, -127, 127));
   if (saturated) std::fill(c.input.begin(), c.input.end(), c.input_zero_point == -128 ? 127 : -128);
   const int64_t headroom = (int64_t{1} << 31) - 1 - static_cast<int64_t>(reduction) * 255 * 127;
-  const int32_t bias_limit = static_cast<int32_t>(std::min<int64_t>(headroom, 1 << 24));
+  // Sometimes biases up to the int32 bound and multipliers up to 2^10, so that float(acc) * m
+  // leaves the int32 range both ways and the kernels' conversions must still clamp as the
+  // reference does.
+  const bool overflowing = pick(random, 0, 7) == 0;
+  const int32_t bias_limit =
+      static_cast<int32_t>(overflowing ? headroom : std::min<int64_t>(headroom, 1 << 24));
   for (int o = 0; o < g.output_channels; ++o) {
     c.bias.push_back(pick(random, -bias_limit, bias_limit));
     // Multipliers from 1e-6 to 4, log-uniform, so both clamping and fine rounding happen; a
     // quarter are powers of two, 2^-1 to 2^-12, whose products land exactly on halves, so that
     // rounding half to even is checked too (a kernel rounding half away from zero fails).
     c.multipliers.push_back(
-        pick(random, 0, 3) == 0
+        overflowing ? std::ldexp(1.0f, pick(random, 0, 10))
+        : pick(random, 0, 3) == 0
             ? std::ldexp(1.0f, -pick(random, 1, 12))
             : static_cast<float>(
                   std::pow(10.0, std::uniform_real_distribution<double>(-6, 0.6)(random))));
