@@ -7,24 +7,27 @@ namespace qrun::converter {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: qconvert model.onnx -o model.qfb --calib <.npy files or folders> [options]\n"
+    "usage: qconvert model.onnx|model.pt -o model.qfb --calib <.npy files or folders> [options]\n"
     "  -o, --output PATH          the .qfb to write\n"
     "  --calib PATH...            calibration samples: .npy files (one sample each, the model's\n"
-    "                             input in NCHW as the ONNX model takes it) or folders of them\n"
+    "                             input in NCHW as the source model takes it) or folders of them\n"
     "  --float                    write the fp32 model instead (--calib is not needed and,\n"
     "                             if given, not used)\n"
-    "  --input-shape NAME:D0,D1,...  the shape of graph input NAME (otherwise every symbolic\n"
-    "                             dimension is 1); may be given once per input\n"
+    "  --input-shape [NAME:]D0,D1,...  the shape of graph input NAME, or without a name of the\n"
+    "                             next input in order (otherwise every symbolic dimension is\n"
+    "                             1); may be given once per input. TorchScript files (.pt, from\n"
+    "                             torch.jit.trace or torch.jit.script) record no shapes and need\n"
+    "                             one for every input\n"
     "The .qfb takes and returns 4-D tensors in NHWC; an int8 model's inputs and outputs are\n"
     "int8 with the quantization recorded in the file.\n";
 
 Status ParseInputShape(const std::string& text, ConvertOptions* options) {
   const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return InvalidArgument("--input-shape wants NAME:D0,D1,..., not '" + text + "'");
+  if (colon == 0 || (colon != std::string::npos && colon + 1 == text.size()) || text.empty()) {
+    return InvalidArgument("--input-shape wants [NAME:]D0,D1,..., not '" + text + "'");
   }
   std::vector<int64_t> shape;
-  const std::string dims = text.substr(colon + 1);
+  const std::string dims = colon == std::string::npos ? text : text.substr(colon + 1);
   for (size_t begin = 0; begin <= dims.size();) {
     size_t end = dims.find(',', begin);
     if (end == std::string::npos) end = dims.size();
@@ -39,7 +42,11 @@ Status ParseInputShape(const std::string& text, ConvertOptions* options) {
     shape.push_back(value);
     begin = end + 1;
   }
-  options->input_shapes[text.substr(0, colon)] = shape;
+  if (colon == std::string::npos) {
+    options->positional_input_shapes.push_back(shape);
+  } else {
+    options->input_shapes[text.substr(0, colon)] = shape;
+  }
   return Status::Ok();
 }
 
@@ -60,7 +67,7 @@ Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* op
     } else if (arg == "--float") {
       options->float_model = true;
     } else if (arg == "--input-shape") {
-      if (!has_value) return InvalidArgument("--input-shape needs NAME:D0,D1,...");
+      if (!has_value) return InvalidArgument("--input-shape needs [NAME:]D0,D1,...");
       QRUN_RETURN_IF_ERROR(ParseInputShape(args[++i], options));
     } else if (arg.rfind("-", 0) == 0) {
       return InvalidArgument("unknown option '" + arg + "'");

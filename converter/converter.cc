@@ -6,6 +6,7 @@
 #include "converter/qfb_writer.h"
 #include "converter/quantizer.h"
 #include "converter/sha256.h"
+#include "converter/torchscript_importer.h"
 #include "runtime/tools/file_io.h"
 
 namespace qrun::converter {
@@ -28,7 +29,13 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   Graph graph;
   ImportOptions import_options;
   import_options.input_shapes = options.input_shapes;
-  QRUN_RETURN_IF_ERROR(ImportOnnxModel(source, import_options, &graph));
+  import_options.positional_input_shapes = options.positional_input_shapes;
+  if (LooksLikeTorchScript(source)) {
+    QRUN_RETURN_IF_ERROR(
+        ImportTorchScriptModel(source, BaseName(options.model_path), import_options, &graph));
+  } else {
+    QRUN_RETURN_IF_ERROR(ImportOnnxModel(source, import_options, &graph));
+  }
   QRUN_RETURN_IF_ERROR(RunGraphPasses(graph));
 
   QfbMetadata metadata;

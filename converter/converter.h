@@ -1,5 +1,5 @@
-// The whole conversion, ONNX file to .qfb file: import, graph passes, then either the float model
-// or calibration through the runtime and int8 quantization, written atomically.
+// The whole conversion, ONNX or TorchScript file to .qfb file: import, graph passes, then either
+// the float model or calibration through the runtime and int8 quantization, written atomically.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,8 @@ struct ConvertOptions {
   std::string output_path;
   std::vector<std::string> calibration_paths;  // .npy files and folders of them
   bool float_model = false;  // --float: write fp32; calibration_paths are not used
-  std::map<std::string, std::vector<int64_t>> input_shapes;  // --input-shape
+  std::map<std::string, std::vector<int64_t>> input_shapes;   // --input-shape NAME:D0,...
+  std::vector<std::vector<int64_t>> positional_input_shapes;  // --input-shape D0,... in order
 };
 
 struct ConvertSummary {

@@ -200,14 +200,22 @@ Status CheckOpsAreKnown(const onnx::ModelProto& model, int64_t opset) {
 Status ConcretizeShapes(const ImportOptions& options, const std::set<std::string>& initializers,
                         onnx::GraphProto* graph) {
   std::set<std::string> overridden;
+  size_t position = 0;
   for (onnx::ValueInfoProto& input : *graph->mutable_input()) {
     if (initializers.count(input.name())) continue;
     onnx::TypeProto_Tensor* type = input.mutable_type()->mutable_tensor_type();
     auto user_shape = options.input_shapes.find(input.name());
+    const std::vector<int64_t>* shape = nullptr;
     if (user_shape != options.input_shapes.end()) {
       overridden.insert(input.name());
+      shape = &user_shape->second;
+    } else if (position < options.positional_input_shapes.size()) {
+      shape = &options.positional_input_shapes[position];
+    }
+    ++position;
+    if (shape != nullptr) {
       type->mutable_shape()->clear_dim();
-      for (int64_t dim : user_shape->second) type->mutable_shape()->add_dim()->set_dim_value(dim);
+      for (int64_t dim : *shape) type->mutable_shape()->add_dim()->set_dim_value(dim);
       continue;
     }
     if (!type->has_shape()) {

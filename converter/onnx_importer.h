@@ -23,6 +23,9 @@ struct ImportOptions {
   // Shapes that replace a graph input's declared one (from --input-shape). Any other symbolic or
   // unknown dimension of a graph input becomes 1: a dynamic batch runs as batch 1.
   std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Shapes given without a name (--input-shape 1,3,224,224), for the inputs in order that
+  // `input_shapes` does not name.
+  std::vector<std::vector<int64_t>> positional_input_shapes;
 };
 
 Status ImportOnnxModel(const std::string& serialized_model, const ImportOptions& options,

@@ -1,0 +1,32 @@
+// Turns a TorchScript file (torch.jit.trace or torch.jit.script, saved with torch.jit.save) into
+// the converter's Graph, through libtorch: the module is loaded, frozen (weights become constants,
+// submodules are inlined, and PyTorch folds BatchNorm into the convolutions before it) and its
+// `forward` graph is mapped op by op onto the ONNX-typed nodes the passes take, NCHW as in the
+// source. TorchScript records no input shapes, so every input needs one (--input-shape); with them
+// the shape checks that scripting leaves around ops (aten::size, aten::len, prim::If on the
+// results) are evaluated here and disappear.
+//
+// Built only when libtorch is found (QRUN_WITH_TORCH); TorchScriptImportAvailable() says which.
+#pragma once
+
+#include <string>
+
+#include "converter/graph.h"
+#include "converter/onnx_importer.h"
+#include "qrun/status.h"
+
+namespace qrun::converter {
+
+// Whether this qconvert was built with libtorch.
+bool TorchScriptImportAvailable();
+
+// A TorchScript file is a zip archive: true when `bytes` starts like one.
+inline bool LooksLikeTorchScript(const std::string& bytes) {
+  return bytes.compare(0, 4, std::string("PK\x03\x04", 4)) == 0;
+}
+
+// `file_name` names the model in messages.
+Status ImportTorchScriptModel(const std::string& bytes, const std::string& file_name,
+                              const ImportOptions& options, Graph* graph);
+
+}  // namespace qrun::converter

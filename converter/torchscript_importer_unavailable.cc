@@ -1,0 +1,17 @@
+// qconvert built without libtorch: TorchScript files are recognised and refused with the reason.
+#include "converter/torchscript_importer.h"
+
+namespace qrun::converter {
+
+bool TorchScriptImportAvailable() {
+  return false;
+}
+
+Status ImportTorchScriptModel(const std::string&, const std::string& file_name,
+                              const ImportOptions&, Graph*) {
+  return Unsupported(file_name +
+                     " is a TorchScript file, and this qconvert was built without libtorch "
+                     "(install libtorch-dev and build again, or export the model to ONNX)");
+}
+
+}  // namespace qrun::converter
