@@ -31,8 +31,7 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   import_options.input_shapes = options.input_shapes;
   import_options.positional_input_shapes = options.positional_input_shapes;
   if (LooksLikeTorchScript(source)) {
-    QRUN_RETURN_IF_ERROR(
-        ImportTorchScriptModel(source, BaseName(options.model_path), import_options, &graph));
+    QRUN_RETURN_IF_ERROR(ImportTorchScriptModel(source, import_options, &graph));
   } else {
     QRUN_RETURN_IF_ERROR(ImportOnnxModel(source, import_options, &graph));
   }

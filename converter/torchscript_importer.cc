@@ -72,7 +72,7 @@ std::string SourceOf(const Node* node) {
 // latter are evaluated here.
 class Importer {
  public:
-  Importer(std::string file_name, Graph* graph) : file_(std::move(file_name)), graph_(graph) {}
+  explicit Importer(Graph* graph) : graph_(graph) {}
 
   Status ImportInputs(const TorchGraph& torch_graph, const ImportOptions& options);
   Status ImportBlock(const torch::jit::Block* block);
@@ -113,7 +113,6 @@ class Importer {
                  std::map<std::string, Attribute> attributes = {});
   Status AddIdentity(const Node* node);
 
-  std::string file_;
   Graph* graph_;
   std::map<const Value*, std::string> tensors_;
   std::map<const Value*, c10::IValue> known_;
@@ -123,14 +122,14 @@ class Importer {
 
 Status Importer::Unsupported(const Node* node, const std::string& detail) const {
   const std::string source = SourceOf(node);
-  return ::qrun::Unsupported(file_ + ": " + node->kind().toQualString() +
+  return ::qrun::Unsupported(std::string(node->kind().toQualString()) +
                              (source.empty() ? "" : " at " + source) + " is not supported" +
                              (detail.empty() ? "" : ": " + detail));
 }
 
 Status Importer::Invalid(const Node* node, const std::string& problem) const {
   const std::string source = SourceOf(node);
-  return InvalidModel(file_ + ": " + node->kind().toQualString() +
+  return InvalidModel(std::string(node->kind().toQualString()) +
                       (source.empty() ? "" : " at " + source) + ": " + problem);
 }
 
@@ -742,43 +741,46 @@ Status Importer::ImportBlock(const torch::jit::Block* block) {
 }
 
 Status Importer::ImportInputs(const TorchGraph& torch_graph, const ImportOptions& options) {
-  size_t position = 0;
-  std::set<std::string> used_names;
+  // "x.1" is how TorchScript numbers a value; the user knows the argument as "x".
+  auto argument_of = [](const Value* input) {
+    const std::string name = input->debugName();
+    return name.substr(0, name.find('.'));
+  };
+  std::vector<const Value*> tensor_inputs;
+  std::set<std::string> arguments;
   for (const Value* input : torch_graph.inputs()) {
     if (input->type()->kind() == c10::TypeKind::ClassType) continue;  // the module itself
     if (input->type()->kind() != c10::TypeKind::TensorType) {
-      return ::qrun::Unsupported(file_ + ": input '" + input->debugName() +
+      return ::qrun::Unsupported("input '" + argument_of(input) +
                                  "' is not a tensor; only tensor inputs are supported");
     }
-    std::string name = input->debugName();
-    // "x.1" is how TorchScript numbers a value; the user knows the argument as "x".
-    const size_t dot = name.find('.');
-    const std::string argument = dot == std::string::npos ? name : name.substr(0, dot);
-    Tensor tensor;
-    auto named = options.input_shapes.find(argument);
-    if (named == options.input_shapes.end()) named = options.input_shapes.find(name);
-    if (named != options.input_shapes.end()) {
-      tensor.shape = named->second;
-      used_names.insert(named->first);
-    } else if (position < options.positional_input_shapes.size()) {
-      tensor.shape = options.positional_input_shapes[position];
-    } else {
-      return InvalidArgument(file_ + ": TorchScript records no input shapes: give input '" +
-                             argument + "' one with --input-shape, e.g. --input-shape 1,3,224,224");
-    }
-    ++position;
-    tensor.name = argument;
-    const std::string added = graph_->add_tensor(std::move(tensor));
-    graph_->inputs.push_back(added);
-    tensors_[input] = added;
+    tensor_inputs.push_back(input);
+    arguments.insert(argument_of(input));
   }
   for (const auto& entry : options.input_shapes) {
-    if (!used_names.count(entry.first)) {
+    if (!arguments.count(entry.first)) {
       return InvalidArgument("--input-shape names '" + entry.first +
                              "', which is not an input of the model");
     }
   }
-  if (graph_->inputs.empty()) return ::qrun::Unsupported(file_ + ": the model has no input");
+  size_t position = 0;
+  for (const Value* input : tensor_inputs) {
+    Tensor tensor;
+    tensor.name = argument_of(input);
+    auto named = options.input_shapes.find(tensor.name);
+    if (named != options.input_shapes.end()) {
+      tensor.shape = named->second;
+    } else if (position < options.positional_input_shapes.size()) {
+      tensor.shape = options.positional_input_shapes[position++];
+    } else {
+      return InvalidArgument("TorchScript records no input shapes: give input '" + tensor.name +
+                             "' one with --input-shape, e.g. --input-shape 1,3,224,224");
+    }
+    const std::string added = graph_->add_tensor(std::move(tensor));
+    graph_->inputs.push_back(added);
+    tensors_[input] = added;
+  }
+  if (graph_->inputs.empty()) return ::qrun::Unsupported("the model has no input");
   return Status::Ok();
 }
 
@@ -789,7 +791,7 @@ Status Importer::ImportOutputs(const TorchGraph& torch_graph) {
     } else if (tensor_lists_.count(output)) {
       for (const std::string& name : tensor_lists_.at(output)) graph_->outputs.push_back(name);
     } else {
-      return ::qrun::Unsupported(file_ + ": an output that is not a tensor or a tuple of them");
+      return ::qrun::Unsupported("an output that is not a tensor or a tuple of them");
     }
   }
   return Status::Ok();
@@ -801,14 +803,14 @@ bool TorchScriptImportAvailable() {
   return true;
 }
 
-Status ImportTorchScriptModel(const std::string& bytes, const std::string& file_name,
-                              const ImportOptions& options, Graph* graph) {
+Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& options,
+                              Graph* graph) {
   int64_t version = 0;
   if (ReadFormatVersion(bytes, &version) &&
       (version > static_cast<int64_t>(caffe2::serialize::kMaxSupportedFileFormatVersion) ||
        version < static_cast<int64_t>(caffe2::serialize::kMinSupportedFileFormatVersion))) {
     return ::qrun::Unsupported(
-        file_name + ": TorchScript file format version " + std::to_string(version) +
+        "TorchScript file format version " + std::to_string(version) +
         ", written by a newer PyTorch; this qconvert's libtorch (" TORCH_VERSION
         ") reads versions " +
         std::to_string(caffe2::serialize::kMinSupportedFileFormatVersion) + " to " +
@@ -827,11 +829,11 @@ Status ImportTorchScriptModel(const std::string& bytes, const std::string& file_
     // libtorch appends a C++ backtrace to its messages; the first line is the message.
     const size_t newline = message.find('\n');
     if (newline != std::string::npos) message.resize(newline);
-    return InvalidModel(file_name + ": libtorch " TORCH_VERSION " cannot load it: " + message);
+    return InvalidModel("libtorch " TORCH_VERSION " cannot load it: " + message);
   }
   *graph = Graph();
   graph->opset = kTargetOpset;
-  Importer importer(file_name, graph);
+  Importer importer(graph);
   QRUN_RETURN_IF_ERROR(importer.ImportInputs(*torch_graph, options));
   QRUN_RETURN_IF_ERROR(importer.ImportBlock(torch_graph->block()));
   QRUN_RETURN_IF_ERROR(importer.ImportOutputs(*torch_graph));

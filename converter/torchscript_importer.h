@@ -25,8 +25,6 @@ inline bool LooksLikeTorchScript(const std::string& bytes) {
   return bytes.compare(0, 4, std::string("PK\x03\x04", 4)) == 0;
 }
 
-// `file_name` names the model in messages.
-Status ImportTorchScriptModel(const std::string& bytes, const std::string& file_name,
-                              const ImportOptions& options, Graph* graph);
+Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& options, Graph* graph);
 
 }  // namespace qrun::converter

@@ -7,11 +7,10 @@ bool TorchScriptImportAvailable() {
   return false;
 }
 
-Status ImportTorchScriptModel(const std::string&, const std::string& file_name,
-                              const ImportOptions&, Graph*) {
-  return Unsupported(file_name +
-                     " is a TorchScript file, and this qconvert was built without libtorch "
-                     "(install libtorch-dev and build again, or export the model to ONNX)");
+Status ImportTorchScriptModel(const std::string&, const ImportOptions&, Graph*) {
+  return Unsupported(
+      "a TorchScript file, and this qconvert was built without libtorch (install libtorch-dev and "
+      "build again, or export the model to ONNX)");
 }
 
 }  // namespace qrun::converter

@@ -9,6 +9,7 @@ host_packages=(
   libcpuinfo-dev libpthreadpool-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
+  libtorch-dev
   clang-14 libclang-rt-14-dev
   python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user

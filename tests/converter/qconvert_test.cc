@@ -321,15 +321,19 @@ TEST(CommandLine, BadUsageExitsWithTwo) {
 
 TEST(CommandLine, ParsesEveryOption) {
   ConvertOptions options;
-  const Status status = ParseCommandLine(
-      {"--calib", "a.npy", "dir", "-o", "out.qfb", "m.onnx", "--input-shape", "in:put:2,3,4"},
-      &options);
+  const Status status =
+      ParseCommandLine({"--calib", "a.npy", "dir", "-o", "out.qfb", "m.onnx", "--input-shape",
+                        "in:put:2,3,4", "--input-shape", "1,3,8,8", "--input-shape", "5"},
+                       &options);
   ASSERT_TRUE(status.ok()) << status.message();
   EXPECT_EQ(options.model_path, "m.onnx");
   EXPECT_EQ(options.output_path, "out.qfb");
   EXPECT_EQ(options.calibration_paths, (std::vector<std::string>{"a.npy", "dir"}));
   EXPECT_FALSE(options.float_model);
   EXPECT_EQ(options.input_shapes.at("in:put"), (std::vector<int64_t>{2, 3, 4}));
+  // Unnamed shapes are for the inputs in order.
+  EXPECT_EQ(options.positional_input_shapes,
+            (std::vector<std::vector<int64_t>>{{1, 3, 8, 8}, {5}}));
 }
 
 TEST(Sha256, MatchesTheFipsVectors) {

@@ -38,6 +38,14 @@ Measured (2026-11-22): qrun's int8 reaches a cosine of 0.99983 (resnet18) and 0.
 (mobilenet_v2); PyTorch's own post-training int8 of the same modules (--torch-int8) 0.99982 and
 0.99890; the fp32 outputs of unrelated inputs are at 0.992-0.995 to each other.
 
+Optional: --torchscript also saves the same module as TorchScript, traced (torch.jit.trace) and
+scripted (torch.jit.script), and converts each `.pt` with qconvert (`--input-shape 1,3,224,224`)
+from the same calibration samples: each route's int8 output must have a cosine >= 0.999
+(--min-route-cosine) to the ONNX route's int8 output, and each fp32 `.qfb` from TorchScript must
+meet the same fp32 bound against PyTorch as the ONNX one. (PyTorch folds BatchNorm when qconvert
+freezes the module, qconvert folds it in the ONNX route: the int8 weights may differ in a last
+rounding step, hence a cosine and not equality.)
+
 Optional: --torch-int8 also quantizes the module with PyTorch's own post-training quantization
 (FX, the `onednn` engine: per-channel weights; Debian's torch has no fbgemm), calibrated on the
 same samples, and prints its cosine against fp32 as a yardstick for qrun's number.
@@ -290,7 +298,49 @@ def check(args):
                             f"(worst at flat index {worst}: qrun {out_fp32.ravel()[worst]!r}, "
                             f"torch {reference.ravel()[worst]!r})")
 
-    for part in (check_int8, check_fp32):
+    def check_torchscript(mode):
+        pt = os.path.join(workdir, f"model_{mode}.pt")
+        int8_qfb = os.path.join(workdir, f"model_{mode}_int8.qfb")
+        fp32_qfb = os.path.join(workdir, f"model_{mode}_fp32.qfb")
+        out_int8_path = os.path.join(workdir, f"out_{mode}_int8.npy")
+        out_fp32_path = os.path.join(workdir, f"out_{mode}_fp32.npy")
+        for path in (pt, int8_qfb, fp32_qfb, out_int8_path, out_fp32_path):
+            if os.path.exists(path):
+                os.remove(path)
+        with torch.no_grad():
+            saved = (torch.jit.trace(model, torch.from_numpy(test_input)) if mode == "trace"
+                     else torch.jit.script(model))
+        saved.save(pt)
+        shape = ",".join(str(d) for d in INPUT_SHAPE)
+        run_tool(f"qconvert ({mode}, int8)", [args.qconvert, pt, "--input-shape", shape, "-o",
+                                              int8_qfb, "--calib", calib_dir], args.step_timeout)
+        run_tool(f"qrun ({mode}, int8)", [args.qrun, int8_qfb, paths["input_nhwc.npy"], "-o",
+                                          out_int8_path], args.step_timeout)
+        out = load_output(out_int8_path, reference.shape, f"{mode} int8")
+        onnx_out = load_output(paths["out_int8.npy"], reference.shape, "int8")
+        route = cosine(out, onnx_out)
+        print(f"TorchScript ({mode}) int8 vs ONNX route int8: cosine {route:.6f} "
+              f"(min {args.min_route_cosine}); vs fp32: cosine {cosine(out, reference):.6f}")
+        if not route >= args.min_route_cosine:
+            failures.append(f"TorchScript ({mode}) int8 output: cosine to the ONNX route's "
+                            f"{route:.6f} < {args.min_route_cosine}")
+        run_tool(f"qconvert ({mode}, --float)", [args.qconvert, pt, "--input-shape", shape,
+                                                 "-o", fp32_qfb, "--float"], args.step_timeout)
+        run_tool(f"qrun ({mode}, fp32)", [args.qrun, fp32_qfb, paths["input_nhwc.npy"], "-o",
+                                          out_fp32_path], args.step_timeout)
+        out_fp32 = load_output(out_fp32_path, reference.shape, f"{mode} fp32")
+        max_error = float(np.abs(out_fp32.astype(np.float64) - reference).max())
+        bound = args.float_tolerance * float(np.abs(reference).max())
+        print(f"TorchScript ({mode}) fp32 .qfb vs PyTorch: max abs error {max_error:.4g} "
+              f"(bound {bound:.4g})")
+        if not max_error <= bound:
+            failures.append(f"TorchScript ({mode}) fp32 output: max abs error {max_error:.4g} > "
+                            f"{bound:.4g}")
+
+    parts = [check_int8, check_fp32]
+    if args.torchscript:
+        parts += [lambda: check_torchscript("trace"), lambda: check_torchscript("script")]
+    for part in parts:
         try:
             part()
         except CheckFailed as failure:
@@ -315,6 +365,11 @@ def main():
                         help="fp32 bound on max abs error, relative to the output's max abs")
     parser.add_argument("--step-timeout", type=float, default=600,
                         help="seconds each qconvert / qrun call may take")
+    parser.add_argument("--torchscript", action="store_true",
+                        help="also convert the model as traced and scripted TorchScript")
+    parser.add_argument("--min-route-cosine", type=float, default=0.999,
+                        help="least cosine of a TorchScript route's int8 output to the ONNX "
+                             "route's")
     parser.add_argument("--torch-int8", action="store_true",
                         help="also print PyTorch's own int8 cosine, as a yardstick")
     args = parser.parse_args()
