@@ -138,7 +138,19 @@ class NhwcLowering {
       return LowerReshape(node, node.inputs[0], node.outputs[0]);
     }
     if (op == "Concat") return LowerConcat(node);
-    if (op == "Add") return LowerAdd(node);
+    if (op == "Add") return LowerBinary(node, "ADD");
+    if (op == "Mul") return LowerBinary(node, "MUL");
+    if (op == "HardSwish" || op == "HardSigmoid") {
+      // Elementwise, so the layout does not matter; ONNX's HardSigmoid defaults to alpha 0.2.
+      Node unary = Make(node, "ELEMENTWISE_UNARY");
+      unary.attributes["function"].text = op;
+      unary.attributes["alpha"].floats = {op == "HardSwish" ? 1.0f / 6
+                                                            : node.attribute_float("alpha", 0.2f)};
+      unary.attributes["beta"].floats = {op == "HardSwish" ? 0.5f
+                                                           : node.attribute_float("beta", 0.5f)};
+      lowered_.push_back(std::move(unary));
+      return Status::Ok();
+    }
     if (op == "Softmax") {
       if (Shape(node.inputs[0]).size() == 4) {
         return UnsupportedNode(graph_, node, "softmax over a 4-D tensor (its last axis is W)");
@@ -273,9 +285,10 @@ class NhwcLowering {
     return Status::Ok();
   }
 
-  Status LowerAdd(const Node& node) {
+  // ADD or MUL: constant operands are permuted like the activations they meet.
+  Status LowerBinary(const Node& node, const char* op) {
     const size_t rank = Shape(node.outputs[0]).size();
-    Node add = Make(node, "ADD");
+    Node add = Make(node, op);
     for (std::string& input : add.inputs) {
       if (graph_.is_constant(input)) {
         input = NhwcConstant(input, rank);

@@ -20,11 +20,13 @@ const std::set<std::string> kComputeOps = {"Conv",        "BatchNormalization",
                                            "ReduceMean",  "Flatten",
                                            "Reshape",     "Concat",
                                            "Softmax",     "Identity",
-                                           "Dropout",     "Constant"};
+                                           "Dropout",     "Constant",
+                                           "Mul",         "HardSwish",
+                                           "HardSigmoid"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
-const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze",  "Cast",
-                                                "Mul",   "Sub",    "Div",       "Transpose"};
+const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze",
+                                                "Cast",  "Sub",    "Div",       "Transpose"};
 
 bool IsDefaultDomain(const std::string& domain) {
   return domain.empty() || domain == "ai.onnx";

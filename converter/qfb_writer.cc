@@ -252,6 +252,24 @@ class ModelBuilder {
         *options_type = fb::OperatorOptions::DequantizeOptions;
         *options = fb::CreateDequantizeOptions(*fbb_).Union();
         break;
+      case fb::OperatorType::MUL:
+        *options_type = fb::OperatorOptions::MulOptions;
+        *options = fb::CreateMulOptions(*fbb_, Activation(node)).Union();
+        break;
+      case fb::OperatorType::ELEMENTWISE_UNARY: {
+        const std::string function = node.attribute_text("function", "");
+        if (function != "HardSwish" && function != "HardSigmoid") {
+          return UnsupportedNode(graph_, node, "unknown function '" + function + "'");
+        }
+        *options_type = fb::OperatorOptions::ElementwiseUnaryOptions;
+        *options = fb::CreateElementwiseUnaryOptions(
+                       *fbb_,
+                       function == "HardSwish" ? fb::UnaryFunction::HARD_SWISH
+                                               : fb::UnaryFunction::HARD_SIGMOID,
+                       node.attribute_float("alpha", 1.0f / 6), node.attribute_float("beta", 0.5f))
+                       .Union();
+        break;
+      }
     }
     return Status::Ok();
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/elementwise_unary/elementwise_unary.h"
 #include "kernels/softmax/softmax.h"
 
 namespace qrun::converter {
@@ -126,6 +127,31 @@ Tensor SoftmaxTable(const std::string& name, double input_scale) {
   return table;
 }
 
+// An int8 elementwise function as a table: entry q + 128 is the function of q's real value,
+// requantized to the output's parameters (in double, once, here; the runtime only looks it up).
+Tensor LookupTable(const std::string& name, const Node& node, const Tensor& input,
+                   const Tensor& output) {
+  const bool hard_swish = node.attribute_text("function", "") == "HardSwish";
+  const double alpha = node.attribute_float("alpha", 1.0f / 6);
+  const double beta = node.attribute_float("beta", 0.5f);
+  Tensor table;
+  table.name = name;
+  table.type = DataType::kInt8;
+  table.is_constant = true;
+  table.shape = {kernels::kLookupTableSize};
+  // Raw entries: every int8 tensor in a file carries parameters, these the identity ones.
+  table.quantization.scale = {1.0f};
+  table.quantization.zero_point = {0};
+  for (int q = -128; q <= 127; ++q) {
+    const double x = (q - ZeroPoint(input)) * Scale(input);
+    const double gate = std::min(1.0, std::max(0.0, alpha * x + beta));
+    const double y = hard_swish ? x * gate : gate;
+    const double level = std::nearbyint(y / Scale(output)) + ZeroPoint(output);
+    table.int8_data.push_back(static_cast<int8_t>(std::min(127.0, std::max(-128.0, level))));
+  }
+  return table;
+}
+
 class Quantizer {
  public:
   Quantizer(const TensorRanges& ranges, Graph& graph) : ranges_(ranges), graph_(graph) {}
@@ -221,6 +247,19 @@ class Quantizer {
         node.requantization.multiplier.push_back(
             Multiplier(Scale(graph_.tensor(node.inputs[i])), output_scale));
       }
+    } else if (op == "MUL") {
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        if (graph_.is_constant(node.inputs[i])) {
+          ReplaceConstant(node, i, QuantizeAsymmetric(graph_.tensor(node.inputs[i])));
+        }
+      }
+      node.requantization.multiplier = {
+          Multiplier(Scale(graph_.tensor(node.inputs[0])) * Scale(graph_.tensor(node.inputs[1])),
+                     output_scale)};
+    } else if (op == "ELEMENTWISE_UNARY") {
+      node.inputs.push_back(graph_.add_tensor(LookupTable(
+          node.name + "/table", node, graph_.tensor(node.inputs[0]), graph_.tensor(output))));
+      return Status::Ok();
     } else if (op == "AVERAGE_POOL_2D" || op == "MEAN") {
       node.requantization.multiplier = {
           Multiplier(Scale(graph_.tensor(node.inputs[0])), output_scale)};

@@ -93,7 +93,8 @@ Status InferMatMul(Graph& graph, const Node& node) {
   return SetOutputShape(graph, node, 0, out);
 }
 
-Status InferAdd(Graph& graph, const Node& node) {
+// Add and Mul: NumPy broadcasting.
+Status InferBroadcast(Graph& graph, const Node& node) {
   std::vector<int64_t> out;
   if (!BroadcastShapes(InputShape(graph, node, 0), InputShape(graph, node, 1), &out)) {
     return InvalidNode(node, ShapeToString(InputShape(graph, node, 0)) + " and " +
@@ -185,7 +186,10 @@ Status InferSoftmax(Graph& graph, const Node& node) {
 
 size_t RequiredInputCount(const std::string& op) {
   if (op == "BatchNormalization") return 5;
-  if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Add" || op == "Reshape") return 2;
+  if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Add" || op == "Mul" ||
+      op == "Reshape") {
+    return 2;
+  }
   return 1;
 }
 
@@ -207,7 +211,7 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   if (op == "MaxPool" || op == "AveragePool") return InferPool(graph, node);
   if (op == "Gemm") return InferGemm(graph, node);
   if (op == "MatMul") return InferMatMul(graph, node);
-  if (op == "Add") return InferAdd(graph, node);
+  if (op == "Add" || op == "Mul") return InferBroadcast(graph, node);
   if (op == "ReduceMean") return InferReduceMean(graph, node);
   if (op == "Flatten") return InferFlatten(graph, node);
   if (op == "Reshape") return InferReshape(graph, node);
@@ -219,7 +223,7 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
     return SetOutputShape(graph, node, 0, {x[0], x[1], 1, 1});
   }
   if (op == "BatchNormalization" || op == "Relu" || op == "Clip" || op == "Identity" ||
-      op == "Dropout") {
+      op == "Dropout" || op == "HardSwish" || op == "HardSigmoid") {
     return InferSameShape(graph, node);
   }
   // Ops that only constant folding can handle, met with a non-constant input.

@@ -636,6 +636,24 @@ Status Importer::ImportNode(const Node* node) {
     if (alpha != 1.0) return Unsupported(node, "alpha other than 1");
     return AddNode(node, "Add", {a, b});
   }
+  if (kind == "aten::mul" || kind == "aten::mul_") {
+    std::string a, b;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &a));
+    QRUN_RETURN_IF_ERROR(TensorName(node, 1, &b));
+    return AddNode(node, "Mul", {a, b});
+  }
+  if (kind == "aten::hardswish" || kind == "aten::hardswish_" || kind == "aten::hardsigmoid" ||
+      kind == "aten::hardsigmoid_") {
+    // PyTorch's x * relu6(x + 3) / 6 and relu6(x + 3) / 6: ONNX's forms with alpha 1/6, beta 1/2.
+    std::string input;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
+    Attribute alpha, beta;
+    alpha.floats = {1.0f / 6};
+    beta.floats = {0.5f};
+    const bool swish = kind.rfind("aten::hardswish", 0) == 0;
+    return AddNode(node, swish ? "HardSwish" : "HardSigmoid", {input},
+                   {{"alpha", alpha}, {"beta", beta}});
+  }
   if (kind == "aten::batch_norm") {
     // (input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)
     std::string input, mean, variance;

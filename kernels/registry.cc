@@ -336,6 +336,22 @@ AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2
   return {"average_pool2d_f32_reference", average_pool2d_f32_reference};
 }
 
+MulQs8Kernel select_mul_qs8(const CpuFeatures&) {
+  return {"mul_qs8_reference", mul_qs8_reference};
+}
+
+MulF32Kernel select_mul_f32(const CpuFeatures&) {
+  return {"mul_f32_reference", mul_f32_reference};
+}
+
+LookupTableS8Kernel select_lookup_table_s8(const CpuFeatures&) {
+  return {"lookup_table_s8_reference", lookup_table_s8_reference};
+}
+
+UnaryF32Kernel select_unary_f32(const CpuFeatures&) {
+  return {"unary_f32_reference", unary_f32_reference};
+}
+
 SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&) {
   return {"softmax_qs8_reference", softmax_qs8_reference};
 }

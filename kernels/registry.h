@@ -10,7 +10,9 @@
 #include "add/add.h"
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
+#include "elementwise_unary/elementwise_unary.h"
 #include "fully_connected/fully_connected.h"
+#include "mul/mul.h"
 #include "peak/peak.h"
 #include "pooling/pool2d.h"
 #include "quantize/quantize.h"
@@ -68,6 +70,10 @@ using MaxPool2dS8Kernel = Kernel<MaxPool2dS8Fn>;
 using MaxPool2dF32Kernel = Kernel<MaxPool2dF32Fn>;
 using AveragePool2dQs8Kernel = Kernel<AveragePool2dQs8Fn>;
 using AveragePool2dF32Kernel = Kernel<AveragePool2dF32Fn>;
+using MulQs8Kernel = Kernel<MulQs8Fn>;
+using MulF32Kernel = Kernel<MulF32Fn>;
+using LookupTableS8Kernel = Kernel<LookupTableS8Fn>;
+using UnaryF32Kernel = Kernel<UnaryF32Fn>;
 using SoftmaxQs8Kernel = Kernel<SoftmaxQs8Fn>;
 using SoftmaxF32Kernel = Kernel<SoftmaxF32Fn>;
 using ConcatQs8Kernel = Kernel<ConcatQs8Fn>;
@@ -101,6 +107,10 @@ AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures&, const Pool2
 std::vector<AveragePool2dQs8Kernel> average_pool2d_qs8_candidates(const CpuFeatures&,
                                                                   const Pool2dGeometry&);
 AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
+MulQs8Kernel select_mul_qs8(const CpuFeatures&);
+MulF32Kernel select_mul_f32(const CpuFeatures&);
+LookupTableS8Kernel select_lookup_table_s8(const CpuFeatures&);
+UnaryF32Kernel select_unary_f32(const CpuFeatures&);
 SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&);
 SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);
 ConcatQs8Kernel select_concat_qs8(const CpuFeatures&);

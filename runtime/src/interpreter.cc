@@ -29,6 +29,8 @@ OperatorFactory factory_for(fb::OperatorType type) {
     case fb::OperatorType::TRANSPOSE: return make_transpose;
     case fb::OperatorType::QUANTIZE: return make_quantize;
     case fb::OperatorType::DEQUANTIZE: return make_dequantize;
+    case fb::OperatorType::MUL: return make_mul;
+    case fb::OperatorType::ELEMENTWISE_UNARY: return make_elementwise_unary;
   }
   return nullptr;
 }

@@ -368,10 +368,35 @@ TEST(Pooling, CeilModeMaxPoolPadsTheEnd) {
 TEST(Errors, AnOpOnlyFoldingKnowsIsRejectedOnActivations) {
   OnnxBuilder b;
   b.input("x", {1, 4});
-  b.node("Mul", {"x", "x"}, {"y"}, "square");
+  b.node("Div", {"x", "x"}, {"y"}, "ratio");
   b.output("y");
   EXPECT_EQ(LowerStatus(b).message(),
-            "node 'square' (op Mul, opset 13) is not supported: only on constant inputs");
+            "node 'ratio' (op Div, opset 13) is not supported: only on constant inputs");
+}
+
+TEST(HardSwish, MulOfTheInputAndItsHardSigmoidIsOneHardSwish) {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 2, 2});
+  onnx::NodeProto& gate = b.node("HardSigmoid", {"x"}, {"gate"}, "gate");
+  OnnxBuilder::set_float(gate, "alpha", 1.0f / 6);
+  OnnxBuilder::set_float(gate, "beta", 0.5f);
+  b.node("Mul", {"x", "gate"}, {"y"}, "swish");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"ELEMENTWISE_UNARY"});
+  EXPECT_EQ(graph.nodes[0].attribute_text("function", ""), "HardSwish");
+  EXPECT_EQ(graph.nodes[0].inputs, std::vector<std::string>{"x"});
+}
+
+TEST(HardSwish, AGateOfAnotherTensorStaysAGateAndAMul) {
+  // Squeeze-and-excitation: x times a gate computed from something else.
+  OnnxBuilder b;
+  b.input("x", {1, 4, 2, 2});
+  b.input("s", {1, 4, 1, 1});
+  OnnxBuilder::set_float(b.node("HardSigmoid", {"s"}, {"gate"}, "gate"), "alpha", 1.0f / 6);
+  b.node("Mul", {"x", "gate"}, {"y"}, "scale");
+  b.output("y");
+  EXPECT_EQ(OpTypes(Lowered(b)), (std::vector<std::string>{"ELEMENTWISE_UNARY", "MUL"}));
 }
 
 TEST(Errors, SoftmaxOverChannelsOfAnImageIsRejected) {

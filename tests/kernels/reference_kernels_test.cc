@@ -2,6 +2,7 @@
 // numpy_cases_test.cc.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -9,7 +10,9 @@
 #include "common/requantize.h"
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
+#include "elementwise_unary/elementwise_unary.h"
 #include "fully_connected/fully_connected.h"
+#include "mul/mul.h"
 #include "pooling/pool2d.h"
 #include "quantize/quantize.h"
 #include "softmax/softmax.h"
@@ -173,6 +176,44 @@ TEST(AddF32Reference, FusedRelu) {
   std::vector<float> out(3);
   add_f32_reference(g, {0.0f, INFINITY}, a.data(), b.data(), out.data());
   EXPECT_EQ(out, (std::vector<float>{2, 0, 3}));
+}
+
+TEST(MulQs8Reference, ScalesEachRowByAChannelVectorAndRoundsHalfToEven) {
+  BroadcastGeometry g;  // [2, 3] times b [3]
+  g.output_dims[2] = 2;
+  g.output_dims[3] = 3;
+  g.a_strides[2] = 3;
+  g.a_strides[3] = 1;
+  g.b_strides[3] = 1;
+  // (a - 1) * (b - 2) * 0.25 + 3, clamped to [-128, 5].
+  const MulQs8Params params{1, 2, 0.25f, {3, -128, 5}};
+  const std::vector<int8_t> a = {3, 7, -1, 11, 1, 9};
+  const std::vector<int8_t> b = {3, 4, 0};
+  std::vector<int8_t> out(6);
+  mul_qs8_reference(g, params, a.data(), b.data(), out.data());
+  // 2*1/4 = 0.5 -> 0; 6*2/4 = 3; -2*-2/4 = 1; 10/4 = 2.5 -> 2; 0; 8*-2/4 = -4.
+  EXPECT_EQ(out, (std::vector<int8_t>{3, 5, 4, 5, 3, -1}));
+}
+
+TEST(UnaryF32Reference, HardSwishAndHardSigmoid) {
+  const std::vector<float> x = {-4, -3, 0, 1.5f, 3, 5};
+  std::vector<float> swish(6), sigmoid(6);
+  unary_f32_reference(6, {UnaryFunction::kHardSwish, 1.0f / 6, 0.5f}, x.data(), swish.data());
+  unary_f32_reference(6, {UnaryFunction::kHardSigmoid, 1.0f / 6, 0.5f}, x.data(), sigmoid.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double relu6 = std::min(6.0, std::max(0.0, x[i] + 3.0));
+    EXPECT_NEAR(swish[i], x[i] * relu6 / 6, 1e-6) << x[i];
+    EXPECT_NEAR(sigmoid[i], relu6 / 6, 1e-7) << x[i];
+  }
+}
+
+TEST(LookupTableS8Reference, IndexesByTheValuePlus128) {
+  std::vector<int8_t> table(kLookupTableSize);
+  for (int i = 0; i < kLookupTableSize; ++i) table[i] = static_cast<int8_t>(127 - i);
+  const std::vector<int8_t> x = {-128, -1, 0, 127};
+  std::vector<int8_t> y(4);
+  lookup_table_s8_reference(4, table.data(), x.data(), y.data());
+  EXPECT_EQ(y, (std::vector<int8_t>{127, 0, -1, -128}));
 }
 
 Pool2dGeometry pool_2x2_padded(bool count_include_pad) {

@@ -67,7 +67,7 @@ import torch
 import torch.nn as nn
 import torchvision
 
-MODELS = ("resnet18", "mobilenet_v2")
+MODELS = ("resnet18", "mobilenet_v2", "mobilenet_v3_large")
 DEFAULT_CALIB_SAMPLES = 8
 INPUT_SHAPE = (1, 3, 224, 224)
 DECOYS = 3  # unrelated inputs whose fp32 outputs the int8 output must be farther from
@@ -112,8 +112,10 @@ def build_model(name):
                 last = module.bn2
             elif kind == "Bottleneck":  # resnet50 (benchmarks/compare.py builds it from here)
                 last = module.bn3
-            elif kind == "InvertedResidual" and module.use_res_connect:  # mobilenet_v2
-                last = module.conv[-1]
+            elif kind == "InvertedResidual" and module.use_res_connect:
+                # mobilenet_v2: conv[-1] is the BatchNorm; mobilenet_v3: block[-1] is a
+                # Conv2dNormActivation whose [1] is.
+                last = module.conv[-1] if hasattr(module, "conv") else module.block[-1][1]
             if last is not None:
                 last.weight.copy_(
                     torch.empty(last.num_features).uniform_(0.3, 0.6, generator=generator))

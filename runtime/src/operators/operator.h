@@ -105,6 +105,8 @@ Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add,
                        std::unique_ptr<Operator>*);
 Status make_fully_connected(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_add(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_mul(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_elementwise_unary(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_max_pool2d(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_average_pool2d(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_mean(const OperatorSource&, std::unique_ptr<Operator>*);

@@ -1,0 +1,41 @@
+// Elementwise functions of one tensor. In int8 every one of them is a 256-entry table that the
+// converter computes from the input's and output's parameters (BRIEF §4: a table in the file gives
+// the same bits on every CPU, where libm may not), so one lookup kernel serves them all; in fp32
+// each has its formula.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace qrun::kernels {
+
+constexpr int kLookupTableSize = 256;
+
+// y = table[x + 128].
+using LookupTableS8Fn = void (*)(size_t count, const int8_t* table, const int8_t* input,
+                                 int8_t* output);
+void lookup_table_s8_reference(size_t count, const int8_t* table, const int8_t* input,
+                               int8_t* output);
+
+enum class UnaryFunction {
+  kHardSwish,    // x * clamp(alpha * x + beta, 0, 1)
+  kHardSigmoid,  // clamp(alpha * x + beta, 0, 1)
+};
+
+struct UnaryF32Params {
+  UnaryFunction function = UnaryFunction::kHardSwish;
+  float alpha = 1.0f / 6;
+  float beta = 0.5f;
+};
+
+// The fp32 formula of one element; the converter builds the int8 tables from it too.
+inline float unary_f32(const UnaryF32Params& p, float x) {
+  const float linear = p.alpha * x + p.beta;
+  const float gate = linear < 0.0f ? 0.0f : (linear > 1.0f ? 1.0f : linear);
+  return p.function == UnaryFunction::kHardSwish ? x * gate : gate;
+}
+
+using UnaryF32Fn = void (*)(size_t count, const UnaryF32Params&, const float* input, float* output);
+void unary_f32_reference(size_t count, const UnaryF32Params&, const float* input, float* output);
+
+}  // namespace qrun::kernels

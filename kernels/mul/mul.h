@@ -1,0 +1,31 @@
+// Elementwise Mul with NumPy broadcasting (over the Add kernels' rank-4 broadcast geometry):
+// squeeze-and-excitation scales a [N,H,W,C] tensor by a [N,1,1,C] one.
+#pragma once
+
+#include <cstdint>
+
+#include "add/add.h"
+#include "common/requantize.h"
+
+namespace qrun::kernels {
+
+// q = requantize(float((a - a_zp) * (b - b_zp)) * multiplier): the integer product is exact (at
+// most 2^16 in magnitude), so one float rounding defines the result.
+struct MulQs8Params {
+  int32_t a_zero_point = 0;
+  int32_t b_zero_point = 0;
+  float multiplier = 1.0f;  // s_a * s_b / s_out
+  Qs8Output output;
+};
+
+using MulQs8Fn = void (*)(const BroadcastGeometry&, const MulQs8Params&, const int8_t* a,
+                          const int8_t* b, int8_t* output);
+using MulF32Fn = void (*)(const BroadcastGeometry&, F32Range, const float* a, const float* b,
+                          float* output);
+
+void mul_qs8_reference(const BroadcastGeometry&, const MulQs8Params&, const int8_t* a,
+                       const int8_t* b, int8_t* output);
+void mul_f32_reference(const BroadcastGeometry&, F32Range, const float* a, const float* b,
+                       float* output);
+
+}  // namespace qrun::kernels

@@ -1,0 +1,66 @@
+// What the elementwise binary operators (ADD, MUL) share: the broadcast geometry of their two
+// inputs against the output, and the split of a broadcast among threads.
+#pragma once
+
+#include "operators/checks.h"
+
+namespace qrun {
+
+// Right-aligns each input against the output's shape; a dimension of 1 broadcasts (stride 0).
+inline Status broadcast_strides(const OperatorSource& s, const Tensor& input, const Tensor& output,
+                                size_t* strides) {
+  const int offset = kernels::kMaxBroadcastRank - input.rank();
+  const int output_offset = kernels::kMaxBroadcastRank - output.rank();
+  size_t stride = 1;
+  for (int d = kernels::kMaxBroadcastRank - 1; d >= 0; --d) {
+    const int extent = d >= offset ? input.shape[d - offset] : 1;
+    const int out_extent = d >= output_offset ? output.shape[d - output_offset] : 1;
+    if (extent != out_extent && extent != 1) {
+      return s.error("input '" + input.name + "' " + shape_string(input.shape) +
+                     " does not broadcast to " + shape_string(output.shape));
+    }
+    strides[d] = extent == 1 ? 0 : stride;
+    stride *= static_cast<size_t>(extent);
+  }
+  return Status::Ok();
+}
+
+// Shares the work among threads along the outermost dimension with more than one index: each
+// slice is the same broadcast over fewer rows, its pointers moved to its first row.
+template <typename Element, typename Call>
+void run_in_slices(const RunContext& context, const kernels::BroadcastGeometry& g, const Element* a,
+                   const Element* b, Element* output, const Call& call) {
+  int axis = 0;
+  while (axis < kernels::kMaxBroadcastRank - 1 && g.output_dims[axis] == 1) ++axis;
+  const size_t extent = g.output_dims[axis];
+  size_t inner = 1;
+  for (int d = axis + 1; d < kernels::kMaxBroadcastRank; ++d) inner *= g.output_dims[d];
+  if (axis == kernels::kMaxBroadcastRank - 1) {
+    call(g, a, b, output);
+    return;
+  }
+  context.threads->parallelize(extent, context.threads->tile_for(extent),
+                               [&](size_t begin, size_t end) {
+                                 kernels::BroadcastGeometry slice = g;
+                                 slice.output_dims[axis] = end - begin;
+                                 call(slice, a + begin * g.a_strides[axis],
+                                      b + begin * g.b_strides[axis], output + begin * inner);
+                               });
+}
+
+// Inputs 0 and 1 of `s` against its output 0, each of rank <= 4 and at most the output's.
+inline Status broadcast_geometry(const OperatorSource& s, kernels::BroadcastGeometry* geometry) {
+  const Tensor& a = s.input(0);
+  const Tensor& b = s.input(1);
+  const Tensor& output = s.output(0);
+  if (output.rank() > kernels::kMaxBroadcastRank || a.rank() > output.rank() ||
+      b.rank() > output.rank()) {
+    return s.error("broadcasting is supported up to rank 4, with the output of the highest rank");
+  }
+  const int offset = kernels::kMaxBroadcastRank - output.rank();
+  for (int d = 0; d < output.rank(); ++d) geometry->output_dims[offset + d] = output.shape[d];
+  QRUN_RETURN_IF_ERROR(broadcast_strides(s, a, output, geometry->a_strides));
+  return broadcast_strides(s, b, output, geometry->b_strides);
+}
+
+}  // namespace qrun
