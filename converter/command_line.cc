@@ -10,7 +10,8 @@ constexpr char kUsage[] =
     "usage: qconvert model.onnx|model.pt -o model.qfb --calib <.npy files or folders> [options]\n"
     "  -o, --output PATH          the .qfb to write\n"
     "  --calib PATH...            calibration samples: .npy files (one sample each, the model's\n"
-    "                             input in NCHW as the source model takes it) or folders of them\n"
+    "                             input in NCHW as the source model takes it) or folders of them;\n"
+    "                             a TorchScript model already quantized in PyTorch needs none\n"
     "  --float                    write the fp32 model instead (--calib is not needed and,\n"
     "                             if given, not used)\n"
     "  --input-shape [NAME:]D0,D1,...  the shape of graph input NAME, or without a name of the\n"
@@ -80,9 +81,6 @@ Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* op
   }
   if (options->model_path.empty()) return InvalidArgument("no model given");
   if (options->output_path.empty()) return InvalidArgument("no output given (-o model.qfb)");
-  if (!options->float_model && options->calibration_paths.empty()) {
-    return InvalidArgument("an int8 model needs calibration samples (--calib), or give --float");
-  }
   return Status::Ok();
 }
 
@@ -110,8 +108,9 @@ int RunQconvert(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   out << "wrote " << options.output_path << ": " << summary.operators << " operators, "
       << summary.file_bytes << " bytes, "
-      << (options.float_model
-              ? std::string("float32")
+      << (options.float_model ? std::string("float32")
+          : summary.prequantized
+              ? std::string("int8 with the model's own quantization")
               : "int8 calibrated on " + std::to_string(summary.calibration_samples) + " samples")
       << "\n";
   return 0;

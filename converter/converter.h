@@ -24,6 +24,7 @@ struct ConvertSummary {
   int operators = 0;
   size_t file_bytes = 0;
   int calibration_samples = 0;
+  bool prequantized = false;  // int8 with the parameters the model came with, no calibration
 };
 
 // On failure nothing is written: an existing output file is left as it was.

@@ -169,7 +169,14 @@ class Quantizer {
   }
 
  private:
+  // The tensor's parameters: those the model came with when it was quantized already, else from
+  // its calibrated range.
   Status QuantizeFromRange(const std::string& name) {
+    const Tensor& tensor = graph_.tensor(name);
+    if (!tensor.quantization.scale.empty() && tensor.type == DataType::kFloat32) {
+      SetActivation(name, tensor.quantization);
+      return Status::Ok();
+    }
     auto range = ranges_.find(name);
     if (range == ranges_.end()) {
       return Status(StatusCode::kInternal,

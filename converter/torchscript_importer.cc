@@ -1,5 +1,6 @@
 #include "converter/torchscript_importer.h"
 
+#include <ATen/native/quantized/PackedParams.h>
 #include <caffe2/serialize/versions.h>
 #include <torch/csrc/api/include/torch/version.h>
 #include <torch/script.h>
@@ -87,6 +88,11 @@ class Importer {
   Status ImportFlatten(const Node* node);
   Status ImportClip(const Node* node, float min, float max);
   Status EvaluateScalarOp(const Node* node, bool* handled);
+  Status ImportQuantized(const Node* node);
+  Status SetOutputParameters(const Node* node, size_t scale_input, const std::string& tensor);
+  Status WeightConstants(const Node* node, const at::Tensor& weight,
+                         const c10::optional<at::Tensor>& bias, std::vector<std::string>* names);
+  Status AddRelu(const Node* node, const std::string& input);
 
   // Messages.
   Status Unsupported(const Node* node, const std::string& detail = "") const;
@@ -118,6 +124,9 @@ class Importer {
   std::map<const Value*, c10::IValue> known_;
   std::map<const Value*, std::vector<std::string>> tensor_lists_;
   int next_node_ = 0;
+  // PyTorch's activations are quint8 unless quantize_per_tensor said qint8: a quint8 zero point
+  // becomes qrun's int8 one by subtracting 128, which is exact.
+  int32_t activation_zero_point_shift_ = 128;
 };
 
 Status Importer::Unsupported(const Node* node, const std::string& detail) const {
@@ -160,6 +169,16 @@ Status Importer::TensorName(const Node* node, size_t input, std::string* name) {
 
 Status Importer::Known(const Node* node, size_t input, c10::IValue* value) const {
   auto known = known_.find(node->input(input));
+  auto tensor = tensors_.find(node->input(input));
+  if (known == known_.end() && tensor != tensors_.end() && graph_->is_constant(tensor->second) &&
+      graph_->tensor(tensor->second).element_count() == 1) {
+    // A one-element constant tensor where a number is expected (FX keeps a quantized model's
+    // input scale and zero point as tensors).
+    const Tensor& t = graph_->tensor(tensor->second);
+    *value = t.type == DataType::kFloat32 ? c10::IValue(static_cast<double>(t.float_data[0]))
+                                          : c10::IValue(t.int64_data[0]);
+    return Status::Ok();
+  }
   if (known == known_.end()) {
     return Unsupported(node, "its input " + std::to_string(input) +
                                  " is computed at run time; qconvert needs it constant");
@@ -250,6 +269,13 @@ Status Importer::AddNode(const Node* node, const std::string& op, std::vector<st
     added.outputs.push_back(name);
   }
   ++next_node_;
+  // On a quantized tensor these ops keep its parameters, as PyTorch's quantized kernels do.
+  static const std::set<std::string> kKeepParameters = {
+      "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Reshape", "ReduceMean"};
+  if (kKeepParameters.count(op) && !added.inputs.empty() &&
+      !graph_->tensor(added.inputs[0]).quantization.scale.empty()) {
+    graph_->tensor(added.outputs[0]).quantization = graph_->tensor(added.inputs[0]).quantization;
+  }
   graph_->nodes.push_back(added);
   // Shapes now, so that later shape queries (aten::size) can be answered.
   const Status inferred = InferOutputShapes(*graph_, graph_->nodes.back());
@@ -513,6 +539,161 @@ Status Importer::EvaluateScalarOp(const Node* node, bool* handled) {
   return Status::Ok();
 }
 
+// A quantized op's output parameters: its (scale, zero point) inputs at `scale_input` and the
+// next, on `tensor`.
+Status Importer::SetOutputParameters(const Node* node, size_t scale_input,
+                                     const std::string& tensor) {
+  double scale = 0;
+  int64_t zero_point = 0;
+  QRUN_RETURN_IF_ERROR(Float(node, scale_input, &scale));
+  QRUN_RETURN_IF_ERROR(Int(node, scale_input + 1, &zero_point));
+  Quantization& q = graph_->tensor(tensor).quantization;
+  q.scale = {static_cast<float>(scale)};
+  q.zero_point = {static_cast<int32_t>(zero_point) - activation_zero_point_shift_};
+  return Status::Ok();
+}
+
+// The int8 weights dequantized to float constants (the quantizer puts them back on qrun's
+// per-channel grid, which is PyTorch's wherever a channel's largest weight is +-127), and the
+// float bias.
+Status Importer::WeightConstants(const Node* node, const at::Tensor& weight,
+                                 const c10::optional<at::Tensor>& bias,
+                                 std::vector<std::string>* names) {
+  if (!weight.is_quantized() || weight.scalar_type() != at::kQInt8) {
+    return Unsupported(node, "weights that are not qint8");
+  }
+  const at::Tensor values = weight.dequantize().contiguous();
+  Tensor w;
+  w.shape.assign(values.sizes().begin(), values.sizes().end());
+  w.float_data.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+  names->push_back(AddConstant(NodeName(node) + "_weight", std::move(w)));
+  if (bias && bias->defined()) {
+    const at::Tensor b_values = bias->to(at::kFloat).contiguous();
+    Tensor b;
+    b.shape.assign(b_values.sizes().begin(), b_values.sizes().end());
+    b.float_data.assign(b_values.data_ptr<float>(), b_values.data_ptr<float>() + b_values.numel());
+    names->push_back(AddConstant(NodeName(node) + "_bias", std::move(b)));
+  }
+  return Status::Ok();
+}
+
+Status Importer::AddRelu(const Node* node, const std::string& input) {
+  OnnxNode relu;
+  relu.name = NodeName(node) + "_relu";
+  relu.op = "Relu";
+  relu.inputs = {input};
+  Tensor out;
+  out.name = relu.name;
+  out.quantization = graph_->tensor(input).quantization;
+  relu.outputs = {graph_->add_tensor(std::move(out))};
+  graph_->nodes.push_back(relu);
+  QRUN_RETURN_IF_ERROR(InferOutputShapes(*graph_, graph_->nodes.back()));
+  tensors_[node->output(0)] = relu.outputs[0];
+  return Status::Ok();
+}
+
+// Ops of a model quantized in PyTorch (FX post-training quantization or QAT, then scripted or
+// traced): each becomes its float op on dequantized weights, and its output tensor keeps the
+// scale and zero point PyTorch chose, so the quantizer needs no calibration.
+Status Importer::ImportQuantized(const Node* node) {
+  const std::string kind = node->kind().toQualString();
+  if (kind == "aten::quantize_per_tensor") {
+    // (input, scale, zero_point, dtype): the graph keeps the float input, with these parameters.
+    std::string input;
+    int64_t dtype = 0;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
+    QRUN_RETURN_IF_ERROR(Int(node, 3, &dtype));
+    if (dtype == static_cast<int64_t>(at::kQUInt8)) {
+      activation_zero_point_shift_ = 128;
+    } else if (dtype == static_cast<int64_t>(at::kQInt8)) {
+      activation_zero_point_shift_ = 0;
+    } else {
+      return Unsupported(node, "a quantized type other than quint8 and qint8");
+    }
+    tensors_[node->output(0)] = input;
+    return SetOutputParameters(node, 1, input);
+  }
+  if (kind == "aten::dequantize") return AddIdentity(node);
+  const bool relu = kind.size() > 5 && kind.compare(kind.size() - 5, 5, "_relu") == 0;
+  const std::string base = relu ? kind.substr(0, kind.size() - 5) : kind;
+  if (base == "quantized::conv2d" || base == "quantized::linear") {
+    // (input, packed parameters, output scale, output zero point)
+    std::string input;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
+    c10::IValue packed;
+    QRUN_RETURN_IF_ERROR(Known(node, 1, &packed));
+    std::vector<std::string> inputs = {input};
+    std::string op;
+    std::map<std::string, Attribute> attributes;
+    try {
+      if (base == "quantized::conv2d") {
+        const auto params = packed.toCustomClass<ConvPackedParamsBase<2>>();
+        if (params->transpose()) return Unsupported(node, "transposed convolution");
+        const auto unpacked = params->unpack();
+        QRUN_RETURN_IF_ERROR(
+            WeightConstants(node, std::get<0>(unpacked), std::get<1>(unpacked), &inputs));
+        const std::vector<int64_t> stride = params->stride().vec();
+        const std::vector<int64_t> padding = params->padding().vec();
+        const std::vector<int64_t> dilation = params->dilation().vec();
+        if (stride.size() != 2 || padding.size() != 2 || dilation.size() != 2) {
+          return Unsupported(node, "a packing that is not 2-D");
+        }
+        const std::vector<int64_t>& w = ShapeOf(inputs[1]);
+        op = "Conv";
+        attributes = {{"kernel_shape", IntList({w[2], w[3]})},
+                      {"strides", IntList(stride)},
+                      {"pads", IntList({padding[0], padding[1], padding[0], padding[1]})},
+                      {"dilations", IntList(dilation)},
+                      {"group", IntAttribute(params->groups())}};
+      } else {
+        const auto params = packed.toCustomClass<LinearPackedParamsBase>();
+        const auto unpacked = params->unpack();
+        QRUN_RETURN_IF_ERROR(
+            WeightConstants(node, std::get<0>(unpacked), std::get<1>(unpacked), &inputs));
+        op = "Gemm";
+        attributes = {{"transB", IntAttribute(1)}};
+      }
+    } catch (const std::exception& e) {
+      std::string message = e.what();
+      message.resize(std::min(message.find('\n'), message.size()));
+      return Unsupported(node, "its packed weights are in a format this libtorch (" TORCH_VERSION
+                               ") cannot unpack: " +
+                                   message);
+    }
+    QRUN_RETURN_IF_ERROR(AddNode(node, op, inputs, attributes));
+    const std::string output = tensors_.at(node->output(0));
+    QRUN_RETURN_IF_ERROR(SetOutputParameters(node, 2, output));
+    return relu ? AddRelu(node, output) : Status::Ok();
+  }
+  if (base == "quantized::add" || base == "quantized::mul") {
+    // (a, b, output scale, output zero point)
+    std::string a, b;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &a));
+    QRUN_RETURN_IF_ERROR(TensorName(node, 1, &b));
+    QRUN_RETURN_IF_ERROR(AddNode(node, base == "quantized::add" ? "Add" : "Mul", {a, b}));
+    const std::string output = tensors_.at(node->output(0));
+    QRUN_RETURN_IF_ERROR(SetOutputParameters(node, 2, output));
+    return relu ? AddRelu(node, output) : Status::Ok();
+  }
+  if (kind == "quantized::cat") {
+    // (tensors, dim, output scale, output zero point)
+    auto list = tensor_lists_.find(node->input(0));
+    if (list == tensor_lists_.end()) return Unsupported(node, "a list that is not built in place");
+    int64_t axis = 0;
+    QRUN_RETURN_IF_ERROR(Int(node, 1, &axis));
+    QRUN_RETURN_IF_ERROR(AddNode(node, "Concat", list->second, {{"axis", IntAttribute(axis)}}));
+    return SetOutputParameters(node, 2, tensors_.at(node->output(0)));
+  }
+  if (kind == "quantized::hardswish") {
+    // (input, output scale, output zero point)
+    std::string input;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
+    QRUN_RETURN_IF_ERROR(AddNode(node, "HardSwish", {input}));
+    return SetOutputParameters(node, 1, tensors_.at(node->output(0)));
+  }
+  return Unsupported(node);
+}
+
 Status Importer::ImportIf(const Node* node) {
   bool condition = false;
   QRUN_RETURN_IF_ERROR(Bool(node, 0, &condition));
@@ -748,7 +929,7 @@ Status Importer::ImportNode(const Node* node) {
   }
   if (kind.rfind("quantized::", 0) == 0 || kind == "aten::quantize_per_tensor" ||
       kind == "aten::dequantize") {
-    return Unsupported(node, "quantized TorchScript models are not supported yet");
+    return ImportQuantized(node);
   }
   return Unsupported(node);
 }

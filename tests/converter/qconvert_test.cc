@@ -300,6 +300,17 @@ TEST_F(Failures, CalibrationFolderWithoutSamples) {
   EXPECT_EQ(result.err, model + ": calibration folder '" + dir_ + "/empty' holds no .npy file\n");
 }
 
+TEST_F(Failures, AFloatModelWithoutCalibrationSamples) {
+  const std::string model = dir_ + "/model.onnx";
+  ClassifierModel().save(model);
+  const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, model +
+                            ": an int8 model needs calibration samples (--calib), or give --float "
+                            "(only a model already quantized in PyTorch needs none)\n");
+  EXPECT_EQ(Files(), std::vector<std::string>{"model.onnx"});
+}
+
 TEST_F(Failures, OutputInAMissingFolder) {
   const std::string model = dir_ + "/model.onnx";
   ClassifierModel().save(model);
@@ -311,7 +322,6 @@ TEST_F(Failures, OutputInAMissingFolder) {
 
 TEST(CommandLine, BadUsageExitsWithTwo) {
   EXPECT_EQ(Qconvert({}).exit_code, 2);
-  EXPECT_EQ(Qconvert({"m.onnx", "-o", "m.qfb"}).exit_code, 2);  // neither --calib nor --float
   EXPECT_EQ(Qconvert({"m.onnx", "-o", "m.qfb", "--float", "--bogus"}).exit_code, 2);
   const CliResult shape = Qconvert({"m.onnx", "-o", "m.qfb", "--float", "--input-shape", "x:1,0"});
   EXPECT_EQ(shape.exit_code, 2);
