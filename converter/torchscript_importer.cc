@@ -560,7 +560,9 @@ Status Importer::WeightConstants(const Node* node, const at::Tensor& weight,
                                  const c10::optional<at::Tensor>& bias,
                                  std::vector<std::string>* names) {
   if (!weight.is_quantized() || weight.scalar_type() != at::kQInt8) {
-    return Unsupported(node, "weights that are not qint8");
+    return Unsupported(node, std::string("its packed weights are ") +
+                                 c10::toString(weight.scalar_type()) +
+                                 ", a packing qconvert cannot read (it reads qint8 weights)");
   }
   const at::Tensor values = weight.dequantize().contiguous();
   Tensor w;
@@ -614,6 +616,27 @@ Status Importer::ImportQuantized(const Node* node) {
     return SetOutputParameters(node, 1, input);
   }
   if (kind == "aten::dequantize") return AddIdentity(node);
+  if (kind.find("_prepack") != std::string::npos) {
+    // Weights packed in the graph itself (freezing keeps these calls): packed here, once.
+    torch::jit::Stack stack;
+    for (const Value* input : node->inputs()) {
+      const c10::optional<c10::IValue> value = torch::jit::toIValue(input);
+      if (!value) return Unsupported(node, "packing weights that are computed at run time");
+      stack.push_back(*value);
+    }
+    try {
+      node->getOperation()(stack);
+    } catch (const std::exception& e) {
+      std::string message = e.what();
+      message.resize(std::min(message.find('\n'), message.size()));
+      return Unsupported(
+          node, "weights packed this way cannot be read here (libtorch " TORCH_VERSION ": " +
+                    message + ")");
+    }
+    if (stack.size() != 1) return Invalid(node, "packing gave no single result");
+    known_[node->output(0)] = stack.front();
+    return Status::Ok();
+  }
   const bool relu = kind.size() > 5 && kind.compare(kind.size() - 5, 5, "_relu") == 0;
   const std::string base = relu ? kind.substr(0, kind.size() - 5) : kind;
   if (base == "quantized::conv2d" || base == "quantized::linear") {

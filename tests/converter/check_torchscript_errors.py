@@ -12,7 +12,9 @@ exit with status 1 and print a message holding the listed parts:
     `version` record raised to 11): the version found and the versions read;
   - no --input-shape: TorchScript records none, so qconvert asks for one;
   - --input-shape naming an argument the model does not have;
-  - a traced convolution with padding='same' given as a string, which qconvert refuses by name.
+  - a traced convolution with padding='same' given as a string, which qconvert refuses by name;
+  - a quantized linear layer whose weights are packed as float16 (linear_prepack_fp16), a packing
+    qconvert cannot read: the op and the reason.
 """
 
 import argparse
@@ -63,6 +65,31 @@ def save_same_padding(workdir):
     return path
 
 
+FP16_MODEL = '''import torch
+
+
+class Fp16Linear(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.randn(4, 8)
+        self.b = torch.randn(4)
+
+    def forward(self, x):
+        packed = torch.ops.quantized.linear_prepack_fp16(self.w, self.b)
+        q = torch.quantize_per_tensor(x, 0.1, 128, torch.quint8)
+        return torch.ops.quantized.linear(q, packed, 0.2, 120).dequantize()
+'''
+
+
+def save_fp16_packing(workdir):
+    with open(os.path.join(workdir, "fp16_model.py"), "w") as f:
+        f.write(FP16_MODEL)
+    import fp16_model  # noqa: E402 (written just above; workdir is on sys.path)
+    path = os.path.join(workdir, "fp16.pt")
+    torch.jit.script(fp16_model.Fp16Linear().eval()).save(path)
+    return path
+
+
 def run(qconvert, args):
     result = subprocess.run([qconvert] + args, capture_output=True, text=True, timeout=300)
     return result.returncode, result.stderr
@@ -80,6 +107,7 @@ def main():
     tanh, tanh_source = save_tanh_model(workdir)
     newer = save_newer_version(workdir, tanh)
     same = save_same_padding(workdir)
+    fp16 = save_fp16_packing(workdir)
     cases = [
         ("unsupported op", [tanh, "--input-shape", "1,3,4,4", "--float", "-o", out],
          [tanh + ": aten::tanh at " + tanh_source + ":7:", "is not supported"]),
@@ -91,6 +119,9 @@ def main():
          ["--input-shape names 'y', which is not an input of the model"]),
         ("string padding", [same, "--input-shape", "1,3,8,8", "--float", "-o", out],
          [same + ": aten::conv2d at", "padding given as a string"]),
+        ("unreadable weight packing", [fp16, "--input-shape", "1,8", "-o", out],
+         [fp16 + ": quantized::linear_prepack_fp16 at", "fp16_model.py:11:",
+          "weights packed this way cannot be read here"]),
     ]
     failures = []
     for name, command, expected in cases:
