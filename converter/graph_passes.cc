@@ -5,7 +5,7 @@ namespace qrun::converter {
 Status RunGraphPasses(Graph& graph) {
   QRUN_RETURN_IF_ERROR(FoldConstants(graph));
   QRUN_RETURN_IF_ERROR(RemoveIdentities(graph));
-  QRUN_RETURN_IF_ERROR(FuseHardSwish(graph));
+  QRUN_RETURN_IF_ERROR(FuseGatedActivations(graph));
   QRUN_RETURN_IF_ERROR(FoldBatchNorms(graph));
   QRUN_RETURN_IF_ERROR(FuseActivations(graph));
   QRUN_RETURN_IF_ERROR(LowerFullyConnected(graph));

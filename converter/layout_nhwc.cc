@@ -140,14 +140,18 @@ class NhwcLowering {
     if (op == "Concat") return LowerConcat(node);
     if (op == "Add") return LowerBinary(node, "ADD");
     if (op == "Mul") return LowerBinary(node, "MUL");
-    if (op == "HardSwish" || op == "HardSigmoid") {
+    if (op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" || op == "Silu" ||
+        op == "Gelu") {
       // Elementwise, so the layout does not matter; ONNX's HardSigmoid defaults to alpha 0.2.
       Node unary = Make(node, "ELEMENTWISE_UNARY");
-      unary.attributes["function"].text = op;
-      unary.attributes["alpha"].floats = {op == "HardSwish" ? 1.0f / 6
-                                                            : node.attribute_float("alpha", 0.2f)};
-      unary.attributes["beta"].floats = {op == "HardSwish" ? 0.5f
-                                                           : node.attribute_float("beta", 0.5f)};
+      const bool tanh_gelu = op == "Gelu" && node.attribute_text("approximate", "none") == "tanh";
+      unary.attributes["function"].text = tanh_gelu ? "GeluTanh" : op;
+      if (op == "HardSwish" || op == "HardSigmoid") {
+        unary.attributes["alpha"].floats = {
+            op == "HardSwish" ? 1.0f / 6 : node.attribute_float("alpha", 0.2f)};
+        unary.attributes["beta"].floats = {op == "HardSwish" ? 0.5f
+                                                             : node.attribute_float("beta", 0.5f)};
+      }
       lowered_.push_back(std::move(unary));
       return Status::Ok();
     }

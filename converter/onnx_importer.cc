@@ -22,7 +22,7 @@ const std::set<std::string> kComputeOps = {"Conv",        "BatchNormalization",
                                            "Softmax",     "Identity",
                                            "Dropout",     "Constant",
                                            "Mul",         "HardSwish",
-                                           "HardSigmoid"};
+                                           "HardSigmoid", "Sigmoid"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
 const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze",

@@ -11,9 +11,9 @@ namespace qrun::converter {
 Status FoldConstants(Graph& graph);
 // Drops Identity and inference-mode Dropout.
 Status RemoveIdentities(Graph& graph);
-// Mul(x, HardSigmoid(x)) with alpha 1/6, beta 1/2 (how opset-13 exports write HardSwish) becomes
-// HardSwish(x).
-Status FuseHardSwish(Graph& graph);
+// Mul(x, HardSigmoid(x)) with alpha 1/6, beta 1/2 becomes HardSwish(x), Mul(x, Sigmoid(x))
+// becomes Silu(x): how opset-13 exports write those functions.
+Status FuseGatedActivations(Graph& graph);
 // Folds BatchNormalization into the Conv before it; a lone one becomes a depthwise 1x1 Conv.
 Status FoldBatchNorms(Graph& graph);
 // Moves Relu and Clip into the producing op's activation range; one that cannot be moved becomes

@@ -257,16 +257,22 @@ class ModelBuilder {
         *options = fb::CreateMulOptions(*fbb_, Activation(node)).Union();
         break;
       case fb::OperatorType::ELEMENTWISE_UNARY: {
+        static const std::map<std::string, fb::UnaryFunction> kFunctions = {
+            {"HardSwish", fb::UnaryFunction::HARD_SWISH},
+            {"HardSigmoid", fb::UnaryFunction::HARD_SIGMOID},
+            {"Sigmoid", fb::UnaryFunction::SIGMOID},
+            {"Silu", fb::UnaryFunction::SILU},
+            {"Gelu", fb::UnaryFunction::GELU},
+            {"GeluTanh", fb::UnaryFunction::GELU_TANH}};
         const std::string function = node.attribute_text("function", "");
-        if (function != "HardSwish" && function != "HardSigmoid") {
+        auto found = kFunctions.find(function);
+        if (found == kFunctions.end()) {
           return UnsupportedNode(graph_, node, "unknown function '" + function + "'");
         }
         *options_type = fb::OperatorOptions::ElementwiseUnaryOptions;
-        *options = fb::CreateElementwiseUnaryOptions(
-                       *fbb_,
-                       function == "HardSwish" ? fb::UnaryFunction::HARD_SWISH
-                                               : fb::UnaryFunction::HARD_SIGMOID,
-                       node.attribute_float("alpha", 1.0f / 6), node.attribute_float("beta", 0.5f))
+        *options = fb::CreateElementwiseUnaryOptions(*fbb_, found->second,
+                                                     node.attribute_float("alpha", 1.0f / 6),
+                                                     node.attribute_float("beta", 0.5f))
                        .Union();
         break;
       }

@@ -127,13 +127,26 @@ Tensor SoftmaxTable(const std::string& name, double input_scale) {
   return table;
 }
 
+// The real function an ELEMENTWISE_UNARY node computes, in double.
+double UnaryFunctionValue(const Node& node, double x) {
+  const std::string function = node.attribute_text("function", "");
+  if (function == "HardSwish" || function == "HardSigmoid") {
+    const double alpha = node.attribute_float("alpha", 1.0f / 6);
+    const double beta = node.attribute_float("beta", 0.5f);
+    const double gate = std::min(1.0, std::max(0.0, alpha * x + beta));
+    return function == "HardSwish" ? x * gate : gate;
+  }
+  if (function == "Sigmoid") return 1.0 / (1.0 + std::exp(-x));
+  if (function == "Silu") return x / (1.0 + std::exp(-x));
+  if (function == "Gelu") return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  // GeluTanh
+  return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+}
+
 // An int8 elementwise function as a table: entry q + 128 is the function of q's real value,
 // requantized to the output's parameters (in double, once, here; the runtime only looks it up).
 Tensor LookupTable(const std::string& name, const Node& node, const Tensor& input,
                    const Tensor& output) {
-  const bool hard_swish = node.attribute_text("function", "") == "HardSwish";
-  const double alpha = node.attribute_float("alpha", 1.0f / 6);
-  const double beta = node.attribute_float("beta", 0.5f);
   Tensor table;
   table.name = name;
   table.type = DataType::kInt8;
@@ -143,9 +156,7 @@ Tensor LookupTable(const std::string& name, const Node& node, const Tensor& inpu
   table.quantization.scale = {1.0f};
   table.quantization.zero_point = {0};
   for (int q = -128; q <= 127; ++q) {
-    const double x = (q - ZeroPoint(input)) * Scale(input);
-    const double gate = std::min(1.0, std::max(0.0, alpha * x + beta));
-    const double y = hard_swish ? x * gate : gate;
+    const double y = UnaryFunctionValue(node, (q - ZeroPoint(input)) * Scale(input));
     const double level = std::nearbyint(y / Scale(output)) + ZeroPoint(output);
     table.int8_data.push_back(static_cast<int8_t>(std::min(127.0, std::max(-128.0, level))));
   }

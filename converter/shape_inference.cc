@@ -223,7 +223,8 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
     return SetOutputShape(graph, node, 0, {x[0], x[1], 1, 1});
   }
   if (op == "BatchNormalization" || op == "Relu" || op == "Clip" || op == "Identity" ||
-      op == "Dropout" || op == "HardSwish" || op == "HardSigmoid") {
+      op == "Dropout" || op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" ||
+      op == "Silu" || op == "Gelu") {
     return InferSameShape(graph, node);
   }
   // Ops that only constant folding can handle, met with a non-constant input.

@@ -858,6 +858,26 @@ Status Importer::ImportNode(const Node* node) {
     return AddNode(node, swish ? "HardSwish" : "HardSigmoid", {input},
                    {{"alpha", alpha}, {"beta", beta}});
   }
+  if (kind == "aten::sigmoid" || kind == "aten::sigmoid_" || kind == "aten::silu" ||
+      kind == "aten::silu_") {
+    std::string input;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
+    return AddNode(node, kind.rfind("aten::silu", 0) == 0 ? "Silu" : "Sigmoid", {input});
+  }
+  if (kind == "aten::gelu") {
+    // (input, approximate: 'none' or 'tanh')
+    std::string input;
+    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
+    c10::IValue approximate("none");
+    if (node->inputs().size() > 1) QRUN_RETURN_IF_ERROR(Known(node, 1, &approximate));
+    if (!approximate.isString() ||
+        (approximate.toStringRef() != "none" && approximate.toStringRef() != "tanh")) {
+      return Unsupported(node, "an approximation other than 'none' and 'tanh'");
+    }
+    Attribute form;
+    form.text = approximate.toStringRef();
+    return AddNode(node, "Gelu", {input}, {{"approximate", form}});
+  }
   if (kind == "aten::batch_norm") {
     // (input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)
     std::string input, mean, variance;

@@ -4,6 +4,7 @@
 // each has its formula.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -20,6 +21,10 @@ void lookup_table_s8_reference(size_t count, const int8_t* table, const int8_t* 
 enum class UnaryFunction {
   kHardSwish,    // x * clamp(alpha * x + beta, 0, 1)
   kHardSigmoid,  // clamp(alpha * x + beta, 0, 1)
+  kSigmoid,      // 1 / (1 + exp(-x))
+  kSilu,         // x * sigmoid(x)
+  kGelu,         // x * (1 + erf(x / sqrt(2))) / 2
+  kGeluTanh,     // x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2
 };
 
 struct UnaryF32Params {
@@ -28,11 +33,23 @@ struct UnaryF32Params {
   float beta = 0.5f;
 };
 
-// The fp32 formula of one element; the converter builds the int8 tables from it too.
+// The fp32 formula of one element. (The converter builds the int8 tables from the same formulas in
+// double.)
 inline float unary_f32(const UnaryF32Params& p, float x) {
-  const float linear = p.alpha * x + p.beta;
-  const float gate = linear < 0.0f ? 0.0f : (linear > 1.0f ? 1.0f : linear);
-  return p.function == UnaryFunction::kHardSwish ? x * gate : gate;
+  switch (p.function) {
+    case UnaryFunction::kHardSwish:
+    case UnaryFunction::kHardSigmoid: {
+      const float linear = p.alpha * x + p.beta;
+      const float gate = linear < 0.0f ? 0.0f : (linear > 1.0f ? 1.0f : linear);
+      return p.function == UnaryFunction::kHardSwish ? x * gate : gate;
+    }
+    case UnaryFunction::kSigmoid: return 1.0f / (1.0f + std::exp(-x));
+    case UnaryFunction::kSilu: return x / (1.0f + std::exp(-x));
+    case UnaryFunction::kGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
+    case UnaryFunction::kGeluTanh:
+      return 0.5f * x * (1.0f + std::tanh(0.79788456f * (x + 0.044715f * x * x * x)));
+  }
+  return x;
 }
 
 using UnaryF32Fn = void (*)(size_t count, const UnaryF32Params&, const float* input, float* output);

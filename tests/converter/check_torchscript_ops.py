@@ -5,8 +5,9 @@
         --qrun build/bin/qrun --workdir DIR
 
 The network (seeded) uses conv2d with and without bias, grouped and dilated, BatchNorm that the
-freeze folds, relu, relu6, hardtanh, +, max_pool2d (ceil_mode), avg_pool2d, adaptive_avg_pool2d to
-a size that divides, cat, a shape check on x.size() as scripting writes it, mean over H and W,
+freeze folds, relu, relu6, hardtanh, hardswish, hardsigmoid, sigmoid, silu, gelu (erf and tanh),
++, * (a squeeze-and-excitation gate), max_pool2d (ceil_mode), avg_pool2d, adaptive_avg_pool2d to a
+size that divides, cat, a shape check on x.size() as scripting writes it, mean over H and W,
 flatten, view, dropout, linear and softmax. It is saved traced and scripted; each is converted
 with --float and run by qrun, and must match PyTorch's output to 1e-4 of its largest magnitude,
 then converted to int8 from 8 seeded samples and must reach a cosine of 0.99 to PyTorch.
@@ -36,6 +37,8 @@ class AllOps(nn.Module):
     def forward(self, x):
         y = F.relu(self.bn(self.conv(x)))
         y = F.relu6(self.grouped(y)) + y
+        gate = F.hardsigmoid(F.adaptive_avg_pool2d(y, 1)) * torch.sigmoid(y.mean([2, 3], True))
+        y = F.hardswish(y * gate) + F.silu(y) + F.gelu(y) + F.gelu(y, approximate="tanh")
         if y.size(1) != 16:
             raise ValueError("unexpected channels")
         a = F.max_pool2d(y, 3, 2, ceil_mode=True)

@@ -388,6 +388,17 @@ TEST(HardSwish, MulOfTheInputAndItsHardSigmoidIsOneHardSwish) {
   EXPECT_EQ(graph.nodes[0].inputs, std::vector<std::string>{"x"});
 }
 
+TEST(GatedActivations, MulOfTheInputAndItsSigmoidIsOneSilu) {
+  OnnxBuilder b;
+  b.input("x", {1, 3});
+  b.node("Sigmoid", {"x"}, {"gate"}, "gate");
+  b.node("Mul", {"gate", "x"}, {"y"}, "swish");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"ELEMENTWISE_UNARY"});
+  EXPECT_EQ(graph.nodes[0].attribute_text("function", ""), "Silu");
+}
+
 TEST(HardSwish, AGateOfAnotherTensorStaysAGateAndAMul) {
   // Squeeze-and-excitation: x times a gate computed from something else.
   OnnxBuilder b;

@@ -42,6 +42,10 @@ Status make_elementwise_unary(const OperatorSource& s, std::unique_ptr<Operator>
     case fb::UnaryFunction::HARD_SIGMOID:
       params.function = kernels::UnaryFunction::kHardSigmoid;
       break;
+    case fb::UnaryFunction::SIGMOID: params.function = kernels::UnaryFunction::kSigmoid; break;
+    case fb::UnaryFunction::SILU: params.function = kernels::UnaryFunction::kSilu; break;
+    case fb::UnaryFunction::GELU: params.function = kernels::UnaryFunction::kGelu; break;
+    case fb::UnaryFunction::GELU_TANH: params.function = kernels::UnaryFunction::kGeluTanh; break;
     default: return s.error("unknown elementwise function");
   }
   params.alpha = options->alpha();
