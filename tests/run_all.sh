@@ -11,7 +11,9 @@
 #      built without cpuinfo and pthreadpool (as Android builds are by default), benchmarks too;
 #   5. the example model and resnet18 through every x86 kernel family and every emulated ARM core:
 #      the same output bytes everywhere (tests/same_bits_everywhere.sh);
-#   6. the model loader's libFuzzer target for a bounded time, seeded with valid models.
+#   6. qconvert built without libtorch (QRUN_WITH_TORCH=OFF): it still converts ONNX, and refuses a
+#      TorchScript file saying why;
+#   7. the model loader's libFuzzer target for a bounded time, seeded with valid models.
 # Usage: bash tests/run_all.sh        (QRUN_FUZZ_SECONDS=60 by default)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -87,6 +89,22 @@ smoke_benchmarks build-armhf qemu-arm cortex-a15
 step "the same output bytes with every kernel family, on x86 and on emulated ARM cores"
 bash tests/same_bits_everywhere.sh build build-aarch64 qemu-aarch64 max cortex-a76 cortex-a53 \
   build-armhf qemu-arm cortex-a15
+
+step "qconvert without libtorch: ONNX still converts, TorchScript is refused with the reason"
+cmake -S . -B build-notorch -DCMAKE_BUILD_TYPE=Release -DQRUN_WERROR=ON -DQRUN_WITH_TORCH=OFF \
+  -DQRUN_BUILD_TESTS=OFF -DQRUN_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build-notorch -j"$jobs" --target qconvert
+build-notorch/bin/qconvert tests/models/digits/digits.onnx --calib tests/models/digits/calibration \
+  -o build-notorch/digits.qfb
+cmp build-notorch/digits.qfb build/tests/models/digits_int8.qfb
+pt=$(find build/tests -name '*.pt' | head -n 1)
+if refusal=$(build-notorch/bin/qconvert "$pt" --input-shape 1,3,224,224 --float \
+    -o build-notorch/refused.qfb 2>&1); then
+  echo "qconvert without libtorch converted $pt" >&2
+  exit 1
+fi
+echo "$refusal"
+grep -q "built without libtorch" <<<"$refusal"
 
 step "libFuzzer on the model loader, ${fuzz_seconds}s"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRUN_FUZZ=ON \
