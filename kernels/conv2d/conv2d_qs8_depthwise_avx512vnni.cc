@@ -14,7 +14,9 @@
 //   A group is one input column's three rows (the fourth slot has zero weights), so each column is
 //   interleaved once and serves every output pixel whose window covers it: three at stride 1, two
 //   at stride 2. That is a third (stride 1) or two thirds of the unpacks and loads of the first
-//   kernel, whose instruction count bounds it.
+//   kernel, whose instruction count bounds it. At stride 1 two output rows go together: a
+//   column's four input rows fill the four slots and serve both, the lower row through a second
+//   set of weight groups shifted one slot down, which halves the loads and unpacks again.
 //
 // As in the GEMM, the input is made unsigned (x + 128) and the packed bias absorbs it:
 //   sum (x - zx) * w  =  sum (x + 128) * w  -  (128 + zx) * sum w,
@@ -49,12 +51,15 @@ int channel_of(int accumulator, int lane) {
 
 // Which tap each slot of each group of four holds.
 enum class Grouping {
-  kInOrder,   // taps 4g .. 4g + 3 in row-major order; past the last tap, none
-  kByColumn,  // 3x3: group g is column kx = g, slot s row ky = s; slot 3 none
+  kInOrder,  // taps 4g .. 4g + 3 in row-major order; past the last tap, none
+  // 3x3: groups 0-2 are columns kx = g with slot s row ky = s (slot 3 none), for an output row
+  // whose window starts at the interleaved rows' first; groups 3-5 the same columns one slot down
+  // (slot 0 none), for the output row below it, whose window starts one input row lower.
+  kByColumn,
 };
 
 int groups_of(const Conv2dGeometry& g, Grouping grouping) {
-  if (grouping == Grouping::kByColumn) return 3;
+  if (grouping == Grouping::kByColumn) return 6;
   return static_cast<int>(
       round_up(static_cast<size_t>(g.kernel_height) * g.kernel_width, kTapsPerGroup) /
       kTapsPerGroup);
@@ -62,7 +67,10 @@ int groups_of(const Conv2dGeometry& g, Grouping grouping) {
 
 // The tap (row-major index) in a slot, or -1 for an empty one.
 int tap_of(const Conv2dGeometry& g, Grouping grouping, int group, int slot) {
-  if (grouping == Grouping::kByColumn) return slot < 3 ? slot * 3 + group : -1;
+  if (grouping == Grouping::kByColumn) {
+    if (group < 3) return slot < 3 ? slot * 3 + group : -1;
+    return slot >= 1 ? (slot - 1) * 3 + group - 3 : -1;
+  }
   const int tap = group * kTapsPerGroup + slot;
   return tap < g.kernel_height * g.kernel_width ? tap : -1;
 }
@@ -297,6 +305,50 @@ void row_block(const Conv2dGeometry& g, const int8_t* const* rows, const int8_t*
   }
 }
 
+// Two output rows at stride 1, whose windows cover four input rows (`rows`, null in the padding):
+// each input column's four rows are interleaved once and serve six windows, three in each output
+// row; the lower row reads them through the weight groups shifted one slot down. Half the loads
+// and unpacks of two calls of row_block.
+template <typename V>
+void row_pair_block(const Conv2dGeometry& g, const int8_t* const* rows, const int8_t* zero_row,
+                    int c, const uint8_t* block, const Requantization& r, int left, int8_t* out,
+                    int8_t* out_below) {
+  using Vec = typename V::Vec;
+  const int width = g.input_width;
+  const int channels = g.input_channels;
+  auto column = [&](int j, Vec* quads) {
+    const bool inside = j >= 0 && j < width;
+    const int8_t* p[4];
+    for (int ky = 0; ky < 4; ++ky) {
+      p[ky] = inside && rows[ky] != nullptr ? rows[ky] + static_cast<size_t>(j) * channels + c
+                                            : zero_row + c;
+    }
+    V::interleave(V::load(p[0]), V::load(p[1]), V::load(p[2]), V::load(p[3]), quads);
+  };
+  Vec q0[4], q1[4], q2[4];
+  int j = -g.pad_left;
+  column(j, q0);
+  column(j + 1, q1);
+  for (int x = 0; x < g.output_width; ++x, ++j, out += channels, out_below += channels) {
+    column(j + 2, q2);
+    Vec above[4], below[4];
+    for (int a = 0; a < 4; ++a) {
+      above[a] = V::dot(V::bias(block, a), q0[a], block, 0, a);
+      above[a] = V::dot(above[a], q1[a], block, 1, a);
+      above[a] = V::dot(above[a], q2[a], block, 2, a);
+      below[a] = V::dot(V::bias(block, a), q0[a], block, 3, a);
+      below[a] = V::dot(below[a], q1[a], block, 4, a);
+      below[a] = V::dot(below[a], q2[a], block, 5, a);
+    }
+    V::store(above, block, r, left, out);
+    V::store(below, block, r, left, out_below);
+    for (int a = 0; a < 4; ++a) {
+      q0[a] = q1[a];
+      q1[a] = q2[a];
+    }
+  }
+}
+
 template <int Stride>
 void run_rows(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
               const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
@@ -308,26 +360,43 @@ void run_rows(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8
   const int channel_end = static_cast<int>(slice.channel_end);
   const int wide_end = std::min(channel_end, static_cast<int>(layout.wide_blocks) * kBlockChannels);
   const size_t row_bytes = static_cast<size_t>(g.input_width) * g.input_channels;
-  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
+  for (size_t row = slice.row_begin; row < slice.row_end;) {
     const int n = static_cast<int>(row / g.output_height);
     const int oy = static_cast<int>(row % g.output_height);
+    // At stride 1, two rows of the same image at a time where the slice has them.
+    const bool pair = Stride == 1 && row + 1 < slice.row_end && oy + 1 < g.output_height;
     const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
-    const int8_t* rows[3];
-    for (int ky = 0; ky < 3; ++ky) {
+    const int8_t* rows[4];
+    for (int ky = 0; ky < 4; ++ky) {
       const int iy = oy * Stride - g.pad_top + ky;
-      rows[ky] =
-          iy >= 0 && iy < g.input_height ? image + static_cast<size_t>(iy) * row_bytes : nullptr;
+      rows[ky] = ky < (pair ? 4 : 3) && iy >= 0 && iy < g.input_height
+                     ? image + static_cast<size_t>(iy) * row_bytes
+                     : nullptr;
     }
     int8_t* out = output + row * g.output_width * g.output_channels;
+    int8_t* out_below = out + static_cast<size_t>(g.output_width) * g.output_channels;
     const uint8_t* block = packed + layout.zero_row_bytes +
                            channel_begin / kBlockChannels * layout.block_bytes(kBlockChannels);
     int c = channel_begin;
     for (; c < wide_end; c += kBlockChannels, block += layout.block_bytes(kBlockChannels)) {
-      row_block<Zmm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c);
+      if (pair) {
+        row_pair_block<Zmm>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c,
+                            out_below + c);
+      } else {
+        row_block<Zmm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c,
+                               out + c);
+      }
     }
     if (c < channel_end) {
-      row_block<Ymm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c);
+      if (pair) {
+        row_pair_block<Ymm>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c,
+                            out_below + c);
+      } else {
+        row_block<Ymm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c,
+                               out + c);
+      }
     }
+    row += pair ? 2 : 1;
   }
 }
 

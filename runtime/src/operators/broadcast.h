@@ -48,11 +48,17 @@ void run_in_slices(const RunContext& context, const kernels::BroadcastGeometry& 
                                });
 }
 
-// Inputs 0 and 1 of `s` against its output 0, each of rank <= 4 and at most the output's.
-inline Status broadcast_geometry(const OperatorSource& s, kernels::BroadcastGeometry* geometry) {
+// Checks a binary op (inputs a and b of one element type, one output, each of rank <= 4 and at
+// most the output's) and finds its broadcast geometry and whether it runs in int8.
+inline Status prepare_broadcast(const OperatorSource& s, kernels::BroadcastGeometry* geometry,
+                                bool* int8) {
+  QRUN_RETURN_IF_ERROR(expect_io_count(s, 2, 1));
   const Tensor& a = s.input(0);
   const Tensor& b = s.input(1);
   const Tensor& output = s.output(0);
+  QRUN_RETURN_IF_ERROR(op_is_int8(s, int8));
+  QRUN_RETURN_IF_ERROR(expect_type(s, b, a.type));
+  if (*int8) QRUN_RETURN_IF_ERROR(expect_per_tensor(s, b));
   if (output.rank() > kernels::kMaxBroadcastRank || a.rank() > output.rank() ||
       b.rank() > output.rank()) {
     return s.error("broadcasting is supported up to rank 4, with the output of the highest rank");
@@ -61,6 +67,23 @@ inline Status broadcast_geometry(const OperatorSource& s, kernels::BroadcastGeom
   for (int d = 0; d < output.rank(); ++d) geometry->output_dims[offset + d] = output.shape[d];
   QRUN_RETURN_IF_ERROR(broadcast_strides(s, a, output, geometry->a_strides));
   return broadcast_strides(s, b, output, geometry->b_strides);
+}
+
+// The operator that runs a binary kernel, `kernel.run(geometry, params, a, b, output)`, over the
+// broadcast of `s`'s inputs, shared among the threads.
+template <typename Element, typename Kernel, typename Params>
+std::unique_ptr<Operator> make_broadcast_operator(const OperatorSource& s, const Kernel& kernel,
+                                                  const kernels::BroadcastGeometry& geometry,
+                                                  const Params& params) {
+  const Tensor& a = s.input(0);
+  const Tensor& b = s.input(1);
+  const Tensor& output = s.output(0);
+  return make_operator(kernel.name, [=, &a, &b, &output](const RunContext& context) {
+    run_in_slices(context, geometry, a.data<Element>(context.arena), b.data<Element>(context.arena),
+                  output.mutable_data<Element>(context.arena),
+                  [&](const kernels::BroadcastGeometry& slice, const Element* x, const Element* y,
+                      Element* out) { kernel.run(slice, params, x, y, out); });
+  });
 }
 
 }  // namespace qrun
