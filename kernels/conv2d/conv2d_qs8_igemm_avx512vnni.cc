@@ -36,13 +36,25 @@ size_t round_up(size_t value, size_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
+// A folded window row (below) holds at most this many bytes, so that a tile can gather its
+// windows on the stack.
+constexpr size_t kMaxFoldedWindowBytes = 512;
+
 // Where each part of the packed buffer is, all of it derived from the geometry.
+//
+// The reduction runs in steps of four bytes. Normally a step is four input channels of one tap
+// (channels padded to a multiple of four). When the channels are few and not a multiple of four
+// (a 3-channel stem), a window row's taps are "folded": its kernel_width x channels bytes, which
+// NHWC keeps side by side, are cut into steps as one run, so that a 7x7 stem takes 6 steps a row
+// instead of 7. Its weights are packed in the same order, zero past the row's end.
 struct PackedLayout {
   size_t block_vectors;          // vectors of 16 output channels in a full block
   size_t input_channels_padded;  // a multiple of 4
   size_t taps;
+  bool folded;
+  size_t row_steps;       // folded: steps per window row
   size_t zero_row_bytes;  // the input's zero point, for taps that fall in the padding
-  size_t steps;           // reduction steps of four input channels: taps x channels / 4
+  size_t steps;           // reduction steps of four bytes
   size_t offsets_bytes;   // for each step, where its four bytes are from a window's corner
   size_t groups;
   size_t group_bytes;
@@ -51,11 +63,19 @@ struct PackedLayout {
       : block_vectors(static_cast<size_t>(max_vectors)),
         input_channels_padded(round_up(static_cast<size_t>(g.input_channels_per_group()), 4)),
         taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
+        folded(false),
+        row_steps(round_up(static_cast<size_t>(g.kernel_width) * g.input_channels_per_group(), 4) /
+                  4),
         zero_row_bytes(round_up(input_channels_padded + kInputOverreadBytes, 64)),
         steps(taps * input_channels_padded / 4),
-        offsets_bytes(round_up(steps * sizeof(ptrdiff_t), 64)),
+        offsets_bytes(0),
         groups(static_cast<size_t>(g.groups)),
         group_bytes(0) {
+    const size_t folded_steps = static_cast<size_t>(g.kernel_height) * row_steps;
+    folded = g.groups == 1 && g.dilation_width == 1 && folded_steps < steps &&
+             folded_steps * 4 <= kMaxFoldedWindowBytes;
+    if (folded) steps = folded_steps;
+    offsets_bytes = round_up(steps * sizeof(ptrdiff_t), 64);
     const size_t channels = static_cast<size_t>(g.output_channels_per_group());
     for (size_t first = 0; first < channels; first += block_channels()) {
       group_bytes += block_bytes(vectors_in_block(channels - first));
@@ -66,13 +86,28 @@ struct PackedLayout {
     const size_t channels = channels_left < block_channels() ? channels_left : block_channels();
     return static_cast<int>((channels + kLanes - 1) / kLanes);
   }
-  // A block: its bias (one int32 per lane), then for each tap and each group of four input
-  // channels, `vectors` x 16 channels x 4 bytes.
-  size_t block_bytes(int vectors) const {
-    return static_cast<size_t>(vectors) * 64 * (1 + taps * input_channels_padded / 4);
-  }
+  // A block: its bias (one int32 per lane), then for each step `vectors` x 16 channels x 4 bytes.
+  size_t block_bytes(int vectors) const { return static_cast<size_t>(vectors) * 64 * (1 + steps); }
   size_t blocks_offset() const { return zero_row_bytes + offsets_bytes; }
   size_t total() const { return blocks_offset() + group_bytes * groups; }
+  // The (ky, kx, channel) of byte `b` of step `step`'s four, or false for a zero byte past a
+  // folded row's end or a padded channel.
+  bool byte_source(const Conv2dGeometry& g, size_t step, size_t b, size_t* ky, size_t* kx,
+                   size_t* channel) const {
+    const size_t cin = static_cast<size_t>(g.input_channels_per_group());
+    if (folded) {
+      *ky = step / row_steps;
+      const size_t at = step % row_steps * 4 + b;
+      *kx = at / cin;
+      *channel = at % cin;
+      return *kx < static_cast<size_t>(g.kernel_width);
+    }
+    const size_t tap = step / (input_channels_padded / 4);
+    *ky = tap / g.kernel_width;
+    *kx = tap % g.kernel_width;
+    *channel = step * 4 % input_channels_padded + b;
+    return *channel < cin;
+  }
 };
 
 // The output pixels of one tile: for each, its image and its position.
@@ -187,6 +222,33 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   } else if (clear) {
     for (size_t s = 0; s < layout.steps; ++s)
       reduction_step<TilePixels, Vectors>(acc, corners, step_offsets[s], w, next_block);
+  } else if (layout.folded) {
+    // A step may span two taps, one in the padding: each pixel's window is gathered row by row,
+    // the zero point standing in for padded taps, and the steps run over the copy.
+    alignas(64) int8_t windows[TilePixels][kMaxFoldedWindowBytes + 4];
+    const int8_t* rows[TilePixels];
+    const size_t cin = static_cast<size_t>(g.input_channels_per_group());
+    const size_t row_bytes = layout.row_steps * 4;
+#pragma GCC unroll 8
+    for (int i = 0; i < TilePixels; ++i) {
+      int8_t* window = windows[i];
+      std::memset(window, static_cast<int8_t>(zero_row[0]), layout.steps * 4 + 4);
+      // The taps of a window row that fall in the image are side by side: one copy a row.
+      const int x0 = tile.ox[i] * g.stride_width - g.pad_left;
+      const int first_kx = std::max(0, -x0);
+      const int end_kx = std::min(g.kernel_width, g.input_width - x0);
+      for (int ky = 0; ky < g.kernel_height; ++ky) {
+        const int iy = tile.oy[i] * g.stride_height - g.pad_top + ky * g.dilation_height;
+        if (iy < 0 || iy >= g.input_height || first_kx >= end_kx) continue;
+        std::memcpy(window + ky * row_bytes + first_kx * cin,
+                    tile.image[i] + (static_cast<size_t>(iy) * g.input_width + x0 + first_kx) *
+                                        g.input_channels,
+                    (end_kx - first_kx) * cin);
+      }
+      rows[i] = window;
+    }
+    for (size_t s = 0; s < layout.steps; ++s)
+      reduction_step<TilePixels, Vectors>(acc, rows, s * 4, w, next_block);
   } else {
     const int cin4 = static_cast<int>(layout.input_channels_padded);
     for (int ky = 0; ky < g.kernel_height; ++ky) {
@@ -278,17 +340,16 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
   bytes += layout.zero_row_bytes;
   auto* step_offsets = reinterpret_cast<ptrdiff_t*>(bytes);
   for (size_t step = 0; step < layout.steps; ++step) {
-    const size_t tap = step / (layout.input_channels_padded / 4);
-    const ptrdiff_t ky = static_cast<ptrdiff_t>(tap) / g.kernel_width;
-    const ptrdiff_t kx = static_cast<ptrdiff_t>(tap) % g.kernel_width;
-    step_offsets[step] =
-        (ky * g.dilation_height * g.input_width + kx * g.dilation_width) * g.input_channels +
-        static_cast<ptrdiff_t>(step * 4 % layout.input_channels_padded);
+    size_t ky = 0, kx = 0, channel = 0;
+    layout.byte_source(g, step, 0, &ky, &kx, &channel);
+    step_offsets[step] = (static_cast<ptrdiff_t>(ky) * g.dilation_height * g.input_width +
+                          static_cast<ptrdiff_t>(kx) * g.dilation_width) *
+                             g.input_channels +
+                         static_cast<ptrdiff_t>(channel);
   }
   bytes += layout.offsets_bytes;
   const size_t cin = static_cast<size_t>(g.input_channels_per_group());
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
-  const size_t cin4 = layout.input_channels_padded;
   // Unsigned arithmetic: the corrected bias may wrap, exactly as the kernel's int32 sums do.
   const uint32_t sign_shift = static_cast<uint32_t>(128 + p.input_zero_point);
   for (int group = 0; group < g.groups; ++group) {
@@ -304,12 +365,16 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
         const size_t oc = group * cout + c;
         const int8_t* ohwi = w.ohwi + oc * layout.taps * cin;
         uint32_t column_sum = 0;
-        for (size_t tap = 0; tap < layout.taps; ++tap) {
-          for (size_t ic = 0; ic < cin; ++ic) {
-            const int8_t value = ohwi[tap * cin + ic];
-            column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
-            // [tap][ic / 4][lane][ic % 4]
-            weights[((tap * cin4 + ic - ic % 4) * lanes) + lane * 4 + ic % 4] = value;
+        for (size_t k = 0; k < layout.taps * cin; ++k) {
+          column_sum += static_cast<uint32_t>(static_cast<int32_t>(ohwi[k]));
+        }
+        for (size_t step = 0; step < layout.steps; ++step) {
+          for (size_t b = 0; b < 4; ++b) {
+            size_t ky = 0, kx = 0, channel = 0;
+            if (!layout.byte_source(g, step, b, &ky, &kx, &channel)) continue;
+            // [step][lane][byte]
+            weights[(step * lanes + lane) * 4 + b] =
+                ohwi[(ky * g.kernel_width + kx) * cin + channel];
           }
         }
         bias[lane] =
