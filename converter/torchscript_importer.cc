@@ -56,6 +56,12 @@ bool ReadFormatVersion(const std::string& zip, int64_t* version) {
   return false;
 }
 
+// libtorch appends a C++ backtrace to its messages; the first line is the message.
+std::string FirstLine(const std::exception& e) {
+  const std::string message = e.what();
+  return message.substr(0, message.find('\n'));
+}
+
 // Where TorchScript says a node came from: "file.py:line:column" of the Python source the model
 // was scripted or traced from when the file kept it (torch.jit.save keeps it by default), else of
 // the code in the archive, or "" when there is none.
@@ -103,6 +109,9 @@ class Importer {
   bool IsNone(const Value* value) const;
   Status TensorName(const Node* node, size_t input, std::string* name);
   Status Known(const Node* node, size_t input, c10::IValue* value) const;
+  // A known input through `take`, which returns false when the value is not `what` (a noun).
+  template <typename Take>
+  Status Read(const Node* node, size_t input, const char* what, Take take) const;
   Status Int(const Node* node, size_t input, int64_t* value) const;
   Status Float(const Node* node, size_t input, double* value) const;
   Status Bool(const Node* node, size_t input, bool* value) const;
@@ -118,6 +127,8 @@ class Importer {
   Status AddNode(const Node* node, const std::string& op, std::vector<std::string> inputs,
                  std::map<std::string, Attribute> attributes = {});
   Status AddIdentity(const Node* node);
+  // Inputs 0 and 1 (data and weights) and input 2 (bias) unless it is None.
+  Status DataWeightsBias(const Node* node, std::vector<std::string>* inputs);
 
   Graph* graph_;
   std::map<const Value*, std::string> tensors_;
@@ -187,51 +198,44 @@ Status Importer::Known(const Node* node, size_t input, c10::IValue* value) const
   return Status::Ok();
 }
 
-Status Importer::Int(const Node* node, size_t input, int64_t* value) const {
+template <typename Take>
+Status Importer::Read(const Node* node, size_t input, const char* what, Take take) const {
   c10::IValue known;
   QRUN_RETURN_IF_ERROR(Known(node, input, &known));
-  if (known.isBool()) {
-    *value = known.toBool();
-  } else if (known.isInt()) {
-    *value = known.toInt();
-  } else {
-    return Invalid(node, "input " + std::to_string(input) + " is not an integer");
-  }
+  if (!take(known)) return Invalid(node, "input " + std::to_string(input) + " is not " + what);
   return Status::Ok();
+}
+
+Status Importer::Int(const Node* node, size_t input, int64_t* value) const {
+  return Read(node, input, "an integer", [value](const c10::IValue& v) {
+    if (!v.isInt() && !v.isBool()) return false;
+    *value = v.isInt() ? v.toInt() : v.toBool();
+    return true;
+  });
 }
 
 Status Importer::Float(const Node* node, size_t input, double* value) const {
-  c10::IValue known;
-  QRUN_RETURN_IF_ERROR(Known(node, input, &known));
-  if (known.isDouble()) {
-    *value = known.toDouble();
-  } else if (known.isInt()) {
-    *value = static_cast<double>(known.toInt());
-  } else {
-    return Invalid(node, "input " + std::to_string(input) + " is not a number");
-  }
-  return Status::Ok();
+  return Read(node, input, "a number", [value](const c10::IValue& v) {
+    if (!v.isDouble() && !v.isInt()) return false;
+    *value = v.isDouble() ? v.toDouble() : static_cast<double>(v.toInt());
+    return true;
+  });
 }
 
 Status Importer::Bool(const Node* node, size_t input, bool* value) const {
-  c10::IValue known;
-  QRUN_RETURN_IF_ERROR(Known(node, input, &known));
-  if (!known.isBool()) return Invalid(node, "input " + std::to_string(input) + " is not a bool");
-  *value = known.toBool();
-  return Status::Ok();
+  return Read(node, input, "a bool", [value](const c10::IValue& v) {
+    if (!v.isBool()) return false;
+    *value = v.toBool();
+    return true;
+  });
 }
 
 Status Importer::Ints(const Node* node, size_t input, std::vector<int64_t>* values) const {
-  c10::IValue known;
-  QRUN_RETURN_IF_ERROR(Known(node, input, &known));
-  if (known.isInt()) {
-    *values = {known.toInt()};
-  } else if (known.isIntList()) {
-    *values = known.toIntVector();
-  } else {
-    return Invalid(node, "input " + std::to_string(input) + " is not a list of integers");
-  }
-  return Status::Ok();
+  return Read(node, input, "a list of integers", [values](const c10::IValue& v) {
+    if (!v.isInt() && !v.isIntList()) return false;
+    *values = v.isInt() ? std::vector<int64_t>{v.toInt()} : v.toIntVector();
+    return true;
+  });
 }
 
 std::string Importer::NodeName(const Node* node) const {
@@ -283,6 +287,15 @@ Status Importer::AddNode(const Node* node, const std::string& op, std::vector<st
   return Status::Ok();
 }
 
+Status Importer::DataWeightsBias(const Node* node, std::vector<std::string>* inputs) {
+  inputs->resize(2);
+  QRUN_RETURN_IF_ERROR(TensorName(node, 0, &(*inputs)[0]));
+  QRUN_RETURN_IF_ERROR(TensorName(node, 1, &(*inputs)[1]));
+  if (IsNone(node->input(2))) return Status::Ok();
+  inputs->emplace_back();
+  return TensorName(node, 2, &inputs->back());
+}
+
 Status Importer::AddIdentity(const Node* node) {
   std::string input;
   QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
@@ -317,15 +330,9 @@ Status Importer::ImportConvolution(const Node* node, bool underscore_form) {
   // aten::conv2d(input, weight, bias, stride, padding, dilation, groups)
   // aten::_convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
   //                    groups, benchmark, deterministic, cudnn_enabled[, allow_tf32])
-  std::string input, weight;
-  QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
-  QRUN_RETURN_IF_ERROR(TensorName(node, 1, &weight));
-  std::vector<std::string> inputs = {input, weight};
-  if (!IsNone(node->input(2))) {
-    std::string bias;
-    QRUN_RETURN_IF_ERROR(TensorName(node, 2, &bias));
-    inputs.push_back(bias);
-  }
+  std::vector<std::string> inputs;
+  QRUN_RETURN_IF_ERROR(DataWeightsBias(node, &inputs));
+  const std::string& weight = inputs[1];
   if (node->input(4)->type()->kind() == c10::TypeKind::StringType) {
     return Unsupported(node, "padding given as a string ('same' or 'valid')");
   }
@@ -627,11 +634,9 @@ Status Importer::ImportQuantized(const Node* node) {
     try {
       node->getOperation()(stack);
     } catch (const std::exception& e) {
-      std::string message = e.what();
-      message.resize(std::min(message.find('\n'), message.size()));
       return Unsupported(
           node, "weights packed this way cannot be read here (libtorch " TORCH_VERSION ": " +
-                    message + ")");
+                    FirstLine(e) + ")");
     }
     if (stack.size() != 1) return Invalid(node, "packing gave no single result");
     known_[node->output(0)] = stack.front();
@@ -677,11 +682,9 @@ Status Importer::ImportQuantized(const Node* node) {
         attributes = {{"transB", IntAttribute(1)}};
       }
     } catch (const std::exception& e) {
-      std::string message = e.what();
-      message.resize(std::min(message.find('\n'), message.size()));
       return Unsupported(node, "its packed weights are in a format this libtorch (" TORCH_VERSION
                                ") cannot unpack: " +
-                                   message);
+                                   FirstLine(e));
     }
     QRUN_RETURN_IF_ERROR(AddNode(node, op, inputs, attributes));
     const std::string output = tensors_.at(node->output(0));
@@ -922,16 +925,9 @@ Status Importer::ImportNode(const Node* node) {
     return AddNode(node, "Reshape", {input, AddConstant(NodeName(node) + "_shape", shape_tensor)});
   }
   if (kind == "aten::linear") {
-    std::string input, weight;
-    QRUN_RETURN_IF_ERROR(TensorName(node, 0, &input));
-    QRUN_RETURN_IF_ERROR(TensorName(node, 1, &weight));
-    std::vector<std::string> inputs = {input, weight};
-    if (!IsNone(node->input(2))) {
-      std::string bias;
-      QRUN_RETURN_IF_ERROR(TensorName(node, 2, &bias));
-      inputs.push_back(bias);
-    }
-    if (ShapeOf(input).size() != 2) return Unsupported(node, "an input that is not 2-D");
+    std::vector<std::string> inputs;
+    QRUN_RETURN_IF_ERROR(DataWeightsBias(node, &inputs));
+    if (ShapeOf(inputs[0]).size() != 2) return Unsupported(node, "an input that is not 2-D");
     return AddNode(node, "Gemm", inputs, {{"transB", IntAttribute(1)}});
   }
   if (kind == "aten::matmul") {
@@ -1067,11 +1063,7 @@ Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& opt
     torch::jit::Module frozen = torch::jit::freeze(module);
     torch_graph = frozen.get_method("forward").graph()->copy();
   } catch (const std::exception& e) {
-    std::string message = e.what();
-    // libtorch appends a C++ backtrace to its messages; the first line is the message.
-    const size_t newline = message.find('\n');
-    if (newline != std::string::npos) message.resize(newline);
-    return InvalidModel("libtorch " TORCH_VERSION " cannot load it: " + message);
+    return InvalidModel("libtorch " TORCH_VERSION " cannot load it: " + FirstLine(e));
   }
   *graph = Graph();
   graph->opset = kTargetOpset;
