@@ -37,7 +37,7 @@ from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import check_torchvision  # noqa: E402 (the seeded torchvision models and random images)
+import check_torchvision  # noqa: E402 (seeded torchvision models, random images, cosine)
 
 DIGITS = os.path.join(HERE, "digits")
 
@@ -96,11 +96,6 @@ def run(command):
     return result.stdout
 
 
-def cosine(a, b):
-    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
-    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, choices=("digits", "resnet18"))
@@ -151,7 +146,7 @@ def main():
                 failures.append(f"{name}: {error}")
                 continue
             ours = np.concatenate(outputs)
-            cos = cosine(ours, reference)
+            cos = check_torchvision.cosine(ours, reference)
             top1 = float(np.mean(ours.argmax(1) == reference.argmax(1)))
             print(f"{name}: cosine to PyTorch int8 {cos:.6f} (min {args.min_cosine}), same top-1 "
                   f"on {top1:.2%} of {len(tests)} inputs (min {args.min_top1:.1%})")
