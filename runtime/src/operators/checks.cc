@@ -135,4 +135,13 @@ Status expect_accumulator_fits(const OperatorSource& s, const Tensor& bias, size
   return Status::Ok();
 }
 
+Status expect_shape_keeping_op_with_table(const OperatorSource& s, bool* int8) {
+  if (s.inputs.empty()) return s.error("has no input");
+  const Tensor& input = s.input(0);
+  QRUN_RETURN_IF_ERROR(expect_activation(s, input));
+  QRUN_RETURN_IF_ERROR(op_is_int8(s, int8));
+  QRUN_RETURN_IF_ERROR(expect_io_count(s, *int8 ? 2 : 1, 1));
+  return expect_shape(s, s.output(0), input.shape);
+}
+
 }  // namespace qrun

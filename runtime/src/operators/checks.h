@@ -22,6 +22,9 @@ Status expect_same_quantization(const OperatorSource& s, const Tensor& a, const 
 // Whether the op runs in int8 (its first input is int8) or float; every other activation it
 // touches must then be of the same type.
 Status op_is_int8(const OperatorSource& s, bool* int8);
+// An elementwise op of one activation whose output has its shape; in int8 it reads the
+// converter's table as input 1 (SOFTMAX, ELEMENTWISE_UNARY).
+Status expect_shape_keeping_op_with_table(const OperatorSource& s, bool* int8);
 
 // The fused activation of a float op.
 Status float_range(const OperatorSource& s, const fb::ActivationRange* range,

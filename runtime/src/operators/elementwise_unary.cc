@@ -6,14 +6,10 @@ namespace qrun {
 Status make_elementwise_unary(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   const fb::ElementwiseUnaryOptions* options = nullptr;
   QRUN_RETURN_IF_ERROR(options_as(s, &options));
-  if (s.inputs.empty()) return s.error("has no input");
+  bool int8 = false;
+  QRUN_RETURN_IF_ERROR(expect_shape_keeping_op_with_table(s, &int8));
   const Tensor& input = s.input(0);
   const Tensor& output = s.output(0);
-  QRUN_RETURN_IF_ERROR(expect_activation(s, input));
-  bool int8 = false;
-  QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
-  QRUN_RETURN_IF_ERROR(expect_io_count(s, int8 ? 2 : 1, 1));
-  QRUN_RETURN_IF_ERROR(expect_shape(s, output, input.shape));
   const size_t count = input.element_count;
   // Threads take contiguous ranges of elements; a lookup or a formula per element gives the same
   // bytes however the ranges fall.

@@ -7,14 +7,10 @@ namespace qrun {
 Status make_softmax(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   const fb::SoftmaxOptions* options = nullptr;
   QRUN_RETURN_IF_ERROR(options_as(s, &options));
-  if (s.inputs.empty()) return s.error("has no input");
+  bool int8 = false;
+  QRUN_RETURN_IF_ERROR(expect_shape_keeping_op_with_table(s, &int8));
   const Tensor& input = s.input(0);
   const Tensor& output = s.output(0);
-  QRUN_RETURN_IF_ERROR(expect_activation(s, input));
-  bool int8 = false;
-  QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
-  QRUN_RETURN_IF_ERROR(expect_io_count(s, int8 ? 2 : 1, 1));
-  QRUN_RETURN_IF_ERROR(expect_shape(s, output, input.shape));
   if (input.rank() < 1) return s.error("needs an input of rank >= 1");
   const size_t length = static_cast<size_t>(input.dim(-1));
   const int32_t* table = nullptr;
