@@ -18,10 +18,6 @@ struct TensorRange {
 };
 using TensorRanges = std::map<std::string, TensorRange>;  // by tensor name
 
-// The sample files named by --calib: .npy files as given, and the .npy files of a folder in name
-// order. No file at all is an error.
-Status ListCalibrationFiles(const std::vector<std::string>& paths, std::vector<std::string>* files);
-
 // Runs `float_model` (a .qfb whose tensors are all float) on each sample file and returns the
 // range of every tensor the runtime observed. Each file holds one sample for the model's single
 // input in the layout of the ONNX model (NCHW for an image), float32 or float64, with the input's

@@ -1,6 +1,7 @@
 #include "converter/converter.h"
 
 #include "converter/calibration.h"
+#include "converter/calibration_samples.h"
 #include "converter/onnx_importer.h"
 #include "converter/passes.h"
 #include "converter/qfb_writer.h"
