@@ -5,24 +5,30 @@
 
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "converter/range_observers.h"
 #include "qrun/status.h"
 
 namespace qrun::converter {
 
-struct TensorRange {
-  float min = 0.0f;
-  float max = 0.0f;
-};
 using TensorRanges = std::map<std::string, TensorRange>;  // by tensor name
 
-// Runs `float_model` (a .qfb whose tensors are all float) on each sample file and returns the
-// range of every tensor the runtime observed. Each file holds one sample for the model's single
-// input in the layout of the ONNX model (NCHW for an image), float32 or float64, with the input's
-// shape or that shape without its batch dimension of 1.
+struct CalibrationOptions {
+  RangeMethod method = RangeMethod::kMinMax;
+  double percentile = 99.99;         // kPercentile: the share of values (in %) the range keeps
+  std::ostream* progress = nullptr;  // where to show progress, if anywhere
+  bool progress_on_terminal = false;
+};
+
+// Runs `float_model` (a .qfb whose tensors are all float) on each sample file (see LoadSample) and
+// returns the range the method chooses for every tensor the runtime observed. Min/max takes one
+// pass over the samples; the other methods a second one, which fills a histogram per tensor over
+// the first pass's range.
 Status CollectRanges(const std::vector<uint8_t>& float_model,
-                     const std::vector<std::string>& sample_files, TensorRanges* ranges);
+                     const std::vector<std::string>& sample_files,
+                     const CalibrationOptions& options, TensorRanges* ranges);
 
 }  // namespace qrun::converter

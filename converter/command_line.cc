@@ -1,7 +1,12 @@
 #include "converter/command_line.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
+#include <iostream>
+
+#include "converter/accuracy.h"
 
 namespace qrun::converter {
 namespace {
@@ -19,6 +24,19 @@ constexpr char kUsage[] =
     "                             1); may be given once per input. TorchScript files (.pt, from\n"
     "                             torch.jit.trace or torch.jit.script) record no shapes and need\n"
     "                             one for every input\n"
+    "  --calibration METHOD       how each activation's range comes from the samples: minmax\n"
+    "                             (default: every value), percentile, entropy (smallest KL\n"
+    "                             divergence) or mse (smallest squared error); the last three\n"
+    "                             clip outliers and take a second pass over the samples\n"
+    "  --percentile P             for --calibration percentile: the share of values (in %)\n"
+    "                             inside the range, the rest split between both tails\n"
+    "                             (default 99.99)\n"
+    "  --per-tensor-weights       one weight scale per layer instead of one per output channel\n"
+    "  --report PATH              also write an accuracy report, .json or .html (one page with\n"
+    "                             a chart), and print its worst layers: SQNR and cosine of each\n"
+    "                             layer's int8 output against the float model's, for the layer\n"
+    "                             alone (local) and for the whole model up to it (accumulated)\n"
+    "  --report-samples N         calibration samples the report runs (default 16)\n"
     "The .qfb takes and returns 4-D tensors in NHWC; an int8 model's inputs and outputs are\n"
     "int8 with the quantization recorded in the file.\n";
 
@@ -51,6 +69,11 @@ Status ParseInputShape(const std::string& text, ConvertOptions* options) {
   return Status::Ok();
 }
 
+// Only the process's own standard error can be a terminal; a test's stream never is.
+bool IsTerminal(const std::ostream& stream) {
+  return &stream == &std::cerr && isatty(STDERR_FILENO);
+}
+
 }  // namespace
 
 Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* options) {
@@ -67,6 +90,39 @@ Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* op
       }
     } else if (arg == "--float") {
       options->float_model = true;
+    } else if (arg == "--calibration") {
+      if (!has_value)
+        return InvalidArgument("--calibration needs minmax, percentile, entropy or mse");
+      QRUN_RETURN_IF_ERROR(ParseRangeMethod(args[++i], &options->calibration_method));
+    } else if (arg == "--percentile") {
+      if (!has_value) return InvalidArgument("--percentile needs a number");
+      char* end = nullptr;
+      const std::string& text = args[++i];
+      options->percentile = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(options->percentile > 50.0) ||
+          !(options->percentile <= 100.0)) {
+        return InvalidArgument("--percentile wants a number above 50 and at most 100, not '" +
+                               text + "'");
+      }
+    } else if (arg == "--report") {
+      if (!has_value) return InvalidArgument("--report needs a path (.json or .html)");
+      options->report_path = args[++i];
+      if (!IsAccuracyReportPath(options->report_path)) {
+        return InvalidArgument("--report writes .json or .html, not '" + options->report_path +
+                               "'");
+      }
+    } else if (arg == "--report-samples") {
+      if (!has_value) return InvalidArgument("--report-samples needs a number");
+      const std::string& text = args[++i];
+      char* end = nullptr;
+      errno = 0;
+      const long value = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || errno != 0 || value < 1 || value > 100000) {
+        return InvalidArgument("--report-samples wants a positive number, not '" + text + "'");
+      }
+      options->report_samples = static_cast<int>(value);
+    } else if (arg == "--per-tensor-weights") {
+      options->per_tensor_weights = true;
     } else if (arg == "--input-shape") {
       if (!has_value) return InvalidArgument("--input-shape needs [NAME:]D0,D1,...");
       QRUN_RETURN_IF_ERROR(ParseInputShape(args[++i], options));
@@ -97,8 +153,12 @@ int RunQconvert(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "qconvert: " << parsed.message() << "\n" << kUsage;
     return 2;
   }
+  options.progress = &err;
+  options.progress_on_terminal = IsTerminal(err);
   ConvertSummary summary;
   const Status converted = ConvertModel(options, &summary);
+  for (const std::string& warning : summary.warnings)
+    err << "qconvert: warning: " << warning << "\n";
   if (!converted.ok()) {
     // Every message is about the model; most do not say which file that is, a few already do.
     const std::string& message = converted.message();
@@ -113,6 +173,9 @@ int RunQconvert(const std::vector<std::string>& args, std::ostream& out, std::os
               ? std::string("int8 with the model's own quantization")
               : "int8 calibrated on " + std::to_string(summary.calibration_samples) + " samples")
       << "\n";
+  if (!options.report_path.empty()) {
+    out << summary.report_table << "wrote " << options.report_path << "\n";
+  }
   return 0;
 }
 

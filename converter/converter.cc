@@ -1,5 +1,8 @@
 #include "converter/converter.h"
 
+#include <sstream>
+
+#include "converter/accuracy.h"
 #include "converter/calibration.h"
 #include "converter/calibration_samples.h"
 #include "converter/onnx_importer.h"
@@ -27,6 +30,12 @@ bool IsPrequantized(const Graph& graph) {
   return !graph.inputs.empty();
 }
 
+std::string FormatNumber(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
 void ForgetQuantization(Graph& graph) {
   for (auto& entry : graph.tensors) entry.second.quantization = Quantization();
 }
@@ -47,12 +56,18 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   }
   const bool prequantized = IsPrequantized(graph) && !options.float_model;
   if (!prequantized) ForgetQuantization(graph);
+  const bool report = !options.report_path.empty();
+  if (report && options.float_model) {
+    return InvalidArgument(
+        "--report compares an int8 model with its float original: not with --float");
+  }
   std::vector<std::string> sample_files;
-  if (!options.float_model && !prequantized) {
+  if ((!options.float_model && !prequantized) || report) {
     if (options.calibration_paths.empty()) {
       return InvalidArgument(
           "an int8 model needs calibration samples (--calib), or give --float (only a model "
-          "already quantized in PyTorch needs none)");
+          "already quantized in PyTorch needs none)" +
+          std::string(report ? "; --report runs both models on the first samples" : ""));
     }
     QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.calibration_paths, &sample_files));
   }
@@ -63,20 +78,48 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   metadata.source_sha256 =
       Sha256Hex(reinterpret_cast<const uint8_t*>(source.data()), source.size());
   std::vector<uint8_t> file;
+  std::vector<uint8_t> float_file;
+  {
+    Graph float_graph = graph;
+    ForgetQuantization(float_graph);
+    QRUN_RETURN_IF_ERROR(SerializeQfb(float_graph, metadata, &float_file));
+  }
+  QuantizeOptions quantize_options;
+  quantize_options.per_tensor_weights = options.per_tensor_weights;
+  quantize_options.warnings = &summary->warnings;
   if (prequantized) {
-    QRUN_RETURN_IF_ERROR(QuantizeGraph({}, graph));
+    QRUN_RETURN_IF_ERROR(QuantizeGraph({}, quantize_options, graph));
     metadata.calibration_method = "from the model";
+  } else if (!options.float_model) {
+    CalibrationOptions calibration;
+    calibration.method = options.calibration_method;
+    calibration.percentile = options.percentile;
+    calibration.progress = options.progress;
+    calibration.progress_on_terminal = options.progress_on_terminal;
+    TensorRanges ranges;
+    QRUN_RETURN_IF_ERROR(CollectRanges(float_file, sample_files, calibration, &ranges));
+    QRUN_RETURN_IF_ERROR(QuantizeGraph(ranges, quantize_options, graph));
+    metadata.calibration_method = RangeMethodName(options.calibration_method);
+    if (options.calibration_method == RangeMethod::kPercentile) {
+      metadata.calibration_method += " " + FormatNumber(options.percentile);
+    }
+    if (options.per_tensor_weights) metadata.calibration_method += ", per-tensor weights";
+    metadata.calibration_samples = static_cast<int>(sample_files.size());
+  }
+  if (options.float_model) {
+    file = std::move(float_file);
   } else {
     QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
   }
-  if (!options.float_model && !prequantized) {
-    TensorRanges ranges;
-    QRUN_RETURN_IF_ERROR(CollectRanges(file, sample_files, &ranges));
-    QRUN_RETURN_IF_ERROR(QuantizeGraph(ranges, graph));
-    metadata.calibration_method = "minmax";
-    metadata.calibration_samples = static_cast<int>(sample_files.size());
+  if (report) {
+    AccuracyReportOptions report_options;
+    report_options.path = options.report_path;
+    report_options.max_samples = options.report_samples;
+    report_options.float_name = BaseName(options.model_path) + " (float)";
+    report_options.int8_name = BaseName(options.output_path);
+    QRUN_RETURN_IF_ERROR(WriteAccuracyReport(float_file, file, sample_files, report_options,
+                                             &summary->report_table));
   }
-  if (!options.float_model) QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
   QRUN_RETURN_IF_ERROR(tools::write_file_atomically(options.output_path, file.data(), file.size()));
   summary->operators = static_cast<int>(graph.nodes.size());
   summary->file_bytes = file.size();

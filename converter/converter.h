@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include "converter/range_observers.h"
 #include "qrun/status.h"
 
 namespace qrun::converter {
@@ -16,8 +18,15 @@ struct ConvertOptions {
   std::string output_path;
   std::vector<std::string> calibration_paths;  // .npy files and folders of them
   bool float_model = false;  // --float: write fp32; calibration_paths are not used
+  RangeMethod calibration_method = RangeMethod::kMinMax;  // --calibration
+  double percentile = 99.99;                              // --percentile
+  bool per_tensor_weights = false;                        // --per-tensor-weights
+  std::string report_path;  // --report: .json or .html, empty for none
+  int report_samples = 16;  // --report-samples
   std::map<std::string, std::vector<int64_t>> input_shapes;   // --input-shape NAME:D0,...
   std::vector<std::vector<int64_t>> positional_input_shapes;  // --input-shape D0,... in order
+  std::ostream* progress = nullptr;  // where long steps show their progress, if anywhere
+  bool progress_on_terminal = false;
 };
 
 struct ConvertSummary {
@@ -25,6 +34,8 @@ struct ConvertSummary {
   size_t file_bytes = 0;
   int calibration_samples = 0;
   bool prequantized = false;  // int8 with the parameters the model came with, no calibration
+  std::vector<std::string> warnings;
+  std::string report_table;  // with --report: the worst layers, for the terminal
 };
 
 // On failure nothing is written: an existing output file is left as it was.

@@ -71,28 +71,53 @@ Tensor QuantizeAsymmetric(const Tensor& in) {
   return out;
 }
 
-// Weights with their output channels on axis 0: symmetric, one scale per channel.
-Tensor QuantizePerChannel(const Tensor& in) {
+// Weights with their output channels on axis 0: symmetric, one scale per channel, or one scale for
+// them all (stored once per channel all the same, as the runtime reads per-channel multipliers).
+// A channel with nothing to scale (all zero, or too small for a float scale) gets scale 1 and
+// zeros, and a warning: its outputs will be the bias alone.
+Tensor QuantizeWeights(const Tensor& in, const Node& node, const QuantizeOptions& options) {
   Tensor out = in;
   out.type = DataType::kInt8;
   out.float_data.clear();
   const int64_t channels = in.shape[0];
   const int64_t per_channel = channels ? in.element_count() / channels : 0;
   out.quantization.channel_axis = 0;
+  std::vector<float> max_abs(static_cast<size_t>(channels), 0.0f);
   for (int64_t c = 0; c < channels; ++c) {
     const auto first = in.float_data.begin() + c * per_channel;
-    float max_abs = 0.0f;
     for (auto it = first; it != first + per_channel; ++it) {
-      max_abs = std::max(max_abs, std::fabs(*it));
+      max_abs[c] = std::max(max_abs[c], std::fabs(*it));
     }
-    // An all-zero channel quantizes to zeros with any scale.
-    const float scale = max_abs > 0.0f ? static_cast<float>(max_abs / 127.0) : 1.0f;
+  }
+  if (options.per_tensor_weights) {
+    const float largest = *std::max_element(max_abs.begin(), max_abs.end());
+    std::fill(max_abs.begin(), max_abs.end(), largest);
+  }
+  std::vector<int64_t> degenerate;
+  for (int64_t c = 0; c < channels; ++c) {
+    const auto first = in.float_data.begin() + c * per_channel;
+    float scale = static_cast<float>(max_abs[c] / 127.0);
+    if (!(scale >= std::numeric_limits<float>::min())) {
+      degenerate.push_back(c);
+      scale = 1.0f;
+    }
     out.quantization.scale.push_back(scale);
     out.quantization.zero_point.push_back(0);
     for (auto it = first; it != first + per_channel; ++it) {
       out.int8_data.push_back(static_cast<int8_t>(
           Clamp(std::nearbyint(*it / static_cast<double>(scale)), -kWeightMax, kWeightMax)));
     }
+  }
+  if (!degenerate.empty() && options.warnings != nullptr) {
+    std::string list;
+    for (size_t i = 0; i < degenerate.size() && i < 8; ++i) {
+      list += (i ? ", " : "") + std::to_string(degenerate[i]);
+    }
+    if (degenerate.size() > 8) list += ", ...";
+    options.warnings->push_back("node '" + node.name + "': " + std::to_string(degenerate.size()) +
+                                " of " + std::to_string(channels) +
+                                " output channels have all-zero (or vanishing) weights (" + list +
+                                "); they get scale 1 and output their bias alone");
   }
   return out;
 }
@@ -165,7 +190,8 @@ Tensor LookupTable(const std::string& name, const Node& node, const Tensor& inpu
 
 class Quantizer {
  public:
-  Quantizer(const TensorRanges& ranges, Graph& graph) : ranges_(ranges), graph_(graph) {}
+  Quantizer(const TensorRanges& ranges, const QuantizeOptions& options, Graph& graph)
+      : ranges_(ranges), options_(options), graph_(graph) {}
 
   Status Run() {
     for (const std::string& input : graph_.inputs) QRUN_RETURN_IF_ERROR(QuantizeFromRange(input));
@@ -248,7 +274,7 @@ class Quantizer {
     const double output_scale = Scale(graph_.tensor(output));
     if (op == "CONV_2D" || op == "FULLY_CONNECTED") {
       const double input_scale = Scale(graph_.tensor(node.inputs[0]));
-      Tensor weights = QuantizePerChannel(graph_.tensor(node.inputs[1]));
+      Tensor weights = QuantizeWeights(graph_.tensor(node.inputs[1]), node, options_);
       const std::vector<float> weight_scales = weights.quantization.scale;
       ReplaceConstant(node, 1, std::move(weights));
       ReplaceConstant(node, 2,
@@ -289,13 +315,14 @@ class Quantizer {
   }
 
   const TensorRanges& ranges_;
+  const QuantizeOptions& options_;
   Graph& graph_;
 };
 
 }  // namespace
 
-Status QuantizeGraph(const TensorRanges& ranges, Graph& graph) {
-  return Quantizer(ranges, graph).Run();
+Status QuantizeGraph(const TensorRanges& ranges, const QuantizeOptions& options, Graph& graph) {
+  return Quantizer(ranges, options, graph).Run();
 }
 
 }  // namespace qrun::converter

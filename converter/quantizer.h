@@ -3,12 +3,16 @@
 //  - activations: int8, asymmetric, per tensor, from the observed range widened to include 0:
 //    scale = (max - min) / 255, zero_point = round(-128 - min / scale); MAX_POOL_2D, RESHAPE and
 //    TRANSPOSE outputs keep their input's parameters, SOFTMAX's are 1/256 and -128;
-//  - weights: int8 in [-127, 127], symmetric, one scale per output channel (max |w| / 127);
+//  - weights: int8 in [-127, 127], symmetric, one scale per output channel (max |w| / 127), or
+//    on request one per tensor;
 //  - bias: int32 with scale s_in * s_w[c];
 //  - every op's Requantization: multipliers computed in double and stored as float, and the
 //    fused activation's range quantized into the output.
 // Graph inputs and outputs become int8 tensors too: the runtime's user quantizes at the edges.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "converter/calibration.h"
 #include "converter/graph.h"
@@ -16,6 +20,11 @@
 
 namespace qrun::converter {
 
-Status QuantizeGraph(const TensorRanges& ranges, Graph& graph);
+struct QuantizeOptions {
+  bool per_tensor_weights = false;
+  std::vector<std::string>* warnings = nullptr;  // what the user should know, one line each
+};
+
+Status QuantizeGraph(const TensorRanges& ranges, const QuantizeOptions& options, Graph& graph);
 
 }  // namespace qrun::converter

@@ -152,6 +152,20 @@ qrun_status qrun_interpreter_get_output_float(qrun_interpreter* self, int output
   return guarded(self, [&] { return self->interpreter.get_output_float(output, data, count); });
 }
 
+qrun_status qrun_interpreter_set_tensor_float(qrun_interpreter* self, int tensor, const float* data,
+                                              size_t count) {
+  return guarded(self, [&] { return self->interpreter.set_tensor_float(tensor, data, count); });
+}
+
+qrun_status qrun_interpreter_get_tensor_float(qrun_interpreter* self, int tensor, float* data,
+                                              size_t count) {
+  return guarded(self, [&] { return self->interpreter.get_tensor_float(tensor, data, count); });
+}
+
+qrun_status qrun_interpreter_run_operator(qrun_interpreter* self, int op) {
+  return guarded(self, [&] { return self->interpreter.run_operator(op); });
+}
+
 qrun_status qrun_interpreter_set_profiling(qrun_interpreter* self, int enabled) {
   return guarded(self, [&] {
     self->interpreter.set_profiling(enabled != 0);

@@ -189,28 +189,70 @@ Status Interpreter::set_input(int input, const void* data, size_t size) {
 Status Interpreter::set_input_float(int input, const float* data, size_t count) {
   const Tensor* tensor = nullptr;
   QRUN_RETURN_IF_ERROR(find_tensor("input", input, graph_.inputs, &tensor));
-  if (tensor->type == ElementType::kFloat32) return set_input(input, data, count * sizeof(float));
-  if (tensor->type != ElementType::kInt8 || data == nullptr || count != tensor->element_count) {
-    return InvalidArgument("input '" + tensor->name + "' " + shape_string(tensor->shape) +
-                           " takes " + std::to_string(tensor->element_count) +
-                           " float values, got " + std::to_string(count));
-  }
-  kernels::quantize_f32_qs8_reference(count, tensor->scale(), tensor->zero_point(), data,
-                                      tensor->mutable_data<int8_t>(arena_.get()));
-  return Status::Ok();
+  return write_float(*tensor, data, count);
 }
 
 Status Interpreter::get_output_float(int output, float* data, size_t count) const {
   const Tensor* tensor = nullptr;
   QRUN_RETURN_IF_ERROR(find_tensor("output", output, graph_.outputs, &tensor));
-  if (tensor->type == ElementType::kFloat32) return get_output(output, data, count * sizeof(float));
-  if (tensor->type != ElementType::kInt8 || data == nullptr || count != tensor->element_count) {
-    return InvalidArgument("output '" + tensor->name + "' " + shape_string(tensor->shape) +
-                           " holds " + std::to_string(tensor->element_count) +
-                           " values, the buffer " + std::to_string(count));
+  return read_float(*tensor, data, count);
+}
+
+Status Interpreter::set_tensor_float(int index, const float* data, size_t count) {
+  const Tensor* tensor = nullptr;
+  QRUN_RETURN_IF_ERROR(find_any_tensor(index, &tensor));
+  if (tensor->is_constant()) {
+    return InvalidArgument("tensor '" + tensor->name + "' is a constant of the model");
   }
-  kernels::dequantize_qs8_f32_reference(count, tensor->scale(), tensor->zero_point(),
-                                        tensor->data<int8_t>(arena_.get()), data);
+  return write_float(*tensor, data, count);
+}
+
+Status Interpreter::get_tensor_float(int index, float* data, size_t count) const {
+  const Tensor* tensor = nullptr;
+  QRUN_RETURN_IF_ERROR(find_any_tensor(index, &tensor));
+  return read_float(*tensor, data, count);
+}
+
+Status Interpreter::find_any_tensor(int index, const Tensor** tensor) const {
+  if (!loaded()) return InvalidArgument("no model is loaded");
+  if (index < 0 || index >= static_cast<int>(graph_.tensors.size())) {
+    return InvalidArgument("tensor " + std::to_string(index) + " does not exist");
+  }
+  *tensor = &graph_.tensors[index];
+  return Status::Ok();
+}
+
+Status Interpreter::write_float(const Tensor& tensor, const float* data, size_t count) {
+  if ((tensor.type != ElementType::kFloat32 && tensor.type != ElementType::kInt8) ||
+      data == nullptr || count != tensor.element_count) {
+    return InvalidArgument("tensor '" + tensor.name + "' " + shape_string(tensor.shape) + " of " +
+                           element_type_name(tensor.type) + " takes " +
+                           std::to_string(tensor.element_count) + " float values, got " +
+                           std::to_string(count));
+  }
+  if (tensor.type == ElementType::kFloat32) {
+    std::memcpy(tensor.mutable_data<float>(arena_.get()), data, count * sizeof(float));
+  } else {
+    kernels::quantize_f32_qs8_reference(count, tensor.scale(), tensor.zero_point(), data,
+                                        tensor.mutable_data<int8_t>(arena_.get()));
+  }
+  return Status::Ok();
+}
+
+Status Interpreter::read_float(const Tensor& tensor, float* data, size_t count) const {
+  if ((tensor.type != ElementType::kFloat32 && tensor.type != ElementType::kInt8) ||
+      data == nullptr || count != tensor.element_count) {
+    return InvalidArgument("tensor '" + tensor.name + "' " + shape_string(tensor.shape) + " of " +
+                           element_type_name(tensor.type) + " holds " +
+                           std::to_string(tensor.element_count) + " values, the buffer " +
+                           std::to_string(count));
+  }
+  if (tensor.type == ElementType::kFloat32) {
+    std::memcpy(data, tensor.data<float>(arena_.get()), count * sizeof(float));
+  } else {
+    kernels::dequantize_qs8_f32_reference(count, tensor.scale(), tensor.zero_point(),
+                                          tensor.data<int8_t>(arena_.get()), data);
+  }
   return Status::Ok();
 }
 
@@ -240,6 +282,15 @@ Status Interpreter::run() {
       for (int output : prepared.outputs) observe(output);
     }
   }
+  return Status::Ok();
+}
+
+Status Interpreter::run_operator(int index) {
+  if (!loaded()) return InvalidArgument("no model is loaded");
+  if (index < 0 || index >= static_cast<int>(operators_.size())) {
+    return InvalidArgument("operator " + std::to_string(index) + " does not exist");
+  }
+  operators_[index].op->run(RunContext{arena_.get(), &threads_});
   return Status::Ok();
 }
 

@@ -43,6 +43,13 @@ class Interpreter {
   Status get_output_float(int output, float* data, size_t count) const;
   Status run();
   Status get_output(int output, void* data, size_t size) const;
+  // Any tensor as float (int8 quantized or dequantized with its parameters), and one operator
+  // run alone: for tools that run an operator on inputs of their choosing, such as the accuracy
+  // report. Activations share memory, so writing a tensor may overwrite others, and an operator
+  // reads whatever its inputs hold.
+  Status set_tensor_float(int tensor, const float* data, size_t count);
+  Status get_tensor_float(int tensor, float* data, size_t count) const;
+  Status run_operator(int index);
   // Times every operator of every run (see PreparedOperator::last_run_milliseconds).
   void set_profiling(bool on) { profiling_ = on; }
   void set_observer(qrun_tensor_observer observer, void* user_data) {
@@ -64,6 +71,9 @@ class Interpreter {
   Status prepare_operators();
   Status find_tensor(const char* what, int index, const std::vector<int>& list,
                      const Tensor** tensor) const;
+  Status find_any_tensor(int index, const Tensor** tensor) const;
+  Status write_float(const Tensor& tensor, const float* data, size_t count);
+  Status read_float(const Tensor& tensor, float* data, size_t count) const;
   void observe(int tensor) const;
 
   std::unique_ptr<ModelFile> file_;

@@ -20,7 +20,7 @@ Graph Quantized(const OnnxBuilder& model, const TensorRanges& ranges) {
   EXPECT_TRUE(status.ok()) << status.message();
   status = RunGraphPasses(graph);
   EXPECT_TRUE(status.ok()) << status.message();
-  status = QuantizeGraph(ranges, graph);
+  status = QuantizeGraph(ranges, QuantizeOptions(), graph);
   EXPECT_TRUE(status.ok()) << status.message();
   return graph;
 }

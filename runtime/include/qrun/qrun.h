@@ -118,6 +118,16 @@ QRUN_API qrun_status qrun_interpreter_set_input_float(qrun_interpreter* interpre
 QRUN_API qrun_status qrun_interpreter_get_output_float(qrun_interpreter* interpreter, int output,
                                                        float* data, size_t count);
 
+/* Any tensor by index (see qrun_interpreter_tensor_info), as float in the same way, and one
+ * operator run alone: for tools that run an operator on inputs of their choosing (the accuracy
+ * report). Activations share memory, so writing a tensor may change others; an operator run
+ * alone reads whatever its inputs hold. Constants cannot be written. */
+QRUN_API qrun_status qrun_interpreter_set_tensor_float(qrun_interpreter* interpreter, int tensor,
+                                                       const float* data, size_t count);
+QRUN_API qrun_status qrun_interpreter_get_tensor_float(qrun_interpreter* interpreter, int tensor,
+                                                       float* data, size_t count);
+QRUN_API qrun_status qrun_interpreter_run_operator(qrun_interpreter* interpreter, int op);
+
 /* Times each operator of each run; read the times with qrun_interpreter_operator_info. */
 QRUN_API qrun_status qrun_interpreter_set_profiling(qrun_interpreter* interpreter, int enabled);
 

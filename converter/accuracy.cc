@@ -1,0 +1,71 @@
+#include "converter/accuracy.h"
+
+#include <memory>
+
+#include "accuracy_report.h"
+#include "converter/calibration_samples.h"
+#include "qrun/qrun.h"
+#include "runtime/tools/file_io.h"
+
+namespace qrun::converter {
+namespace {
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The model's input as the runtime takes it, which is what LoadSample converts to.
+Status DescribeInput(const std::vector<uint8_t>& float_model, qrun_tensor_info* input,
+                     std::string* name) {
+  std::unique_ptr<qrun_interpreter, decltype(&qrun_interpreter_destroy)> interpreter(
+      qrun_interpreter_create(), &qrun_interpreter_destroy);
+  if (!interpreter ||
+      qrun_interpreter_load_buffer(interpreter.get(), float_model.data(), float_model.size()) !=
+          QRUN_OK ||
+      qrun_interpreter_input_info(interpreter.get(), 0, input) != QRUN_OK) {
+    return Status(StatusCode::kInternal, "accuracy report: cannot load the float model");
+  }
+  // The name points into the interpreter, which goes now.
+  *name = input->name;
+  input->name = name->c_str();
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsAccuracyReportPath(const std::string& path) {
+  return EndsWith(path, ".json") || EndsWith(path, ".html");
+}
+
+Status WriteAccuracyReport(const std::vector<uint8_t>& float_model,
+                           const std::vector<uint8_t>& int8_model,
+                           const std::vector<std::string>& sample_files,
+                           const AccuracyReportOptions& options, std::string* table) {
+  qrun_tensor_info input;
+  std::string input_name;
+  QRUN_RETURN_IF_ERROR(DescribeInput(float_model, &input, &input_name));
+  std::vector<std::vector<float>> samples;
+  for (const std::string& path : sample_files) {
+    if (static_cast<int>(samples.size()) == options.max_samples) break;
+    samples.emplace_back();
+    QRUN_RETURN_IF_ERROR(LoadSample(path, input, &samples.back()));
+  }
+  tools::AccuracyReport report;
+  report.float_model = options.float_name;
+  report.int8_model = options.int8_name;
+  QRUN_RETURN_IF_ERROR(tools::CompareModels(float_model.data(), float_model.size(),
+                                            int8_model.data(), int8_model.size(), samples,
+                                            &report));
+  std::string text;
+  if (EndsWith(options.path, ".html")) {
+    tools::WriteAccuracyHtml(report, &text);
+  } else {
+    tools::WriteAccuracyJson(report, &text);
+  }
+  QRUN_RETURN_IF_ERROR(tools::write_file_atomically(options.path, text.data(), text.size()));
+  tools::WriteAccuracyTable(report, 20, table);
+  return Status::Ok();
+}
+
+}  // namespace qrun::converter
