@@ -101,6 +101,11 @@ Status CompareModels(const void* float_model, size_t float_size, const void* int
   QRUN_RETURN_IF_ERROR(Load(float_model, float_size, true, "float", &float_run));
   QRUN_RETURN_IF_ERROR(Load(int8_model, int8_size, false, "int8", &whole));
   QRUN_RETURN_IF_ERROR(Load(int8_model, int8_size, false, "int8", &alone));
+  qrun_tensor_info float_input;
+  qrun_interpreter_input_info(float_run.get(), 0, &float_input);
+  if (float_input.type != QRUN_FLOAT32) {
+    return InvalidArgument("the model to compare with must be the float one (qconvert --float)");
+  }
 
   // The int8 model's ops and tensors, by index.
   const int tensor_count = qrun_interpreter_tensor_count(alone.get());
@@ -168,7 +173,16 @@ Status CompareModels(const void* float_model, size_t float_size, const void* int
       layer.local.add(expected->second.data(), values.data(), values.size());
     }
   }
-  for (LayerAccuracy& layer : report->layers) layer.accumulated = accumulated[layer.tensor];
+  bool compared = false;
+  for (LayerAccuracy& layer : report->layers) {
+    layer.accumulated = accumulated[layer.tensor];
+    compared = compared || layer.accumulated.count > 0;
+  }
+  if (!compared && !samples.empty()) {
+    return InvalidArgument(
+        "the two models have no int8 tensor and float tensor of the same name: compare an int8 "
+        "model with the float one converted from the same source");
+  }
 
   report->outputs.clear();
   for (int o = 0; o < qrun_interpreter_output_count(whole.get()); ++o) {

@@ -2,6 +2,7 @@
 //   qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N] [--warmup N]
 //        [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]
 //   qrun --info model.qfb
+//   qrun model.qfb input.(bin|npy) --compare model_fp32.qfb
 #include <sched.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "accuracy_report.h"
 #include "file_io.h"
 #include "npy.h"
 #include "qrun/qrun.hpp"
@@ -24,6 +26,7 @@ struct Options {
   std::string model;
   std::string input;
   std::string output;
+  std::string compare;  // the float model to compare with, layer by layer
   bool info = false;
   bool raw = false;
   bool profile = false;
@@ -40,10 +43,14 @@ const char kUsage[] =
     "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]\n"
     "            [--no-fusion]\n"
     "       qrun --info model.qfb [--isa NAME] [--no-fusion]\n"
+    "       qrun model.qfb input.(bin|npy) --compare model_fp32.qfb\n"
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
     "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
     "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm or armv7neon.\n"
     "--no-fusion runs an ADD behind a CONV_2D as its own op (same output bytes).\n"
+    "--compare runs the float model (qconvert --float) and this int8 one on the input (float32)\n"
+    "and prints each layer's SQNR and cosine against the float one: of the layer alone on float\n"
+    "inputs (local) and of the whole int8 model up to it (accumulated), worst first.\n"
     "--profile prints each operator's median time over the repeats (10 if --repeat is not "
     "given).\n";
 
@@ -73,6 +80,8 @@ Status parse_args(int argc, char** argv, Options* options) {
       options->fusion = false;
     } else if ((arg == "-o" || arg == "--output") && has_value) {
       options->output = argv[++i];
+    } else if (arg == "--compare" && has_value) {
+      options->compare = argv[++i];
     } else if (arg == "--isa" && has_value) {
       options->isa = argv[++i];
     } else if (arg == "--threads" && has_value) {
@@ -365,7 +374,43 @@ Status measure(qrun::Model& model, const Options& options) {
   return options.profile ? print_profile(model, op_times) : Status::Ok();
 }
 
+// The float values of the input as the float model takes them.
+Status float_input(qrun::Model& model, std::vector<float>* values) {
+  qrun_tensor_info input;
+  QRUN_RETURN_IF_ERROR(model.input_info(0, &input));
+  for (int t = 0; t < model.tensor_count(); ++t) {
+    qrun_tensor_info info;
+    QRUN_RETURN_IF_ERROR(model.tensor_info(t, &info));
+    if (std::strcmp(info.name, input.name) != 0) continue;
+    values->resize(elements_of(info));
+    return model.get_tensor_float(t, values);
+  }
+  return Status(qrun::StatusCode::kInternal, "the input tensor is not among the tensors");
+}
+
+Status compare(const Options& options) {
+  qrun::Model reference;
+  QRUN_RETURN_IF_ERROR(reference.load_file(options.compare));
+  QRUN_RETURN_IF_ERROR(set_input(reference, options.input));
+  std::vector<float> input;
+  QRUN_RETURN_IF_ERROR(float_input(reference, &input));
+  std::string float_bytes, int8_bytes;
+  QRUN_RETURN_IF_ERROR(qrun::tools::read_file(options.compare, &float_bytes));
+  QRUN_RETURN_IF_ERROR(qrun::tools::read_file(options.model, &int8_bytes));
+  qrun::tools::AccuracyReport report;
+  report.float_model = options.compare;
+  report.int8_model = options.model;
+  QRUN_RETURN_IF_ERROR(qrun::tools::CompareModels(float_bytes.data(), float_bytes.size(),
+                                                  int8_bytes.data(), int8_bytes.size(), {input},
+                                                  &report));
+  std::string table;
+  qrun::tools::WriteAccuracyTable(report, 0, &table);
+  std::fputs(table.c_str(), stdout);
+  return Status::Ok();
+}
+
 Status run(const Options& options) {
+  if (!options.compare.empty()) return compare(options);
   if (!options.pin.empty()) QRUN_RETURN_IF_ERROR(pin_to(options.pin));
   qrun::Model model;
   QRUN_RETURN_IF_ERROR(model.set_threads(options.threads));

@@ -59,6 +59,13 @@ class Model {
   Status tensor_info(int tensor, qrun_tensor_info* info) {
     return check(qrun_interpreter_tensor_info(get(), tensor, info));
   }
+  Status set_tensor_float(int tensor, const std::vector<float>& values) {
+    return check(qrun_interpreter_set_tensor_float(get(), tensor, values.data(), values.size()));
+  }
+  Status get_tensor_float(int tensor, std::vector<float>* values) {
+    return check(qrun_interpreter_get_tensor_float(get(), tensor, values->data(), values->size()));
+  }
+  Status run_operator(int op) { return check(qrun_interpreter_run_operator(get(), op)); }
   int operator_count() const { return qrun_interpreter_operator_count(handle_.get()); }
   Status operator_info(int op, qrun_operator_info* info) {
     return check(qrun_interpreter_operator_info(get(), op, info));
