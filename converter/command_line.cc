@@ -36,7 +36,9 @@ constexpr char kUsage[] =
     "                             a chart), and print its worst layers: SQNR and cosine of each\n"
     "                             layer's int8 output against the float model's, for the layer\n"
     "                             alone (local) and for the whole model up to it (accumulated)\n"
-    "  --report-samples N         calibration samples the report runs (default 16)\n"
+    "  --report-samples N         samples the report runs, the first N (default 16)\n"
+    "  --report-data PATH...      the report's samples, in the form --calib takes (default:\n"
+    "                             the calibration samples), e.g. a held-out set\n"
     "The .qfb takes and returns 4-D tensors in NHWC; an int8 model's inputs and outputs are\n"
     "int8 with the quantization recorded in the file.\n";
 
@@ -110,6 +112,10 @@ Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* op
       if (!IsAccuracyReportPath(options->report_path)) {
         return InvalidArgument("--report writes .json or .html, not '" + options->report_path +
                                "'");
+      }
+    } else if (arg == "--report-data") {
+      while (i + 1 < args.size() && args[i + 1].rfind("-", 0) != 0) {
+        options->report_data.push_back(args[++i]);
       }
     } else if (arg == "--report-samples") {
       if (!has_value) return InvalidArgument("--report-samples needs a number");

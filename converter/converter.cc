@@ -117,7 +117,13 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     report_options.max_samples = options.report_samples;
     report_options.float_name = BaseName(options.model_path) + " (float)";
     report_options.int8_name = BaseName(options.output_path);
-    QRUN_RETURN_IF_ERROR(WriteAccuracyReport(float_file, file, sample_files, report_options,
+    std::vector<std::string> report_files;
+    if (options.report_data.empty()) {
+      report_files = sample_files;
+    } else {
+      QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.report_data, &report_files));
+    }
+    QRUN_RETURN_IF_ERROR(WriteAccuracyReport(float_file, file, report_files, report_options,
                                              &summary->report_table));
   }
   QRUN_RETURN_IF_ERROR(tools::write_file_atomically(options.output_path, file.data(), file.size()));

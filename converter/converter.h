@@ -21,8 +21,9 @@ struct ConvertOptions {
   RangeMethod calibration_method = RangeMethod::kMinMax;  // --calibration
   double percentile = 99.99;                              // --percentile
   bool per_tensor_weights = false;                        // --per-tensor-weights
-  std::string report_path;  // --report: .json or .html, empty for none
-  int report_samples = 16;  // --report-samples
+  std::string report_path;               // --report: .json or .html, empty for none
+  int report_samples = 16;               // --report-samples
+  std::vector<std::string> report_data;  // --report-data: samples for the report, else --calib's
   std::map<std::string, std::vector<int64_t>> input_shapes;   // --input-shape NAME:D0,...
   std::vector<std::vector<int64_t>> positional_input_shapes;  // --input-shape D0,... in order
   std::ostream* progress = nullptr;  // where long steps show their progress, if anywhere

@@ -97,9 +97,13 @@ double SquaredError(const Histogram& h, double low, double high) {
   return error;
 }
 
-// The value below which a share `fraction` of the counts lies: a bin edge.
+// The value below which a share `fraction` of all values lies: a bin edge.
 double Quantile(const Histogram& h, double fraction, bool upper_edge) {
-  const std::vector<uint64_t>& counts = h.counts();
+  std::vector<uint64_t> counts = h.counts();
+  const double zero_position = -static_cast<double>(h.min()) / h.bin_width();
+  const size_t zero_bin = static_cast<size_t>(
+      std::clamp(std::floor(zero_position), 0.0, static_cast<double>(counts.size() - 1)));
+  counts[zero_bin] += h.zeros();
   uint64_t total = 0;
   for (uint64_t c : counts) total += c;
   const double target = fraction * static_cast<double>(total);
@@ -147,6 +151,10 @@ void Histogram::add(const float* values, size_t count) {
   const int64_t last = static_cast<int64_t>(counts_.size()) - 1;
   for (size_t i = 0; i < count; ++i) {
     if (!std::isfinite(values[i])) continue;
+    if (values[i] == 0.0f) {
+      ++zeros_;
+      continue;
+    }
     const double position = (static_cast<double>(values[i]) - min_) * bins_per_unit_;
     const int64_t bin = static_cast<int64_t>(std::floor(position));
     ++counts_[static_cast<size_t>(std::clamp<int64_t>(bin, 0, last))];

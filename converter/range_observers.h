@@ -30,6 +30,8 @@ struct TensorRange {
 };
 
 // Counts of values in `bins` equal bins over [min, max]; values outside land in the end bins.
+// Exact zeros (half of a ReLU's output) are counted apart: the int8 grid holds 0 exactly, so they
+// cost nothing whatever the range, and in a bin they would look like mass the grid must resolve.
 class Histogram {
  public:
   static constexpr int kDefaultBins = 2048;
@@ -39,7 +41,8 @@ class Histogram {
 
   float min() const { return min_; }
   float max() const { return max_; }
-  const std::vector<uint64_t>& counts() const { return counts_; }
+  const std::vector<uint64_t>& counts() const { return counts_; }  // without exact zeros
+  uint64_t zeros() const { return zeros_; }
   double bin_width() const { return (static_cast<double>(max_) - min_) / counts_.size(); }
 
  private:
@@ -47,6 +50,7 @@ class Histogram {
   float max_;
   double bins_per_unit_;
   std::vector<uint64_t> counts_;
+  uint64_t zeros_ = 0;
 };
 
 // The range `method` chooses from `histogram` (min/max: the histogram's own bounds).
