@@ -346,6 +346,88 @@ TEST(CommandLine, ParsesEveryOption) {
             (std::vector<std::vector<int64_t>>{{1, 3, 8, 8}, {5}}));
 }
 
+TEST(CommandLine, ParsesTheCalibrationAndReportOptions) {
+  ConvertOptions options;
+  const Status status =
+      ParseCommandLine({"m.onnx", "-o", "out.qfb", "--calib", "c", "--calibration", "percentile",
+                        "--percentile", "99.9", "--per-tensor-weights", "--report", "r.html",
+                        "--report-samples", "5", "--report-data", "held_out", "more.npy"},
+                       &options);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(options.calibration_method, RangeMethod::kPercentile);
+  EXPECT_EQ(options.percentile, 99.9);
+  EXPECT_TRUE(options.per_tensor_weights);
+  EXPECT_EQ(options.report_path, "r.html");
+  EXPECT_EQ(options.report_samples, 5);
+  EXPECT_EQ(options.report_data, (std::vector<std::string>{"held_out", "more.npy"}));
+}
+
+TEST(CommandLine, RefusesBadCalibrationAndReportOptions) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--calibration", "kl"}, "unknown calibration method 'kl'"},
+      {{"--percentile", "40"}, "--percentile wants a number above 50 and at most 100, not '40'"},
+      {{"--percentile", "99x"}, "--percentile wants a number above 50"},
+      {{"--report", "r.txt"}, "--report writes .json or .html, not 'r.txt'"},
+      {{"--report-samples", "0"}, "--report-samples wants a positive number, not '0'"},
+  };
+  for (const auto& [extra, message] : cases) {
+    std::vector<std::string> args = {"m.onnx", "-o", "m.qfb", "--calib", "c"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult result = Qconvert(args);
+    EXPECT_EQ(result.exit_code, 2) << extra[0];
+    EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+  }
+}
+
+// Every calibration method twice over the same samples: the same bytes (histograms hold integer
+// counts and every choice is made in a fixed order); and a report that names every layer.
+TEST_F(Int8Conversion, EachCalibrationMethodGivesTheSameBytesTwice) {
+  for (const char* method : {"minmax", "percentile", "entropy", "mse"}) {
+    std::vector<std::vector<uint8_t>> files;
+    for (int run = 0; run < 2; ++run) {
+      const std::string out = dir_ + "/" + method + std::to_string(run) + ".qfb";
+      const CliResult result =
+          Qconvert({model_path_, "-o", out, "--calib", dir_ + "/calib", "--calibration", method});
+      ASSERT_EQ(result.exit_code, 0) << result.err;
+      files.push_back(ReadBytes(out));
+    }
+    EXPECT_EQ(files[0], files[1]) << method;
+    const fb::Model* model = fb::GetModel(files[0].data());
+    EXPECT_EQ(model->metadata()->calibration_method()->str(),
+              std::string(method) + (std::string(method) == "percentile" ? " 99.99" : ""));
+  }
+}
+
+TEST_F(Int8Conversion, ReportNamesEveryLayerWorstFirst) {
+  const std::string report = dir_ + "/report.json";
+  const CliResult result = Qconvert(
+      {model_path_, "-o", dir_ + "/r.qfb", "--calib", dir_ + "/calib", "--report", report});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::ifstream in(report);
+  const std::string json((std::istreambuf_iterator<char>(in)), {});
+  for (const char* layer : {"\"conv\"", "\"fc\"", "\"softmax\"", "\"gap\"", "\"y\""}) {
+    EXPECT_NE(json.find(layer), std::string::npos) << layer << " in " << json;
+  }
+  EXPECT_NE(json.find("\"worst_layer\": "), std::string::npos);
+  EXPECT_NE(result.out.find("worst local SQNR first"), std::string::npos) << result.out;
+  // The HTML form: one page with its chart.
+  const CliResult html = Qconvert({model_path_, "-o", dir_ + "/r.qfb", "--calib", dir_ + "/calib",
+                                   "--report", dir_ + "/report.html"});
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  std::ifstream page(dir_ + "/report.html");
+  const std::string text((std::istreambuf_iterator<char>(page)), {});
+  EXPECT_EQ(text.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("</html>"), std::string::npos);
+}
+
+TEST_F(Int8Conversion, ReportWithTheFloatModelIsRefused) {
+  const CliResult result =
+      Qconvert({model_path_, "-o", dir_ + "/f.qfb", "--float", "--report", dir_ + "/r.json"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("not with --float"), std::string::npos) << result.err;
+}
+
 TEST(Sha256, MatchesTheFipsVectors) {
   auto hex = [](const std::string& s) {
     return Sha256Hex(reinterpret_cast<const uint8_t*>(s.data()), s.size());

@@ -84,6 +84,47 @@ TEST(Quantizer, WeightsArePerChannelSymmetricAndAZeroChannelGetsScaleOne) {
             (std::vector<float>{float(s_x * w.quantization.scale[0] / s_y), float(s_x / s_y)}));
 }
 
+TEST(Quantizer, AZeroWeightChannelIsNamedInAWarning) {
+  Graph graph;
+  ASSERT_TRUE(ImportOnnxModel(ConvRelu6().serialize(), {}, &graph).ok());
+  ASSERT_TRUE(RunGraphPasses(graph).ok());
+  std::vector<std::string> warnings;
+  QuantizeOptions options;
+  options.warnings = &warnings;
+  ASSERT_TRUE(QuantizeGraph({{"x", {-1.0f, 1.0f}}, {"y", {0.0f, 6.0f}}}, options, graph).ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "node 'conv': 1 of 2 output channels have all-zero (or vanishing) weights (1); they "
+            "get scale 1 and output their bias alone");
+}
+
+TEST(Quantizer, PerTensorWeightsShareTheLargestChannelsScale) {
+  OnnxBuilder b;
+  b.input("x", {1, 1, 2, 2});
+  b.initializer("w", {2, 1, 1, 1}, {0.5f, -0.02f});
+  b.initializer("b", {2}, {0.0f, 0.0f});
+  b.node("Conv", {"x", "w", "b"}, {"y"}, "conv");
+  b.output("y");
+  for (bool per_tensor : {false, true}) {
+    Graph graph;
+    ASSERT_TRUE(ImportOnnxModel(b.serialize(), {}, &graph).ok());
+    ASSERT_TRUE(RunGraphPasses(graph).ok());
+    QuantizeOptions options;
+    options.per_tensor_weights = per_tensor;
+    ASSERT_TRUE(QuantizeGraph({{"x", {-1.0f, 1.0f}}, {"y", {-1.0f, 1.0f}}}, options, graph).ok());
+    const Tensor& w = graph.tensor(graph.nodes[0].inputs[1]);
+    if (per_tensor) {
+      // One scale, 0.5/127, stored per channel: -0.02 becomes -5 of 127 steps.
+      EXPECT_EQ(w.quantization.scale, (std::vector<float>{float(0.5 / 127.0), float(0.5 / 127.0)}));
+      EXPECT_EQ(w.int8_data, (std::vector<int8_t>{127, -5}));
+    } else {
+      EXPECT_EQ(w.quantization.scale,
+                (std::vector<float>{float(0.5 / 127.0), float(0.02f / 127.0)}));
+      EXPECT_EQ(w.int8_data, (std::vector<int8_t>{127, -127}));
+    }
+  }
+}
+
 TEST(Quantizer, AlwaysZeroTensorGetsScaleOne) {
   const Graph graph = Quantized(ConvRelu6(), {{"x", {0.0f, 0.0f}}, {"y", {0.0f, 6.0f}}});
   EXPECT_EQ(graph.tensor("x").quantization.scale, std::vector<float>{1.0f});
