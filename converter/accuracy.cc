@@ -38,19 +38,23 @@ bool IsAccuracyReportPath(const std::string& path) {
   return EndsWith(path, ".json") || EndsWith(path, ".html");
 }
 
-Status WriteAccuracyReport(const std::vector<uint8_t>& float_model,
-                           const std::vector<uint8_t>& int8_model,
-                           const std::vector<std::string>& sample_files,
-                           const AccuracyReportOptions& options, std::string* table) {
+Status LoadSamples(const std::vector<uint8_t>& float_model, const std::vector<std::string>& files,
+                   int max_samples, std::vector<std::vector<float>>* samples) {
   qrun_tensor_info input;
   std::string input_name;
   QRUN_RETURN_IF_ERROR(DescribeInput(float_model, &input, &input_name));
-  std::vector<std::vector<float>> samples;
-  for (const std::string& path : sample_files) {
-    if (static_cast<int>(samples.size()) == options.max_samples) break;
-    samples.emplace_back();
-    QRUN_RETURN_IF_ERROR(LoadSample(path, input, &samples.back()));
+  for (const std::string& path : files) {
+    if (static_cast<int>(samples->size()) == max_samples) break;
+    samples->emplace_back();
+    QRUN_RETURN_IF_ERROR(LoadSample(path, input, &samples->back()));
   }
+  return Status::Ok();
+}
+
+Status WriteAccuracyReport(const std::vector<uint8_t>& float_model,
+                           const std::vector<uint8_t>& int8_model,
+                           const std::vector<std::vector<float>>& samples,
+                           const AccuracyReportOptions& options, std::string* table) {
   tools::AccuracyReport report;
   report.float_model = options.float_name;
   report.int8_model = options.int8_name;

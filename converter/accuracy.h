@@ -11,16 +11,19 @@
 namespace qrun::converter {
 
 struct AccuracyReportOptions {
-  std::string path;  // .json or .html
-  int max_samples = 16;
+  std::string path;        // .json or .html
   std::string float_name;  // how the report names the two models
   std::string int8_name;
 };
 
+// The first `max_samples` of `files` as the float model's input (see LoadSample).
+Status LoadSamples(const std::vector<uint8_t>& float_model, const std::vector<std::string>& files,
+                   int max_samples, std::vector<std::vector<float>>* samples);
+
 // Writes the report to options.path (atomically) and its table, worst layers first, to `table`.
 Status WriteAccuracyReport(const std::vector<uint8_t>& float_model,
                            const std::vector<uint8_t>& int8_model,
-                           const std::vector<std::string>& sample_files,
+                           const std::vector<std::vector<float>>& samples,
                            const AccuracyReportOptions& options, std::string* table);
 
 // Whether `path` names a report format qconvert writes.

@@ -32,6 +32,11 @@ constexpr char kUsage[] =
     "                             inside the range, the rest split between both tails\n"
     "                             (default 99.99)\n"
     "  --per-tensor-weights       one weight scale per layer instead of one per output channel\n"
+    "  --keep-float NODE,...      keep these layers in fp32 (names as the report prints them),\n"
+    "                             with quantize / dequantize at their edges\n"
+    "  --auto-float sqnr=DB|cosine=C  keep the worst layers in fp32, one at a time, until the\n"
+    "                             output reaches the target on the report's samples; prints\n"
+    "                             each choice with its output figure and latency\n"
     "  --report PATH              also write an accuracy report, .json or .html (one page with\n"
     "                             a chart), and print its worst layers: SQNR and cosine of each\n"
     "                             layer's int8 output against the float model's, for the layer\n"
@@ -127,6 +132,20 @@ Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* op
         return InvalidArgument("--report-samples wants a positive number, not '" + text + "'");
       }
       options->report_samples = static_cast<int>(value);
+    } else if (arg == "--keep-float") {
+      if (!has_value) return InvalidArgument("--keep-float needs NODE,...");
+      const std::string& list = args[++i];
+      for (size_t begin = 0; begin <= list.size();) {
+        size_t end = list.find(',', begin);
+        if (end == std::string::npos) end = list.size();
+        if (end > begin) options->keep_float.push_back(list.substr(begin, end - begin));
+        begin = end + 1;
+      }
+    } else if (arg == "--auto-float") {
+      if (!has_value) return InvalidArgument("--auto-float needs sqnr=DB or cosine=C");
+      AccuracyTarget target;
+      QRUN_RETURN_IF_ERROR(ParseAccuracyTarget(args[++i], &target));
+      options->auto_float_target = target;
     } else if (arg == "--per-tensor-weights") {
       options->per_tensor_weights = true;
     } else if (arg == "--input-shape") {
@@ -179,6 +198,12 @@ int RunQconvert(const std::vector<std::string>& args, std::ostream& out, std::os
               ? std::string("int8 with the model's own quantization")
               : "int8 calibrated on " + std::to_string(summary.calibration_samples) + " samples")
       << "\n";
+  out << summary.auto_float_log;
+  if (!summary.float_nodes.empty()) {
+    out << "kept in fp32:";
+    for (const std::string& node : summary.float_nodes) out << " " << node;
+    out << "\n";
+  }
   if (!options.report_path.empty()) {
     out << summary.report_table << "wrote " << options.report_path << "\n";
   }

@@ -1,10 +1,13 @@
 #include "converter/converter.h"
 
+#include <set>
 #include <sstream>
 
 #include "converter/accuracy.h"
+#include "converter/auto_float.h"
 #include "converter/calibration.h"
 #include "converter/calibration_samples.h"
+#include "converter/mixed_precision.h"
 #include "converter/onnx_importer.h"
 #include "converter/passes.h"
 #include "converter/qfb_writer.h"
@@ -84,11 +87,8 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     ForgetQuantization(float_graph);
     QRUN_RETURN_IF_ERROR(SerializeQfb(float_graph, metadata, &float_file));
   }
-  QuantizeOptions quantize_options;
-  quantize_options.per_tensor_weights = options.per_tensor_weights;
-  quantize_options.warnings = &summary->warnings;
+  TensorRanges ranges;
   if (prequantized) {
-    QRUN_RETURN_IF_ERROR(QuantizeGraph({}, quantize_options, graph));
     metadata.calibration_method = "from the model";
   } else if (!options.float_model) {
     CalibrationOptions calibration;
@@ -96,9 +96,7 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     calibration.percentile = options.percentile;
     calibration.progress = options.progress;
     calibration.progress_on_terminal = options.progress_on_terminal;
-    TensorRanges ranges;
     QRUN_RETURN_IF_ERROR(CollectRanges(float_file, sample_files, calibration, &ranges));
-    QRUN_RETURN_IF_ERROR(QuantizeGraph(ranges, quantize_options, graph));
     metadata.calibration_method = RangeMethodName(options.calibration_method);
     if (options.calibration_method == RangeMethod::kPercentile) {
       metadata.calibration_method += " " + FormatNumber(options.percentile);
@@ -106,28 +104,56 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     if (options.per_tensor_weights) metadata.calibration_method += ", per-tensor weights";
     metadata.calibration_samples = static_cast<int>(sample_files.size());
   }
+  // The int8 model with some nodes kept in fp32, from the float graph each time.
+  auto make_int8 = [&](const std::vector<std::string>& kept, std::vector<uint8_t>* out) {
+    Graph quantized = graph;
+    QRUN_RETURN_IF_ERROR(KeepNodesInFloat(kept, quantized));
+    const std::set<std::string> float_nodes(kept.begin(), kept.end());
+    QuantizeOptions quantize_options;
+    quantize_options.per_tensor_weights = options.per_tensor_weights;
+    quantize_options.float_nodes = &float_nodes;
+    summary->warnings.clear();
+    quantize_options.warnings = &summary->warnings;
+    QRUN_RETURN_IF_ERROR(QuantizeGraph(ranges, quantize_options, quantized));
+    QfbMetadata kept_metadata = metadata;
+    for (size_t i = 0; i < kept.size(); ++i) {
+      kept_metadata.calibration_method += (i ? ", " : "; fp32: ") + kept[i];
+    }
+    summary->operators = static_cast<int>(quantized.nodes.size());
+    return SerializeQfb(quantized, kept_metadata, out);
+  };
+
+  // The samples that the report and --auto-float measure on.
+  const bool auto_float = options.auto_float_target.has_value();
+  std::vector<std::vector<float>> samples;
+  if (report || auto_float) {
+    std::vector<std::string> files = sample_files;
+    if (!options.report_data.empty()) {
+      files.clear();
+      QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.report_data, &files));
+    }
+    QRUN_RETURN_IF_ERROR(LoadSamples(float_file, files, options.report_samples, &samples));
+  }
+  summary->float_nodes = options.keep_float;
   if (options.float_model) {
     file = std::move(float_file);
+    summary->operators = static_cast<int>(graph.nodes.size());
+  } else if (auto_float) {
+    QRUN_RETURN_IF_ERROR(KeepWorstLayersInFloat(*options.auto_float_target, float_file, samples,
+                                                make_int8, &summary->float_nodes, &file,
+                                                &summary->auto_float_log));
   } else {
-    QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
+    QRUN_RETURN_IF_ERROR(make_int8(options.keep_float, &file));
   }
   if (report) {
     AccuracyReportOptions report_options;
     report_options.path = options.report_path;
-    report_options.max_samples = options.report_samples;
     report_options.float_name = BaseName(options.model_path) + " (float)";
     report_options.int8_name = BaseName(options.output_path);
-    std::vector<std::string> report_files;
-    if (options.report_data.empty()) {
-      report_files = sample_files;
-    } else {
-      QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.report_data, &report_files));
-    }
-    QRUN_RETURN_IF_ERROR(WriteAccuracyReport(float_file, file, report_files, report_options,
-                                             &summary->report_table));
+    QRUN_RETURN_IF_ERROR(
+        WriteAccuracyReport(float_file, file, samples, report_options, &summary->report_table));
   }
   QRUN_RETURN_IF_ERROR(tools::write_file_atomically(options.output_path, file.data(), file.size()));
-  summary->operators = static_cast<int>(graph.nodes.size());
   summary->file_bytes = file.size();
   summary->calibration_samples = metadata.calibration_samples;
   summary->prequantized = prequantized;

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "converter/auto_float.h"
 #include "converter/range_observers.h"
 #include "qrun/status.h"
 
@@ -24,6 +26,8 @@ struct ConvertOptions {
   std::string report_path;               // --report: .json or .html, empty for none
   int report_samples = 16;               // --report-samples
   std::vector<std::string> report_data;  // --report-data: samples for the report, else --calib's
+  std::vector<std::string> keep_float;   // --keep-float: nodes that stay fp32
+  std::optional<AccuracyTarget> auto_float_target;            // --auto-float
   std::map<std::string, std::vector<int64_t>> input_shapes;   // --input-shape NAME:D0,...
   std::vector<std::vector<int64_t>> positional_input_shapes;  // --input-shape D0,... in order
   std::ostream* progress = nullptr;  // where long steps show their progress, if anywhere
@@ -36,7 +40,9 @@ struct ConvertSummary {
   int calibration_samples = 0;
   bool prequantized = false;  // int8 with the parameters the model came with, no calibration
   std::vector<std::string> warnings;
-  std::string report_table;  // with --report: the worst layers, for the terminal
+  std::string report_table;              // with --report: the worst layers, for the terminal
+  std::vector<std::string> float_nodes;  // nodes kept in fp32 (--keep-float, --auto-float)
+  std::string auto_float_log;            // --auto-float: a line per round
 };
 
 // On failure nothing is written: an existing output file is left as it was.

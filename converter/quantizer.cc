@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "kernels/elementwise_unary/elementwise_unary.h"
 #include "kernels/softmax/softmax.h"
@@ -195,10 +196,25 @@ class Quantizer {
 
   Status Run() {
     for (const std::string& input : graph_.inputs) QRUN_RETURN_IF_ERROR(QuantizeFromRange(input));
-    for (Node& node : graph_.nodes) QRUN_RETURN_IF_ERROR(QuantizeNode(node));
+    // Tensors that stay float: those of nodes kept in fp32 (see mixed_precision.h), which sit
+    // between a DEQUANTIZE and a QUANTIZE.
+    std::set<std::string> float_tensors;
+    for (Node& node : graph_.nodes) {
+      if (node.op == "DEQUANTIZE") {
+        float_tensors.insert(node.outputs[0]);
+      } else if (node.op == "QUANTIZE") {
+        QRUN_RETURN_IF_ERROR(QuantizeFromRange(node.outputs[0]));
+      } else if (float_tensors.count(node.inputs[0]) != 0 ||
+                 (options_.float_nodes != nullptr && options_.float_nodes->count(node.name))) {
+        for (const std::string& tensor : node.inputs) float_tensors.insert(tensor);
+        for (const std::string& tensor : node.outputs) float_tensors.insert(tensor);
+      } else {
+        QRUN_RETURN_IF_ERROR(QuantizeNode(node));
+      }
+    }
     graph_.remove_unused_tensors();
     for (const auto& entry : graph_.tensors) {
-      if (entry.second.type == DataType::kFloat32) {
+      if (entry.second.type == DataType::kFloat32 && float_tensors.count(entry.first) == 0) {
         return Status(StatusCode::kInternal, "tensor '" + entry.first + "' was not quantized");
       }
     }

@@ -11,6 +11,7 @@
 // Graph inputs and outputs become int8 tensors too: the runtime's user quantizes at the edges.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ namespace qrun::converter {
 
 struct QuantizeOptions {
   bool per_tensor_weights = false;
+  // Nodes kept in fp32 (KeepNodesInFloat has put their DEQUANTIZE and QUANTIZE around them).
+  const std::set<std::string>* float_nodes = nullptr;
   std::vector<std::string>* warnings = nullptr;  // what the user should know, one line each
 };
 

@@ -369,6 +369,8 @@ TEST(CommandLine, RefusesBadCalibrationAndReportOptions) {
       {{"--percentile", "99x"}, "--percentile wants a number above 50"},
       {{"--report", "r.txt"}, "--report writes .json or .html, not 'r.txt'"},
       {{"--report-samples", "0"}, "--report-samples wants a positive number, not '0'"},
+      {{"--auto-float", "30"}, "--auto-float wants sqnr=DB or cosine=C"},
+      {{"--auto-float", "cosine=2"}, "--auto-float wants sqnr=DB or cosine=C"},
   };
   for (const auto& [extra, message] : cases) {
     std::vector<std::string> args = {"m.onnx", "-o", "m.qfb", "--calib", "c"};
@@ -419,6 +421,43 @@ TEST_F(Int8Conversion, ReportNamesEveryLayerWorstFirst) {
   EXPECT_EQ(text.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(text.find("<svg"), std::string::npos);
   EXPECT_NE(text.find("</html>"), std::string::npos);
+}
+
+// The FC kept in fp32: a DEQUANTIZE before it and a QUANTIZE after it, its weights still float,
+// and the model runs.
+TEST_F(Int8Conversion, KeepFloatPutsConversionsAroundTheNode) {
+  const std::string out = dir_ + "/mixed.qfb";
+  const CliResult result =
+      Qconvert({model_path_, "-o", out, "--calib", dir_ + "/calib", "--keep-float", "fc"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("kept in fp32: fc"), std::string::npos) << result.out;
+  const std::vector<uint8_t> file = ReadBytes(out);
+  const fb::Model* model = fb::GetModel(file.data());
+  std::vector<fb::OperatorType> ops;
+  for (const fb::Operator* op : *model->operators()) ops.push_back(op->type());
+  EXPECT_EQ(ops, (std::vector<fb::OperatorType>{
+                     fb::OperatorType::CONV_2D, fb::OperatorType::MEAN, fb::OperatorType::RESHAPE,
+                     fb::OperatorType::DEQUANTIZE, fb::OperatorType::FULLY_CONNECTED,
+                     fb::OperatorType::QUANTIZE, fb::OperatorType::SOFTMAX}));
+  const fb::Operator* fc = model->operators()->Get(4);
+  EXPECT_EQ(model->tensors()->Get(fc->inputs()->Get(0))->type(), fb::TensorType::FLOAT32);
+  EXPECT_EQ(model->tensors()->Get(fc->inputs()->Get(1))->type(), fb::TensorType::FLOAT32);
+  EXPECT_NE(model->metadata()->calibration_method()->str().find("fp32: fc"), std::string::npos);
+  qrun_interpreter* interpreter = qrun_interpreter_create();
+  ASSERT_EQ(qrun_interpreter_load_file(interpreter, out.c_str()), QRUN_OK)
+      << qrun_interpreter_last_error(interpreter);
+  EXPECT_EQ(qrun_interpreter_set_input_float(interpreter, 0, sample_.data(), sample_.size()),
+            QRUN_OK);
+  EXPECT_EQ(qrun_interpreter_run(interpreter), QRUN_OK);
+  qrun_interpreter_destroy(interpreter);
+}
+
+TEST_F(Int8Conversion, KeepFloatOfAnUnknownNodeIsNamed) {
+  const CliResult result = Qconvert({model_path_, "-o", dir_ + "/m.qfb", "--calib", dir_ + "/calib",
+                                     "--keep-float", "fc,nothere"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("--keep-float: the model has no node 'nothere'"), std::string::npos)
+      << result.err;
 }
 
 TEST_F(Int8Conversion, ReportWithTheFloatModelIsRefused) {

@@ -12,6 +12,11 @@
 3. Per-tensor against per-channel weights on a depthwise-separable network (torchvision
    mobilenet_v2, seeded random weights): the two reports side by side, layer by layer; per-channel
    is not worse than per-tensor on any layer (local SQNR, 0.05 dB of slack for rounding noise).
+4. --auto-float on a layer made hostile to int8: in the digits model's last FC, the weights of a
+   hidden feature that is zero on every image (a dead ReLU unit) become 100 times the largest
+   weight. The float model computes exactly what it did; in int8 each output channel's scale is
+   set by that weight and every other weight rounds to almost nothing. --auto-float sqnr=30 must
+   keep exactly that layer in fp32 and meet the target.
 
     check_accuracy_report.py --qconvert Q --qrun R --workdir DIR
 """
@@ -199,6 +204,62 @@ def check_per_channel(args):
         raise CheckFailed(f"per-channel is worse than per-tensor on {worse}")
 
 
+# --- 4. auto-float -------------------------------------------------------------------------------
+
+def truncated_model(onnx_path, output_name, path):
+    """The ONNX model with `output_name` as its output, for NumPy to evaluate up to it."""
+    import onnx
+    model = onnx.load(onnx_path)
+    del model.graph.output[:]
+    model.graph.output.extend([onnx.helper.make_tensor_value_info(output_name,
+                                                                  onnx.TensorProto.FLOAT, None)])
+    onnx.save(model, path)
+
+
+def check_auto_float(args):
+    print("\n=== 4. --auto-float on a layer made hostile to int8", flush=True)
+    import onnx
+    from onnx import numpy_helper
+    onnx_path = os.path.join(DIGITS, "digits.onnx")
+    hidden = "/classifier/classifier.2/Relu_output_0"
+    truncated = os.path.join(args.workdir, "digits_hidden.onnx")
+    truncated_model(onnx_path, hidden, truncated)
+    images = [np.load(os.path.join(DIGITS, "calibration", f)) for f in
+              sorted(os.listdir(os.path.join(DIGITS, "calibration")))]
+    images += [x.transpose(2, 0, 1)[None] for x in np.load(os.path.join(DIGITS, "test_images.npy"))]
+    largest = np.max([numpy_digits(truncated, x).ravel() for x in images], axis=0)
+    dead = np.flatnonzero(largest == 0)
+    if len(dead) == 0:
+        raise CheckFailed("no hidden unit of the digits model is zero on every image")
+    model = onnx.load(onnx_path)
+    for tensor in model.graph.initializer:
+        if tensor.name == "classifier.3.weight":
+            weights = numpy_helper.to_array(tensor).copy()
+            weights[:, dead[0]] = 100 * np.abs(weights).max()
+            tensor.CopyFrom(numpy_helper.from_array(weights.astype(np.float32), tensor.name))
+    hostile = os.path.join(args.workdir, "digits_hostile.onnx")
+    onnx.save(model, hostile)
+    print(f"hidden unit {dead[0]} is zero on all {len(images)} images; its weights in "
+          f"classifier.3 are now {100 * np.abs(weights).max():.2f}")
+    report_path = os.path.join(args.workdir, "hostile_report.json")
+    log = subprocess.run([args.qconvert, hostile, "-o", os.path.join(args.workdir, "hostile.qfb"),
+                          "--calib", os.path.join(DIGITS, "calibration"), "--auto-float",
+                          "sqnr=30", "--report", report_path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    print(log.stdout)
+    if log.returncode != 0:
+        raise CheckFailed(f"qconvert --auto-float failed: {log.stderr}")
+    kept = [line for line in log.stdout.splitlines() if line.startswith("kept in fp32:")]
+    if kept != ["kept in fp32: /classifier/classifier.3/Gemm"]:
+        raise CheckFailed(f"--auto-float kept {kept}, not exactly the hostile layer")
+    rounds = [line for line in log.stdout.splitlines() if line.startswith("auto-float:")]
+    if len(rounds) != 2:
+        raise CheckFailed(f"expected one int8 round and one with the layer in fp32: {rounds}")
+    sqnr = load_report(report_path)["outputs"][0]["accumulated"]["sqnr_db"]
+    if sqnr < 30.0:
+        raise CheckFailed(f"the output SQNR is {sqnr:.2f} dB, short of the 30 dB target")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--qconvert", required=True)
@@ -211,6 +272,7 @@ def main():
         check_numpy_agreement(args)
         check_outliers(args)
         check_per_channel(args)
+        check_auto_float(args)
     except (CheckFailed, tv.CheckFailed) as failure:
         print(f"FAILED: {failure}", file=sys.stderr)
         return 1
