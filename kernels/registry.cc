@@ -319,11 +319,18 @@ AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures& cpu, const P
   return average_pool2d_qs8_candidates(cpu, g).front();
 }
 
-// The ops below have only their reference kernel so far.
-
-Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry&) {
+// Float convolutions: the blocked portable kernel gives the reference's bits on every CPU, so it
+// serves every dense one; grouped ones (depthwise: a few multiply-adds per output) keep the
+// reference.
+Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry& g) {
+  if (g.groups == 1) {
+    return {"conv2d_f32_4x64_portable", conv2d_f32_4x64_portable,
+            conv2d_f32_4x64_portable_packed_size, conv2d_f32_4x64_portable_pack, 64};
+  }
   return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr, 1};
 }
+
+// The ops below have only their reference kernel so far.
 
 FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
                                                    const FullyConnectedGeometry&) {

@@ -80,6 +80,13 @@ void conv2d_qs8_reference(const Conv2dGeometry&, const Conv2dQs8Params&, const C
                           const int8_t* input, int8_t* output, const Conv2dSlice& slice);
 void conv2d_f32_reference(const Conv2dGeometry&, F32Range, const Conv2dF32Weights&,
                           const float* input, float* output, const Conv2dSlice& slice);
+// Plain C++ for any CPU, bit-identical to the reference: 4 pixels x 64 channels at a time over
+// weights packed [ky][kx][ic][oc]. Dense convolutions (one group) only; channel slices in 64s.
+size_t conv2d_f32_4x64_portable_packed_size(const Conv2dGeometry&);
+void conv2d_f32_4x64_portable_pack(const Conv2dGeometry&, const F32Range&, const Conv2dF32Weights&,
+                                   void* packed);
+void conv2d_f32_4x64_portable(const Conv2dGeometry&, F32Range, const Conv2dF32Weights&,
+                              const float* input, float* output, const Conv2dSlice& slice);
 
 // x86 AVX512-VNNI: implicit GEMM, tiles of 6 output pixels x 64 output channels (or 7 x 48), the
 // reduction in steps of 4 input channels (vpdpbusd). Weights packed at load time. They also serve

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -294,6 +295,46 @@ TEST(Conv2dQs8Kernels, EveryFusedAddKernelMatchesTheTwoOpsBitForBit) {
 // the dispatch (as under `qemu-x86_64 -cpu Haswell`), and held to the tables' order: the widest
 // instruction set the CPU has wins. QRUN_EXPECT_CONV_KERNEL, when set, names the kernel that must
 // win, so that a run on an emulated CPU also checks what the CPU was detected to be.
+// The float kernel the registry picks for dense convolutions sums each output in the reference's
+// order: the same bits, whatever the CPU, the shapes, the clamp and the slices.
+TEST(Conv2dF32Kernels, DenseKernelMatchesTheReferenceBitForBit) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(20261123);
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  int dense = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const Case c = random_case(random);
+    if (c.g.groups != 1) continue;
+    ++dense;
+    const Conv2dF32Kernel kernel = select_conv2d_f32(cpu, c.g);
+    std::vector<float> input(c.input.size()), weights(c.weights.size()), bias(c.bias.size());
+    for (float& v : input) v = value(random);
+    for (float& v : weights) v = value(random);
+    for (float& v : bias) v = value(random);
+    const F32Range range = trial % 2 ? F32Range{0.0f, 3.0f} : F32Range{};
+    const size_t count = c.g.output_rows() * c.g.output_width * c.g.output_channels;
+    std::vector<float> expected(count), actual(count, NAN);
+    conv2d_f32_reference(c.g, range, {weights.data(), bias.data(), nullptr}, input.data(),
+                         expected.data(), {0, c.g.output_rows(), 0, c.bias.size()});
+    std::vector<float> packed(kernel.packed_size ? kernel.packed_size(c.g) / sizeof(float) : 0);
+    Conv2dF32Weights w{weights.data(), bias.data(), packed.data()};
+    if (kernel.pack != nullptr) kernel.pack(c.g, range, w, packed.data());
+    // Two row ranges, channels in steps of the kernel's grain.
+    const size_t middle = c.g.output_rows() / 2;
+    for (auto [first_row, last_row] : {std::pair<size_t, size_t>{0, middle},
+                                       std::pair<size_t, size_t>{middle, c.g.output_rows()}}) {
+      for (size_t first = 0; first < bias.size(); first += kernel.channel_step) {
+        kernel.run(
+            c.g, range, w, input.data(), actual.data(),
+            {first_row, last_row, first, std::min(first + kernel.channel_step, bias.size())});
+      }
+    }
+    ASSERT_EQ(0, std::memcmp(expected.data(), actual.data(), count * sizeof(float)))
+        << kernel.name << "; " << describe(c);
+  }
+  EXPECT_GT(dense, 50);
+}
+
 TEST(Conv2dQs8Kernels, DispatchPicksTheWidestInstructionSet) {
   const CpuFeatures cpu = detect_cpu_features();
   Conv2dGeometry g;
