@@ -222,14 +222,24 @@ Status Interpreter::find_any_tensor(int index, const Tensor** tensor) const {
   return Status::Ok();
 }
 
-Status Interpreter::write_float(const Tensor& tensor, const float* data, size_t count) {
+namespace {
+
+// A float view of a float or int8 tensor: exactly its element count.
+Status check_float_view(const Tensor& tensor, const void* data, size_t count) {
   if ((tensor.type != ElementType::kFloat32 && tensor.type != ElementType::kInt8) ||
       data == nullptr || count != tensor.element_count) {
     return InvalidArgument("tensor '" + tensor.name + "' " + shape_string(tensor.shape) + " of " +
-                           element_type_name(tensor.type) + " takes " +
-                           std::to_string(tensor.element_count) + " float values, got " +
+                           element_type_name(tensor.type) + " holds " +
+                           std::to_string(tensor.element_count) + " values as float, not " +
                            std::to_string(count));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Interpreter::write_float(const Tensor& tensor, const float* data, size_t count) {
+  QRUN_RETURN_IF_ERROR(check_float_view(tensor, data, count));
   if (tensor.type == ElementType::kFloat32) {
     std::memcpy(tensor.mutable_data<float>(arena_.get()), data, count * sizeof(float));
   } else {
@@ -240,13 +250,7 @@ Status Interpreter::write_float(const Tensor& tensor, const float* data, size_t 
 }
 
 Status Interpreter::read_float(const Tensor& tensor, float* data, size_t count) const {
-  if ((tensor.type != ElementType::kFloat32 && tensor.type != ElementType::kInt8) ||
-      data == nullptr || count != tensor.element_count) {
-    return InvalidArgument("tensor '" + tensor.name + "' " + shape_string(tensor.shape) + " of " +
-                           element_type_name(tensor.type) + " holds " +
-                           std::to_string(tensor.element_count) + " values, the buffer " +
-                           std::to_string(count));
-  }
+  QRUN_RETURN_IF_ERROR(check_float_view(tensor, data, count));
   if (tensor.type == ElementType::kFloat32) {
     std::memcpy(data, tensor.data<float>(arena_.get()), count * sizeof(float));
   } else {
