@@ -17,6 +17,10 @@ constexpr char kUsage[] =
     "  --calib PATH...            calibration samples: .npy files (one sample each, the model's\n"
     "                             input in NCHW as the source model takes it) or folders of them;\n"
     "                             a TorchScript model already quantized in PyTorch needs none\n"
+    "  --dynamic                  dynamic quantization: int8 weights for fully connected\n"
+    "                             layers (and MatMul by a constant), every activation float,\n"
+    "                             each row quantized from its own range as the model runs;\n"
+    "                             no --calib needed\n"
     "  --float                    write the fp32 model instead (--calib is not needed and,\n"
     "                             if given, not used)\n"
     "  --input-shape [NAME:]D0,D1,...  the shape of graph input NAME, or without a name of the\n"
@@ -97,6 +101,8 @@ Status ParseCommandLine(const std::vector<std::string>& args, ConvertOptions* op
       }
     } else if (arg == "--float") {
       options->float_model = true;
+    } else if (arg == "--dynamic") {
+      options->dynamic = true;
     } else if (arg == "--calibration") {
       if (!has_value)
         return InvalidArgument("--calibration needs minmax, percentile, entropy or mse");
@@ -194,6 +200,7 @@ int RunQconvert(const std::vector<std::string>& args, std::ostream& out, std::os
   out << "wrote " << options.output_path << ": " << summary.operators << " operators, "
       << summary.file_bytes << " bytes, "
       << (options.float_model ? std::string("float32")
+          : options.dynamic   ? std::string("dynamic int8 (weights int8, activations at run time)")
           : summary.prequantized
               ? std::string("int8 with the model's own quantization")
               : "int8 calibrated on " + std::to_string(summary.calibration_samples) + " samples")

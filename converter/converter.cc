@@ -1,5 +1,6 @@
 #include "converter/converter.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -57,7 +58,11 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   } else {
     QRUN_RETURN_IF_ERROR(ImportOnnxModel(source, import_options, &graph));
   }
-  const bool prequantized = IsPrequantized(graph) && !options.float_model;
+  if (options.dynamic &&
+      (options.float_model || !options.keep_float.empty() || options.auto_float_target)) {
+    return InvalidArgument("--dynamic goes with none of --float, --keep-float, --auto-float");
+  }
+  const bool prequantized = IsPrequantized(graph) && !options.float_model && !options.dynamic;
   if (!prequantized) ForgetQuantization(graph);
   const bool report = !options.report_path.empty();
   if (report && options.float_model) {
@@ -65,7 +70,7 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
         "--report compares an int8 model with its float original: not with --float");
   }
   std::vector<std::string> sample_files;
-  if ((!options.float_model && !prequantized) || report) {
+  if ((!options.float_model && !prequantized && !options.dynamic) || report) {
     if (options.calibration_paths.empty()) {
       return InvalidArgument(
           "an int8 model needs calibration samples (--calib), or give --float (only a model "
@@ -90,6 +95,8 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   TensorRanges ranges;
   if (prequantized) {
     metadata.calibration_method = "from the model";
+  } else if (options.dynamic) {
+    metadata.calibration_method = "dynamic";
   } else if (!options.float_model) {
     CalibrationOptions calibration;
     calibration.method = options.calibration_method;
@@ -134,16 +141,42 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     }
     QRUN_RETURN_IF_ERROR(LoadSamples(float_file, files, options.report_samples, &samples));
   }
-  summary->float_nodes = options.keep_float;
+  // Ops the runtime can only run in fp32 stay so, whatever was asked.
+  std::vector<std::string> kept = options.keep_float;
+  std::vector<std::string> without_int8;
+  for (const Node& node : graph.nodes) {
+    if (!HasInt8Kernel(node.op) && std::find(kept.begin(), kept.end(), node.name) == kept.end()) {
+      kept.push_back(node.name);
+      without_int8.push_back(node.op + " '" + node.name + "'");
+    }
+  }
+  summary->float_nodes = kept;
+  if (options.float_model || options.dynamic) {
+    summary->float_nodes.clear();
+    summary->operators = static_cast<int>(graph.nodes.size());
+  }
   if (options.float_model) {
     file = std::move(float_file);
-    summary->operators = static_cast<int>(graph.nodes.size());
+  } else if (options.dynamic) {
+    QuantizeOptions quantize_options;
+    quantize_options.per_tensor_weights = options.per_tensor_weights;
+    quantize_options.warnings = &summary->warnings;
+    QRUN_RETURN_IF_ERROR(QuantizeWeightsForDynamicUse(quantize_options, graph));
+    QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
   } else if (auto_float) {
     QRUN_RETURN_IF_ERROR(KeepWorstLayersInFloat(*options.auto_float_target, float_file, samples,
                                                 make_int8, &summary->float_nodes, &file,
                                                 &summary->auto_float_log));
   } else {
-    QRUN_RETURN_IF_ERROR(make_int8(options.keep_float, &file));
+    QRUN_RETURN_IF_ERROR(make_int8(kept, &file));
+  }
+  if (!without_int8.empty() && !options.float_model && !options.dynamic) {
+    std::string list;
+    for (size_t i = 0; i < without_int8.size() && i < 4; ++i)
+      list += (i ? ", " : "") + without_int8[i];
+    if (without_int8.size() > 4) list += ", ...";
+    summary->warnings.push_back(std::to_string(without_int8.size()) +
+                                " layers have no int8 kernel and run in fp32: " + list);
   }
   if (report) {
     AccuracyReportOptions report_options;

@@ -20,6 +20,7 @@ struct ConvertOptions {
   std::string output_path;
   std::vector<std::string> calibration_paths;  // .npy files and folders of them
   bool float_model = false;  // --float: write fp32; calibration_paths are not used
+  bool dynamic = false;      // --dynamic: int8 FULLY_CONNECTED weights, activations at run time
   RangeMethod calibration_method = RangeMethod::kMinMax;  // --calibration
   double percentile = 99.99;                              // --percentile
   bool per_tensor_weights = false;                        // --per-tensor-weights

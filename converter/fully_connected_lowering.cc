@@ -1,6 +1,7 @@
 // Gemm and MatMul with a constant right side become FULLY_CONNECTED: inputs [x, weights, bias]
 // with weights OI ([out, in], the layout of the reference kernel) and a bias of one float per
 // output. Gemm's alpha is folded into the weights and beta * C into the bias, in double.
+// A constant bias added to a MatMul's product alone is folded in as for Gemm's C.
 // A MatMul input of rank above 2 is a batch of rows: RESHAPEs to [rows, in] before and from
 // [rows, out] after make it the 2-D FULLY_CONNECTED the runtime takes.
 #include "converter/passes.h"
@@ -76,7 +77,7 @@ Status Lower(Graph& graph, Node node, std::vector<Node>* lowered) {
   Tensor weights = OiWeights(node, b, b_is_oi, alpha);
   const int64_t out_channels = weights.shape[0];
   Tensor bias;
-  QRUN_RETURN_IF_ERROR(Bias(graph, node, out_channels, is_gemm ? beta : 0.0, &bias));
+  QRUN_RETURN_IF_ERROR(Bias(graph, node, out_channels, beta, &bias));
   node.op = "FULLY_CONNECTED";
   node.attributes.clear();
   node.inputs = {node.inputs[0], graph.add_tensor(std::move(weights)),
@@ -103,10 +104,47 @@ Status Lower(Graph& graph, Node node, std::vector<Node>* lowered) {
 
 }  // namespace
 
+// The Add of a constant bias (one value per output) that alone reads a MatMul's product: it
+// becomes the MatMul's C, as Gemm has it, so that the FULLY_CONNECTED adds it in its epilogue.
+void FoldBiasAdds(Graph& graph) {
+  std::vector<bool> folded(graph.nodes.size(), false);
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    Node& matmul = graph.nodes[i];
+    if (matmul.op != "MatMul" || matmul.inputs.size() != 2 ||
+        !graph.is_constant(matmul.inputs[1])) {
+      continue;
+    }
+    const std::string product = matmul.outputs[0];
+    if (graph.is_graph_output(product) || graph.consumer_count(product) != 1) continue;
+    const int64_t outputs = graph.tensor(matmul.inputs[1]).shape.back();
+    for (size_t j = i + 1; j < graph.nodes.size(); ++j) {
+      const Node& add = graph.nodes[j];
+      if (add.op != "Add" || (add.inputs[0] != product && add.inputs[1] != product)) continue;
+      const std::string& bias = add.inputs[0] == product ? add.inputs[1] : add.inputs[0];
+      if (graph.is_constant(bias) && graph.tensor(bias).type == DataType::kFloat32 &&
+          graph.tensor(bias).element_count() == outputs &&
+          graph.tensor(bias).shape.back() == outputs) {
+        matmul.inputs.push_back(bias);
+        matmul.outputs[0] = add.outputs[0];
+        matmul.activation = add.activation;  // a ReLU fused into the Add already
+        folded[j] = true;
+      }
+      break;
+    }
+  }
+  std::vector<Node> kept;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (!folded[i]) kept.push_back(std::move(graph.nodes[i]));
+  }
+  graph.nodes = std::move(kept);
+}
+
 Status LowerFullyConnected(Graph& graph) {
+  FoldBiasAdds(graph);
   std::vector<Node> lowered;
   for (Node& node : graph.nodes) {
-    if (node.op == "Gemm" || node.op == "MatMul") {
+    // A MatMul of two activations (attention) is not a FULLY_CONNECTED: see layout_nhwc.cc.
+    if (node.op == "Gemm" || (node.op == "MatMul" && graph.is_constant(node.inputs[1]))) {
       QRUN_RETURN_IF_ERROR(Lower(graph, std::move(node), &lowered));
     } else {
       lowered.push_back(std::move(node));

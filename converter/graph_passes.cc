@@ -6,6 +6,8 @@ Status RunGraphPasses(Graph& graph) {
   QRUN_RETURN_IF_ERROR(FoldConstants(graph));
   QRUN_RETURN_IF_ERROR(RemoveIdentities(graph));
   QRUN_RETURN_IF_ERROR(FuseGatedActivations(graph));
+  QRUN_RETURN_IF_ERROR(FuseLayerNorms(graph));
+  QRUN_RETURN_IF_ERROR(SplitPackedProjections(graph));
   QRUN_RETURN_IF_ERROR(FoldBatchNorms(graph));
   QRUN_RETURN_IF_ERROR(FuseActivations(graph));
   QRUN_RETURN_IF_ERROR(LowerFullyConnected(graph));

@@ -140,6 +140,10 @@ class NhwcLowering {
     if (op == "Concat") return LowerConcat(node);
     if (op == "Add") return LowerBinary(node, "ADD");
     if (op == "Mul") return LowerBinary(node, "MUL");
+    if (op == "Sub" || op == "Div") return LowerByConstant(node);
+    if (op == "Transpose") return LowerTranspose(node);
+    if (op == "MatMul") return LowerBatchMatMul(node);
+    if (op == "LayerNormalization") return LowerLayerNorm(node);
     if (op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" || op == "Silu" ||
         op == "Gelu") {
       // Elementwise, so the layout does not matter; ONNX's HardSigmoid defaults to alpha 0.2.
@@ -303,6 +307,69 @@ class NhwcLowering {
       }
     }
     lowered_.push_back(std::move(add));
+    return Status::Ok();
+  }
+
+  // Sub and Div by a constant are ADD of its negation and MUL by its reciprocal.
+  Status LowerByConstant(const Node& node) {
+    const bool is_sub = node.op == "Sub";
+    if (!graph_.is_constant(node.inputs[1]) ||
+        graph_.tensor(node.inputs[1]).type != DataType::kFloat32) {
+      return UnsupportedNode(graph_, node, "only by a float constant");
+    }
+    Tensor operand = graph_.tensor(node.inputs[1]);
+    operand.name = node.name + (is_sub ? "/negated" : "/reciprocal");
+    for (float& v : operand.float_data) v = is_sub ? -v : 1.0f / v;
+    Node binary = node;
+    binary.op = is_sub ? "Add" : "Mul";
+    binary.inputs[1] = graph_.add_tensor(std::move(operand));
+    return LowerBinary(binary, is_sub ? "ADD" : "MUL");
+  }
+
+  // Of tensors the layout leaves alone (rank up to 3): a 4-D one is NHWC by now.
+  Status LowerTranspose(const Node& node) {
+    const size_t rank = Shape(node.inputs[0]).size();
+    if (rank == 4 || rank > 4) {
+      return UnsupportedNode(graph_, node, "a transpose of a 4-D activation");
+    }
+    Node transpose = Make(node, "TRANSPOSE");
+    std::vector<int64_t> perm = node.attribute_ints("perm");
+    if (perm.empty()) {
+      for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+    }
+    transpose.set_attribute_ints("perm", perm);
+    lowered_.push_back(std::move(transpose));
+    return Status::Ok();
+  }
+
+  // A MatMul left by the FULLY_CONNECTED lowering multiplies two activations: [B,] M x K by
+  // [B,] K x N.
+  Status LowerBatchMatMul(const Node& node) {
+    if (Shape(node.inputs[0]).size() > 3) {
+      return UnsupportedNode(graph_, node, "a product of activations of rank above 3");
+    }
+    lowered_.push_back(Make(node, "BATCH_MATMUL"));
+    return Status::Ok();
+  }
+
+  Status LowerLayerNorm(const Node& node) {
+    const size_t rank = Shape(node.inputs[0]).size();
+    int64_t axis;
+    if (rank == 4 || !NormalizeAxis(node.attribute_int("axis", -1), rank, &axis) ||
+        axis != static_cast<int64_t>(rank) - 1) {
+      return UnsupportedNode(graph_, node, "only over the last axis of a tensor of rank up to 3");
+    }
+    for (size_t i = 1; i < 3; ++i) {
+      const std::string& name = node.input(i);
+      if (name.empty() || !graph_.is_constant(name) ||
+          graph_.tensor(name).element_count() != Shape(node.inputs[0]).back()) {
+        return UnsupportedNode(graph_, node,
+                               "its scale and bias must be constants, one per channel");
+      }
+    }
+    Node norm = Make(node, "LAYER_NORM");
+    norm.attributes["epsilon"].floats = {node.attribute_float("epsilon", 1e-5f)};
+    lowered_.push_back(std::move(norm));
     return Status::Ok();
   }
 

@@ -12,21 +12,38 @@ namespace qrun::converter {
 namespace {
 
 // Ops the passes can convert on any input (lowered to qfb operators or removed).
-const std::set<std::string> kComputeOps = {"Conv",        "BatchNormalization",
-                                           "Relu",        "Clip",
-                                           "Gemm",        "MatMul",
-                                           "Add",         "MaxPool",
-                                           "AveragePool", "GlobalAveragePool",
-                                           "ReduceMean",  "Flatten",
-                                           "Reshape",     "Concat",
-                                           "Softmax",     "Identity",
-                                           "Dropout",     "Constant",
-                                           "Mul",         "HardSwish",
-                                           "HardSigmoid", "Sigmoid"};
+const std::set<std::string> kComputeOps = {"Conv",
+                                           "BatchNormalization",
+                                           "Relu",
+                                           "Clip",
+                                           "Gemm",
+                                           "MatMul",
+                                           "Add",
+                                           "MaxPool",
+                                           "AveragePool",
+                                           "GlobalAveragePool",
+                                           "ReduceMean",
+                                           "Flatten",
+                                           "Reshape",
+                                           "Concat",
+                                           "Softmax",
+                                           "Identity",
+                                           "Dropout",
+                                           "Constant",
+                                           "Mul",
+                                           "HardSwish",
+                                           "HardSigmoid",
+                                           "Sigmoid",
+                                           "Sub",
+                                           "Div",
+                                           "Pow",
+                                           "Sqrt",
+                                           "Transpose",
+                                           "Slice",
+                                           "LayerNormalization"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
-const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze",
-                                                "Cast",  "Sub",    "Div",       "Transpose"};
+const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast"};
 
 bool IsDefaultDomain(const std::string& domain) {
   return domain.empty() || domain == "ai.onnx";

@@ -14,6 +14,11 @@ Status RemoveIdentities(Graph& graph);
 // Mul(x, HardSigmoid(x)) with alpha 1/6, beta 1/2 becomes HardSwish(x), Mul(x, Sigmoid(x))
 // becomes Silu(x): how opset-13 exports write those functions.
 Status FuseGatedActivations(Graph& graph);
+// ReduceMean / Sub / Pow / ReduceMean / Add / Sqrt / Div [/ Mul / Add] over the last axis becomes
+// LayerNormalization.
+Status FuseLayerNorms(Graph& graph);
+// MatMul + bias whose result only Slices of the last axis read becomes one MatMul + bias per slice.
+Status SplitPackedProjections(Graph& graph);
 // Folds BatchNormalization into the Conv before it; a lone one becomes a depthwise 1x1 Conv.
 Status FoldBatchNorms(Graph& graph);
 // Moves Relu and Clip into the producing op's activation range; one that cannot be moved becomes

@@ -256,6 +256,15 @@ class ModelBuilder {
         *options_type = fb::OperatorOptions::MulOptions;
         *options = fb::CreateMulOptions(*fbb_, Activation(node)).Union();
         break;
+      case fb::OperatorType::BATCH_MATMUL:
+        *options_type = fb::OperatorOptions::BatchMatMulOptions;
+        *options = fb::CreateBatchMatMulOptions(*fbb_, Activation(node)).Union();
+        break;
+      case fb::OperatorType::LAYER_NORM:
+        *options_type = fb::OperatorOptions::LayerNormOptions;
+        *options =
+            fb::CreateLayerNormOptions(*fbb_, node.attribute_float("epsilon", 1e-5f)).Union();
+        break;
       case fb::OperatorType::ELEMENTWISE_UNARY: {
         static const std::map<std::string, fb::UnaryFunction> kFunctions = {
             {"HardSwish", fb::UnaryFunction::HARD_SWISH},

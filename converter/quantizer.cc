@@ -316,6 +316,10 @@ class Quantizer {
       node.requantization.multiplier = {
           Multiplier(Scale(graph_.tensor(node.inputs[0])) * Scale(graph_.tensor(node.inputs[1])),
                      output_scale)};
+    } else if (op == "BATCH_MATMUL") {
+      node.requantization.multiplier = {
+          Multiplier(Scale(graph_.tensor(node.inputs[0])) * Scale(graph_.tensor(node.inputs[1])),
+                     output_scale)};
     } else if (op == "ELEMENTWISE_UNARY") {
       node.inputs.push_back(graph_.add_tensor(LookupTable(
           node.name + "/table", node, graph_.tensor(node.inputs[0]), graph_.tensor(output))));
@@ -336,6 +340,21 @@ class Quantizer {
 };
 
 }  // namespace
+
+Status QuantizeWeightsForDynamicUse(const QuantizeOptions& options, Graph& graph) {
+  for (Node& node : graph.nodes) {
+    if (node.op != "FULLY_CONNECTED") continue;
+    const std::string weights = node.inputs[1];
+    Tensor quantized = QuantizeWeights(graph.tensor(weights), node, options);
+    if (graph.consumer_count(weights) == 1) {
+      graph.tensor(weights) = std::move(quantized);
+    } else {
+      node.inputs[1] = graph.add_tensor(std::move(quantized));
+    }
+  }
+  graph.remove_unused_tensors();
+  return Status::Ok();
+}
 
 Status QuantizeGraph(const TensorRanges& ranges, const QuantizeOptions& options, Graph& graph) {
   return Quantizer(ranges, options, graph).Run();

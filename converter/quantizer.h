@@ -30,4 +30,9 @@ struct QuantizeOptions {
 
 Status QuantizeGraph(const TensorRanges& ranges, const QuantizeOptions& options, Graph& graph);
 
+// Dynamic quantization (qconvert --dynamic): only FULLY_CONNECTED weights become int8 (per
+// channel, or per tensor on request); activations stay float, and the runtime quantizes each row
+// that reaches a FULLY_CONNECTED from its own range at run time.
+Status QuantizeWeightsForDynamicUse(const QuantizeOptions& options, Graph& graph);
+
 }  // namespace qrun::converter

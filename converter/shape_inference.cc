@@ -79,17 +79,79 @@ Status InferGemm(Graph& graph, const Node& node) {
   return SetOutputShape(graph, node, 0, {a[0], b[1]});
 }
 
+// Rank >= 2 times a 2-D matrix, or two activations of the same rank (2 or 3) whose leading
+// dimension is the batch: [B, M, K] x [B, K, N] (attention).
 Status InferMatMul(Graph& graph, const Node& node) {
   const auto& a = InputShape(graph, node, 0);
   const auto& b = InputShape(graph, node, 1);
-  if (a.size() < 2 || b.size() != 2) {
-    return UnsupportedNode(graph, node, "only an input of rank >= 2 times a 2-D matrix");
+  const bool batched = !graph.is_constant(node.inputs[1]) && a.size() == b.size() &&
+                       (a.size() == 2 || (a.size() == 3 && a[0] == b[0]));
+  if (a.size() < 2 || (b.size() != 2 && !batched)) {
+    return UnsupportedNode(graph, node,
+                           "only an input of rank >= 2 times a 2-D matrix, or two of rank 2 or 3 "
+                           "with the same batch");
   }
-  if (a.back() != b[0]) {
+  if (a.back() != b[b.size() - 2]) {
     return InvalidNode(node, ShapeToString(a) + " and " + ShapeToString(b) + " do not multiply");
   }
   std::vector<int64_t> out = a;
-  out.back() = b[1];
+  out.back() = b.back();
+  return SetOutputShape(graph, node, 0, out);
+}
+
+Status InferTranspose(Graph& graph, const Node& node) {
+  const auto& x = InputShape(graph, node, 0);
+  std::vector<int64_t> perm = node.attribute_ints("perm");
+  if (perm.empty()) {
+    for (size_t d = x.size(); d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+  }
+  std::vector<bool> seen(x.size(), false);
+  std::vector<int64_t> out;
+  for (int64_t axis : perm) {
+    if (perm.size() != x.size() || axis < 0 || axis >= static_cast<int64_t>(x.size()) ||
+        seen[axis]) {
+      return InvalidNode(node, "perm is not a permutation of the input's axes");
+    }
+    seen[axis] = true;
+    out.push_back(x[axis]);
+  }
+  return SetOutputShape(graph, node, 0, out);
+}
+
+// Slice with constant starts, ends, axes and steps of 1 (what exporters write for a split).
+Status InferSlice(Graph& graph, const Node& node) {
+  std::vector<int64_t> out = InputShape(graph, node, 0);
+  for (size_t i = 1; i < node.inputs.size(); ++i) {
+    if (!node.inputs[i].empty() && !graph.is_constant(node.inputs[i])) {
+      return UnsupportedNode(graph, node, "its starts, ends, axes and steps must be constants");
+    }
+  }
+  const std::vector<int64_t> starts = graph.tensor(node.inputs[1]).int64_data;
+  const std::vector<int64_t> ends = graph.tensor(node.inputs[2]).int64_data;
+  std::vector<int64_t> axes;
+  if (!node.input(3).empty()) {
+    axes = graph.tensor(node.input(3)).int64_data;
+  } else {
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  }
+  if (!node.input(4).empty()) {
+    for (int64_t step : graph.tensor(node.input(4)).int64_data) {
+      if (step != 1) return UnsupportedNode(graph, node, "a step other than 1");
+    }
+  }
+  if (starts.size() != ends.size() || axes.size() != starts.size()) {
+    return InvalidNode(node, "starts, ends and axes differ in length");
+  }
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t axis;
+    if (!NormalizeAxis(axes[i], out.size(), &axis)) return InvalidNode(node, "bad axes");
+    const int64_t dim = out[axis];
+    auto clamp_index = [dim](int64_t index) {
+      if (index < 0) index += dim;
+      return std::max<int64_t>(0, std::min(index, dim));
+    };
+    out[axis] = std::max<int64_t>(0, clamp_index(ends[i]) - clamp_index(starts[i]));
+  }
   return SetOutputShape(graph, node, 0, out);
 }
 
@@ -186,10 +248,11 @@ Status InferSoftmax(Graph& graph, const Node& node) {
 
 size_t RequiredInputCount(const std::string& op) {
   if (op == "BatchNormalization") return 5;
-  if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Add" || op == "Mul" ||
-      op == "Reshape") {
+  if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Add" || op == "Mul" || op == "Sub" ||
+      op == "Div" || op == "Pow" || op == "Reshape") {
     return 2;
   }
+  if (op == "Slice") return 3;
   return 1;
 }
 
@@ -211,7 +274,11 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   if (op == "MaxPool" || op == "AveragePool") return InferPool(graph, node);
   if (op == "Gemm") return InferGemm(graph, node);
   if (op == "MatMul") return InferMatMul(graph, node);
-  if (op == "Add" || op == "Mul") return InferBroadcast(graph, node);
+  if (op == "Add" || op == "Mul" || op == "Sub" || op == "Div" || op == "Pow") {
+    return InferBroadcast(graph, node);
+  }
+  if (op == "Transpose") return InferTranspose(graph, node);
+  if (op == "Slice") return InferSlice(graph, node);
   if (op == "ReduceMean") return InferReduceMean(graph, node);
   if (op == "Flatten") return InferFlatten(graph, node);
   if (op == "Reshape") return InferReshape(graph, node);
@@ -224,7 +291,7 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   }
   if (op == "BatchNormalization" || op == "Relu" || op == "Clip" || op == "Identity" ||
       op == "Dropout" || op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" ||
-      op == "Silu" || op == "Gelu") {
+      op == "Silu" || op == "Gelu" || op == "Sqrt" || op == "LayerNormalization") {
     return InferSameShape(graph, node);
   }
   // Ops that only constant folding can handle, met with a non-constant input.

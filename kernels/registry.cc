@@ -365,6 +365,22 @@ UnaryF32Kernel select_unary_f32(const CpuFeatures&) {
   return {"unary_f32_reference", unary_f32_reference};
 }
 
+FullyConnectedDynamicKernel select_fully_connected_dynamic(const CpuFeatures&) {
+  return {"fully_connected_dynamic_reference", fully_connected_dynamic_reference};
+}
+
+BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures&) {
+  return {"batch_matmul_qs8_reference", batch_matmul_qs8_reference};
+}
+
+BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&) {
+  return {"batch_matmul_f32_reference", batch_matmul_f32_reference};
+}
+
+LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&) {
+  return {"layer_norm_f32_reference", layer_norm_f32_reference};
+}
+
 SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&) {
   return {"softmax_qs8_reference", softmax_qs8_reference};
 }

@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "add/add.h"
+#include "batch_matmul/batch_matmul.h"
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
 #include "elementwise_unary/elementwise_unary.h"
 #include "fully_connected/fully_connected.h"
+#include "layer_norm/layer_norm.h"
 #include "mul/mul.h"
 #include "peak/peak.h"
 #include "pooling/pool2d.h"
@@ -111,6 +113,14 @@ MulQs8Kernel select_mul_qs8(const CpuFeatures&);
 MulF32Kernel select_mul_f32(const CpuFeatures&);
 LookupTableS8Kernel select_lookup_table_s8(const CpuFeatures&);
 UnaryF32Kernel select_unary_f32(const CpuFeatures&);
+using FullyConnectedDynamicKernel = Kernel<FullyConnectedDynamicFn>;
+FullyConnectedDynamicKernel select_fully_connected_dynamic(const CpuFeatures&);
+using BatchMatMulQs8Kernel = Kernel<BatchMatMulQs8Fn>;
+using BatchMatMulF32Kernel = Kernel<BatchMatMulF32Fn>;
+using LayerNormF32Kernel = Kernel<LayerNormF32Fn>;
+BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures&);
+BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&);
+LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&);
 SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&);
 SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);
 ConcatQs8Kernel select_concat_qs8(const CpuFeatures&);

@@ -26,6 +26,14 @@ struct FullyConnectedF32Weights {
   const void* packed = nullptr;
 };
 
+// Dynamic quantization: int8 weights with one scale per output channel, a float bias, and float
+// activations, each input row quantized at run time from its own range.
+struct FullyConnectedDynamicWeights {
+  const int8_t* oi = nullptr;
+  const float* scales = nullptr;
+  const float* bias = nullptr;
+};
+
 struct FullyConnectedQs8Params {
   int32_t input_zero_point = 0;
   const float* multipliers = nullptr;  // one per output channel
@@ -47,6 +55,17 @@ void fully_connected_qs8_reference(const FullyConnectedGeometry&, const FullyCon
 void fully_connected_f32_reference(const FullyConnectedGeometry&, F32Range,
                                    const FullyConnectedF32Weights&, const float* input,
                                    float* output, size_t channel_begin, size_t channel_end);
+
+// Each row: its range (widened to 0) gives a scale and zero point as calibration's would,
+//   q = quantize(x), acc = sum (q - zp) * w in int32, y = float(acc) * (scale * w_scale[o]) + bias,
+// every step in float as written, so the bits are the same on every CPU. `quantized_row` is
+// scratch of input_channels bytes.
+using FullyConnectedDynamicFn = void (*)(const FullyConnectedGeometry&, F32Range,
+                                         const FullyConnectedDynamicWeights&, const float* input,
+                                         int8_t* quantized_row, float* output);
+void fully_connected_dynamic_reference(const FullyConnectedGeometry&, F32Range,
+                                       const FullyConnectedDynamicWeights&, const float* input,
+                                       int8_t* quantized_row, float* output);
 
 // x86 AVX512-VNNI: 64 output channels per step, vpdpbusd over four inputs at a time. Weights
 // packed at load time; channel_begin must be a multiple of kFullyConnectedChannelStep.

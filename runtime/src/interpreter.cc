@@ -31,6 +31,8 @@ OperatorFactory factory_for(fb::OperatorType type) {
     case fb::OperatorType::DEQUANTIZE: return make_dequantize;
     case fb::OperatorType::MUL: return make_mul;
     case fb::OperatorType::ELEMENTWISE_UNARY: return make_elementwise_unary;
+    case fb::OperatorType::BATCH_MATMUL: return make_batch_matmul;
+    case fb::OperatorType::LAYER_NORM: return make_layer_norm;
   }
   return nullptr;
 }

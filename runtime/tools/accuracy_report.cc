@@ -42,28 +42,32 @@ void KeepFloatTensor(void* user_data, int /*tensor_index*/, const qrun_tensor_in
       values, values + info->byte_size / sizeof(float));
 }
 
-// While the int8 model runs whole: each int8 tensor against the float one of the same name.
+// While the int8 model runs whole: each tensor against the float one of the same name.
 struct AccumulatedObserver {
   const FloatTensors* reference;
   std::map<std::string, ErrorSums>* sums;
   std::vector<float> dequantized;
 };
 
-void CompareInt8Tensor(void* user_data, int /*tensor_index*/, const qrun_tensor_info* info,
-                       const void* data) {
+// Int8 tensors are dequantized; float ones (layers kept in fp32, dynamic quantization's
+// activations) compare as they are.
+void CompareTensor(void* user_data, int /*tensor_index*/, const qrun_tensor_info* info,
+                   const void* data) {
   auto* observer = static_cast<AccumulatedObserver*>(user_data);
-  if (info->type != QRUN_INT8 || info->is_constant) return;
+  if ((info->type != QRUN_INT8 && info->type != QRUN_FLOAT32) || info->is_constant) return;
+  const size_t count = info->type == QRUN_INT8 ? info->byte_size : info->byte_size / sizeof(float);
   auto reference = observer->reference->find(info->name);
-  if (reference == observer->reference->end() || reference->second.size() != info->byte_size) {
-    return;
+  if (reference == observer->reference->end() || reference->second.size() != count) return;
+  const float* values = static_cast<const float*>(data);
+  if (info->type == QRUN_INT8) {
+    const int8_t* q = static_cast<const int8_t*>(data);
+    observer->dequantized.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      observer->dequantized[i] = info->scale * static_cast<float>(q[i] - info->zero_point);
+    }
+    values = observer->dequantized.data();
   }
-  const int8_t* q = static_cast<const int8_t*>(data);
-  observer->dequantized.resize(info->byte_size);
-  for (size_t i = 0; i < info->byte_size; ++i) {
-    observer->dequantized[i] = info->scale * static_cast<float>(q[i] - info->zero_point);
-  }
-  (*observer->sums)[info->name].add(reference->second.data(), observer->dequantized.data(),
-                                    info->byte_size);
+  (*observer->sums)[info->name].add(reference->second.data(), values, count);
 }
 
 }  // namespace
@@ -135,7 +139,7 @@ Status CompareModels(const void* float_model, size_t float_size, const void* int
   std::map<std::string, ErrorSums> accumulated;
   AccumulatedObserver observer{&reference, &accumulated, {}};
   qrun_interpreter_set_observer(float_run.get(), &KeepFloatTensor, &reference);
-  qrun_interpreter_set_observer(whole.get(), &CompareInt8Tensor, &observer);
+  qrun_interpreter_set_observer(whole.get(), &CompareTensor, &observer);
   std::vector<float> values;
   for (const std::vector<float>& sample : samples) {
     reference.clear();

@@ -1,7 +1,48 @@
 // FULLY_CONNECTED: inputs [input [N, K], weights OI [O, K], bias [O]], output [N, O].
+#include <cmath>
+
 #include "operators/checks.h"
 
 namespace qrun {
+namespace {
+
+// Float activations and int8 weights: dynamic quantization (qconvert --dynamic).
+Status make_dynamic(const OperatorSource& s, const kernels::FullyConnectedGeometry& geometry,
+                    const fb::FullyConnectedOptions* options, std::unique_ptr<Operator>* op) {
+  const Tensor& input = s.input(0);
+  const Tensor& weights = s.input(1);
+  const Tensor& output = s.output(0);
+  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kFloat32));
+  if (weights.channel_axis != 0 ||
+      weights.scales.size() != static_cast<size_t>(geometry.output_channels)) {
+    return s.error("int8 weights of a float op need one scale per output channel");
+  }
+  for (size_t o = 0; o < weights.scales.size(); ++o) {
+    if (!(weights.scales[o] > 0.0f) || !std::isfinite(weights.scales[o]) ||
+        weights.zero_points[o] != 0) {
+      return s.error("weight scales must be positive and finite, zero points 0");
+    }
+  }
+  if (static_cast<int64_t>(geometry.input_channels) * 255 * 127 >= (int64_t{1} << 31)) {
+    return s.error("the reduction is too long for an int32 accumulator");
+  }
+  kernels::F32Range range;
+  QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
+  const kernels::FullyConnectedDynamicKernel kernel =
+      kernels::select_fully_connected_dynamic(s.cpu);
+  const kernels::FullyConnectedDynamicWeights operands{
+      weights.data<int8_t>(nullptr), weights.scales.data(), s.input(2).data<float>(nullptr)};
+  // Scratch for one quantized row, the closure's own.
+  std::vector<int8_t> row(static_cast<size_t>(geometry.input_channels));
+  *op = make_operator(
+      kernel.name, [=, &input, &output, row = std::move(row)](const RunContext& context) mutable {
+        kernel.run(geometry, range, operands, input.data<float>(context.arena), row.data(),
+                   output.mutable_data<float>(context.arena));
+      });
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(expect_io_count(s, 3, 1));
@@ -21,6 +62,7 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
   QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), {geometry.batch, geometry.output_channels}));
   bool int8 = false;
   QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
+  if (!int8 && weights.type == ElementType::kInt8) return make_dynamic(s, geometry, options, op);
 
   const Tensor& output = s.output(0);
   const size_t channels = static_cast<size_t>(geometry.output_channels);

@@ -114,6 +114,8 @@ Status make_reshape(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_concatenation(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_softmax(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_transpose(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_batch_matmul(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_layer_norm(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_quantize(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_dequantize(const OperatorSource&, std::unique_ptr<Operator>*);
 

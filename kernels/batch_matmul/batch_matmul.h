@@ -1,0 +1,36 @@
+// The product of two activations, batch by batch: out[b] = a[b] (M x K) times b[b] (K x N), all
+// row-major (attention's scores Q K^T and its context P V).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/requantize.h"
+
+namespace qrun::kernels {
+
+struct BatchMatMulGeometry {
+  size_t batch = 1;
+  size_t m = 0, k = 0, n = 0;
+};
+
+// Int8: acc = sum_k (a - a_zp) * (b - b_zp) in int32, then the requantization of BRIEF §3 with
+// one multiplier, s_a * s_b / s_out.
+struct BatchMatMulQs8Params {
+  int32_t a_zero_point = 0;
+  int32_t b_zero_point = 0;
+  float multiplier = 0.0f;
+  Qs8Output output;
+};
+
+using BatchMatMulQs8Fn = void (*)(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                  const int8_t* a, const int8_t* b, int8_t* out);
+using BatchMatMulF32Fn = void (*)(const BatchMatMulGeometry&, F32Range, const float* a,
+                                  const float* b, float* out);
+
+void batch_matmul_qs8_reference(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                const int8_t* a, const int8_t* b, int8_t* out);
+void batch_matmul_f32_reference(const BatchMatMulGeometry&, F32Range, const float* a,
+                                const float* b, float* out);
+
+}  // namespace qrun::kernels
