@@ -321,10 +321,11 @@ TEST(FullyConnected, MatMulOfARank3InputRunsOnRows) {
   b.node("Add", {"m", "c"}, {"y"}, "bias");
   b.output("y");
   const Graph graph = Lowered(b);
-  ASSERT_EQ(OpTypes(graph),
-            (std::vector<std::string>{"RESHAPE", "FULLY_CONNECTED", "RESHAPE", "ADD"}));
+  // The bias Add folds into the FULLY_CONNECTED.
+  ASSERT_EQ(OpTypes(graph), (std::vector<std::string>{"RESHAPE", "FULLY_CONNECTED", "RESHAPE"}));
   EXPECT_EQ(graph.tensor(graph.nodes[1].inputs[1]).float_data,
             (std::vector<float>{1, 3, 5, 2, 4, 6}));  // OI
+  EXPECT_EQ(graph.tensor(graph.nodes[1].inputs[2]).float_data, (std::vector<float>{0.5f, -0.5f}));
   EXPECT_EQ(graph.tensor("y").shape, (std::vector<int64_t>{1, 2, 2}));
   // Rows [1, 0, 2] and [0, 1, -1]: [1 + 10, 2 + 12] and [3 - 5, 4 - 6], plus the bias.
   EXPECT_EQ(testing::run_float_model(FloatQfb(graph), {1, 0, 2, 0, 1, -1}),
@@ -368,10 +369,20 @@ TEST(Pooling, CeilModeMaxPoolPadsTheEnd) {
 TEST(Errors, AnOpOnlyFoldingKnowsIsRejectedOnActivations) {
   OnnxBuilder b;
   b.input("x", {1, 4});
+  b.initializer_int64("indices", {1}, {0});
+  b.node("Gather", {"x", "indices"}, {"y"}, "pick");
+  b.output("y");
+  EXPECT_EQ(LowerStatus(b).message(),
+            "node 'pick' (op Gather, opset 13) is not supported: only on constant inputs");
+}
+
+TEST(Errors, DivisionOfTwoActivationsIsRejected) {
+  OnnxBuilder b;
+  b.input("x", {1, 4});
   b.node("Div", {"x", "x"}, {"y"}, "ratio");
   b.output("y");
   EXPECT_EQ(LowerStatus(b).message(),
-            "node 'ratio' (op Div, opset 13) is not supported: only on constant inputs");
+            "node 'ratio' (op Div, opset 13) is not supported: only by a float constant");
 }
 
 TEST(HardSwish, MulOfTheInputAndItsHardSigmoidIsOneHardSwish) {
