@@ -71,13 +71,46 @@ Tensor QuantizeAsymmetric(const Tensor& in) {
   return out;
 }
 
-// Weights with their output channels on axis 0: symmetric, one scale per channel.
+// The scales of the weights a pre-quantized model came with, one per output channel, when
+// qrun's weights can hold that grid: symmetric, per tensor or per output channel (axis 0), every
+// weight a multiple of its scale within [-127, 127]. Empty otherwise: asymmetric weights (a uint8
+// zero point other than 128), a -128, or weights a pass moved off the grid (a folded BatchNorm,
+// Gemm's alpha) are requantized as float weights are.
+std::vector<float> ModelWeightScales(const Tensor& in) {
+  const Quantization& q = in.quantization;
+  const int64_t channels = in.shape.empty() ? 0 : in.shape[0];
+  const bool per_tensor = q.scale.size() == 1;
+  if (q.scale.empty() ||
+      (!per_tensor && (q.channel_axis != 0 || static_cast<int64_t>(q.scale.size()) != channels))) {
+    return {};
+  }
+  for (int32_t zero_point : q.zero_point) {
+    if (zero_point != 0) return {};
+  }
+  std::vector<float> scales(static_cast<size_t>(channels));
+  const int64_t per_channel = channels ? in.element_count() / channels : 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float scale = q.scale[per_tensor ? 0 : c];
+    for (int64_t i = c * per_channel; i < (c + 1) * per_channel; ++i) {
+      const float w = in.float_data[i];
+      const double level = std::nearbyint(w / static_cast<double>(scale));
+      if (std::fabs(level) > kWeightMax || static_cast<float>(level) * scale != w) return {};
+    }
+    scales[c] = scale;
+  }
+  return scales;
+}
+
+// Weights with their output channels on axis 0: symmetric, one scale per channel, the model's
+// own grid when it came with one qrun can keep, else max |w| / 127.
 Tensor QuantizePerChannel(const Tensor& in) {
   Tensor out = in;
   out.type = DataType::kInt8;
   out.float_data.clear();
+  out.quantization = Quantization();
   const int64_t channels = in.shape[0];
   const int64_t per_channel = channels ? in.element_count() / channels : 0;
+  const std::vector<float> model_scales = ModelWeightScales(in);
   out.quantization.channel_axis = 0;
   for (int64_t c = 0; c < channels; ++c) {
     const auto first = in.float_data.begin() + c * per_channel;
@@ -86,7 +119,9 @@ Tensor QuantizePerChannel(const Tensor& in) {
       max_abs = std::max(max_abs, std::fabs(*it));
     }
     // An all-zero channel quantizes to zeros with any scale.
-    const float scale = max_abs > 0.0f ? static_cast<float>(max_abs / 127.0) : 1.0f;
+    const float scale = !model_scales.empty() ? model_scales[c]
+                        : max_abs > 0.0f      ? static_cast<float>(max_abs / 127.0)
+                                              : 1.0f;
     out.quantization.scale.push_back(scale);
     out.quantization.zero_point.push_back(0);
     for (auto it = first; it != first + per_channel; ++it) {
@@ -168,7 +203,9 @@ class Quantizer {
   Quantizer(const TensorRanges& ranges, Graph& graph) : ranges_(ranges), graph_(graph) {}
 
   Status Run() {
-    for (const std::string& input : graph_.inputs) QRUN_RETURN_IF_ERROR(QuantizeFromRange(input));
+    for (const std::string& input : graph_.inputs) {
+      QRUN_RETURN_IF_ERROR(QuantizeFromRange(input, nullptr));
+    }
     for (Node& node : graph_.nodes) QRUN_RETURN_IF_ERROR(QuantizeNode(node));
     graph_.remove_unused_tensors();
     for (const auto& entry : graph_.tensors) {
@@ -181,14 +218,20 @@ class Quantizer {
 
  private:
   // The tensor's parameters: those the model came with when it was quantized already, else from
-  // its calibrated range.
-  Status QuantizeFromRange(const std::string& name) {
+  // its calibrated range. `producer` writes the tensor (null for a graph input).
+  Status QuantizeFromRange(const std::string& name, const Node* producer) {
     const Tensor& tensor = graph_.tensor(name);
     if (!tensor.quantization.scale.empty() && tensor.type == DataType::kFloat32) {
       SetActivation(name, tensor.quantization);
       return Status::Ok();
     }
     auto range = ranges_.find(name);
+    if (ranges_.empty() && producer != nullptr) {
+      return UnsupportedNode(graph_, *producer,
+                             "the model is quantized, but not its output '" + name +
+                                 "' (no scale and zero point for it), and there is no calibration "
+                                 "to find them");
+    }
     if (range == ranges_.end()) {
       return Status(StatusCode::kInternal,
                     "calibration observed no values for tensor '" + name + "'");
@@ -244,7 +287,7 @@ class Quantizer {
       node.inputs.push_back(graph_.add_tensor(SoftmaxTable(node.name + "/exp_table", input_scale)));
       return Status::Ok();
     }
-    QRUN_RETURN_IF_ERROR(QuantizeFromRange(output));
+    QRUN_RETURN_IF_ERROR(QuantizeFromRange(output, &node));
     const double output_scale = Scale(graph_.tensor(output));
     if (op == "CONV_2D" || op == "FULLY_CONNECTED") {
       const double input_scale = Scale(graph_.tensor(node.inputs[0]));
