@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -32,6 +35,18 @@ const std::set<std::string> kQuantizedOps = {"QuantizeLinear",
                                              "com.microsoft.QLinearGlobalAveragePool",
                                              "com.microsoft.QLinearConcat",
                                              "com.microsoft.QLinearSigmoid"};
+// The inputs each op needs at least (the rest are optional).
+const std::map<std::string, int> kMinimumInputs = {{"QuantizeLinear", 2},
+                                                   {"DequantizeLinear", 2},
+                                                   {"QLinearConv", 8},
+                                                   {"QLinearMatMul", 8},
+                                                   {"com.microsoft.QGemm", 6},
+                                                   {"com.microsoft.QLinearAdd", 7},
+                                                   {"com.microsoft.QLinearMul", 7},
+                                                   {"com.microsoft.QLinearAveragePool", 4},
+                                                   {"com.microsoft.QLinearGlobalAveragePool", 4},
+                                                   {"com.microsoft.QLinearConcat", 5},
+                                                   {"com.microsoft.QLinearSigmoid", 4}};
 // Ops of dynamic quantization, whose scales are only known at run time.
 const std::set<std::string> kDynamicOps = {"ConvInteger", "MatMulInteger", "DynamicQuantizeLinear"};
 // Ops that take an integer tensor as it is and give one with the same parameters: ONNX's
@@ -235,6 +250,18 @@ class QuantizedModelRewrite {
     }
     params->type = zero_point->type;
     params->zero_point = zero_point->tensor.int64_data;
+    const int64_t low = params->type == TensorProto_DataType_UINT8  ? 0
+                        : params->type == TensorProto_DataType_INT8 ? -128
+                                                                    : INT32_MIN;
+    const int64_t high = params->type == TensorProto_DataType_UINT8  ? 255
+                         : params->type == TensorProto_DataType_INT8 ? 127
+                                                                     : INT32_MAX;
+    for (int64_t z : params->zero_point) {
+      if (z < low || z > high) {
+        return Refuse(node, "its zero point '" + zero_point_name + "' holds " + std::to_string(z) +
+                                ", outside the " + TypeName(params->type) + " range");
+      }
+    }
     if (params->zero_point.size() != params->scale.size()) {
       return Refuse(node, "its zero point '" + zero_point_name + "' has " +
                               std::to_string(params->zero_point.size()) +
@@ -278,59 +305,69 @@ class QuantizedModelRewrite {
     return SetPreset(node, output, q);
   }
 
-  // `values` dequantized as ONNX does it, in float: (q - zero point) * scale, along `axis` when
-  // the parameters are per channel.
-  Status Dequantize(const onnx::NodeProto& node, const std::string& name,
-                    const ConstantValue& values, const Parameters& params, int64_t axis,
-                    std::vector<float>* real) {
-    const std::vector<int64_t>& dims = values.tensor.shape;
-    const size_t channels = params.scale.size();
-    if (axis < 0) axis += static_cast<int64_t>(dims.size());
-    if (channels > 1 && (axis < 0 || axis >= static_cast<int64_t>(dims.size()) ||
-                         dims[static_cast<size_t>(axis)] != static_cast<int64_t>(channels))) {
+  // `axis` of a tensor of shape `dims` counted from 0, checked to have one of `channels`
+  // scales per index when there is more than one.
+  Status ChannelAxis(const onnx::NodeProto& node, const std::string& name,
+                     const std::vector<int64_t>& dims, size_t channels, int64_t* axis) {
+    if (*axis < 0) *axis += static_cast<int64_t>(dims.size());
+    if (channels > 1 && (*axis < 0 || *axis >= static_cast<int64_t>(dims.size()) ||
+                         dims[static_cast<size_t>(*axis)] != static_cast<int64_t>(channels))) {
       return Refuse(node, "'" + name + "' of shape " + ShapeToString(dims) + " has " +
                               std::to_string(channels) + " scales, not one per index of axis " +
-                              std::to_string(axis));
-    }
-    const std::vector<int64_t>& q = values.tensor.int64_data;
-    real->resize(q.size());
-    for (size_t i = 0; i < q.size(); ++i) {
-      const size_t c =
-          channels > 1 ? static_cast<size_t>(ChannelOf(static_cast<int64_t>(i), dims, axis)) : 0;
-      (*real)[i] = static_cast<float>(q[i] - params.zero_point[c]) * params.scale[c];
+                              std::to_string(*axis));
     }
     return Status::Ok();
   }
 
-  // The float form of operand `first` of `node` (its value, scale and zero point at `first`,
-  // `first` + 1 and `first` + 2): a constant dequantized along `axis` (weights keep their
-  // parameters as a preset), or an integer activation, which must have these parameters.
-  // Appends the float tensor's name to `target`'s inputs.
-  Status Operand(const onnx::NodeProto& node, int first, int64_t axis, onnx::NodeProto* target,
-                 Parameters* params) {
+  // The constant operand `first` of `node` (its value, scale and zero point at `first`,
+  // `first` + 1 and `first` + 2) dequantized as ONNX does it, in float: (q - zero point) *
+  // scale, along `axis` when the parameters are per channel (none: they must be per tensor).
+  // The float constant is called `output`; weights keep their parameters on it as a preset.
+  Status DequantizeConstant(const onnx::NodeProto& node, int first, std::optional<int64_t> axis,
+                            const std::string& output, Parameters* params) {
     const std::string& name = node.input(first);
+    const ConstantValue* constant = nullptr;
+    QRUN_RETURN_IF_ERROR(Constant(node, name, &constant));
     const std::string zero_point = node.input_size() > first + 2 ? node.input(first + 2) : "";
+    QRUN_RETURN_IF_ERROR(
+        ReadParameters(node, node.input(first + 1), zero_point, constant->type, params));
+    if (constant->type != params->type) {
+      return Refuse(node, "'" + name + "' is " + TypeName(constant->type) + " and its zero point " +
+                              TypeName(params->type));
+    }
+    const size_t channels = params->scale.size();
+    if (channels > 1 && !axis) {
+      return Refuse(node, "'" + name + "' is quantized per channel where only per-tensor " +
+                              "parameters are defined");
+    }
+    const std::vector<int64_t>& dims = constant->tensor.shape;
+    int64_t channel_axis = axis.value_or(0);
+    QRUN_RETURN_IF_ERROR(ChannelAxis(node, name, dims, channels, &channel_axis));
+    const std::vector<int64_t>& q = constant->tensor.int64_data;
+    std::vector<float> real(q.size());
+    for (size_t i = 0; i < q.size(); ++i) {
+      const size_t c =
+          channels > 1 ? static_cast<size_t>(ChannelOf(static_cast<int64_t>(i), dims, channel_axis))
+                       : 0;
+      real[i] = static_cast<float>(q[i] - params->zero_point[c]) * params->scale[c];
+    }
+    if (params->type != TensorProto_DataType_INT32) {
+      presets_[output] = Int8Form(*params, static_cast<int>(channel_axis));
+    }
+    return AddConstant(FloatProto(output, dims, real));
+  }
+
+  // The float form of operand `first` of `node` (see DequantizeConstant): a constant dequantized
+  // along `axis`, or an integer activation, which must have these parameters. Appends the float
+  // tensor's name to `target`'s inputs.
+  Status Operand(const onnx::NodeProto& node, int first, std::optional<int64_t> axis,
+                 onnx::NodeProto* target, Parameters* params) {
+    const std::string& name = node.input(first);
     const ConstantValue* constant = nullptr;
     QRUN_RETURN_IF_ERROR(Constant(node, name, &constant));
     if (constant != nullptr) {
-      QRUN_RETURN_IF_ERROR(
-          ReadParameters(node, node.input(first + 1), zero_point, constant->type, params));
-      if (constant->type != params->type) {
-        return Refuse(node, "'" + name + "' is " + TypeName(constant->type) +
-                                " and its zero point " + TypeName(params->type));
-      }
-      if (params->scale.size() > 1 && axis == kPerTensorOnly) {
-        return Refuse(node, "'" + name + "' is quantized per channel where only per-tensor " +
-                                "parameters are defined");
-      }
-      std::vector<float> real;
-      QRUN_RETURN_IF_ERROR(Dequantize(node, name, *constant, *params, axis, &real));
       const std::string real_name = NewName(name + "/dequantized");
-      QRUN_RETURN_IF_ERROR(AddConstant(FloatProto(real_name, constant->tensor.shape, real)));
-      if (params->type != TensorProto_DataType_INT32) {
-        const int64_t rank = static_cast<int64_t>(constant->tensor.shape.size());
-        presets_[real_name] = Int8Form(*params, static_cast<int>(axis < 0 ? axis + rank : axis));
-      }
+      QRUN_RETURN_IF_ERROR(DequantizeConstant(node, first, axis, real_name, params));
       target->add_input(real_name);
       return Status::Ok();
     }
@@ -341,6 +378,7 @@ class QuantizedModelRewrite {
                               "QuantizeLinear or quantized op of the model computes");
     }
     const bool is_uint8 = quantized->second.is_uint8;
+    const std::string zero_point = node.input_size() > first + 2 ? node.input(first + 2) : "";
     QRUN_RETURN_IF_ERROR(
         ReadParameters(node, node.input(first + 1), zero_point,
                        is_uint8 ? TensorProto_DataType_UINT8 : TensorProto_DataType_INT8, params));
@@ -424,6 +462,15 @@ class QuantizedModelRewrite {
 
   Status Rewrite(const onnx::NodeProto& node) {
     const std::string op = QualifiedOp(node);
+    auto minimum = kMinimumInputs.find(op);
+    if (minimum != kMinimumInputs.end() &&
+        (node.input_size() < minimum->second || node.output_size() < 1)) {
+      return InvalidModel("node '" + node.name() + "' (op " + op +
+                          "): " + std::to_string(node.input_size()) + " inputs and " +
+                          std::to_string(node.output_size()) +
+                          " outputs, where it takes at least " + std::to_string(minimum->second) +
+                          " inputs and one output");
+    }
     if (op == "QuantizeLinear") return QuantizeLinear(node);
     if (op == "DequantizeLinear") return DequantizeLinear(node);
     if (op == "QLinearConv") return QLinearConv(node);
@@ -479,15 +526,9 @@ class QuantizedModelRewrite {
     const bool is_uint8 = params.type == TensorProto_DataType_UINT8;
     const double low = is_uint8 ? 0 : -128, high = is_uint8 ? 255 : 127;
     const std::vector<int64_t>& dims = constant.tensor.shape;
-    int64_t axis = AxisAttribute(node);
-    if (axis < 0) axis += static_cast<int64_t>(dims.size());
     const size_t channels = params.scale.size();
-    if (channels > 1 && (axis < 0 || axis >= static_cast<int64_t>(dims.size()) ||
-                         dims[static_cast<size_t>(axis)] != static_cast<int64_t>(channels))) {
-      return Refuse(node, "'" + node.input(0) + "' of shape " + ShapeToString(dims) + " has " +
-                              std::to_string(channels) + " scales, not one per index of axis " +
-                              std::to_string(axis));
-    }
+    int64_t axis = AxisAttribute(node);
+    QRUN_RETURN_IF_ERROR(ChannelAxis(node, node.input(0), dims, channels, &axis));
     const std::vector<float>& x = constant.tensor.float_data;
     std::vector<int64_t> q(x.size());
     for (size_t i = 0; i < x.size(); ++i) {
@@ -504,29 +545,12 @@ class QuantizedModelRewrite {
   Status DequantizeLinear(const onnx::NodeProto& node) {
     const ConstantValue* constant = nullptr;
     QRUN_RETURN_IF_ERROR(Constant(node, node.input(0), &constant));
+    Parameters params;
     if (constant != nullptr) {
-      Parameters params;
-      const std::string zero_point = node.input_size() > 2 ? node.input(2) : "";
-      QRUN_RETURN_IF_ERROR(
-          ReadParameters(node, node.input(1), zero_point, constant->type, &params));
-      if (constant->type != params.type) {
-        return Refuse(node, "'" + node.input(0) + "' is " + TypeName(constant->type) +
-                                " and its zero point " + TypeName(params.type));
-      }
-      std::vector<float> real;
-      const int64_t rank = static_cast<int64_t>(constant->tensor.shape.size());
-      int64_t axis = AxisAttribute(node);
-      if (axis < 0) axis += rank;
-      QRUN_RETURN_IF_ERROR(Dequantize(node, node.input(0), *constant, params, axis, &real));
-      QRUN_RETURN_IF_ERROR(AddConstant(FloatProto(node.output(0), constant->tensor.shape, real)));
-      if (params.type != TensorProto_DataType_INT32) {
-        presets_[node.output(0)] = Int8Form(params, static_cast<int>(axis));
-      }
-      return Status::Ok();
+      return DequantizeConstant(node, 0, AxisAttribute(node), node.output(0), &params);
     }
     onnx::NodeProto identity;
-    Parameters params;
-    QRUN_RETURN_IF_ERROR(Operand(node, 0, kPerTensorOnly, &identity, &params));
+    QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &identity, &params));
     QRUN_RETURN_IF_ERROR(SetPreset(node, node.output(0), quantized_.at(node.input(0)).params));
     return EmitIdentity(node, node.input(0));
   }
@@ -553,7 +577,7 @@ class QuantizedModelRewrite {
     onnx::NodeProto conv;
     QRUN_RETURN_IF_ERROR(FloatNode(node, "Conv", &conv));
     Parameters x, w;
-    QRUN_RETURN_IF_ERROR(Operand(node, 0, kPerTensorOnly, &conv, &x));
+    QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &conv, &x));
     QRUN_RETURN_IF_ERROR(Operand(node, 3, 0, &conv, &w));
     auto weights = constants_.find(conv.input(1));
     if (weights == constants_.end() || weights->second.tensor.shape.empty()) {
@@ -573,7 +597,7 @@ class QuantizedModelRewrite {
     onnx::NodeProto matmul;
     QRUN_RETURN_IF_ERROR(FloatNode(node, "MatMul", &matmul));
     Parameters a, b;
-    QRUN_RETURN_IF_ERROR(Operand(node, 0, kPerTensorOnly, &matmul, &a));
+    QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &matmul, &a));
     QRUN_RETURN_IF_ERROR(Operand(node, 3, -1, &matmul, &b));
     QRUN_RETURN_IF_ERROR(Output(node, 6, a.type == TensorProto_DataType_UINT8));
     return Emit(std::move(matmul));
@@ -591,7 +615,7 @@ class QuantizedModelRewrite {
       if (attribute.name() == "transB") trans_b = attribute.i();
     }
     Parameters a, b;
-    QRUN_RETURN_IF_ERROR(Operand(node, 0, kPerTensorOnly, &gemm, &a));
+    QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &gemm, &a));
     QRUN_RETURN_IF_ERROR(Operand(node, 3, trans_b ? 0 : 1, &gemm, &b));
     if (node.input_size() > 6 && !node.input(6).empty()) {
       const std::vector<int64_t>& b_dims = constants_.count(gemm.input(1))
@@ -610,8 +634,8 @@ class QuantizedModelRewrite {
     onnx::NodeProto binary;
     QRUN_RETURN_IF_ERROR(FloatNode(node, op, &binary));
     Parameters a, b;
-    QRUN_RETURN_IF_ERROR(Operand(node, 0, kPerTensorOnly, &binary, &a));
-    QRUN_RETURN_IF_ERROR(Operand(node, 3, kPerTensorOnly, &binary, &b));
+    QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &binary, &a));
+    QRUN_RETURN_IF_ERROR(Operand(node, 3, std::nullopt, &binary, &b));
     QRUN_RETURN_IF_ERROR(Output(node, 6, a.type == TensorProto_DataType_UINT8));
     return Emit(std::move(binary));
   }
@@ -622,7 +646,7 @@ class QuantizedModelRewrite {
     onnx::NodeProto unary;
     QRUN_RETURN_IF_ERROR(FloatNode(node, op, &unary));
     Parameters x;
-    QRUN_RETURN_IF_ERROR(Operand(node, 0, kPerTensorOnly, &unary, &x));
+    QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &unary, &x));
     QRUN_RETURN_IF_ERROR(Output(node, 3, x.type == TensorProto_DataType_UINT8));
     return Emit(std::move(unary));
   }
@@ -639,7 +663,7 @@ class QuantizedModelRewrite {
     bool uint8_inputs = false;
     for (int first = 2; first < node.input_size(); first += 3) {
       Parameters x;
-      QRUN_RETURN_IF_ERROR(Operand(node, first, kPerTensorOnly, &concat, &x));
+      QRUN_RETURN_IF_ERROR(Operand(node, first, std::nullopt, &concat, &x));
       uint8_inputs = x.type == TensorProto_DataType_UINT8;
     }
     QRUN_RETURN_IF_ERROR(Output(node, 0, uint8_inputs));
@@ -653,7 +677,7 @@ class QuantizedModelRewrite {
     for (int i = 0; i < node.input_size(); ++i) {
       auto quantized = quantized_.find(node.input(i));
       if (quantized == quantized_.end()) continue;
-      if (i > 0 || !kParameterKeepingOps.count(op)) {
+      if (i > 0 || !kParameterKeepingOps.count(op) || node.output_size() < 1) {
         return Refuse(node, "it reads '" + node.input(i) +
                                 "', an integer tensor, which only QLinear ops, DequantizeLinear, "
                                 "MaxPool, Flatten and Reshape take");
@@ -714,9 +738,6 @@ class QuantizedModelRewrite {
     }
     model_.mutable_opset_import()->Swap(&opsets);
   }
-
-  // An operand whose parameters must be per tensor.
-  static constexpr int64_t kPerTensorOnly = -1000;
 
   onnx::ModelProto& model_;
   onnx::GraphProto& graph_;

@@ -71,38 +71,37 @@ Tensor QuantizeAsymmetric(const Tensor& in) {
   return out;
 }
 
-// The scales of the weights a pre-quantized model came with, one per output channel, when
-// qrun's weights can hold that grid: symmetric, per tensor or per output channel (axis 0), every
-// weight a multiple of its scale within [-127, 127]. Empty otherwise: asymmetric weights (a uint8
-// zero point other than 128), a -128, or weights a pass moved off the grid (a folded BatchNorm,
-// Gemm's alpha) are requantized as float weights are.
+// The scale of each output channel of weights a pre-quantized model came with, where qrun's
+// weights can hold that channel's grid: zero point 0, every weight a multiple of the scale within
+// [-127, 127]. 0 where they cannot (an asymmetric uint8 zero point, a -128 from a full-range int8
+// quantizer, weights a pass moved off the grid such as a folded BatchNorm or Gemm's alpha): that
+// channel is requantized as float weights are. Parameters per tensor serve every channel.
 std::vector<float> ModelWeightScales(const Tensor& in) {
   const Quantization& q = in.quantization;
   const int64_t channels = in.shape.empty() ? 0 : in.shape[0];
   const bool per_tensor = q.scale.size() == 1;
-  if (q.scale.empty() ||
+  std::vector<float> scales(static_cast<size_t>(channels), 0.0f);
+  if (q.scale.empty() || q.zero_point.size() != q.scale.size() ||
       (!per_tensor && (q.channel_axis != 0 || static_cast<int64_t>(q.scale.size()) != channels))) {
-    return {};
+    return scales;
   }
-  for (int32_t zero_point : q.zero_point) {
-    if (zero_point != 0) return {};
-  }
-  std::vector<float> scales(static_cast<size_t>(channels));
   const int64_t per_channel = channels ? in.element_count() / channels : 0;
   for (int64_t c = 0; c < channels; ++c) {
-    const float scale = q.scale[per_tensor ? 0 : c];
-    for (int64_t i = c * per_channel; i < (c + 1) * per_channel; ++i) {
+    const size_t source = per_tensor ? 0 : static_cast<size_t>(c);
+    const float scale = q.scale[source];
+    bool on_grid = q.zero_point[source] == 0;
+    for (int64_t i = c * per_channel; on_grid && i < (c + 1) * per_channel; ++i) {
       const float w = in.float_data[i];
       const double level = std::nearbyint(w / static_cast<double>(scale));
-      if (std::fabs(level) > kWeightMax || static_cast<float>(level) * scale != w) return {};
+      on_grid = std::fabs(level) <= kWeightMax && static_cast<float>(level) * scale == w;
     }
-    scales[c] = scale;
+    if (on_grid) scales[c] = scale;
   }
   return scales;
 }
 
 // Weights with their output channels on axis 0: symmetric, one scale per channel, the model's
-// own grid when it came with one qrun can keep, else max |w| / 127.
+// own where qrun can keep it, else max |w| / 127.
 Tensor QuantizePerChannel(const Tensor& in) {
   Tensor out = in;
   out.type = DataType::kInt8;
@@ -119,9 +118,9 @@ Tensor QuantizePerChannel(const Tensor& in) {
       max_abs = std::max(max_abs, std::fabs(*it));
     }
     // An all-zero channel quantizes to zeros with any scale.
-    const float scale = !model_scales.empty() ? model_scales[c]
-                        : max_abs > 0.0f      ? static_cast<float>(max_abs / 127.0)
-                                              : 1.0f;
+    const float scale = model_scales[c] > 0.0f ? model_scales[c]
+                        : max_abs > 0.0f       ? static_cast<float>(max_abs / 127.0)
+                                               : 1.0f;
     out.quantization.scale.push_back(scale);
     out.quantization.zero_point.push_back(0);
     for (auto it = first; it != first + per_channel; ++it) {

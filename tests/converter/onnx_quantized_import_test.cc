@@ -172,6 +172,31 @@ TEST(QdqImport, AsymmetricUint8WeightsAreRequantizedSymmetric) {
   EXPECT_EQ(Int8Values(weights)[0], 127);
 }
 
+TEST(QdqImport, FloatWeightsTheModelQuantizesItselfLandOnItsGrid) {
+  // Fake quantization as a QAT export writes it: QuantizeLinear of the float weights, per channel,
+  // then DequantizeLinear: 0.013 / 0.01 rounds to 1, -0.005 / 0.005 is -1. The third channel
+  // saturates at -128, which qrun's weights cannot hold: that channel alone is requantized.
+  OnnxBuilder b = QdqConv();
+  b.initializer("f", {3, 2, 1, 1}, {0.013f, -1.0f, 0.1f, 0.0f, -0.005f, -1.0f});
+  b.initializer("f_scale", {3}, kWeightScales);
+  b.initializer_int("f_zero_point", kInt8, {3}, {0, 0, 0});
+  OnnxBuilder::set_int(
+      b.node("QuantizeLinear", {"f", "f_scale", "f_zero_point"}, {"fq"}, "f_quant"), "axis", 0);
+  OnnxBuilder::set_int(
+      b.node("DequantizeLinear", {"fq", "f_scale", "f_zero_point"}, {"fd"}, "f_dequant"), "axis",
+      0);
+  b.node("Conv", {"xd", "fd"}, {"conv1"}, "conv1");
+  b.node("QuantizeLinear", {"conv1", "y_scale", "y_zero_point"}, {"y1q"}, "y1_quant");
+  b.node("DequantizeLinear", {"y1q", "y_scale", "y_zero_point"}, {"y1"}, "y1_dequant");
+  b.output("y1");
+  const Graph graph = Quantized(b);
+  const Node& conv1 = graph.nodes.at(graph.producer_index("y1"));
+  const Tensor& weights = graph.tensor(conv1.inputs[1]);
+  EXPECT_EQ(Int8Values(weights), (std::vector<int32_t>{1, -100, 5, 0, -1, -127}));
+  EXPECT_EQ(weights.quantization.scale,
+            (std::vector<float>{0.01f, 0.02f, static_cast<float>(128 * 0.005f / 127.0)}));
+}
+
 TEST(QdqImport, ReluBeforeTheQuantizeLinearFusesAndTakesItsParameters) {
   // Exported from quantization-aware training: Conv -> Relu -> QuantizeLinear.
   OnnxBuilder b;
@@ -272,6 +297,26 @@ TEST(QOperatorImport, QLinearOpsBecomeFloatOpsWithTheirParameters) {
   EXPECT_EQ(graph.tensor(fc.outputs[0]).quantization.zero_point, std::vector<int32_t>{5});
 }
 
+TEST(QOperatorImport, QLinearMatMulWeightsKeepTheirPerColumnGridAsOi) {
+  OnnxBuilder b;
+  b.input("x", {1, 3});
+  b.initializer("s", {}, {0.1f});
+  b.initializer_int("z", kUint8, {}, {128});
+  b.initializer_int("m", kInt8, {3, 2}, {127, 5, -6, -127, 7, 8});
+  b.initializer("m_scale", {2}, {0.5f, 0.25f});
+  b.initializer_int("m_zero_point", kInt8, {2}, {0, 0});
+  b.node("QuantizeLinear", {"x", "s", "z"}, {"xq"}, "quant");
+  b.node("QLinearMatMul", {"xq", "s", "z", "m", "m_scale", "m_zero_point", "s", "z"}, {"yq"},
+         "matmul");
+  b.node("DequantizeLinear", {"yq", "s", "z"}, {"y"}, "dequant");
+  b.output("y");
+  const Graph graph = Quantized(b);
+  const Tensor& weights = graph.tensor(NodeWithOp(graph, "FULLY_CONNECTED").inputs[1]);
+  EXPECT_EQ(Int8Values(weights), (std::vector<int32_t>{127, -6, 7, 5, -127, 8}));
+  EXPECT_EQ(weights.quantization.scale, (std::vector<float>{0.5f, 0.25f}));
+  EXPECT_EQ(graph.tensor("x").quantization.zero_point, std::vector<int32_t>{0});
+}
+
 // A model with an input x, a QuantizeLinear of it to xq and `tail` reading xq.
 OnnxBuilder QuantizedInput(const std::vector<float>& scale, int64_t zero_point_count = 1) {
   OnnxBuilder b;
@@ -336,6 +381,28 @@ TEST(QuantizedImportErrors, ScaleComputedAtRunTime) {
   EXPECT_EQ(ImportError(b),
             "node 'quant' (op QuantizeLinear, opset 13) is not supported: its scale 's' is not a "
             "float constant (scales computed at run time are dynamic quantization)");
+}
+
+TEST(QuantizedImportErrors, MissingInputs) {
+  OnnxBuilder b = QuantizedInput({0.02f});
+  b.node("QLinearConv", {"xq", "s", "z"}, {"yq"}, "conv");
+  b.output("yq");
+  EXPECT_EQ(ImportError(b),
+            "node 'conv' (op QLinearConv): 3 inputs and 1 outputs, where it takes at least 8 "
+            "inputs and one output");
+}
+
+TEST(QuantizedImportErrors, ZeroPointOutsideItsType) {
+  OnnxBuilder b;
+  b.input("x", {1, 4});
+  b.initializer("s", {}, {0.1f});
+  b.initializer_int("z", kInt8, {}, {300});
+  b.node("QuantizeLinear", {"x", "s", "z"}, {"xq"}, "quant");
+  b.node("DequantizeLinear", {"xq", "s", "z"}, {"y"}, "dequant");
+  b.output("y");
+  EXPECT_EQ(ImportError(b),
+            "node 'quant' (op QuantizeLinear, opset 13) is not supported: its zero point 'z' holds "
+            "300, outside the int8 range");
 }
 
 TEST(QuantizedImportErrors, DynamicQuantization) {
