@@ -52,6 +52,9 @@ const std::set<std::string> kDynamicOps = {"ConvInteger", "MatMulInteger", "Dyna
 // Ops that take an integer tensor as it is and give one with the same parameters: ONNX's
 // MaxPool compares the integers, Flatten and Reshape move them.
 const std::set<std::string> kParameterKeepingOps = {"MaxPool", "Flatten", "Reshape", "Identity"};
+// Ops that a Clip after them fuses into (activation_fusion.cc).
+const std::set<std::string> kClipFusingOps = {"Conv", "Gemm",    "MatMul",     "Add",
+                                              "Mul",  "MaxPool", "AveragePool"};
 
 std::string QualifiedOp(const onnx::NodeProto& node) {
   return IsDefaultDomain(node.domain()) ? node.op_type() : node.domain() + "." + node.op_type();
@@ -167,7 +170,9 @@ class QuantizedModelRewrite {
       names_.insert(initializer.name());
     }
     for (const onnx::ValueInfoProto& value : graph_.input()) names_.insert(value.name());
+    for (const onnx::ValueInfoProto& value : graph_.output()) ++readers_[value.name()];
     for (const onnx::NodeProto& node : graph_.node()) {
+      for (const std::string& input : node.input()) ++readers_[input];
       for (const std::string& output : node.output()) names_.insert(output);
       if (node.op_type() == "Constant" && node.output_size() == 1 && node.attribute_size() == 1 &&
           node.attribute(0).name() == "value") {
@@ -423,7 +428,7 @@ class QuantizedModelRewrite {
   }
 
   // The output parameters of a QLinear op, at inputs `scale` and `scale` + 1.
-  Status Output(const onnx::NodeProto& node, int scale, bool uint8_inputs) {
+  Status Output(const onnx::NodeProto& node, int scale, bool uint8_inputs, Quantization* q) {
     if (node.input_size() <= scale || node.input(scale).empty()) {
       return Refuse(node,
                     "its output is float (no output scale); qrun needs its int8 "
@@ -434,9 +439,8 @@ class QuantizedModelRewrite {
     QRUN_RETURN_IF_ERROR(ReadParameters(
         node, node.input(scale), zero_point,
         uint8_inputs ? TensorProto_DataType_UINT8 : TensorProto_DataType_INT8, &params));
-    Quantization q;
-    QRUN_RETURN_IF_ERROR(ActivationParameters(node, node.output(0), params, &q));
-    return SetQuantizedOutput(node, node.output(0), q, params.type == TensorProto_DataType_UINT8);
+    QRUN_RETURN_IF_ERROR(ActivationParameters(node, node.output(0), params, q));
+    return SetQuantizedOutput(node, node.output(0), *q, params.type == TensorProto_DataType_UINT8);
   }
 
   // The float op `op` in place of `node`: its name, first output and attributes (but ONNX
@@ -456,8 +460,66 @@ class QuantizedModelRewrite {
   }
 
   Status Emit(onnx::NodeProto node) {
+    for (const std::string& output : node.output()) producers_[output] = rewritten_.size();
     rewritten_.push_back(std::move(node));
     return Status::Ok();
+  }
+
+  // Clip(input) -> output to the real range of int8 values with parameters `q`: what quantizing
+  // to `q` does besides rounding. ONNX Runtime leaves out a Relu when the quantization after it
+  // clips the same, so the float graph (--float, or a model calibrated in part) needs this; in
+  // the int8 graph its bounds are the int8 range itself, so it costs nothing once fused.
+  Status EmitClip(const std::string& name, const std::string& input, const std::string& output,
+                  const Quantization& q) {
+    const float scale = q.scale[0];
+    const std::string min = NewName(output + "/min"), max = NewName(output + "/max");
+    QRUN_RETURN_IF_ERROR(
+        AddConstant(FloatProto(min, {}, {static_cast<float>(-128 - q.zero_point[0]) * scale})));
+    QRUN_RETURN_IF_ERROR(
+        AddConstant(FloatProto(max, {}, {static_cast<float>(127 - q.zero_point[0]) * scale})));
+    onnx::NodeProto clip;
+    clip.set_name(name);
+    clip.set_op_type("Clip");
+    clip.add_input(input);
+    clip.add_input(min);
+    clip.add_input(max);
+    clip.add_output(output);
+    return Emit(std::move(clip));
+  }
+
+  // Whether a Clip reading `tensor` fuses into the op that writes it: that op takes a fused
+  // activation and nothing else reads `tensor`.
+  bool ClipFuses(const std::string& tensor) const {
+    auto producer = producers_.find(tensor);
+    auto readers = readers_.find(tensor);
+    return producer != producers_.end() &&
+           kClipFusingOps.count(rewritten_[producer->second].op_type()) &&
+           readers != readers_.end() && readers->second == 1;
+  }
+
+  // Clip (see EmitClip) between `tensor` and the op that writes it, which then writes `tensor`
+  // unclamped; `tensor` keeps its name, and the op that the Clip fuses into keeps it too.
+  Status ClipBehindProducer(const std::string& name, const std::string& tensor,
+                            const Quantization& q) {
+    onnx::NodeProto& producer = rewritten_[producers_.at(tensor)];
+    const std::string unclamped = NewName(tensor + "/unclamped");
+    for (std::string& output : *producer.mutable_output()) {
+      if (output == tensor) output = unclamped;
+    }
+    producers_[unclamped] = producers_.at(tensor);
+    return EmitClip(name, unclamped, tensor, q);
+  }
+
+  // The float op that stands for a QLinear op, followed by the Clip of its integer result's
+  // range (see EmitClip) when that Clip fuses into it.
+  Status EmitSaturating(onnx::NodeProto node, const Quantization& q) {
+    if (!kClipFusingOps.count(node.op_type())) return Emit(std::move(node));
+    const std::string output = node.output(0);
+    const std::string unsaturated = NewName(output + "/unsaturated");
+    node.set_output(0, unsaturated);
+    const std::string name = node.name();
+    QRUN_RETURN_IF_ERROR(Emit(std::move(node)));
+    return EmitClip(name + "/saturation", unsaturated, output, q);
   }
 
   Status Rewrite(const onnx::NodeProto& node) {
@@ -492,8 +554,9 @@ class QuantizedModelRewrite {
     return OtherOp(node);
   }
 
-  // QuantizeLinear(x, scale, zero point) -> y. On an activation x: y = Identity(x), and x and y
-  // take the parameters. On a constant: y is the quantized constant.
+  // QuantizeLinear(x, scale, zero point) -> y. On an activation x: y = Identity(x), after the
+  // Clip of x to its range where that fuses, and x and y take the parameters. On a constant: y is
+  // the quantized constant.
   Status QuantizeLinear(const onnx::NodeProto& node) {
     const std::string& x = node.input(0);
     const std::string zero_point = node.input_size() > 2 ? node.input(2) : "";
@@ -508,6 +571,7 @@ class QuantizedModelRewrite {
     QRUN_RETURN_IF_ERROR(SetPreset(node, x, q));
     QRUN_RETURN_IF_ERROR(
         SetQuantizedOutput(node, node.output(0), q, params.type == TensorProto_DataType_UINT8));
+    if (ClipFuses(x)) QRUN_RETURN_IF_ERROR(ClipBehindProducer(node.name() + "/range", x, q));
     return EmitIdentity(node, x);
   }
 
@@ -587,8 +651,9 @@ class QuantizedModelRewrite {
       const int64_t channels = weights->second.tensor.shape[0];
       QRUN_RETURN_IF_ERROR(Bias(node, 8, x.scale[0], w, channels, &conv));
     }
-    QRUN_RETURN_IF_ERROR(Output(node, 6, x.type == TensorProto_DataType_UINT8));
-    return Emit(std::move(conv));
+    Quantization y;
+    QRUN_RETURN_IF_ERROR(Output(node, 6, x.type == TensorProto_DataType_UINT8, &y));
+    return EmitSaturating(std::move(conv), y);
   }
 
   // QLinearMatMul(a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point):
@@ -599,8 +664,9 @@ class QuantizedModelRewrite {
     Parameters a, b;
     QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &matmul, &a));
     QRUN_RETURN_IF_ERROR(Operand(node, 3, -1, &matmul, &b));
-    QRUN_RETURN_IF_ERROR(Output(node, 6, a.type == TensorProto_DataType_UINT8));
-    return Emit(std::move(matmul));
+    Quantization y;
+    QRUN_RETURN_IF_ERROR(Output(node, 6, a.type == TensorProto_DataType_UINT8, &y));
+    return EmitSaturating(std::move(matmul), y);
   }
 
   // ONNX Runtime's QGemm(A, a_scale, a_zero_point, B, b_scale, b_zero_point, C, y_scale,
@@ -624,8 +690,9 @@ class QuantizedModelRewrite {
       if (b_dims.size() != 2) return Refuse(node, "C with a B that is not a 2-D constant");
       QRUN_RETURN_IF_ERROR(Bias(node, 6, alpha * a.scale[0], b, b_dims[trans_b ? 0 : 1], &gemm));
     }
-    QRUN_RETURN_IF_ERROR(Output(node, 7, a.type == TensorProto_DataType_UINT8));
-    return Emit(std::move(gemm));
+    Quantization y;
+    QRUN_RETURN_IF_ERROR(Output(node, 7, a.type == TensorProto_DataType_UINT8, &y));
+    return EmitSaturating(std::move(gemm), y);
   }
 
   // QLinearAdd / QLinearMul(A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale,
@@ -636,8 +703,9 @@ class QuantizedModelRewrite {
     Parameters a, b;
     QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &binary, &a));
     QRUN_RETURN_IF_ERROR(Operand(node, 3, std::nullopt, &binary, &b));
-    QRUN_RETURN_IF_ERROR(Output(node, 6, a.type == TensorProto_DataType_UINT8));
-    return Emit(std::move(binary));
+    Quantization y;
+    QRUN_RETURN_IF_ERROR(Output(node, 6, a.type == TensorProto_DataType_UINT8, &y));
+    return EmitSaturating(std::move(binary), y);
   }
 
   // QLinearAveragePool, QLinearGlobalAveragePool, QLinearSigmoid(X, X_scale, X_zero_point,
@@ -647,8 +715,9 @@ class QuantizedModelRewrite {
     QRUN_RETURN_IF_ERROR(FloatNode(node, op, &unary));
     Parameters x;
     QRUN_RETURN_IF_ERROR(Operand(node, 0, std::nullopt, &unary, &x));
-    QRUN_RETURN_IF_ERROR(Output(node, 3, x.type == TensorProto_DataType_UINT8));
-    return Emit(std::move(unary));
+    Quantization y;
+    QRUN_RETURN_IF_ERROR(Output(node, 3, x.type == TensorProto_DataType_UINT8, &y));
+    return EmitSaturating(std::move(unary), y);
   }
 
   // QLinearConcat(Y_scale, Y_zero_point, X0, X0_scale, X0_zero_point, X1, ...).
@@ -666,8 +735,9 @@ class QuantizedModelRewrite {
       QRUN_RETURN_IF_ERROR(Operand(node, first, std::nullopt, &concat, &x));
       uint8_inputs = x.type == TensorProto_DataType_UINT8;
     }
-    QRUN_RETURN_IF_ERROR(Output(node, 0, uint8_inputs));
-    return Emit(std::move(concat));
+    Quantization y;
+    QRUN_RETURN_IF_ERROR(Output(node, 0, uint8_inputs, &y));
+    return EmitSaturating(std::move(concat), y);
   }
 
   // Any other op: MaxPool, Flatten, Reshape and Identity pass an integer tensor (their first
@@ -748,6 +818,8 @@ class QuantizedModelRewrite {
   std::map<std::string, ConstantValue> constants_;
   std::vector<onnx::TensorProto> added_constants_;
   std::map<std::string, QuantizedTensor> quantized_;
+  std::map<std::string, int> readers_;       // node inputs and graph outputs, in the source model
+  std::map<std::string, size_t> producers_;  // index in `rewritten_` of each output's writer
   std::vector<onnx::NodeProto> rewritten_;
 };
 

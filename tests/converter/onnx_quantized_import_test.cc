@@ -95,14 +95,33 @@ TEST(QdqImport, ActivationsTakeTheModelsParametersShiftedFromUint8) {
   Graph graph;
   const Status status = Import(QdqConv(), &graph);
   ASSERT_TRUE(status.ok()) << status.message();
-  for (const Node& node : graph.nodes) {
-    EXPECT_TRUE(node.op == "Conv" || node.op == "Identity") << node.op;
-  }
+  std::vector<std::string> ops;
+  for (const Node& node : graph.nodes) ops.push_back(node.op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Identity", "Identity", "Conv", "Clip", "Identity",
+                                           "Identity"}));
   EXPECT_EQ(graph.tensor("x").quantization.scale, std::vector<float>{0.02f});
   EXPECT_EQ(graph.tensor("x").quantization.zero_point, std::vector<int32_t>{2});  // 130 - 128
   EXPECT_EQ(graph.tensor("conv").quantization.scale, std::vector<float>{0.05f});
   EXPECT_EQ(graph.tensor("conv").quantization.zero_point, std::vector<int32_t>{-28});
   EXPECT_EQ(graph.tensor("y").quantization.zero_point, std::vector<int32_t>{-28});
+}
+
+TEST(QdqImport, TheOutputsQuantizationRangeClampsTheConvInFloat) {
+  // ONNX Runtime drops a Relu whose clamp the quantization after it does; the float graph keeps
+  // that clamp as the Conv's activation range: zero point -28 (uint8 100), scale 0.05.
+  Graph graph;
+  Status status = Import(QdqConv(), &graph);
+  ASSERT_TRUE(status.ok()) << status.message();
+  status = RunGraphPasses(graph);
+  ASSERT_TRUE(status.ok()) << status.message();
+  const Node& conv = NodeWithOp(graph, "CONV_2D");
+  EXPECT_EQ(conv.activation.min, -100 * 0.05f);
+  EXPECT_EQ(conv.activation.max, 155 * 0.05f);
+  // In int8 that range is the whole int8 range.
+  status = QuantizeGraph({}, graph);
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(conv.requantization.output_min, -128);
+  EXPECT_EQ(conv.requantization.output_max, 127);
 }
 
 TEST(QdqImport, WeightsAreDequantizedAsOnnxDefinesAndKeepTheirGrid) {
@@ -279,8 +298,8 @@ TEST(QOperatorImport, QLinearOpsBecomeFloatOpsWithTheirParameters) {
   ASSERT_TRUE(status.ok()) << status.message();
   std::vector<std::string> ops;
   for (const Node& node : imported.nodes) ops.push_back(node.op);
-  EXPECT_EQ(ops, (std::vector<std::string>{"Identity", "Conv", "MaxPool", "Flatten", "Gemm",
-                                           "Identity"}));
+  EXPECT_EQ(ops, (std::vector<std::string>{"Identity", "Conv", "Clip", "MaxPool", "Flatten", "Gemm",
+                                           "Clip", "Identity"}));
   EXPECT_EQ(imported.tensor("x").quantization.zero_point, std::vector<int32_t>{-10});
   EXPECT_EQ(imported.tensor("pq").quantization.scale, std::vector<float>{0.1f});
   EXPECT_EQ(imported.tensor("gq").quantization.zero_point, std::vector<int32_t>{5});

@@ -18,6 +18,9 @@ same images. Every variant must reach, against ONNX Runtime's int8 outputs:
   - a cosine >= 0.999 (over all test outputs together);
   - the same top-1 on every test image.
 Printed for each: the cosine, the top-1 agreement and both accuracies on the test labels.
+The qdq_s8 model converted with --float (the float graph it stands for: ONNX Runtime drops the
+Relus whose clamp the quantization does, and qconvert puts that clamp back) must follow the fp32
+digits.onnx in ONNX Runtime: cosine >= 0.999 and the same top-1 on >= 99% of the images.
 """
 
 import argparse
@@ -139,6 +142,24 @@ def main():
             failures.append(f"{name}: cosine {cos:.6f} < {args.min_cosine}")
         if not same.all():
             failures.append(f"{name}: top-1 differs on images {np.flatnonzero(~same).tolist()}")
+    model = os.path.join(workdir, "digits_qdq_s8.onnx")
+    qfb = os.path.join(workdir, "digits_qdq_s8_float.qfb")
+    if os.path.exists(qfb):
+        os.remove(qfb)
+    try:
+        print(run([args.qconvert, model, "--float", "-o", qfb]).strip())
+        ours = qrun_outputs(args.qrun, qfb, inputs, workdir, "qdq_s8_float")
+        reference = onnxruntime_outputs(source, singles)
+        cos = cosine(ours, reference)
+        same = float(np.mean(ours.argmax(1) == reference.argmax(1)))
+        print(f"qdq_s8 --float: cosine to ONNX Runtime fp32 of digits.onnx {cos:.6f} (min "
+              f"{args.min_cosine}), same top-1 on {same:.2%} (min 99%)")
+        if not cos >= args.min_cosine:
+            failures.append(f"qdq_s8 --float: cosine {cos:.6f} < {args.min_cosine}")
+        if not same >= 0.99:
+            failures.append(f"qdq_s8 --float: same top-1 on {same:.2%} < 99%")
+    except RuntimeError as error:
+        failures.append(f"qdq_s8 --float: {error}")
     if failures:
         print("FAIL\n" + "\n".join(failures), file=sys.stderr)
         return 1
