@@ -236,9 +236,11 @@ TEST(QdqImport, ReluBeforeTheQuantizeLinearFusesAndTakesItsParameters) {
   EXPECT_EQ(graph.tensor("y").quantization.scale, std::vector<float>{0.1f});
 }
 
-TEST(QdqImport, Opset11ModelsConvertToo) {
+class QdqOpsets : public ::testing::TestWithParam<int> {};
+
+TEST_P(QdqOpsets, ConvertToo) {
   // Before opset 13 parameters are per tensor only, and the float model converts up to 13.
-  OnnxBuilder b(11);
+  OnnxBuilder b(GetParam());
   b.input("x", {1, 1, 2, 2});
   b.initializer("s", {}, {0.1f});
   b.initializer_int("z", kUint8, {}, {0});
@@ -258,6 +260,8 @@ TEST(QdqImport, Opset11ModelsConvertToo) {
   EXPECT_EQ(Int8Values(weights), (std::vector<int32_t>{127, -64}));
   EXPECT_EQ(weights.quantization.scale, (std::vector<float>{0.01f, 0.01f}));
 }
+
+INSTANTIATE_TEST_SUITE_P(QdqImport, QdqOpsets, ::testing::Values(10, 11, 12));
 
 TEST(QOperatorImport, QLinearOpsBecomeFloatOpsWithTheirParameters) {
   OnnxBuilder b;
@@ -334,6 +338,52 @@ TEST(QOperatorImport, QLinearMatMulWeightsKeepTheirPerColumnGridAsOi) {
   EXPECT_EQ(Int8Values(weights), (std::vector<int32_t>{127, -6, 7, 5, -127, 8}));
   EXPECT_EQ(weights.quantization.scale, (std::vector<float>{0.5f, 0.25f}));
   EXPECT_EQ(graph.tensor("x").quantization.zero_point, std::vector<int32_t>{0});
+}
+
+TEST(QOperatorImport, PoolsAddMulSigmoidAndConcat) {
+  OnnxBuilder b;
+  b.import_domain("com.microsoft", 1);
+  b.input("x", {1, 2, 2, 2});
+  b.initializer("s", {}, {0.1f});
+  b.initializer_int("z", kUint8, {}, {128});
+  b.initializer("t", {}, {0.05f});
+  b.initializer_int("u", kUint8, {}, {10});
+  b.node("QuantizeLinear", {"x", "s", "z"}, {"xq"}, "quant");
+  auto microsoft = [&b](const std::string& op, const std::vector<std::string>& inputs,
+                        const std::string& output) -> onnx::NodeProto& {
+    onnx::NodeProto& node = b.node(op, inputs, {output}, output);
+    node.set_domain("com.microsoft");
+    return node;
+  };
+  OnnxBuilder::set_ints(microsoft("QLinearAveragePool", {"xq", "s", "z", "t", "u"}, "avg"),
+                        "kernel_shape", {2, 2});
+  microsoft("QLinearGlobalAveragePool", {"xq", "s", "z", "s", "z"}, "mean");
+  microsoft("QLinearAdd", {"avg", "t", "u", "mean", "s", "z", "s", "z"}, "sum");
+  microsoft("QLinearMul", {"sum", "s", "z", "mean", "s", "z", "t", "u"}, "product");
+  microsoft("QLinearSigmoid", {"product", "t", "u", "t", "z"}, "gate");
+  OnnxBuilder::set_int(
+      microsoft("QLinearConcat", {"s", "z", "gate", "t", "z", "avg", "t", "u"}, "joined"), "axis",
+      1);
+  b.node("DequantizeLinear", {"joined", "s", "z"}, {"y"}, "dequant");
+  b.output("y");
+
+  Graph imported;
+  const Status status = Import(b, &imported);
+  ASSERT_TRUE(status.ok()) << status.message();
+  std::vector<std::string> ops;
+  for (const Node& node : imported.nodes) ops.push_back(node.op);
+  EXPECT_EQ(ops,
+            (std::vector<std::string>{"Identity", "AveragePool", "Clip", "GlobalAveragePool", "Add",
+                                      "Clip", "Mul", "Clip", "Sigmoid", "Concat", "Identity"}));
+  EXPECT_EQ(imported.tensor("avg").quantization.zero_point, std::vector<int32_t>{-118});
+  EXPECT_EQ(imported.tensor("gate").quantization.scale, std::vector<float>{0.05f});
+  EXPECT_EQ(imported.tensor("joined").quantization.zero_point, std::vector<int32_t>{0});
+
+  const Graph graph = Quantized(b);
+  const Node& add = NodeWithOp(graph, "ADD");
+  EXPECT_EQ(add.requantization.multiplier, (std::vector<float>{0.5f, 1.0f}));
+  EXPECT_EQ(NodeWithOp(graph, "CONCATENATION").requantization.multiplier,
+            (std::vector<float>{0.5f, 0.5f}));
 }
 
 // A model with an input x, a QuantizeLinear of it to xq and `tail` reading xq.
