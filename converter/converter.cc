@@ -25,8 +25,8 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// A model quantized before it reached qconvert (PyTorch's quantized TorchScript) comes with
-// every activation's scale and zero point, its inputs' among them.
+// A model quantized before it reached qconvert (PyTorch's quantized TorchScript, an ONNX QDQ or
+// QOperator model) comes with every activation's scale and zero point, its inputs' among them.
 bool IsPrequantized(const Graph& graph) {
   for (const std::string& input : graph.inputs) {
     if (graph.tensor(input).quantization.scale.empty()) return false;
@@ -74,7 +74,7 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     if (options.calibration_paths.empty()) {
       return InvalidArgument(
           "an int8 model needs calibration samples (--calib), or give --float (only a model "
-          "already quantized in PyTorch needs none)" +
+          "quantized before, in PyTorch or ONNX, needs none)" +
           std::string(report ? "; --report runs both models on the first samples" : ""));
     }
     QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.calibration_paths, &sample_files));

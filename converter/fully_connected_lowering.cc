@@ -25,6 +25,14 @@ Tensor OiWeights(const Node& node, const Tensor& b, bool b_is_oi, double alpha) 
       w.float_data[o * in + i] = static_cast<float>(value * alpha);
     }
   }
+  // A pre-quantized model's weight grid follows its weights to OI when alpha leaves them as they
+  // are and it is per tensor or per output channel (B's axis 0 when B is OI, else axis 1).
+  const Quantization& grid = b.quantization;
+  if (alpha == 1.0 && !grid.scale.empty() &&
+      (grid.channel_axis == -1 || grid.channel_axis == (b_is_oi ? 0 : 1))) {
+    w.quantization = grid;
+    if (grid.channel_axis != -1) w.quantization.channel_axis = 0;
+  }
   return w;
 }
 

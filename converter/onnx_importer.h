@@ -4,7 +4,9 @@
 // knows) are taken as they are, because for the ops we support opsets 14-17 only add types and
 // attributes that the passes check (Reshape allowzero, Shape start/end, BatchNormalization
 // training_mode), and libonnx has no adapters to convert them down. Intermediate shapes are left to
-// the constant folding pass, which computes them as it walks the graph.
+// the constant folding pass, which computes them as it walks the graph. A pre-quantized model (QDQ
+// or QOperator) comes in as the float model it stands for, its tensors carrying the model's
+// scales and zero points (onnx_quantized_import.h).
 #pragma once
 
 #include <map>

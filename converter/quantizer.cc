@@ -72,16 +72,48 @@ Tensor QuantizeAsymmetric(const Tensor& in) {
   return out;
 }
 
-// Weights with their output channels on axis 0: symmetric, one scale per channel, or one scale for
-// them all (stored once per channel all the same, as the runtime reads per-channel multipliers).
-// A channel with nothing to scale (all zero, or too small for a float scale) gets scale 1 and
-// zeros, and a warning: its outputs will be the bias alone.
+// The scale of each output channel of weights a pre-quantized model came with, where qrun's
+// weights can hold that channel's grid: zero point 0, every weight a multiple of the scale within
+// [-127, 127]. 0 where they cannot (an asymmetric uint8 zero point, a -128 from a full-range int8
+// quantizer, weights a pass moved off the grid such as a folded BatchNorm or Gemm's alpha): that
+// channel is requantized as float weights are. Parameters per tensor serve every channel.
+std::vector<float> ModelWeightScales(const Tensor& in) {
+  const Quantization& q = in.quantization;
+  const int64_t channels = in.shape.empty() ? 0 : in.shape[0];
+  const bool per_tensor = q.scale.size() == 1;
+  std::vector<float> scales(static_cast<size_t>(channels), 0.0f);
+  if (q.scale.empty() || q.zero_point.size() != q.scale.size() ||
+      (!per_tensor && (q.channel_axis != 0 || static_cast<int64_t>(q.scale.size()) != channels))) {
+    return scales;
+  }
+  const int64_t per_channel = channels ? in.element_count() / channels : 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    const size_t source = per_tensor ? 0 : static_cast<size_t>(c);
+    const float scale = q.scale[source];
+    bool on_grid = q.zero_point[source] == 0;
+    for (int64_t i = c * per_channel; on_grid && i < (c + 1) * per_channel; ++i) {
+      const float w = in.float_data[i];
+      const double level = std::nearbyint(w / static_cast<double>(scale));
+      on_grid = std::fabs(level) <= kWeightMax && static_cast<float>(level) * scale == w;
+    }
+    if (on_grid) scales[c] = scale;
+  }
+  return scales;
+}
+
+// Weights with their output channels on axis 0: symmetric, one scale per channel (the model's own
+// where qrun can keep it, else max |w| / 127), or one scale for them all (stored once per channel
+// all the same, as the runtime reads per-channel multipliers). A channel with nothing to scale (all
+// zero, or too small for a float scale) gets scale 1 and zeros, and a warning: its outputs will be
+// the bias alone.
 Tensor QuantizeWeights(const Tensor& in, const Node& node, const QuantizeOptions& options) {
   Tensor out = in;
   out.type = DataType::kInt8;
   out.float_data.clear();
+  out.quantization = Quantization();
   const int64_t channels = in.shape[0];
   const int64_t per_channel = channels ? in.element_count() / channels : 0;
+  const std::vector<float> model_scales = ModelWeightScales(in);
   out.quantization.channel_axis = 0;
   std::vector<float> max_abs(static_cast<size_t>(channels), 0.0f);
   for (int64_t c = 0; c < channels; ++c) {
@@ -97,7 +129,9 @@ Tensor QuantizeWeights(const Tensor& in, const Node& node, const QuantizeOptions
   std::vector<int64_t> degenerate;
   for (int64_t c = 0; c < channels; ++c) {
     const auto first = in.float_data.begin() + c * per_channel;
-    float scale = static_cast<float>(max_abs[c] / 127.0);
+    float scale = model_scales[c] > 0.0f && !options.per_tensor_weights
+                      ? model_scales[c]
+                      : static_cast<float>(max_abs[c] / 127.0);
     if (!(scale >= std::numeric_limits<float>::min())) {
       degenerate.push_back(c);
       scale = 1.0f;
@@ -195,7 +229,9 @@ class Quantizer {
       : ranges_(ranges), options_(options), graph_(graph) {}
 
   Status Run() {
-    for (const std::string& input : graph_.inputs) QRUN_RETURN_IF_ERROR(QuantizeFromRange(input));
+    for (const std::string& input : graph_.inputs) {
+      QRUN_RETURN_IF_ERROR(QuantizeFromRange(input, nullptr));
+    }
     // Tensors that stay float: those of nodes kept in fp32 (see mixed_precision.h), which sit
     // between a DEQUANTIZE and a QUANTIZE.
     std::set<std::string> float_tensors;
@@ -203,7 +239,7 @@ class Quantizer {
       if (node.op == "DEQUANTIZE") {
         float_tensors.insert(node.outputs[0]);
       } else if (node.op == "QUANTIZE") {
-        QRUN_RETURN_IF_ERROR(QuantizeFromRange(node.outputs[0]));
+        QRUN_RETURN_IF_ERROR(QuantizeFromRange(node.outputs[0], &node));
       } else if (float_tensors.count(node.inputs[0]) != 0 ||
                  (options_.float_nodes != nullptr && options_.float_nodes->count(node.name))) {
         for (const std::string& tensor : node.inputs) float_tensors.insert(tensor);
@@ -223,14 +259,20 @@ class Quantizer {
 
  private:
   // The tensor's parameters: those the model came with when it was quantized already, else from
-  // its calibrated range.
-  Status QuantizeFromRange(const std::string& name) {
+  // its calibrated range. `producer` writes the tensor (null for a graph input).
+  Status QuantizeFromRange(const std::string& name, const Node* producer) {
     const Tensor& tensor = graph_.tensor(name);
     if (!tensor.quantization.scale.empty() && tensor.type == DataType::kFloat32) {
       SetActivation(name, tensor.quantization);
       return Status::Ok();
     }
     auto range = ranges_.find(name);
+    if (ranges_.empty() && producer != nullptr) {
+      return UnsupportedNode(graph_, *producer,
+                             "the model is quantized, but not its output '" + name +
+                                 "' (no scale and zero point for it), and there is no calibration "
+                                 "to find them");
+    }
     if (range == ranges_.end()) {
       return Status(StatusCode::kInternal,
                     "calibration observed no values for tensor '" + name + "'");
@@ -286,7 +328,7 @@ class Quantizer {
       node.inputs.push_back(graph_.add_tensor(SoftmaxTable(node.name + "/exp_table", input_scale)));
       return Status::Ok();
     }
-    QRUN_RETURN_IF_ERROR(QuantizeFromRange(output));
+    QRUN_RETURN_IF_ERROR(QuantizeFromRange(output, &node));
     const double output_scale = Scale(graph_.tensor(output));
     if (op == "CONV_2D" || op == "FULLY_CONNECTED") {
       const double input_scale = Scale(graph_.tensor(node.inputs[0]));

@@ -1,10 +1,12 @@
-// Post-training quantization of the lowered float graph with calibrated ranges, to the numbers of
+// Post-training quantization of the lowered float graph with calibrated ranges (or the scales and
+// zero points a pre-quantized model brought, where its tensors have them), to the numbers of
 // the BRIEF and schema/qfb.fbs:
 //  - activations: int8, asymmetric, per tensor, from the observed range widened to include 0:
 //    scale = (max - min) / 255, zero_point = round(-128 - min / scale); MAX_POOL_2D, RESHAPE and
 //    TRANSPOSE outputs keep their input's parameters, SOFTMAX's are 1/256 and -128;
 //  - weights: int8 in [-127, 127], symmetric, one scale per output channel (max |w| / 127), or
-//    on request one per tensor;
+//    on request one per tensor; or, channel by channel, the grid a pre-quantized model's weights
+//    came on (per tensor or per output channel) where it is of that kind: symmetric, within +-127;
 //  - bias: int32 with scale s_in * s_w[c];
 //  - every op's Requantization: multipliers computed in double and stored as float, and the
 //    fused activation's range quantized into the output.

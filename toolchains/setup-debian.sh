@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package that qrun's build, tests, cross builds and test-model scripts need.
+# Installs every Debian package that qrun's build, tests, cross builds and test-model scripts need,
+# then the Python venv for what Debian does not package (setup-python-venv.sh: ONNX Runtime).
 # Idempotent and quiet when everything is already there. Usage: toolchains/setup-debian.sh
 set -euo pipefail
 
@@ -11,7 +12,7 @@ host_packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libtorch-dev
   clang-14 libclang-rt-14-dev
-  python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn
+  python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-venv
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
 )
 # The test dependencies of the cross builds, beside the amd64 ones. armhf takes libc6 (the loader
@@ -74,3 +75,5 @@ unpack_sysroot() {
 }
 unpack_sysroot arm64 aarch64-linux-gnu
 unpack_sysroot armhf arm-linux-gnueabihf
+
+bash "$here/setup-python-venv.sh"

@@ -58,6 +58,22 @@ void OnnxBuilder::initializer_int64(const std::string& name, const std::vector<i
   for (int64_t v : values) t->add_int64_data(v);
 }
 
+void OnnxBuilder::initializer_int(const std::string& name, int type,
+                                  const std::vector<int64_t>& shape,
+                                  const std::vector<int32_t>& values) {
+  onnx::TensorProto* t = model_.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(type);
+  for (int64_t dim : shape) t->add_dims(dim);
+  for (int32_t v : values) t->add_int32_data(v);
+}
+
+void OnnxBuilder::import_domain(const std::string& domain, int version) {
+  onnx::OperatorSetIdProto* id = model_.add_opset_import();
+  id->set_domain(domain);
+  id->set_version(version);
+}
+
 onnx::NodeProto& OnnxBuilder::node(const std::string& op, const std::vector<std::string>& inputs,
                                    const std::vector<std::string>& outputs,
                                    const std::string& name) {

@@ -21,6 +21,12 @@ class OnnxBuilder {
                    const std::vector<float>& values);
   void initializer_int64(const std::string& name, const std::vector<int64_t>& shape,
                          const std::vector<int64_t>& values);
+  // An int8, uint8 or int32 initializer (`type` an onnx::TensorProto_DataType), as quantized
+  // models hold weights, biases and zero points.
+  void initializer_int(const std::string& name, int type, const std::vector<int64_t>& shape,
+                       const std::vector<int32_t>& values);
+  // Imports another operator domain (ONNX Runtime's "com.microsoft").
+  void import_domain(const std::string& domain, int version);
   // Adds a node; the returned proto takes attributes through the helpers below.
   onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs,
                         const std::vector<std::string>& outputs, const std::string& name = "");

@@ -307,7 +307,7 @@ TEST_F(Failures, AFloatModelWithoutCalibrationSamples) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err, model +
                             ": an int8 model needs calibration samples (--calib), or give --float "
-                            "(only a model already quantized in PyTorch needs none)\n");
+                            "(only a model quantized before, in PyTorch or ONNX, needs none)\n");
   EXPECT_EQ(Files(), std::vector<std::string>{"model.onnx"});
 }
 
