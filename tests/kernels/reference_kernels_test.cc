@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "add/add.h"
+#include "batch_matmul/batch_matmul.h"
 #include "common/requantize.h"
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
 #include "elementwise_unary/elementwise_unary.h"
 #include "fully_connected/fully_connected.h"
+#include "layer_norm/layer_norm.h"
 #include "mul/mul.h"
 #include "pooling/pool2d.h"
 #include "quantize/quantize.h"
@@ -149,6 +151,67 @@ TEST(FullyConnectedQs8Reference, PerChannelMultipliers) {
   // Row 0 sees {0,1,2}: 1+3 = 4 -> 7; (0-4)/2 = -2 -> 1. Row 1 sees {-2,-1,0}: 1-3 = -2 -> 1;
   // (-4-0)/2 = -2 -> 1.
   EXPECT_EQ(out, (std::vector<int8_t>{7, 1, 1, 1}));
+}
+
+// Each row of the input quantized from its own range: row [0, 2.55] gets scale 0.01 and zero
+// point -128; row [-1, 0] scale 1/255 and zero point 127. Then int32 sums, times scale x weight
+// scale, plus the bias.
+TEST(FullyConnectedDynamicReference, QuantizesEachRowFromItsOwnRange) {
+  const FullyConnectedGeometry g{2, 2, 2};
+  const std::vector<int8_t> weights = {1, 2, -3, 4};  // OI
+  const std::vector<float> scales = {0.5f, 0.25f};
+  const std::vector<float> bias = {1.0f, -1.0f};
+  const std::vector<float> input = {2.55f, 1.0f, -1.0f, 0.0f};
+  std::vector<int8_t> row(2);
+  std::vector<float> out(4);
+  fully_connected_dynamic_reference(g, {}, {weights.data(), scales.data(), bias.data()},
+                                    input.data(), row.data(), out.data());
+  // Row 0: q = {127, -28}, minus zp -128: {255, 100}; acc {255 + 200, -765 + 400}.
+  EXPECT_FLOAT_EQ(out[0], 455 * (0.01f * 0.5f) + 1.0f);
+  EXPECT_FLOAT_EQ(out[1], -365 * (0.01f * 0.25f) - 1.0f);
+  // Row 1: q = {-128, 127}, minus zp 127: {-255, 0}; acc {-255, 765}.
+  const float s1 = 1.0f / 255.0f;
+  EXPECT_FLOAT_EQ(out[2], -255 * (s1 * 0.5f) + 1.0f);
+  EXPECT_FLOAT_EQ(out[3], 765 * (s1 * 0.25f) - 1.0f);
+}
+
+TEST(BatchMatMulReference, MultipliesEachBatchAndRequantizes) {
+  const BatchMatMulGeometry g{2, 1, 2, 2};
+  // Batch 0: [1 2] x [[1 0] [0 1]] = [1 2]; batch 1: [3 4] x [[1 1] [1 -1]] = [7 -1].
+  const std::vector<float> a = {1, 2, 3, 4};
+  const std::vector<float> b = {1, 0, 0, 1, 1, 1, 1, -1};
+  std::vector<float> out(4);
+  batch_matmul_f32_reference(g, {0.0f, INFINITY}, a.data(), b.data(), out.data());
+  EXPECT_EQ(out, (std::vector<float>{1, 2, 7, 0}));  // the ReLU clamps -1
+  // The same in int8 with zero points 1 (a) and -1 (b), multiplier 0.5, output zero point 3.
+  std::vector<int8_t> qa = {2, 3, 4, 5};
+  std::vector<int8_t> qb = {0, -1, -1, 0, 0, 0, 0, -2};
+  std::vector<int8_t> q(4);
+  BatchMatMulQs8Params p;
+  p.a_zero_point = 1;
+  p.b_zero_point = -1;
+  p.multiplier = 0.5f;
+  p.output.zero_point = 3;
+  batch_matmul_qs8_reference(g, p, qa.data(), qb.data(), q.data());
+  // Sums 1, 2, 7, -1 halved and rounded half to even: 0, 1, 4, -0 (-0.5 -> 0); plus 3.
+  EXPECT_EQ(q, (std::vector<int8_t>{3, 4, 7, 3}));
+}
+
+TEST(LayerNormReference, NormalizesEachRowThenScalesAndShifts) {
+  const LayerNormGeometry g{2, 4, 0.0f};
+  const std::vector<float> x = {1, 2, 3, 4, 5, 5, 5, 5};
+  const std::vector<float> gamma = {1, 1, 2, 2};
+  const std::vector<float> beta = {0, 0, 0, 1};
+  std::vector<float> y(8);
+  layer_norm_f32_reference(g, gamma.data(), beta.data(), x.data(), y.data());
+  // Row 0: mean 2.5, variance 1.25.
+  const float d = 1.0f / std::sqrt(1.25f);
+  EXPECT_NEAR(y[0], -1.5f * d, 1e-6f);
+  EXPECT_NEAR(y[1], -0.5f * d, 1e-6f);
+  EXPECT_NEAR(y[2], 2 * 0.5f * d, 1e-6f);
+  EXPECT_NEAR(y[3], 2 * 1.5f * d + 1, 1e-6f);
+  // Row 1 is constant: with epsilon 0 that is 0 / 0; the output is NaN, as PyTorch's is.
+  EXPECT_TRUE(std::isnan(y[4]));
 }
 
 TEST(AddQs8Reference, BroadcastsARowAndRequantizesEachSide) {
