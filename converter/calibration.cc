@@ -39,8 +39,8 @@ void ObserveTensor(void* user_data, int /*tensor_index*/, const qrun_tensor_info
 
 }  // namespace
 
-Status CollectRanges(const std::vector<uint8_t>& float_model,
-                     const std::vector<std::string>& sample_files, TensorRanges* ranges) {
+Status CollectRanges(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
+                     TensorRanges* ranges) {
   InterpreterPtr interpreter(qrun_interpreter_create(), &qrun_interpreter_destroy);
   if (!interpreter) return Status(StatusCode::kInternal, "cannot create a runtime interpreter");
   if (qrun_interpreter_load_buffer(interpreter.get(), float_model.data(), float_model.size()) !=
@@ -59,8 +59,8 @@ Status CollectRanges(const std::vector<uint8_t>& float_model,
     return RuntimeError(interpreter.get(), "observe");
   }
   std::vector<float> sample;
-  for (const std::string& path : sample_files) {
-    QRUN_RETURN_IF_ERROR(LoadSample(path, input, &sample));
+  for (const std::string& path : samples.files) {
+    QRUN_RETURN_IF_ERROR(LoadSample(samples, path, input, &sample));
     if (qrun_interpreter_set_input(interpreter.get(), 0, sample.data(),
                                    sample.size() * sizeof(float)) != QRUN_OK) {
       return RuntimeError(interpreter.get(), "take calibration sample '" + path + "' as input of");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "converter/calibration_samples.h"
 #include "qrun/status.h"
 
 namespace qrun::converter {
@@ -20,9 +21,8 @@ using TensorRanges = std::map<std::string, TensorRange>;  // by tensor name
 
 // Runs `float_model` (a .qfb whose tensors are all float) on each sample file and returns the
 // range of every tensor the runtime observed. Each file holds one sample for the model's single
-// input in the layout of the ONNX model (NCHW for an image), float32 or float64, with the input's
-// shape or that shape without its batch dimension of 1.
-Status CollectRanges(const std::vector<uint8_t>& float_model,
-                     const std::vector<std::string>& sample_files, TensorRanges* ranges);
+// input (LoadSample says in which forms).
+Status CollectRanges(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
+                     TensorRanges* ranges);
 
 }  // namespace qrun::converter

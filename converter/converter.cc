@@ -1,5 +1,8 @@
 #include "converter/converter.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "converter/calibration.h"
 #include "converter/calibration_samples.h"
 #include "converter/onnx_importer.h"
@@ -9,6 +12,8 @@
 #include "converter/sha256.h"
 #include "converter/torchscript_importer.h"
 #include "runtime/tools/file_io.h"
+#include "runtime/tools/image_input.h"
+#include "runtime/tools/image_preprocessing.h"
 
 namespace qrun::converter {
 namespace {
@@ -31,6 +36,30 @@ void ForgetQuantization(Graph& graph) {
   for (auto& entry : graph.tensors) entry.second.quantization = Quantization();
 }
 
+// The image preprocessing to store for the model's one input, if the options ask for one or a
+// calibration sample is an image.
+Status ImagePreprocessingFor(const Graph& graph, const ConvertOptions& options,
+                             const std::vector<std::string>& sample_files,
+                             std::optional<qrun_image_preprocessing>* steps) {
+  const bool images = std::any_of(sample_files.begin(), sample_files.end(), tools::is_image_path);
+  if (!options.image.given && !images) return Status::Ok();
+  if (graph.inputs.size() != 1) {
+    return InvalidArgument(
+        "image preprocessing (image samples, or --resize, --crop, --mean, --std, --bgr, --layout) "
+        "needs a model with one input; this one has " +
+        std::to_string(graph.inputs.size()));
+  }
+  const Tensor& input = graph.tensor(graph.inputs[0]);
+  qrun_tensor_info info{};
+  info.name = input.name.c_str();
+  info.rank = static_cast<int>(std::min<size_t>(input.shape.size(), QRUN_MAX_RANK));
+  for (int d = 0; d < info.rank; ++d) info.shape[d] = static_cast<int>(input.shape[d]);
+  qrun_image_preprocessing resolved;
+  QRUN_RETURN_IF_ERROR(ResolveImagePreprocessing(options.image, info, &resolved));
+  *steps = resolved;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
@@ -47,18 +76,22 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   }
   const bool prequantized = IsPrequantized(graph) && !options.float_model;
   if (!prequantized) ForgetQuantization(graph);
-  std::vector<std::string> sample_files;
+  CalibrationSamples samples;
+  samples.raw_shape = options.calibration_shape;
   if (!options.float_model && !prequantized) {
     if (options.calibration_paths.empty()) {
       return InvalidArgument(
           "an int8 model needs calibration samples (--calib), or give --float (only a model "
           "already quantized in PyTorch needs none)");
     }
-    QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.calibration_paths, &sample_files));
+    QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.calibration_paths, &samples.files));
   }
   QRUN_RETURN_IF_ERROR(RunGraphPasses(graph));
 
   QfbMetadata metadata;
+  QRUN_RETURN_IF_ERROR(
+      ImagePreprocessingFor(graph, options, samples.files, &metadata.image_preprocessing));
+  samples.image_preprocessing = metadata.image_preprocessing;
   metadata.source_file = BaseName(options.model_path);
   metadata.source_sha256 =
       Sha256Hex(reinterpret_cast<const uint8_t*>(source.data()), source.size());
@@ -71,10 +104,10 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   }
   if (!options.float_model && !prequantized) {
     TensorRanges ranges;
-    QRUN_RETURN_IF_ERROR(CollectRanges(file, sample_files, &ranges));
+    QRUN_RETURN_IF_ERROR(CollectRanges(file, samples, &ranges));
     QRUN_RETURN_IF_ERROR(QuantizeGraph(ranges, graph));
     metadata.calibration_method = "minmax";
-    metadata.calibration_samples = static_cast<int>(sample_files.size());
+    metadata.calibration_samples = static_cast<int>(samples.files.size());
   }
   if (!options.float_model) QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
   QRUN_RETURN_IF_ERROR(tools::write_file_atomically(options.output_path, file.data(), file.size()));
@@ -82,6 +115,9 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   summary->file_bytes = file.size();
   summary->calibration_samples = metadata.calibration_samples;
   summary->prequantized = prequantized;
+  if (metadata.image_preprocessing) {
+    summary->image_preprocessing = tools::describe_preprocessing(*metadata.image_preprocessing);
+  }
   return Status::Ok();
 }
 
