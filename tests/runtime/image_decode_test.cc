@@ -75,6 +75,53 @@ TEST(ImageDecode, JpegDecodesToTheSamePixelsEverywhere) {
   EXPECT_EQ(fnv1a(image.pixels), 17335473059009891504ull);
 }
 
+TEST(ImageDecode, PalettesAndSixteenBitPngs) {
+  // PIL wrote a 5x7 palette image whose pixel i has colour (3 i) % 4 of this palette.
+  const uint8_t palette[4][3] = {{255, 0, 0}, {0, 128, 255}, {20, 200, 40}, {250, 250, 250}};
+  Image image;
+  ASSERT_TRUE(decode_image(QRUN_TEST_IMAGES_DIR "/palette_5x7.png", 3, &image).ok());
+  ASSERT_EQ(image.pixels.size(), 5u * 7 * 3);
+  for (int i = 0; i < 35; ++i) {
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(image.pixels[i * 3 + c], palette[i * 3 % 4][c]) << i;
+  }
+  // A 3x4 16-bit grey image of 5461 i + 7: 8 bits are its high byte.
+  ASSERT_TRUE(decode_image(QRUN_TEST_IMAGES_DIR "/grey16_3x4.png", 1, &image).ok());
+  ASSERT_EQ(image.pixels.size(), 12u);
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(image.pixels[i], (5461 * i + 7) >> 8) << i;
+}
+
+TEST(ImageDecode, JpegHuffmanTablesTooLargeForStbAreRefused) {
+  std::ifstream in(QRUN_TEST_IMAGES_DIR "/gradient_12x16.jpg", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t dht = bytes.find("\xff\xc4");
+  ASSERT_NE(dht, std::string::npos);
+  // The first table's 16 code counts (after the marker, the length and the class byte): 20 each
+  // declares 320 codes, more than the 256 stb_image's table holds.
+  for (size_t i = 0; i < 16; ++i) bytes[dht + 5 + i] = 20;
+  Image image;
+  EXPECT_EQ(decode_image_bytes("bad.jpg", reinterpret_cast<const uint8_t*>(bytes.data()),
+                               bytes.size(), 3, &image)
+                .message(),
+            "bad.jpg: a corrupt JPEG (a Huffman table of 320 codes; at most 256)");
+}
+
+TEST(ImageDecode, JpegScansWithUndefinedHuffmanTablesAreRefused) {
+  std::ifstream in(QRUN_TEST_IMAGES_DIR "/gradient_12x16.jpg", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t sos = bytes.find("\xff\xda");
+  ASSERT_NE(sos, std::string::npos);
+  // The first component's table selectors (after the marker, the length, the component count
+  // and its id): DC and AC table 3, which no DHT defines; stb_image would decode with whatever
+  // its unset memory holds.
+  bytes[sos + 6] = 0x33;
+  Image image;
+  EXPECT_EQ(decode_image_bytes("bad.jpg", reinterpret_cast<const uint8_t*>(bytes.data()),
+                               bytes.size(), 3, &image)
+                .message(),
+            "bad.jpg: a corrupt JPEG (a scan decodes with DC Huffman table 3, which is not "
+            "defined)");
+}
+
 TEST(ImageDecode, FilesThatAreNotWholeImagesAreRefused) {
   const std::string text = temp_path("text.png");
   std::ofstream(text) << "not an image";
