@@ -26,3 +26,19 @@ if(QRUN_WITH_PTHREADPOOL)
   target_include_directories(qrun_pthreadpool SYSTEM INTERFACE ${PTHREADPOOL_INCLUDE_DIR})
   target_link_libraries(qrun_pthreadpool INTERFACE ${PTHREADPOOL_LIBRARY})
 endif()
+
+# stb_image (Debian's libstb-dev; its header holds the code, compiled into qrun's tools once)
+# decodes PNG and JPEG inputs for qrun and qconvert. AUTO: used when found. A build without it
+# (Android's NDK has none) takes .npy and .bin inputs and says so when given an image.
+find_path(STB_INCLUDE_DIR stb/stb_image.h)
+set(QRUN_WITH_STB AUTO CACHE STRING
+    "Decode PNG and JPEG inputs with stb_image: ON, OFF, or AUTO (on when libstb-dev is found)")
+if(QRUN_WITH_STB STREQUAL "AUTO")
+  if(STB_INCLUDE_DIR)
+    set(QRUN_WITH_STB ON)
+  else()
+    set(QRUN_WITH_STB OFF)
+  endif()
+elseif(QRUN_WITH_STB AND NOT STB_INCLUDE_DIR)
+  message(FATAL_ERROR "QRUN_WITH_STB is on but stb/stb_image.h was not found (apt-get install libstb-dev)")
+endif()

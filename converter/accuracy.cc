@@ -38,15 +38,15 @@ bool IsAccuracyReportPath(const std::string& path) {
   return EndsWith(path, ".json") || EndsWith(path, ".html");
 }
 
-Status LoadSamples(const std::vector<uint8_t>& float_model, const std::vector<std::string>& files,
-                   int max_samples, std::vector<std::vector<float>>* samples) {
+Status LoadSamples(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
+                   int max_samples, std::vector<std::vector<float>>* values) {
   qrun_tensor_info input;
   std::string input_name;
   QRUN_RETURN_IF_ERROR(DescribeInput(float_model, &input, &input_name));
-  for (const std::string& path : files) {
-    if (static_cast<int>(samples->size()) == max_samples) break;
-    samples->emplace_back();
-    QRUN_RETURN_IF_ERROR(LoadSample(path, input, &samples->back()));
+  for (const std::string& path : samples.files) {
+    if (static_cast<int>(values->size()) == max_samples) break;
+    values->emplace_back();
+    QRUN_RETURN_IF_ERROR(LoadSample(samples, path, input, &values->back()));
   }
   return Status::Ok();
 }

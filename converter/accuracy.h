@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "converter/calibration_samples.h"
 #include "qrun/status.h"
 
 namespace qrun::converter {
@@ -16,9 +17,9 @@ struct AccuracyReportOptions {
   std::string int8_name;
 };
 
-// The first `max_samples` of `files` as the float model's input (see LoadSample).
-Status LoadSamples(const std::vector<uint8_t>& float_model, const std::vector<std::string>& files,
-                   int max_samples, std::vector<std::vector<float>>* samples);
+// The first `max_samples` of the samples' files as the float model's input (see LoadSample).
+Status LoadSamples(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
+                   int max_samples, std::vector<std::vector<float>>* values);
 
 // Writes the report to options.path (atomically) and its table, worst layers first, to `table`.
 Status WriteAccuracyReport(const std::vector<uint8_t>& float_model,

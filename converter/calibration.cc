@@ -51,10 +51,10 @@ void ObserveHistogram(void* user_data, int /*tensor_index*/, const qrun_tensor_i
 
 // Runs every sample through the interpreter, whose observer is already set.
 Status RunSamples(qrun_interpreter* interpreter, const qrun_tensor_info& input,
-                  const std::vector<std::string>& sample_files, Progress& progress) {
+                  const CalibrationSamples& samples, Progress& progress) {
   std::vector<float> sample;
-  for (const std::string& path : sample_files) {
-    QRUN_RETURN_IF_ERROR(LoadSample(path, input, &sample));
+  for (const std::string& path : samples.files) {
+    QRUN_RETURN_IF_ERROR(LoadSample(samples, path, input, &sample));
     if (qrun_interpreter_set_input(interpreter, 0, sample.data(), sample.size() * sizeof(float)) !=
         QRUN_OK) {
       return RuntimeError(interpreter, "take calibration sample '" + path + "' as input of");
@@ -69,8 +69,7 @@ Status RunSamples(qrun_interpreter* interpreter, const qrun_tensor_info& input,
 
 }  // namespace
 
-Status CollectRanges(const std::vector<uint8_t>& float_model,
-                     const std::vector<std::string>& sample_files,
+Status CollectRanges(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
                      const CalibrationOptions& options, TensorRanges* ranges) {
   InterpreterPtr interpreter(qrun_interpreter_create(), &qrun_interpreter_destroy);
   if (!interpreter) return Status(StatusCode::kInternal, "cannot create a runtime interpreter");
@@ -94,8 +93,8 @@ Status CollectRanges(const std::vector<uint8_t>& float_model,
   }
   {
     Progress progress(options.progress, options.progress_on_terminal, what,
-                      static_cast<int>(sample_files.size()));
-    QRUN_RETURN_IF_ERROR(RunSamples(interpreter.get(), input, sample_files, progress));
+                      static_cast<int>(samples.files.size()));
+    QRUN_RETURN_IF_ERROR(RunSamples(interpreter.get(), input, samples, progress));
   }
   if (!histograms_needed) return Status::Ok();
 
@@ -110,8 +109,8 @@ Status CollectRanges(const std::vector<uint8_t>& float_model,
     Progress progress(options.progress, options.progress_on_terminal,
                       std::string("calibrating (") + RangeMethodName(options.method) +
                           "), pass 2 of 2: histograms",
-                      static_cast<int>(sample_files.size()));
-    QRUN_RETURN_IF_ERROR(RunSamples(interpreter.get(), input, sample_files, progress));
+                      static_cast<int>(samples.files.size()));
+    QRUN_RETURN_IF_ERROR(RunSamples(interpreter.get(), input, samples, progress));
   }
   for (const auto& [name, histogram] : histograms) {
     (*ranges)[name] = ChooseRange(options.method, histogram, options.percentile);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "converter/calibration_samples.h"
 #include "converter/range_observers.h"
 #include "qrun/status.h"
 
@@ -23,12 +24,11 @@ struct CalibrationOptions {
   bool progress_on_terminal = false;
 };
 
-// Runs `float_model` (a .qfb whose tensors are all float) on each sample file (see LoadSample) and
-// returns the range the method chooses for every tensor the runtime observed. Min/max takes one
-// pass over the samples; the other methods a second one, which fills a histogram per tensor over
-// the first pass's range.
-Status CollectRanges(const std::vector<uint8_t>& float_model,
-                     const std::vector<std::string>& sample_files,
+// Runs `float_model` (a .qfb whose tensors are all float) on each sample (LoadSample says in which
+// forms) and returns the range the method chooses for every tensor the runtime observed. Min/max
+// takes one pass over the samples; the other methods a second one, which fills a histogram per
+// tensor over the first pass's range.
+Status CollectRanges(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
                      const CalibrationOptions& options, TensorRanges* ranges);
 
 }  // namespace qrun::converter

@@ -1,6 +1,7 @@
 // qconvert's command line, kept out of main() so that tests can run it:
-//   qconvert model.onnx -o model.qfb --calib <.npy files or folders> [--float]
-//            [--input-shape name:d0,d1,...]
+//   qconvert model.onnx -o model.qfb --calib <samples or folders> [--float] [--calib-shape ...]
+//            [--input-shape name:d0,d1,...] [--resize ...] [--crop ...] [--mean ...] [--std ...]
+//            [--bgr] [--layout nchw|nhwc]
 #pragma once
 
 #include <ostream>

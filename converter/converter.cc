@@ -1,6 +1,7 @@
 #include "converter/converter.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -16,6 +17,8 @@
 #include "converter/sha256.h"
 #include "converter/torchscript_importer.h"
 #include "runtime/tools/file_io.h"
+#include "runtime/tools/image_input.h"
+#include "runtime/tools/image_preprocessing.h"
 
 namespace qrun::converter {
 namespace {
@@ -44,6 +47,30 @@ void ForgetQuantization(Graph& graph) {
   for (auto& entry : graph.tensors) entry.second.quantization = Quantization();
 }
 
+// The image preprocessing to store for the model's one input, if the options ask for one or a
+// calibration sample is an image.
+Status ImagePreprocessingFor(const Graph& graph, const ConvertOptions& options,
+                             const std::vector<std::string>& sample_files,
+                             std::optional<qrun_image_preprocessing>* steps) {
+  const bool images = std::any_of(sample_files.begin(), sample_files.end(), tools::is_image_path);
+  if (!options.image.given && !images) return Status::Ok();
+  if (graph.inputs.size() != 1) {
+    return InvalidArgument(
+        "image preprocessing (image samples, or --resize, --crop, --mean, --std, --bgr, --layout) "
+        "needs a model with one input; this one has " +
+        std::to_string(graph.inputs.size()));
+  }
+  const Tensor& input = graph.tensor(graph.inputs[0]);
+  qrun_tensor_info info{};
+  info.name = input.name.c_str();
+  info.rank = static_cast<int>(std::min<size_t>(input.shape.size(), QRUN_MAX_RANK));
+  for (int d = 0; d < info.rank; ++d) info.shape[d] = static_cast<int>(input.shape[d]);
+  qrun_image_preprocessing resolved;
+  QRUN_RETURN_IF_ERROR(ResolveImagePreprocessing(options.image, info, &resolved));
+  *steps = resolved;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
@@ -69,7 +96,8 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     return InvalidArgument(
         "--report compares an int8 model with its float original: not with --float");
   }
-  std::vector<std::string> sample_files;
+  CalibrationSamples samples;
+  samples.raw_shape = options.calibration_shape;
   if ((!options.float_model && !prequantized && !options.dynamic) || report) {
     if (options.calibration_paths.empty()) {
       return InvalidArgument(
@@ -77,11 +105,14 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
           "quantized before, in PyTorch or ONNX, needs none)" +
           std::string(report ? "; --report runs both models on the first samples" : ""));
     }
-    QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.calibration_paths, &sample_files));
+    QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.calibration_paths, &samples.files));
   }
   QRUN_RETURN_IF_ERROR(RunGraphPasses(graph));
 
   QfbMetadata metadata;
+  QRUN_RETURN_IF_ERROR(
+      ImagePreprocessingFor(graph, options, samples.files, &metadata.image_preprocessing));
+  samples.image_preprocessing = metadata.image_preprocessing;
   metadata.source_file = BaseName(options.model_path);
   metadata.source_sha256 =
       Sha256Hex(reinterpret_cast<const uint8_t*>(source.data()), source.size());
@@ -103,13 +134,13 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     calibration.percentile = options.percentile;
     calibration.progress = options.progress;
     calibration.progress_on_terminal = options.progress_on_terminal;
-    QRUN_RETURN_IF_ERROR(CollectRanges(float_file, sample_files, calibration, &ranges));
+    QRUN_RETURN_IF_ERROR(CollectRanges(float_file, samples, calibration, &ranges));
     metadata.calibration_method = RangeMethodName(options.calibration_method);
     if (options.calibration_method == RangeMethod::kPercentile) {
       metadata.calibration_method += " " + FormatNumber(options.percentile);
     }
     if (options.per_tensor_weights) metadata.calibration_method += ", per-tensor weights";
-    metadata.calibration_samples = static_cast<int>(sample_files.size());
+    metadata.calibration_samples = static_cast<int>(samples.files.size());
   }
   // The int8 model with some nodes kept in fp32, from the float graph each time.
   auto make_int8 = [&](const std::vector<std::string>& kept, std::vector<uint8_t>* out) {
@@ -132,14 +163,14 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
 
   // The samples that the report and --auto-float measure on.
   const bool auto_float = options.auto_float_target.has_value();
-  std::vector<std::vector<float>> samples;
+  std::vector<std::vector<float>> measured;
   if (report || auto_float) {
-    std::vector<std::string> files = sample_files;
+    CalibrationSamples report_set = samples;
     if (!options.report_data.empty()) {
-      files.clear();
-      QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.report_data, &files));
+      report_set.files.clear();
+      QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.report_data, &report_set.files));
     }
-    QRUN_RETURN_IF_ERROR(LoadSamples(float_file, files, options.report_samples, &samples));
+    QRUN_RETURN_IF_ERROR(LoadSamples(float_file, report_set, options.report_samples, &measured));
   }
   // Ops the runtime can only run in fp32 stay so, whatever was asked.
   std::vector<std::string> kept = options.keep_float;
@@ -164,7 +195,7 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     QRUN_RETURN_IF_ERROR(QuantizeWeightsForDynamicUse(quantize_options, graph));
     QRUN_RETURN_IF_ERROR(SerializeQfb(graph, metadata, &file));
   } else if (auto_float) {
-    QRUN_RETURN_IF_ERROR(KeepWorstLayersInFloat(*options.auto_float_target, float_file, samples,
+    QRUN_RETURN_IF_ERROR(KeepWorstLayersInFloat(*options.auto_float_target, float_file, measured,
                                                 make_int8, &summary->float_nodes, &file,
                                                 &summary->auto_float_log));
   } else {
@@ -184,12 +215,15 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     report_options.float_name = BaseName(options.model_path) + " (float)";
     report_options.int8_name = BaseName(options.output_path);
     QRUN_RETURN_IF_ERROR(
-        WriteAccuracyReport(float_file, file, samples, report_options, &summary->report_table));
+        WriteAccuracyReport(float_file, file, measured, report_options, &summary->report_table));
   }
   QRUN_RETURN_IF_ERROR(tools::write_file_atomically(options.output_path, file.data(), file.size()));
   summary->file_bytes = file.size();
   summary->calibration_samples = metadata.calibration_samples;
   summary->prequantized = prequantized;
+  if (metadata.image_preprocessing) {
+    summary->image_preprocessing = tools::describe_preprocessing(*metadata.image_preprocessing);
+  }
   return Status::Ok();
 }
 

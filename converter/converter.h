@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "converter/auto_float.h"
+#include "converter/image_options.h"
 #include "converter/range_observers.h"
 #include "qrun/status.h"
 
@@ -18,7 +19,8 @@ namespace qrun::converter {
 struct ConvertOptions {
   std::string model_path;
   std::string output_path;
-  std::vector<std::string> calibration_paths;  // .npy files and folders of them
+  std::vector<std::string> calibration_paths;  // sample files and folders of them
+  std::vector<int64_t> calibration_shape;      // --calib-shape: of raw .bin samples
   bool float_model = false;  // --float: write fp32; calibration_paths are not used
   bool dynamic = false;      // --dynamic: int8 FULLY_CONNECTED weights, activations at run time
   RangeMethod calibration_method = RangeMethod::kMinMax;  // --calibration
@@ -33,6 +35,8 @@ struct ConvertOptions {
   std::vector<std::vector<int64_t>> positional_input_shapes;  // --input-shape D0,... in order
   std::ostream* progress = nullptr;  // where long steps show their progress, if anywhere
   bool progress_on_terminal = false;
+  // Stored in the file when given, or when a calibration sample is an image.
+  ImageOptions image;
 };
 
 struct ConvertSummary {
@@ -44,6 +48,7 @@ struct ConvertSummary {
   std::string report_table;              // with --report: the worst layers, for the terminal
   std::vector<std::string> float_nodes;  // nodes kept in fp32 (--keep-float, --auto-float)
   std::string auto_float_log;            // --auto-float: a line per round
+  std::string image_preprocessing;       // what the file stores, in words; empty if nothing
 };
 
 // On failure nothing is written: an existing output file is left as it was.

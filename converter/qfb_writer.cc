@@ -132,8 +132,11 @@ class ModelBuilder {
         metadata_.calibration_samples);
     const std::vector<int32_t> inputs = Indices(graph_.inputs);
     const std::vector<int32_t> outputs = Indices(graph_.outputs);
-    auto model = fb::CreateModelDirect(*fbb_, kQfbFormatVersion, &tensors, &operators, &inputs,
-                                       &outputs, &buffers, meta);
+    std::vector<Offset<fb::Preprocessing>> preprocessing;
+    if (metadata_.image_preprocessing) preprocessing.push_back(BuildPreprocessing());
+    auto model =
+        fb::CreateModelDirect(*fbb_, kQfbFormatVersion, &tensors, &operators, &inputs, &outputs,
+                              &buffers, meta, preprocessing.empty() ? nullptr : &preprocessing);
     fb::FinishModelBuffer(*fbb_, model);
     return Status::Ok();
   }
@@ -313,6 +316,18 @@ class ModelBuilder {
     *out = fb::CreateOperatorDirect(*fbb_, type, &inputs, &outputs, options_type, options,
                                     requantization, node.name.c_str());
     return Status::Ok();
+  }
+
+  // For input 0, the one input a model with image preprocessing has.
+  Offset<fb::Preprocessing> BuildPreprocessing() {
+    const qrun_image_preprocessing& steps = *metadata_.image_preprocessing;
+    const std::vector<float> mean_values(steps.mean, steps.mean + steps.channels);
+    const std::vector<float> std_values(steps.std, steps.std + steps.channels);
+    return fb::CreatePreprocessingDirect(
+        *fbb_, 0, steps.resize_shorter_side, steps.resize_height, steps.resize_width,
+        steps.crop_height, steps.crop_width, &mean_values, &std_values,
+        steps.channel_order == QRUN_BGR ? fb::ChannelOrder::BGR : fb::ChannelOrder::RGB,
+        steps.source_layout == QRUN_NHWC ? fb::SourceLayout::NHWC : fb::SourceLayout::NCHW);
   }
 
   const Graph& graph_;

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "converter/graph.h"
+#include "qrun/qrun.h"
 #include "qrun/status.h"
 
 namespace qrun::converter {
@@ -21,6 +23,8 @@ struct QfbMetadata {
   std::string source_sha256;
   std::string calibration_method;  // "" for a float model
   int calibration_samples = 0;
+  // How an image becomes the model's one input (the file's Preprocessing table), if it takes one.
+  std::optional<qrun_image_preprocessing> image_preprocessing;
 };
 
 Status SerializeQfb(const Graph& graph, const QfbMetadata& metadata, std::vector<uint8_t>* file);

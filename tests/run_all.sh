@@ -13,7 +13,8 @@
 #      the same output bytes everywhere (tests/same_bits_everywhere.sh);
 #   6. qconvert built without libtorch (QRUN_WITH_TORCH=OFF): it still converts ONNX, and refuses a
 #      TorchScript file saying why;
-#   7. the model loader's libFuzzer target for a bounded time, seeded with valid models.
+#   7. the model loader's libFuzzer target for a bounded time, seeded with valid models, and the
+#      image decoder's, seeded with the test images.
 # Usage: bash tests/run_all.sh        (QRUN_FUZZ_SECONDS=60 by default)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -106,7 +107,7 @@ fi
 echo "$refusal"
 grep -q "built without libtorch" <<<"$refusal"
 
-step "libFuzzer on the model loader, ${fuzz_seconds}s"
+step "libFuzzer on the model loader and on the image decoder, ${fuzz_seconds}s each"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQRUN_FUZZ=ON \
   -DQRUN_BUILD_CONVERTER=OFF -DQRUN_BUILD_TESTS=OFF -DQRUN_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs"
@@ -117,5 +118,10 @@ find build/tests -name '*.qfb' -size -200k -exec cp {} "$corpus"/ \; 2>/dev/null
 # An arena is mapped lazily, so a hostile file's huge (valid) plan costs no memory; cap RSS only.
 (cd build-fuzz && bin/model_loader_fuzzer -max_total_time="$fuzz_seconds" -rss_limit_mb=4096 \
   -malloc_limit_mb=65536 -print_final_stats=1 corpus 2>&1 | tail -n 12)
+image_corpus=build-fuzz/image_corpus
+rm -rf "$image_corpus" && mkdir -p "$image_corpus"
+cp tests/runtime/images/* "$image_corpus"/
+(cd build-fuzz && bin/image_decoder_fuzzer -max_total_time="$fuzz_seconds" -rss_limit_mb=4096 \
+  -print_final_stats=1 image_corpus 2>&1 | tail -n 12)
 
 step "all tests passed"

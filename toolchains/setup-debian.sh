@@ -9,6 +9,7 @@ host_packages=(
   flatbuffers-compiler libflatbuffers-dev
   libcpuinfo-dev libpthreadpool-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libstb-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libtorch-dev
   clang-14 libclang-rt-14-dev

@@ -128,6 +128,20 @@ qrun_status qrun_interpreter_output_info(qrun_interpreter* self, int output,
   });
 }
 
+qrun_status qrun_interpreter_input_preprocessing(qrun_interpreter* self, int input, int* stored,
+                                                 qrun_image_preprocessing* preprocessing) {
+  return guarded(self, [&] {
+    const auto& graph = self->interpreter.graph();
+    QRUN_RETURN_IF_ERROR(index_in_range("input", input, graph.inputs.size()));
+    if (stored == nullptr || preprocessing == nullptr)
+      return qrun::InvalidArgument("null argument");
+    const auto& steps = graph.input_preprocessing[input];
+    *stored = steps.has_value() ? 1 : 0;
+    if (steps) *preprocessing = *steps;
+    return qrun::Status::Ok();
+  });
+}
+
 qrun_status qrun_interpreter_set_input(qrun_interpreter* self, int input, const void* data,
                                        size_t size) {
   return guarded(self, [&] { return self->interpreter.set_input(input, data, size); });

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "preprocessing_loader.h"
+
 namespace qrun {
 namespace {
 
@@ -227,7 +229,9 @@ Status load_graph(const ModelFile& file, LoadedGraph* graph) {
   if (graph->inputs.empty() || graph->outputs.empty()) {
     return InvalidModel(file.name() + ": the model needs at least one input and one output");
   }
-  return check_data_flow(file, *model, graph);
+  QRUN_RETURN_IF_ERROR(check_data_flow(file, *model, graph));
+  return load_preprocessing(file, *model, graph->tensors, graph->inputs,
+                            &graph->input_preprocessing);
 }
 
 }  // namespace qrun

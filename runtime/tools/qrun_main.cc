@@ -1,5 +1,5 @@
 // qrun: run a .qfb model on one input and print its outputs and latency, or describe the model.
-//   qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N] [--warmup N]
+//   qrun model.qfb input.(bin|npy|png|jpg) [-o out.(npy|bin)] [--raw] [--threads N] [--warmup N]
 //        [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]
 //   qrun --info model.qfb
 //   qrun model.qfb input.(bin|npy) --compare model_fp32.qfb
@@ -15,6 +15,8 @@
 
 #include "accuracy_report.h"
 #include "file_io.h"
+#include "image_input.h"
+#include "image_preprocessing.h"
 #include "npy.h"
 #include "qrun/qrun.hpp"
 
@@ -39,13 +41,15 @@ struct Options {
 };
 
 const char kUsage[] =
-    "usage: qrun model.qfb input.(bin|npy) [-o out.(npy|bin)] [--raw] [--threads N]\n"
+    "usage: qrun model.qfb input.(bin|npy|png|jpg) [-o out.(npy|bin)] [--raw] [--threads N]\n"
     "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]\n"
     "            [--no-fusion]\n"
     "       qrun --info model.qfb [--isa NAME] [--no-fusion]\n"
     "       qrun model.qfb input.(bin|npy) --compare model_fp32.qfb\n"
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
-    "parameters). -o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
+    "parameters). A PNG or JPEG image goes through the preprocessing stored in the model\n"
+    "(qconvert --resize, --crop, --mean, --std, --bgr, --layout); --info shows it.\n"
+    "-o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
     "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm or armv7neon.\n"
     "--no-fusion runs an ADD behind a CONV_2D as its own op (same output bytes).\n"
     "--compare runs the float model (qconvert --float) and this int8 one on the input (float32)\n"
@@ -151,6 +155,12 @@ Status print_info(qrun::Model& model) {
     qrun_tensor_info info;
     QRUN_RETURN_IF_ERROR(model.input_info(i, &info));
     std::printf("input  %d: %s\n", i, describe(info).c_str());
+    bool stored = false;
+    qrun_image_preprocessing steps;
+    QRUN_RETURN_IF_ERROR(model.input_preprocessing(i, &stored, &steps));
+    if (stored) {
+      std::printf("         images: %s\n", qrun::tools::describe_preprocessing(steps).c_str());
+    }
   }
   for (int i = 0; i < model.output_count(); ++i) {
     qrun_tensor_info info;
@@ -175,10 +185,27 @@ Status print_info(qrun::Model& model) {
   return Status::Ok();
 }
 
-// Reads the input as the model's own type, or as float32 to be quantized.
+// Decodes the image and applies the preprocessing the model stores for its input.
+Status set_image_input(qrun::Model& model, const qrun_tensor_info& info, const std::string& path) {
+  bool stored = false;
+  qrun_image_preprocessing steps;
+  QRUN_RETURN_IF_ERROR(model.input_preprocessing(0, &stored, &steps));
+  if (!stored) {
+    return qrun::InvalidArgument(
+        path + ": the model stores no image preprocessing for input " + describe(info) +
+        " (convert it with qconvert --calib on images, or with --resize, --crop, --mean, --std, "
+        "--bgr or --layout), so give the input as .npy or .bin");
+  }
+  std::vector<float> values;
+  QRUN_RETURN_IF_ERROR(qrun::tools::load_image_input(path, steps, info, &values));
+  return model.set_input_float(0, values);
+}
+
+// Reads the input as the model's own type, or as float32 to be quantized, or as an image.
 Status set_input(qrun::Model& model, const std::string& path) {
   qrun_tensor_info info;
   QRUN_RETURN_IF_ERROR(model.input_info(0, &info));
+  if (qrun::tools::is_image_path(path)) return set_image_input(model, info, path);
   const size_t count = elements_of(info);
   const size_t own_size = info.byte_size;
   std::vector<uint8_t> bytes;

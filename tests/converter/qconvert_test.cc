@@ -297,7 +297,8 @@ TEST_F(Failures, CalibrationFolderWithoutSamples) {
   fs::create_directories(dir_ + "/empty");
   const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb", "--calib", dir_ + "/empty"});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(result.err, model + ": calibration folder '" + dir_ + "/empty' holds no .npy file\n");
+  EXPECT_EQ(result.err, model + ": calibration folder '" + dir_ +
+                            "/empty' holds no .npy, .bin, .png, .jpg or .jpeg file\n");
 }
 
 TEST_F(Failures, AFloatModelWithoutCalibrationSamples) {

@@ -12,6 +12,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     qrun_tensor_info info;
     for (int i = 0; i < qrun_interpreter_input_count(interpreter); ++i) {
       if (qrun_interpreter_input_info(interpreter, i, &info) != QRUN_OK) continue;
+      int stored = 0;
+      qrun_image_preprocessing preprocessing;
+      if (qrun_interpreter_input_preprocessing(interpreter, i, &stored, &preprocessing) !=
+          QRUN_OK) {
+        __builtin_trap();  // a loaded model describes each of its inputs
+      }
       // Keep each run small: a hostile file may describe a huge but valid model.
       if (info.byte_size > (1u << 20)) break;
       std::vector<uint8_t> input(info.byte_size, 0x5a);

@@ -46,8 +46,14 @@ std::vector<uint8_t> TestModel::serialize() const {
                                              options, requant, "op"));
     }
     auto metadata = fb::CreateMetadataDirect(b, "qrun-tests", "0", "test", "", "none", 0);
-    auto model =
-        fb::CreateModelDirect(b, 1, &tensors, &ops, &inputs_, &outputs_, &buffers, metadata);
+    std::vector<flatbuffers::Offset<fb::Preprocessing>> preprocessing;
+    for (const TestPreprocessing& p : preprocessing_) {
+      preprocessing.push_back(fb::CreatePreprocessingDirect(
+          b, p.input, p.resize_shorter_side, p.resize_height, p.resize_width, p.crop_height,
+          p.crop_width, &p.mean, &p.std_dev, p.channel_order, p.source_layout));
+    }
+    auto model = fb::CreateModelDirect(b, 1, &tensors, &ops, &inputs_, &outputs_, &buffers,
+                                       metadata, preprocessing.empty() ? nullptr : &preprocessing);
     fb::FinishModelBuffer(b, model);
     return cursor;
   };
@@ -129,6 +135,39 @@ TestModel small_int8_model() {
                   127});
   m.set_inputs({input});
   m.set_outputs({logits});
+  return m;
+}
+
+TestModel image_int8_model(const TestPreprocessing& preprocessing) {
+  TestModel m;
+  const int input =
+      m.add_tensor({"image", fb::TensorType::INT8, {1, 4, 4, 3}, {1.0f / 64}, {0}, -1, {}});
+  const int flat = m.add_tensor({"flat", fb::TensorType::INT8, {1, 48}, {1.0f / 64}, {0}, -1, {}});
+  m.add_operator({fb::OperatorType::RESHAPE,
+                  {input},
+                  {flat},
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    return std::make_pair(fb::OperatorOptions::ReshapeOptions,
+                                          fb::CreateReshapeOptions(b).Union());
+                  },
+                  {}});
+  std::vector<int8_t> fc_weights(4 * 48);
+  for (size_t i = 0; i < fc_weights.size(); ++i)
+    fc_weights[i] = static_cast<int8_t>((i * 29) % 255 - 127);
+  const int fc_w =
+      m.add_constant<int8_t>("fc.weight", fb::TensorType::INT8, {4, 48}, fc_weights, {0.02f}, {0});
+  const int fc_b = m.add_constant<int32_t>("fc.bias", fb::TensorType::INT32, {4}, {0, 10, -10, 5});
+  const int logits = m.add_tensor({"logits", fb::TensorType::INT8, {1, 4}, {0.05f}, {0}, -1, {}});
+  m.add_operator({fb::OperatorType::FULLY_CONNECTED,
+                  {flat, fc_w, fc_b},
+                  {logits},
+                  fully_connected_options,
+                  {1.0f / 64 * 0.02f / 0.05f},
+                  -128,
+                  127});
+  m.set_inputs({input});
+  m.set_outputs({logits});
+  m.add_preprocessing(preprocessing);
   return m;
 }
 

@@ -35,6 +35,20 @@ struct TestOperator {
   int output_max = 127;
 };
 
+// A Preprocessing table (schema/qfb.fbs) for one input.
+struct TestPreprocessing {
+  int input = 0;
+  int resize_shorter_side = 0;
+  int resize_height = 0;
+  int resize_width = 0;
+  int crop_height = 0;
+  int crop_width = 0;
+  std::vector<float> mean;
+  std::vector<float> std_dev;
+  fb::ChannelOrder channel_order = fb::ChannelOrder::RGB;
+  fb::SourceLayout source_layout = fb::SourceLayout::NCHW;
+};
+
 class TestModel {
  public:
   int add_tensor(TestTensor tensor);
@@ -51,6 +65,9 @@ class TestModel {
   void add_operator(TestOperator op) { operators_.push_back(std::move(op)); }
   void set_inputs(std::vector<int> inputs) { inputs_ = std::move(inputs); }
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+  void add_preprocessing(TestPreprocessing preprocessing) {
+    preprocessing_.push_back(std::move(preprocessing));
+  }
 
   std::vector<uint8_t> serialize() const;
   // Writes serialize() to `path`.
@@ -61,6 +78,7 @@ class TestModel {
   std::vector<TestOperator> operators_;
   std::vector<int> inputs_;
   std::vector<int> outputs_;
+  std::vector<TestPreprocessing> preprocessing_;
 };
 
 // Options builders for the common ops.
@@ -72,5 +90,9 @@ std::pair<fb::OperatorOptions, flatbuffers::Offset<void>> fully_connected_option
 // A two-op int8 model, Conv2D 3x3 (pad 1) with ReLU then FullyConnected, on a [1,4,4,2] input;
 // small, valid, and touching weights, bias, per-channel scales and requantization.
 TestModel small_int8_model();
+
+// An int8 model whose [1,4,4,3] input takes images: RESHAPE to [1,48], then FullyConnected to 4
+// logits. It stores `preprocessing` for its input.
+TestModel image_int8_model(const TestPreprocessing& preprocessing);
 
 }  // namespace qrun::testing

@@ -64,6 +64,27 @@ typedef struct {
   size_t arena_bytes;  /* all activations, planned from tensor lifetimes */
 } qrun_memory_info;
 
+typedef enum { QRUN_RGB = 0, QRUN_BGR = 1 } qrun_channel_order;
+typedef enum { QRUN_NCHW = 0, QRUN_NHWC = 1 } qrun_layout;
+
+/* How an image becomes a model input, as qconvert stored it (schema/qfb.fbs, Preprocessing, has
+ * the exact arithmetic): decode to 8-bit RGB (grey for one channel), resize (bilinear) to
+ * resize_height x resize_width or so that the shorter side is resize_shorter_side, center crop to
+ * crop_height x crop_width, then (pixel / 255 - mean[c]) / std[c] per channel, in RGB or BGR
+ * order, laid out as the source model's input (NCHW or NHWC) was. 0 means a step is not done. */
+typedef struct {
+  int resize_shorter_side;
+  int resize_height;
+  int resize_width;
+  int crop_height;
+  int crop_width;
+  int channels; /* 1 or 3: how many of mean and std are used */
+  float mean[3];
+  float std[3];
+  qrun_channel_order channel_order;
+  qrun_layout source_layout;
+} qrun_image_preprocessing;
+
 /* Called after each operator with each tensor it wrote, and once per graph input before the first
  * operator. `data` is valid only during the call. */
 typedef void (*qrun_tensor_observer)(void* user_data, int tensor_index,
@@ -127,6 +148,12 @@ QRUN_API qrun_status qrun_interpreter_set_tensor_float(qrun_interpreter* interpr
 QRUN_API qrun_status qrun_interpreter_get_tensor_float(qrun_interpreter* interpreter, int tensor,
                                                        float* data, size_t count);
 QRUN_API qrun_status qrun_interpreter_run_operator(qrun_interpreter* interpreter, int op);
+
+/* Whether input `input` takes images: *stored is 1 and *preprocessing filled when the model holds
+ * image preprocessing for it, 0 when it does not. */
+QRUN_API qrun_status qrun_interpreter_input_preprocessing(qrun_interpreter* interpreter, int input,
+                                                          int* stored,
+                                                          qrun_image_preprocessing* preprocessing);
 
 /* Times each operator of each run; read the times with qrun_interpreter_operator_info. */
 QRUN_API qrun_status qrun_interpreter_set_profiling(qrun_interpreter* interpreter, int enabled);

@@ -37,6 +37,15 @@ class Model {
     return check(qrun_interpreter_output_info(get(), output, info));
   }
 
+  // *stored: whether the model holds image preprocessing for this input.
+  Status input_preprocessing(int input, bool* stored, qrun_image_preprocessing* preprocessing) {
+    int has = 0;
+    const Status status =
+        check(qrun_interpreter_input_preprocessing(get(), input, &has, preprocessing));
+    *stored = has != 0;
+    return status;
+  }
+
   Status set_input(int input, const void* data, size_t bytes) {
     return check(qrun_interpreter_set_input(get(), input, data, bytes));
   }
