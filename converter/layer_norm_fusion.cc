@@ -105,32 +105,23 @@ class LayerNormFusion {
                                 static_cast<size_t>(pow),
                                 static_cast<size_t>(sub),
                                 static_cast<size_t>(mean)};
-    // The affine part, where there is one.
+    // The affine part, where there is one: a Mul by gamma, then an Add of beta, each by one
+    // constant per channel, taken on as the output moves past it.
     std::string output = div.outputs[0];
-    std::string gamma, beta;
     size_t last = div_index;
-    const int mul = OnlyConsumer(output);
-    if (mul >= 0 && graph_.nodes[mul].op == "Mul") {
-      const Node& m = graph_.nodes[mul];
-      const std::string& other = m.inputs[0] == output ? m.inputs[1] : m.inputs[0];
-      if (ChannelConstant(graph_, other, channels)) {
-        gamma = other;
-        output = m.outputs[0];
-        matched.insert(mul);
-        last = mul;
-      }
-    }
-    const int add_beta = OnlyConsumer(output);
-    if (add_beta >= 0 && graph_.nodes[add_beta].op == "Add") {
-      const Node& a = graph_.nodes[add_beta];
-      const std::string& other = a.inputs[0] == output ? a.inputs[1] : a.inputs[0];
-      if (ChannelConstant(graph_, other, channels)) {
-        beta = other;
-        output = a.outputs[0];
-        matched.insert(add_beta);
-        last = add_beta;
-      }
-    }
+    auto absorb = [&](const char* op) {
+      const int index = OnlyConsumer(output);
+      if (index < 0 || graph_.nodes[index].op != op) return std::string();
+      const Node& n = graph_.nodes[index];
+      const std::string other = n.inputs[0] == output ? n.inputs[1] : n.inputs[0];
+      if (!ChannelConstant(graph_, other, channels)) return std::string();
+      output = n.outputs[0];
+      matched.insert(index);
+      last = static_cast<size_t>(index);
+      return other;
+    };
+    const std::string gamma = absorb("Mul");
+    const std::string beta = absorb("Add");
     Node fused;
     fused.name = graph_.nodes[mean].name.substr(0, graph_.nodes[mean].name.rfind('/'));
     if (fused.name.empty()) fused.name = graph_.nodes[mean].name;
