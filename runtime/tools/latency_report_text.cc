@@ -100,12 +100,13 @@ std::string latency_text(const LatencyReport& report) {
   std::string where = report.cpu.pin.cpus.empty() ? "unpinned" : "pinned to CPU";
   for (size_t i = 0; i < report.cpu.pin.cpus.size(); ++i)
     where += (i ? "," : " ") + std::to_string(report.cpu.pin.cpus[i]);
+  // benchmarks/compare.py reads this line as far as p90: keep "min, median, p90" first.
   const std::string during =
       report.options.duration_s > 0 ? format(" in %.1f s", report.options.duration_s) : "";
   text += format(
-      "latency over %zu runs%s (%d threads, %s): min %.3f ms, median %.3f ms, mean %.3f ms, "
-      "p90 %.3f ms, p99 %.3f ms, stddev %.3f ms, cv %.1f%%\n",
-      s.runs, during.c_str(), report.threads, where.c_str(), s.min, s.median, s.mean, s.p90, s.p99,
+      "latency over %zu runs%s (%d threads, %s): min %.3f ms, median %.3f ms, p90 %.3f ms, "
+      "p99 %.3f ms, mean %.3f ms, stddev %.3f ms, cv %.1f%%\n",
+      s.runs, during.c_str(), report.threads, where.c_str(), s.min, s.median, s.p90, s.p99, s.mean,
       s.stddev, 100 * s.cv);
   const qrun_memory_info& memory = report.memory;
   text +=
