@@ -120,6 +120,7 @@ Status parse_args(int argc, char** argv, Options* options) {
       QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 1, &options->repeat));
     } else if (arg == "--duration" && has_value) {
       QRUN_RETURN_IF_ERROR(parse_seconds(arg, argv[++i], &options->duration));
+      if (options->duration == 0) return qrun::InvalidArgument("--duration needs more than 0 s");
     } else if (arg == "--cooldown" && has_value) {
       QRUN_RETURN_IF_ERROR(parse_seconds(arg, argv[++i], &options->cooldown));
     } else if (arg == "--pin" && has_value) {
