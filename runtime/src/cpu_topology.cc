@@ -52,9 +52,9 @@ std::string uarch_name(const cpuinfo_cluster&) {
 // tell them.
 void add_what_cpuinfo_knows(CpuTopology* topology) {
   if (!cpuinfo_initialize()) return;
-  if (cpuinfo_get_packages_count() > 0 && cpuinfo_get_package(0)->name[0] != '\0') {
-    topology->name = cpuinfo_get_package(0)->name;
-  }
+  // cpuinfo names what it cannot identify "Unknown" (an emulator, an unlisted SoC).
+  const std::string name = cpuinfo_get_packages_count() > 0 ? cpuinfo_get_package(0)->name : "";
+  if (!name.empty() && name != "Unknown") topology->name = name;
   for (uint32_t i = 0; i < cpuinfo_get_processors_count(); ++i) {
     const cpuinfo_processor& processor = *cpuinfo_get_processor(i);
     auto core = std::find_if(topology->cores.begin(), topology->cores.end(),

@@ -49,6 +49,12 @@ std::string trimmed(const std::string& text) {
   return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+constexpr bool kX86 = true;
+#else
+constexpr bool kX86 = false;
+#endif
+
 // /proc/cpuinfo: "key : value" lines; on x86 and ARM one block per processor, each opened by
 // "processor : N", and on some ARM kernels a few machine-wide lines ("Hardware") at the end.
 struct ProcCpuinfo {
@@ -69,8 +75,10 @@ ProcCpuinfo parse_proc_cpuinfo(const std::string& text) {
     const std::string value = trimmed(line.substr(colon + 1));
     if (key == "processor") {
       processor = std::atoi(value.c_str());
-    } else if (key == "model name" && parsed.name.empty()) {
-      parsed.name = value;  // x86
+    } else if (key == "model name" && parsed.name.empty() && kX86) {
+      // x86 only: ARM kernels put a generic "ARMv7 Processor rev 5 (v7l)" there, and an ARM build
+      // under qemu-user reads the x86 host's file.
+      parsed.name = value;
     } else if (key == "Hardware") {
       parsed.name = value;  // ARM: the SoC, where the kernel tells it
     } else if (key == "CPU implementer") {
