@@ -3,6 +3,7 @@
 // when profiling is on.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "qrun/qrun.hpp"

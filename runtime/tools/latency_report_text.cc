@@ -4,7 +4,6 @@
 // core's peak, measured on the spot.
 #include <cstdarg>
 #include <cstdio>
-#include <cstring>
 
 #include "latency_report.h"
 
