@@ -1,6 +1,6 @@
 #include "latency_report.h"
 
-#include <sched.h>
+#include <algorithm>
 
 namespace qrun::tools {
 namespace {
@@ -40,25 +40,32 @@ Status collect_profile(Model& model, LatencyReport* report) {
 
 CpuReport describe_cpu_in_use(const PinChoice& pin, const std::string& isa) {
   CpuReport cpu;
-  cpu.id = pin.cpus.empty() ? sched_getcpu() : pin.cpus.front();
+  cpu.id = pin.cpus.empty() ? -1 : pin.cpus.front();
   cpu.name = qrun_cpu_name();
   cpu.isa = isa;
   cpu.pin = pin;
   cpu.cpus = qrun::cpus();
   for (const qrun_cpu_info& info : cpu.cpus) {
-    if (info.id != cpu.id) continue;
-    cpu.uarch = info.uarch;
-    cpu.max_frequency_khz = info.max_frequency_khz;
+    if (info.id == cpu.id) {
+      cpu.uarch = info.uarch;
+      cpu.max_frequency_khz = info.max_frequency_khz;
+    } else if (cpu.id < 0) {
+      const std::string uarch = info.uarch;
+      if (!uarch.empty() && ("+" + cpu.uarch + "+").find("+" + uarch + "+") == std::string::npos) {
+        cpu.uarch += (cpu.uarch.empty() ? "" : "+") + uarch;
+      }
+      cpu.max_frequency_khz = std::max(cpu.max_frequency_khz, info.max_frequency_khz);
+    }
   }
   return cpu;
 }
 
 std::string cpu_headline(const CpuReport& cpu) {
-  std::string text = "CPU " + (cpu.id >= 0 ? std::to_string(cpu.id) : std::string("unknown")) +
-                     " (" + (cpu.pin.request.empty() ? "not pinned" : "--pin " + cpu.pin.request) +
-                     "): " + (cpu.name.empty() ? "name unknown" : cpu.name) + ", " +
-                     (cpu.uarch.empty() ? "microarchitecture unknown" : cpu.uarch) + ", ISA " +
-                     cpu.isa + ", ";
+  std::string text = cpu.id >= 0
+                         ? "CPU " + std::to_string(cpu.id) + " (--pin " + cpu.pin.request + "): "
+                         : std::string("CPU not pinned: ");
+  text += (cpu.name.empty() ? "name unknown" : cpu.name) + ", " +
+          (cpu.uarch.empty() ? "microarchitecture unknown" : cpu.uarch) + ", ISA " + cpu.isa + ", ";
   return text + (cpu.max_frequency_khz
                      ? "max " + std::to_string(cpu.max_frequency_khz / 1000) + " MHz"
                      : std::string("max frequency unreadable"));

@@ -12,11 +12,12 @@
 
 namespace qrun::tools {
 
-// The CPU a run is measured on: the first one pinned to, or the one running qrun when not pinned.
+// The CPU a run is measured on: the first one pinned to. Not pinned, the run may move from CPU to
+// CPU, so the description is the machine's: every microarchitecture, the highest frequency.
 struct CpuReport {
-  int id = -1;
+  int id = -1;        // -1 when not pinned
   std::string name;   // the processor or SoC; empty where unknown
-  std::string uarch;  // empty where unknown
+  std::string uarch;  // empty where unknown; not pinned, each known one joined by "+"
   uint64_t max_frequency_khz = 0;
   std::string isa;  // the kernels' instruction-set family
   PinChoice pin;
@@ -25,7 +26,8 @@ struct CpuReport {
 
 CpuReport describe_cpu_in_use(const PinChoice& pin, const std::string& isa);
 
-// "CPU 1 (--pin 1): AMD EPYC, microarchitecture unknown, ISA avx512vnni, max frequency unreadable"
+// "CPU 1 (--pin 1): AMD EPYC, microarchitecture unknown, ISA avx512vnni, max frequency unreadable",
+// or "CPU not pinned: ..."
 std::string cpu_headline(const CpuReport& cpu);
 
 struct TensorSummary {

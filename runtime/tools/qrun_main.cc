@@ -4,6 +4,8 @@
 //        [--isa NAME] [--profile] [--json | --csv]
 //   qrun --info model.qfb
 //   qrun model.qfb input.(bin|npy) --compare model_fp32.qfb
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -333,7 +335,8 @@ Status measure(qrun::Model& model, const Options& options, qrun::tools::LatencyR
   measure.duration_s = options.duration;
   measure.cooldown_s = options.cooldown;
   measure.profile = options.profile;
-  measure.cpu = report->cpu.id;
+  // Not pinned, the conditions are those of the CPU the timed runs start on.
+  measure.cpu = report->cpu.id >= 0 ? report->cpu.id : sched_getcpu();
   QRUN_RETURN_IF_ERROR(qrun::tools::measure_latency(model, measure, &report->measurement));
   QRUN_RETURN_IF_ERROR(qrun::tools::complete_latency_report(model, report));
   for (const std::string& warning : report->warnings) {
