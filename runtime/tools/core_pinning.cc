@@ -65,13 +65,12 @@ std::vector<Cluster> ranked_clusters(const std::vector<qrun_cpu_info>& cpus,
   std::vector<int> cluster_ids;
   for (const qrun_cpu_info& cpu : cpus) {
     if (std::find(allowed.begin(), allowed.end(), cpu.id) == allowed.end()) continue;
-    const auto found = std::find(cluster_ids.begin(), cluster_ids.end(), cpu.cluster);
-    if (found == cluster_ids.end()) {
+    size_t index =
+        std::find(cluster_ids.begin(), cluster_ids.end(), cpu.cluster) - cluster_ids.begin();
+    if (index == cluster_ids.size()) {
       cluster_ids.push_back(cpu.cluster);
       clusters.push_back({{}, cpu.uarch, cpu.max_frequency_khz, cpu.capacity});
     }
-    const size_t index =
-        std::find(cluster_ids.begin(), cluster_ids.end(), cpu.cluster) - cluster_ids.begin();
     clusters[index].cpus.push_back(cpu.id);
   }
   std::stable_sort(clusters.begin(), clusters.end(),
