@@ -1,12 +1,15 @@
 // The public C API: argument checks, status codes and the last error message around Interpreter.
+#include <chrono>
 #include <string>
 
+#include "cpu_topology.h"
 #include "interpreter.h"
 #include "qrun/qrun.h"
 
 struct qrun_interpreter {
   qrun::Interpreter interpreter;
   std::string last_error;
+  double map_milliseconds = 0;  // of the last load
 };
 
 namespace {
@@ -48,6 +51,11 @@ qrun::Status index_in_range(const char* what, int index, size_t count) {
   return qrun::Status::Ok();
 }
 
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 }  // namespace
 
 extern "C" {
@@ -86,7 +94,9 @@ qrun_status qrun_interpreter_load_file(qrun_interpreter* self, const char* path)
   return guarded(self, [&] {
     if (path == nullptr) return qrun::InvalidArgument("no model path given");
     std::unique_ptr<qrun::ModelFile> file;
+    const auto start = std::chrono::steady_clock::now();
     QRUN_RETURN_IF_ERROR(qrun::ModelFile::Map(path, &file));
+    self->map_milliseconds = milliseconds_since(start);
     return self->interpreter.load(std::move(file));
   });
 }
@@ -94,7 +104,9 @@ qrun_status qrun_interpreter_load_file(qrun_interpreter* self, const char* path)
 qrun_status qrun_interpreter_load_buffer(qrun_interpreter* self, const void* data, size_t size) {
   return guarded(self, [&] {
     std::unique_ptr<qrun::ModelFile> file;
+    const auto start = std::chrono::steady_clock::now();
     QRUN_RETURN_IF_ERROR(qrun::ModelFile::Copy(data, size, &file));
+    self->map_milliseconds = milliseconds_since(start);
     return self->interpreter.load(std::move(file));
   });
 }
@@ -252,6 +264,49 @@ qrun_status qrun_interpreter_measure_peak(qrun_interpreter* self, double* gmacs,
     if (gmacs == nullptr || instruction == nullptr) return qrun::InvalidArgument("null argument");
     return self->interpreter.measure_peak(gmacs, instruction);
   });
+}
+
+qrun_status qrun_interpreter_load_times(qrun_interpreter* self, qrun_load_times* times) {
+  return guarded(self, [&] {
+    if (!self->interpreter.loaded()) return qrun::InvalidArgument("no model is loaded");
+    if (times == nullptr) return qrun::InvalidArgument("times is null");
+    times->map_ms = self->map_milliseconds;
+    times->verify_ms = self->interpreter.verify_milliseconds();
+    times->prepare_ms = self->interpreter.prepare_milliseconds();
+    return qrun::Status::Ok();
+  });
+}
+
+const char* qrun_interpreter_isa(const qrun_interpreter* self) {
+  return self && self->interpreter.loaded() ? self->interpreter.isa() : "";
+}
+
+// The topology is read once, on first use; reading it allocates, and nothing may throw out of C.
+const char* qrun_cpu_name(void) {
+  try {
+    return qrun::cpu_topology().name.c_str();
+  } catch (...) {
+    return "";
+  }
+}
+
+int qrun_cpu_count(void) {
+  try {
+    return static_cast<int>(qrun::cpu_topology().cores.size());
+  } catch (...) {
+    return 0;
+  }
+}
+
+qrun_status qrun_cpu_describe(int index, qrun_cpu_info* info) {
+  if (index < 0 || index >= qrun_cpu_count() || info == nullptr) return QRUN_INVALID_ARGUMENT;
+  const qrun::CpuCore& core = qrun::cpu_topology().cores[index];
+  info->id = core.id;
+  info->cluster = core.cluster;
+  info->uarch = core.uarch.c_str();
+  info->max_frequency_khz = core.max_frequency_khz;
+  info->capacity = core.capacity;
+  return QRUN_OK;
 }
 
 const char* qrun_interpreter_last_error(const qrun_interpreter* self) {

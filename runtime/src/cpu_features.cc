@@ -122,4 +122,16 @@ Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features) {
   return Status::Ok();
 }
 
+const char* isa_name(const kernels::CpuFeatures& features) {
+  if (features.x86_avx512_vnni) return "avx512vnni";
+  if (features.x86_avx_vnni) return "avxvnni";
+  if (features.x86_avx512) return "avx512";
+  if (features.x86_avx2) return "avx2";
+  if (features.arm_i8mm) return "i8mm";
+  if (features.arm_neon_dot) return "neondot";
+  if (features.arm_neon) return "neon";
+  if (features.armv7_neon) return "armv7neon";
+  return "ref";
+}
+
 }  // namespace qrun

@@ -17,4 +17,8 @@ kernels::CpuFeatures detect_cpu_features();
 // "neondot", "i8mm". Naming one the CPU lacks is an error.
 Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features);
 
+// The widest instruction-set family in `features`, by the names restrict_to_isa takes ("avx512"
+// for AVX-512 without VNNI, which it does not take).
+const char* isa_name(const kernels::CpuFeatures& features);
+
 }  // namespace qrun

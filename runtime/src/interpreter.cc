@@ -47,8 +47,15 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   file_.reset();
   operators_.clear();
   graph_ = LoadedGraph{};
+  using Clock = std::chrono::steady_clock;
+  const auto milliseconds_since = [](Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  };
+  const Clock::time_point verify_start = Clock::now();
   LoadedGraph graph;
   QRUN_RETURN_IF_ERROR(load_graph(*file, &graph));
+  verify_milliseconds_ = milliseconds_since(verify_start);
+  const Clock::time_point prepare_start = Clock::now();
   graph_ = std::move(graph);
   const std::string file_name = file->name();
   file_ = std::move(file);
@@ -72,7 +79,12 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   }
   arena_ = std::unique_ptr<uint8_t, ArenaDeleter>(static_cast<uint8_t*>(arena),
                                                   ArenaDeleter{allocation});
+  prepare_milliseconds_ = milliseconds_since(prepare_start);
   return Status::Ok();
+}
+
+const char* Interpreter::isa() const {
+  return isa_name(cpu_);
 }
 
 Status Interpreter::prepare_operators() {

@@ -37,6 +37,13 @@ class Interpreter {
   void set_fusion(bool on) { fusion_ = on; }
   Status load(std::unique_ptr<ModelFile> file);
   bool loaded() const { return file_ != nullptr; }
+  // The last load's two phases: checking the file (the FlatBuffers verifier, then every shape,
+  // index and buffer), and preparing it (kernels chosen, weights packed, the arena planned and
+  // mapped). The file's pages are read as they are first touched, mostly while packing.
+  double verify_milliseconds() const { return verify_milliseconds_; }
+  double prepare_milliseconds() const { return prepare_milliseconds_; }
+  // The instruction-set family the kernels were chosen from at the last load (see isa_name).
+  const char* isa() const;
 
   Status set_input(int input, const void* data, size_t size);
   Status set_input_float(int input, const float* data, size_t count);
@@ -87,6 +94,8 @@ class Interpreter {
   };
   std::unique_ptr<uint8_t, ArenaDeleter> arena_{nullptr, ArenaDeleter{0}};
   size_t arena_bytes_ = 0;
+  double verify_milliseconds_ = 0;
+  double prepare_milliseconds_ = 0;
   // Whether ops[index] is a CONV_2D whose only reader (`readers` counts them per tensor) is the
   // ADD at index + 1.
   bool feeds_next_add(int index, const std::vector<int>& readers) const;

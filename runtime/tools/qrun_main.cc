@@ -1,22 +1,25 @@
 // qrun: run a .qfb model on one input and print its outputs and latency, or describe the model.
 //   qrun model.qfb input.(bin|npy|png|jpg) [-o out.(npy|bin)] [--raw] [--threads N] [--warmup N]
-//        [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]
+//        [--repeat N | --duration S] [--cooldown S] [--pin CPU[,CPU...]|big|little|prime]
+//        [--isa NAME] [--profile] [--json | --csv]
 //   qrun --info model.qfb
 //   qrun model.qfb input.(bin|npy) --compare model_fp32.qfb
 #include <sched.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "accuracy_report.h"
+#include "core_pinning.h"
 #include "file_io.h"
 #include "image_input.h"
 #include "image_preprocessing.h"
+#include "latency_report.h"
 #include "npy.h"
 #include "qrun/qrun.hpp"
 
@@ -37,12 +40,17 @@ struct Options {
   int threads = 1;
   int warmup = 0;
   int repeat = 0;
-  std::vector<int> pin;
+  double duration = 0;  // seconds
+  double cooldown = 0;  // seconds
+  std::string pin;
+  bool json = false;
+  bool csv = false;
 };
 
 const char kUsage[] =
     "usage: qrun model.qfb input.(bin|npy|png|jpg) [-o out.(npy|bin)] [--raw] [--threads N]\n"
-    "            [--warmup N] [--repeat N] [--pin CPU[,CPU...]] [--isa NAME] [--profile]\n"
+    "            [--warmup N] [--repeat N | --duration S] [--cooldown S]\n"
+    "            [--pin CPU[,CPU...]|big|little|prime] [--isa NAME] [--profile] [--json | --csv]\n"
     "            [--no-fusion]\n"
     "       qrun --info model.qfb [--isa NAME] [--no-fusion]\n"
     "       qrun model.qfb input.(bin|npy) --compare model_fp32.qfb\n"
@@ -55,8 +63,12 @@ const char kUsage[] =
     "--compare runs the float model (qconvert --float) and this int8 one on the input (float32)\n"
     "and prints each layer's SQNR and cosine against the float one: of the layer alone on float\n"
     "inputs (local) and of the whole int8 model up to it (accumulated), worst first.\n"
-    "--profile prints each operator's median time over the repeats (10 if --repeat is not "
-    "given).\n";
+    "--repeat N times N runs, --duration S runs for S seconds (10 runs if neither is given), each\n"
+    "after --warmup N untimed runs, with --cooldown S seconds between runs. --pin big, little or\n"
+    "prime picks a core from the CPU's clusters (maximum frequency, capacity, microarchitecture).\n"
+    "--profile prints each operator's median time over the timed runs.\n"
+    "--json prints one JSON document instead of text (layout: runtime/tools/QRUN_JSON.md);\n"
+    "--csv prints one row per timed run. Warnings about the run go to stderr.\n";
 
 Status parse_int(const std::string& flag, const char* text, int min, int* value) {
   char* end = nullptr;
@@ -66,6 +78,16 @@ Status parse_int(const std::string& flag, const char* text, int min, int* value)
                                  text + "'");
   }
   *value = static_cast<int>(parsed);
+  return Status::Ok();
+}
+
+Status parse_seconds(const std::string& flag, const char* text, double* value) {
+  char* end = nullptr;
+  const double parsed = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !std::isfinite(parsed) || parsed < 0 || parsed > 86400) {
+    return qrun::InvalidArgument(flag + " needs a number of seconds, got '" + text + "'");
+  }
+  *value = parsed;
   return Status::Ok();
 }
 
@@ -80,6 +102,10 @@ Status parse_args(int argc, char** argv, Options* options) {
       options->raw = true;
     } else if (arg == "--profile") {
       options->profile = true;
+    } else if (arg == "--json") {
+      options->json = true;
+    } else if (arg == "--csv") {
+      options->csv = true;
     } else if (arg == "--no-fusion") {
       options->fusion = false;
     } else if ((arg == "-o" || arg == "--output") && has_value) {
@@ -94,17 +120,13 @@ Status parse_args(int argc, char** argv, Options* options) {
       QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 0, &options->warmup));
     } else if (arg == "--repeat" && has_value) {
       QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 1, &options->repeat));
+    } else if (arg == "--duration" && has_value) {
+      QRUN_RETURN_IF_ERROR(parse_seconds(arg, argv[++i], &options->duration));
+      if (options->duration == 0) return qrun::InvalidArgument("--duration needs more than 0 s");
+    } else if (arg == "--cooldown" && has_value) {
+      QRUN_RETURN_IF_ERROR(parse_seconds(arg, argv[++i], &options->cooldown));
     } else if (arg == "--pin" && has_value) {
-      std::string list = argv[++i];
-      size_t start = 0;
-      while (start <= list.size()) {
-        const size_t comma = std::min(list.find(',', start), list.size());
-        int cpu = 0;
-        QRUN_RETURN_IF_ERROR(
-            parse_int("--pin", list.substr(start, comma - start).c_str(), 0, &cpu));
-        options->pin.push_back(cpu);
-        start = comma + 1;
-      }
+      options->pin = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
       return qrun::InvalidArgument("unknown or incomplete option '" + arg + "'");
     } else {
@@ -115,6 +137,11 @@ Status parse_args(int argc, char** argv, Options* options) {
     return qrun::InvalidArgument(options->info ? "--info takes one model file"
                                                : "needs a model file and an input file");
   }
+  if (options->repeat > 0 && options->duration > 0) {
+    return qrun::InvalidArgument("--repeat and --duration exclude each other");
+  }
+  if (options->json && options->csv)
+    return qrun::InvalidArgument("--json and --csv exclude each other");
   options->model = positional[0];
   if (!options->info) options->input = positional[1];
   return Status::Ok();
@@ -297,108 +324,29 @@ Status print_outputs(qrun::Model& model) {
   return Status::Ok();
 }
 
-Status pin_to(const std::vector<int>& cpus) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  for (int cpu : cpus) {
-    if (cpu >= CPU_SETSIZE)
-      return qrun::InvalidArgument("--pin: CPU " + std::to_string(cpu) + " does not exist");
-    CPU_SET(cpu, &set);
+// Times the model as asked and prints the report: text, JSON or CSV on stdout, warnings on stderr.
+Status measure(qrun::Model& model, const Options& options, qrun::tools::LatencyReport* report) {
+  report->model_path = options.model;
+  report->build = qrun::tools::build_info();
+  report->threads = options.threads;
+  qrun::tools::MeasureOptions& measure = report->options;
+  measure.warmup = options.warmup;
+  measure.repeat = options.repeat > 0 ? options.repeat : 10;
+  measure.duration_s = options.duration;
+  measure.cooldown_s = options.cooldown;
+  measure.profile = options.profile;
+  // Not pinned, the conditions are those of the CPU the timed runs start on.
+  measure.cpu = report->cpu.id >= 0 ? report->cpu.id : sched_getcpu();
+  QRUN_RETURN_IF_ERROR(qrun::tools::measure_latency(model, measure, &report->measurement));
+  QRUN_RETURN_IF_ERROR(qrun::tools::complete_latency_report(model, report));
+  for (const std::string& warning : report->warnings) {
+    std::fprintf(stderr, "qrun: warning: %s\n", warning.c_str());
   }
-  if (sched_setaffinity(0, sizeof set, &set) != 0) {
-    return qrun::InvalidArgument("--pin: cannot pin to the CPUs given (" +
-                                 std::string(std::strerror(errno)) + ")");
-  }
+  const std::string text = options.json  ? qrun::tools::latency_json(*report)
+                           : options.csv ? qrun::tools::latency_csv(*report)
+                                         : qrun::tools::latency_text(*report);
+  std::fputs(text.c_str(), stdout);
   return Status::Ok();
-}
-
-double median_of(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
-// One row per operator: its median time over the repeats, its share of the total, and for
-// convolutions and fully connected layers the multiply-accumulate rate and its fraction of the
-// core's peak, measured on the spot.
-Status print_profile(qrun::Model& model, const std::vector<std::vector<double>>& times) {
-  double peak = 0;
-  const char* instruction = "";
-  QRUN_RETURN_IF_ERROR(model.measure_peak(&peak, &instruction));
-  std::vector<double> medians;
-  double total = 0;
-  for (const std::vector<double>& op_times : times) {
-    medians.push_back(median_of(op_times));
-    total += medians.back();
-  }
-  std::printf("%4s %-16s %-40s %-18s %10s %7s %8s %7s\n", "op", "type", "kernel", "output",
-              "median ms", "share", "GMAC/s", "of peak");
-  double conv_ms = 0;
-  uint64_t conv_macs = 0;
-  for (int i = 0; i < model.operator_count(); ++i) {
-    qrun_operator_info op;
-    QRUN_RETURN_IF_ERROR(model.operator_info(i, &op));
-    qrun_tensor_info output;
-    QRUN_RETURN_IF_ERROR(model.tensor_info(op.outputs[0], &output));
-    std::string rate = "-", fraction = "-";
-    if (op.macs > 0 && medians[i] > 0) {
-      const double gmacs = static_cast<double>(op.macs) / medians[i] / 1e6;
-      char text[32];
-      std::snprintf(text, sizeof text, "%.1f", gmacs);
-      rate = text;
-      if (peak > 0) {
-        std::snprintf(text, sizeof text, "%.0f%%", 100.0 * gmacs / peak);
-        fraction = text;
-      }
-    }
-    // A convolution with a fused Add ("CONV_2D+ADD") counts too: its time includes the Add's.
-    if (std::strncmp(op.type, "CONV_2D", 7) == 0) {
-      conv_ms += medians[i];
-      conv_macs += op.macs;
-    }
-    std::printf("%4d %-16s %-40s %-18s %10.4f %6.1f%% %8s %7s\n", i, op.type, op.kernel,
-                shape_of(output).c_str(), medians[i], 100.0 * medians[i] / total, rate.c_str(),
-                fraction.c_str());
-  }
-  std::printf("sum of operator medians: %.3f ms\n", total);
-  if (conv_ms > 0) {
-    const double gmacs = static_cast<double>(conv_macs) / conv_ms / 1e6;
-    std::printf("convolutions: %.3f ms, %.2f GMAC, %.1f GMAC/s", conv_ms,
-                static_cast<double>(conv_macs) / 1e9, gmacs);
-    if (peak > 0)
-      std::printf(", %.0f%% of the %s peak (%.1f GMAC/s)", 100.0 * gmacs / peak, instruction, peak);
-    std::printf("\n");
-  }
-  return Status::Ok();
-}
-
-Status measure(qrun::Model& model, const Options& options) {
-  for (int i = 0; i < options.warmup; ++i) QRUN_RETURN_IF_ERROR(model.run());
-  const int repeat = options.repeat > 0 ? options.repeat : 10;
-  std::vector<double> milliseconds;
-  std::vector<std::vector<double>> op_times(static_cast<size_t>(model.operator_count()));
-  for (int i = 0; i < repeat; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    QRUN_RETURN_IF_ERROR(model.run());
-    const auto end = std::chrono::steady_clock::now();
-    milliseconds.push_back(std::chrono::duration<double, std::milli>(end - start).count());
-    for (int op = 0; options.profile && op < model.operator_count(); ++op) {
-      qrun_operator_info info;
-      QRUN_RETURN_IF_ERROR(model.operator_info(op, &info));
-      op_times[op].push_back(info.last_run_ms);
-    }
-  }
-  std::sort(milliseconds.begin(), milliseconds.end());
-  const auto at = [&](double q) {
-    return milliseconds[std::min(
-        milliseconds.size() - 1,
-        static_cast<size_t>(q * static_cast<double>(milliseconds.size())))];
-  };
-  std::string where = options.pin.empty() ? "unpinned" : "pinned to CPU";
-  for (size_t i = 0; i < options.pin.size(); ++i)
-    where += (i ? "," : " ") + std::to_string(options.pin[i]);
-  std::printf("latency over %d runs (%d threads, %s): min %.3f ms, median %.3f ms, p90 %.3f ms\n",
-              repeat, options.threads, where.c_str(), milliseconds.front(), at(0.5), at(0.9));
-  return options.profile ? print_profile(model, op_times) : Status::Ok();
 }
 
 // The float values of the input as the float model takes them.
@@ -438,20 +386,31 @@ Status compare(const Options& options) {
 
 Status run(const Options& options) {
   if (!options.compare.empty()) return compare(options);
-  if (!options.pin.empty()) QRUN_RETURN_IF_ERROR(pin_to(options.pin));
+  // Pinned first, so that the weights are packed and the threads started where the model runs.
+  qrun::tools::PinChoice pin;
+  QRUN_RETURN_IF_ERROR(qrun::tools::pin_as_asked(options.pin, options.threads, &pin));
   qrun::Model model;
   QRUN_RETURN_IF_ERROR(model.set_threads(options.threads));
   if (!options.isa.empty()) QRUN_RETURN_IF_ERROR(model.set_isa(options.isa));
   QRUN_RETURN_IF_ERROR(model.set_fusion(options.fusion));
+  const auto load_start = std::chrono::steady_clock::now();
   QRUN_RETURN_IF_ERROR(model.load_file(options.model));
+  qrun::tools::LatencyReport report;
+  report.load_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
+          .count();
   if (options.info) return print_info(model);
+  report.cpu = qrun::tools::describe_cpu_in_use(pin, model.isa());
+  const bool text = !options.json && !options.csv;
+  if (text) std::printf("%s\n", qrun::tools::cpu_headline(report.cpu).c_str());
+  if (text && !pin.reason.empty()) std::printf("%s\n", pin.reason.c_str());
   if (options.profile) QRUN_RETURN_IF_ERROR(model.set_profiling(true));
   QRUN_RETURN_IF_ERROR(set_input(model, options.input));
   QRUN_RETURN_IF_ERROR(model.run());
-  QRUN_RETURN_IF_ERROR(print_outputs(model));
+  if (text) QRUN_RETURN_IF_ERROR(print_outputs(model));
   if (!options.output.empty()) QRUN_RETURN_IF_ERROR(write_output(model, options));
-  if (options.repeat > 0 || options.profile) QRUN_RETURN_IF_ERROR(measure(model, options));
-  return Status::Ok();
+  const bool timed = options.repeat > 0 || options.duration > 0 || options.profile || !text;
+  return timed ? measure(model, options, &report) : Status::Ok();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The qrun command line: what a user sees for good and bad input. Each failure is one clear line
 // on stderr naming the file, and a non-zero exit; nothing is left half-written.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +68,114 @@ TEST_F(QrunCli, RunsAModelAndPrintsThePrediction) {
   ASSERT_TRUE(qrun::tools::read_npy(dir_ + "/out.npy", &out).ok());
   EXPECT_EQ(out.type, qrun::tools::NpyType::kFloat32);
   EXPECT_EQ(out.shape, (std::vector<int64_t>{1, 4}));
+}
+
+// The highest-numbered CPU this test may run on: CPU 1 on a two-core machine.
+int last_allowed_cpu() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+  int last = 0;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) last = cpu;
+  }
+  return last;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  return lines;
+}
+
+TEST_F(QrunCli, FirstLineNamesTheCpuItsIsaAndFrequency) {
+  const std::string input = write("input.bin", std::string(32, '\x05'));
+  const std::string cpu = std::to_string(last_allowed_cpu());
+  const Result r = qrun(model_ + " " + input + " --pin " + cpu + " --isa ref --repeat 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_FALSE(lines.empty());
+  // "CPU 1 (--pin 1): AMD EPYC, microarchitecture unknown, ISA ref, max frequency unreadable"
+  EXPECT_EQ(lines[0].rfind("CPU " + cpu + " (--pin " + cpu + "): ", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(", ISA ref, max "), std::string::npos) << lines[0];
+  EXPECT_NE(r.out.find("\nload "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nmemory: peak resident "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nconditions on CPU " + cpu + ": governor "), std::string::npos) << r.out;
+}
+
+// Whatever the machine (an emulator, a container without cpufreq), each kind of core resolves to
+// a CPU this process may run on, and the reason is printed under the first line.
+TEST_F(QrunCli, PinBigLittleAndPrimeResolveToACpu) {
+  const std::string input = write("input.bin", std::string(32, '\x05'));
+  for (const std::string kind : {"big", "little", "prime"}) {
+    const Result r = qrun(model_ + " " + input + " --pin " + kind + " --repeat 1");
+    ASSERT_EQ(r.exit_code, 0) << kind << ": " << r.err;
+    const std::vector<std::string> lines = lines_of(r.out);
+    ASSERT_GE(lines.size(), 2u);
+    EXPECT_EQ(lines[0].find(" (--pin " + kind + "): "), lines[0].find(' ', 4)) << lines[0];
+    EXPECT_EQ(lines[1].rfind("--pin " + kind + ": CPU ", 0), 0u) << lines[1];
+    EXPECT_NE(r.out.find("pinned to CPU "), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(QrunCli, JsonDocumentFollowsTheDocumentedLayout) {
+  const std::string input = write("input.bin", std::string(32, '\x05'));
+  const std::string cpu = std::to_string(last_allowed_cpu());
+  const Result r = qrun(model_ + " " + input + " --pin " + cpu + " --repeat 200 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\n  \"qrun_json\": 1,\n", 0), 0u) << "not only the document on stdout";
+  const std::string json = write("run.json", r.out);
+  EXPECT_EQ(
+      std::system(
+          (std::string(QRUN_JSON_CHECK) + " " + json + " --runs 200 --pinned " + cpu).c_str()),
+      0);
+}
+
+TEST_F(QrunCli, JsonWithProfileAndDuration) {
+  const std::string input = write("input.bin", std::string(32, '\x05'));
+  const Result r = qrun(model_ + " " + input + " --duration 0.05 --cooldown 0.001 --warmup 2 " +
+                        "--profile --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"duration_s\": 0.05,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"repeat\": null,"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("qrun: warning: not pinned"), std::string::npos) << r.err;
+  const std::string json = write("run.json", r.out);
+  EXPECT_EQ(std::system((std::string(QRUN_JSON_CHECK) + " " + json + " --profile").c_str()), 0);
+}
+
+TEST_F(QrunCli, CsvHasOneRowPerTimedRun) {
+  const std::string input = write("input.bin", std::string(32, '\x05'));
+  const Result r = qrun(model_ + " " + input + " --repeat 7 --csv --pin 0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 8u) << r.out;
+  EXPECT_EQ(lines[0], "run,start_ms,latency_ms");
+  for (size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i].rfind(std::to_string(i - 1) + ",", 0), 0u) << lines[i];
+    EXPECT_EQ(std::count(lines[i].begin(), lines[i].end(), ','), 2) << lines[i];
+  }
+}
+
+TEST_F(QrunCli, BadTimingAndPinningOptions) {
+  const std::string input = write("input.bin", std::string(32, '\x05'));
+  Result r = qrun(model_ + " " + input + " --repeat 5 --duration 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("qrun: --repeat and --duration exclude each other\n", 0), 0u) << r.err;
+  r = qrun(model_ + " " + input + " --json --csv");
+  EXPECT_EQ(r.exit_code, 2);
+  r = qrun(model_ + " " + input + " --cooldown -1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("qrun: --cooldown needs a number of seconds, got '-1'\n", 0), 0u) << r.err;
+  r = qrun(model_ + " " + input + " --pin fastest");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "qrun: --pin takes CPU numbers (0,2), big, little or prime, got 'fastest'\n");
+  r = qrun(model_ + " " + input + " --pin 1023");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("qrun: --pin: CPU 1023 is not one this process may run on (", 0), 0u)
+      << r.err;
 }
 
 TEST_F(QrunCli, FloatInputOfTheRightSizeIsQuantized) {

@@ -347,6 +347,33 @@ TEST(Interpreter, CallsBeforeLoadingFailCleanly) {
   EXPECT_FALSE(model.run().ok());
   EXPECT_EQ(model.input_count(), 0);
   EXPECT_EQ(model.run().message(), "no model is loaded");
+  qrun_load_times times;
+  EXPECT_EQ(model.load_times(&times).message(), "no model is loaded");
+  EXPECT_EQ(model.isa(), "");
+}
+
+TEST(Interpreter, NamesTheInstructionSetAndTimesTheLoad) {
+  const std::vector<uint8_t> bytes = testing::small_int8_model().serialize();
+  Model model;
+  ASSERT_TRUE(model.set_isa("ref").ok());
+  ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
+  EXPECT_EQ(model.isa(), "ref");
+  qrun_load_times times{-1, -1, -1};
+  ASSERT_TRUE(model.load_times(&times).ok());
+  EXPECT_GE(times.map_ms, 0);
+  EXPECT_GE(times.verify_ms, 0);
+  EXPECT_GE(times.prepare_ms, 0);
+  // The CPU's own best: the conv kernel's name ends with it (but on AVX-512 without VNNI, where
+  // convolutions run the AVX2 GEMM).
+  Model best;
+  ASSERT_TRUE(best.load_buffer(bytes.data(), bytes.size()).ok());
+  qrun_operator_info conv;
+  ASSERT_TRUE(best.operator_info(0, &conv).ok());
+  const std::string kernel = conv.kernel;
+  const std::string isa = best.isa() == "ref" ? "reference" : best.isa();
+  if (isa != "avx512") {
+    EXPECT_EQ(kernel.substr(kernel.size() - isa.size()), isa) << kernel;
+  }
 }
 
 }  // namespace

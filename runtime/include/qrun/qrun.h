@@ -177,6 +177,41 @@ QRUN_API qrun_status qrun_interpreter_memory_info(qrun_interpreter* interpreter,
 QRUN_API qrun_status qrun_interpreter_measure_peak(qrun_interpreter* interpreter, double* gmacs,
                                                    const char** instruction);
 
+/* How long the last load took, in milliseconds: mapping the file (or copying the buffer), checking
+ * it (the FlatBuffers verifier, then every shape, index and buffer) and preparing it (kernels
+ * chosen, weights packed, the activation arena planned). A mapped file's pages are read as they
+ * are first touched, mostly while packing. */
+typedef struct {
+  double map_ms;
+  double verify_ms;
+  double prepare_ms;
+} qrun_load_times;
+
+QRUN_API qrun_status qrun_interpreter_load_times(qrun_interpreter* interpreter,
+                                                 qrun_load_times* times);
+
+/* The instruction-set family the loaded model's kernels were chosen from (the CPU's widest, or the
+ * one set with qrun_interpreter_set_isa): "avx512vnni", "avxvnni", "avx512", "avx2", "i8mm",
+ * "neondot", "neon", "armv7neon" or "ref"; "" before a load. */
+QRUN_API const char* qrun_interpreter_isa(const qrun_interpreter* interpreter);
+
+/* The logical CPUs of this machine and how they differ, for choosing where to run (a big or a
+ * little core): from Linux's /sys/devices/system/cpu and /proc/cpuinfo, and from cpuinfo where
+ * qrun is built with it. What the system does not expose is "" or 0 (containers, emulators). */
+typedef struct {
+  int id;                     /* Linux's cpuN: what sched_setaffinity and taskset take */
+  int cluster;                /* CPUs alike in the three fields below share one, from 0 */
+  const char* uarch;          /* the microarchitecture, e.g. "Cortex-A76", "Zen 3"; "" if unknown */
+  uint64_t max_frequency_khz; /* 0 where unreadable */
+  int capacity;               /* Linux's cpu_capacity (1024 for the biggest); 0 where unreadable */
+} qrun_cpu_info;
+
+/* The processor or SoC, e.g. "AMD EPYC", "Qualcomm Technologies, Inc SM8350"; "" if unknown. */
+QRUN_API const char* qrun_cpu_name(void);
+QRUN_API int qrun_cpu_count(void);
+/* `index` counts from 0 to qrun_cpu_count() - 1, in the order of the CPUs' ids. */
+QRUN_API qrun_status qrun_cpu_describe(int index, qrun_cpu_info* info);
+
 /* The message of the last failed call on this interpreter, or "" if none failed. */
 QRUN_API const char* qrun_interpreter_last_error(const qrun_interpreter* interpreter);
 

@@ -86,6 +86,10 @@ class Model {
   Status measure_peak(double* gmacs, const char** instruction) {
     return check(qrun_interpreter_measure_peak(get(), gmacs, instruction));
   }
+  Status load_times(qrun_load_times* times) {
+    return check(qrun_interpreter_load_times(get(), times));
+  }
+  std::string isa() const { return qrun_interpreter_isa(handle_.get()); }
 
   qrun_interpreter* get() const { return handle_.get(); }
 
@@ -102,5 +106,12 @@ class Model {
 
   std::unique_ptr<qrun_interpreter, Destroy> handle_;
 };
+
+// The machine's logical CPUs (see qrun_cpu_describe), in the order of their ids.
+inline std::vector<qrun_cpu_info> cpus() {
+  std::vector<qrun_cpu_info> list(static_cast<size_t>(qrun_cpu_count()));
+  for (size_t i = 0; i < list.size(); ++i) qrun_cpu_describe(static_cast<int>(i), &list[i]);
+  return list;
+}
 
 }  // namespace qrun
