@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "accuracy_report.h"
+#include "json_writer.h"
 
 namespace qrun::tools {
 namespace {
@@ -40,23 +41,6 @@ std::string Pad(const std::string& text, size_t width) {
   return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
 }
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 // JSON has no infinity: an exact result's SQNR is null.
 std::string JsonFigures(const ErrorSums& sums) {
   if (sums.count == 0) return "null";
@@ -68,8 +52,8 @@ std::string JsonFigures(const ErrorSums& sums) {
 
 std::string JsonLayer(const LayerAccuracy& layer) {
   return "{\"op_index\": " + std::to_string(layer.op_index) +
-         ", \"op\": " + JsonString(layer.op_type) + ", \"name\": " + JsonString(layer.name) +
-         ", \"tensor\": " + JsonString(layer.tensor) + ", \"local\": " + JsonFigures(layer.local) +
+         ", \"op\": " + json_string(layer.op_type) + ", \"name\": " + json_string(layer.name) +
+         ", \"tensor\": " + json_string(layer.tensor) + ", \"local\": " + JsonFigures(layer.local) +
          ", \"accumulated\": " + JsonFigures(layer.accumulated) + "}";
 }
 
@@ -161,10 +145,10 @@ void WriteAccuracyTable(const AccuracyReport& report, size_t rows, std::string* 
 void WriteAccuracyJson(const AccuracyReport& report, std::string* text) {
   std::string& out = *text;
   const std::vector<const LayerAccuracy*> order = WorstFirst(report);
-  out = "{\n  \"float_model\": " + JsonString(report.float_model) +
-        ",\n  \"int8_model\": " + JsonString(report.int8_model) +
+  out = "{\n  \"float_model\": " + json_string(report.float_model) +
+        ",\n  \"int8_model\": " + json_string(report.int8_model) +
         ",\n  \"samples\": " + std::to_string(report.samples) + ",\n  \"worst_layer\": " +
-        (order.empty() ? std::string("null") : JsonString(order.front()->name)) +
+        (order.empty() ? std::string("null") : json_string(order.front()->name)) +
         ",\n  \"outputs\": [";
   for (size_t i = 0; i < report.outputs.size(); ++i) {
     out += std::string(i ? "," : "") + "\n    " + JsonLayer(report.outputs[i]);
