@@ -172,15 +172,7 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     }
     QRUN_RETURN_IF_ERROR(LoadSamples(float_file, report_set, options.report_samples, &measured));
   }
-  // Ops the runtime can only run in fp32 stay so, whatever was asked.
-  std::vector<std::string> kept = options.keep_float;
-  std::vector<std::string> without_int8;
-  for (const Node& node : graph.nodes) {
-    if (!HasInt8Kernel(node.op) && std::find(kept.begin(), kept.end(), node.name) == kept.end()) {
-      kept.push_back(node.name);
-      without_int8.push_back(node.op + " '" + node.name + "'");
-    }
-  }
+  const std::vector<std::string>& kept = options.keep_float;
   summary->float_nodes = kept;
   if (options.float_model || options.dynamic) {
     summary->float_nodes.clear();
@@ -201,14 +193,7 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
   } else {
     QRUN_RETURN_IF_ERROR(make_int8(kept, &file));
   }
-  if (!without_int8.empty() && !options.float_model && !options.dynamic) {
-    std::string list;
-    for (size_t i = 0; i < without_int8.size() && i < 4; ++i)
-      list += (i ? ", " : "") + without_int8[i];
-    if (without_int8.size() > 4) list += ", ...";
-    summary->warnings.push_back(std::to_string(without_int8.size()) +
-                                " layers have no int8 kernel and run in fp32: " + list);
-  }
+
   if (report) {
     AccuracyReportOptions report_options;
     report_options.path = options.report_path;

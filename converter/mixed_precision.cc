@@ -17,10 +17,6 @@ Node ConversionNode(const std::string& op, const std::string& name, const std::s
 
 }  // namespace
 
-bool HasInt8Kernel(const std::string& op) {
-  return op != "LAYER_NORM";
-}
-
 bool MovesValuesOnly(const std::string& op) {
   return op == "RESHAPE" || op == "TRANSPOSE" || op == "MAX_POOL_2D" || op == "QUANTIZE" ||
          op == "DEQUANTIZE";

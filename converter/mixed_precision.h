@@ -18,10 +18,6 @@ namespace qrun::converter {
 // is no node of the graph.
 Status KeepNodesInFloat(const std::vector<std::string>& names, Graph& graph);
 
-// Whether the runtime has an int8 kernel for a qfb op; those without one stay in fp32 in an int8
-// model (automatically, with a warning).
-bool HasInt8Kernel(const std::string& op);
-
 // The ops that only move or pick values (their int8 error is their input's): never worth keeping
 // in fp32 on their own.
 bool MovesValuesOnly(const std::string& op);

@@ -245,6 +245,10 @@ class Quantizer {
         for (const std::string& tensor : node.inputs) float_tensors.insert(tensor);
         for (const std::string& tensor : node.outputs) float_tensors.insert(tensor);
       } else {
+        if (node.op == "LAYER_NORM") {
+          float_tensors.insert(node.inputs[1]);
+          float_tensors.insert(node.inputs[2]);
+        }
         QRUN_RETURN_IF_ERROR(QuantizeNode(node));
       }
     }
@@ -362,6 +366,9 @@ class Quantizer {
       node.requantization.multiplier = {
           Multiplier(Scale(graph_.tensor(node.inputs[0])) * Scale(graph_.tensor(node.inputs[1])),
                      output_scale)};
+    } else if (op == "LAYER_NORM") {
+      // gamma and beta stay float: the runtime folds them with the output's scale at load.
+      return Status::Ok();
     } else if (op == "ELEMENTWISE_UNARY") {
       node.inputs.push_back(graph_.add_tensor(LookupTable(
           node.name + "/table", node, graph_.tensor(node.inputs[0]), graph_.tensor(output))));

@@ -377,6 +377,10 @@ BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&) {
   return {"batch_matmul_f32_reference", batch_matmul_f32_reference};
 }
 
+LayerNormQs8Kernel select_layer_norm_qs8(const CpuFeatures&) {
+  return {"layer_norm_qs8_reference", layer_norm_qs8_reference};
+}
+
 LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&) {
   return {"layer_norm_f32_reference", layer_norm_f32_reference};
 }

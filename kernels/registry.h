@@ -118,6 +118,8 @@ FullyConnectedDynamicKernel select_fully_connected_dynamic(const CpuFeatures&);
 using BatchMatMulQs8Kernel = Kernel<BatchMatMulQs8Fn>;
 using BatchMatMulF32Kernel = Kernel<BatchMatMulF32Fn>;
 using LayerNormF32Kernel = Kernel<LayerNormF32Fn>;
+using LayerNormQs8Kernel = Kernel<LayerNormQs8Fn>;
+LayerNormQs8Kernel select_layer_norm_qs8(const CpuFeatures&);
 BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures&);
 BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&);
 LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&);

@@ -214,6 +214,27 @@ TEST(LayerNormReference, NormalizesEachRowThenScalesAndShifts) {
   EXPECT_TRUE(std::isnan(y[4]));
 }
 
+TEST(LayerNormQs8Reference, IntegerStatisticsThenScaleAndShiftRoundedHalfToEven) {
+  // A row of zp - 1, zp + 1: sum 0, squares 2, mean 0, variance (2 * 2 - 0) / 4 = 1.
+  const LayerNormGeometry g{2, 2, 0.0f};
+  const double scale[] = {10.0, 20.0};
+  const double shift[] = {0.5, -0.5};
+  LayerNormQs8Params p;
+  p.input_zero_point = 4;
+  p.scale = scale;
+  p.shift = shift;
+  p.output.zero_point = 3;
+  const std::vector<int8_t> x = {3, 5, 7, 7};
+  std::vector<int8_t> y(4);
+  layer_norm_qs8_reference(g, p, x.data(), y.data());
+  // Row 0: -1 * 10 + 0.5 = -9.5 -> -10; 1 * 20 - 0.5 = 19.5 -> 20; plus 3.
+  EXPECT_EQ(y[0], -7);
+  EXPECT_EQ(y[1], 23);
+  // Row 1 is constant: 0 / 0 with epsilon 0 is NaN, which lands on the low end.
+  EXPECT_EQ(y[2], -128);
+  EXPECT_EQ(y[3], -128);
+}
+
 TEST(AddQs8Reference, BroadcastsARowAndRequantizesEachSide) {
   BroadcastGeometry g;
   g.output_dims[2] = 2;

@@ -7,7 +7,7 @@ ReduceMean / Sub / Pow / Sqrt / Div and attention's q, k and v come from one pac
 three Slices. Checked against PyTorch's fp32 output on a seeded input:
   - the float .qfb (qconvert --float): cosine >= 0.99999;
   - dynamic quantization (qconvert --dynamic, no calibration): cosine >= 0.99;
-  - static int8 calibrated on 4 samples (LayerNorm stays fp32, the rest int8): cosine >= 0.99,
+  - static int8 calibrated on 4 samples, every op in int8 (LayerNorm included): cosine >= 0.99,
     and the accuracy report names its worst layer.
 
     check_transformer.py --qconvert Q --qrun R --workdir DIR
@@ -81,6 +81,10 @@ def main():
         if results[name] < bound:
             failures.append(f"{name}: cosine {results[name]:.6f} < {bound}")
     report = json.load(open(path("report.json")))
+    float_ops = [line for line in run([args.qrun, "--info", path("static_int8.qfb")]).splitlines()
+                 if "_f32_" in line]
+    if float_ops:
+        failures.append(f"static int8 runs float kernels: {float_ops}")
     print(f"static int8 report: worst layer {report['worst_layer']}, output SQNR "
           f"{report['outputs'][0]['accumulated']['sqnr_db']:.2f} dB")
     if not report["worst_layer"]:

@@ -1,5 +1,5 @@
-// LAYER_NORM over the last axis, float: inputs [x, gamma, beta], gamma and beta float constants
-// of one value per channel.
+// LAYER_NORM over the last axis: inputs [x, gamma, beta], gamma and beta float constants of one
+// value per channel; x and the output float, or both int8 (kernels/layer_norm/layer_norm.h).
 #include <cmath>
 
 #include "operators/checks.h"
@@ -13,8 +13,8 @@ Status make_layer_norm(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   const Tensor& input = s.input(0);
   const Tensor& output = s.output(0);
   QRUN_RETURN_IF_ERROR(expect_activation(s, input));
-  QRUN_RETURN_IF_ERROR(expect_type(s, input, ElementType::kFloat32));
-  QRUN_RETURN_IF_ERROR(expect_type(s, output, ElementType::kFloat32));
+  bool int8 = false;
+  QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
   if (input.rank() < 1) return s.error("needs an input of rank >= 1");
   QRUN_RETURN_IF_ERROR(expect_shape(s, output, input.shape));
   kernels::LayerNormGeometry g;
@@ -29,6 +29,37 @@ Status make_layer_norm(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   }
   const float* gamma = s.input(1).data<float>(nullptr);
   const float* beta = s.input(2).data<float>(nullptr);
+  if (int8) {
+    kernels::LayerNormQs8Params params;
+    const double input_scale = input.scale();
+    const double output_scale = output.scale();
+    if (!(input_scale > 0.0) || !(output_scale > 0.0) || !std::isfinite(input_scale) ||
+        !std::isfinite(output_scale)) {
+      return s.error("int8 scales must be positive and finite");
+    }
+    params.input_zero_point = input.zero_point();
+    params.epsilon_in_input_steps = g.epsilon / (input_scale * input_scale);
+    params.output.zero_point = output.zero_point();
+    // Per channel, folded with the output's scale once; the closure owns them.
+    std::vector<double> scale(g.channels), shift(g.channels);
+    for (size_t c = 0; c < g.channels; ++c) {
+      scale[c] = gamma[c] / output_scale;
+      shift[c] = beta[c] / output_scale;
+      if (!std::isfinite(scale[c]) || !std::isfinite(shift[c])) {
+        return s.error("gamma and beta must be finite");
+      }
+    }
+    const kernels::LayerNormQs8Kernel kernel = kernels::select_layer_norm_qs8(s.cpu);
+    *op = make_operator(kernel.name, [=, &input, &output, scale = std::move(scale),
+                                      shift = std::move(shift)](const RunContext& context) {
+      kernels::LayerNormQs8Params run_params = params;
+      run_params.scale = scale.data();
+      run_params.shift = shift.data();
+      kernel.run(g, run_params, input.data<int8_t>(context.arena),
+                 output.mutable_data<int8_t>(context.arena));
+    });
+    return Status::Ok();
+  }
   const kernels::LayerNormF32Kernel kernel = kernels::select_layer_norm_f32(s.cpu);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
     kernel.run(g, gamma, beta, input.data<float>(context.arena),
