@@ -1,7 +1,5 @@
 #include "converter/accuracy.h"
 
-#include <memory>
-
 #include "accuracy_report.h"
 #include "converter/calibration_samples.h"
 #include "qrun/qrun.h"
@@ -15,34 +13,14 @@ bool EndsWith(const std::string& text, const std::string& suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The model's input as the runtime takes it, which is what LoadSample converts to.
-Status DescribeInput(const std::vector<uint8_t>& float_model, qrun_tensor_info* input,
-                     std::string* name) {
-  std::unique_ptr<qrun_interpreter, decltype(&qrun_interpreter_destroy)> interpreter(
-      qrun_interpreter_create(), &qrun_interpreter_destroy);
-  if (!interpreter ||
-      qrun_interpreter_load_buffer(interpreter.get(), float_model.data(), float_model.size()) !=
-          QRUN_OK ||
-      qrun_interpreter_input_info(interpreter.get(), 0, input) != QRUN_OK) {
-    return Status(StatusCode::kInternal, "accuracy report: cannot load the float model");
-  }
-  // The name points into the interpreter, which goes now.
-  *name = input->name;
-  input->name = name->c_str();
-  return Status::Ok();
-}
-
 }  // namespace
 
 bool IsAccuracyReportPath(const std::string& path) {
   return EndsWith(path, ".json") || EndsWith(path, ".html");
 }
 
-Status LoadSamples(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
+Status LoadSamples(const qrun_tensor_info& input, const CalibrationSamples& samples,
                    int max_samples, std::vector<std::vector<float>>* values) {
-  qrun_tensor_info input;
-  std::string input_name;
-  QRUN_RETURN_IF_ERROR(DescribeInput(float_model, &input, &input_name));
   for (const std::string& path : samples.files) {
     if (static_cast<int>(values->size()) == max_samples) break;
     values->emplace_back();

@@ -17,8 +17,9 @@ struct AccuracyReportOptions {
   std::string int8_name;
 };
 
-// The first `max_samples` of the samples' files as the float model's input (see LoadSample).
-Status LoadSamples(const std::vector<uint8_t>& float_model, const CalibrationSamples& samples,
+// The first `max_samples` of the samples' files as `input`, the model's one input as the runtime
+// takes it (see LoadSample).
+Status LoadSamples(const qrun_tensor_info& input, const CalibrationSamples& samples,
                    int max_samples, std::vector<std::vector<float>>* values);
 
 // Writes the report to options.path (atomically) and its table, worst layers first, to `table`.

@@ -47,6 +47,16 @@ void ForgetQuantization(Graph& graph) {
   for (auto& entry : graph.tensors) entry.second.quantization = Quantization();
 }
 
+// A graph input as the runtime describes it: its name and (NHWC) shape, all LoadSample and the
+// image preprocessing read. `tensor` must outlive the description (it holds the name).
+qrun_tensor_info DescribeInput(const Tensor& tensor) {
+  qrun_tensor_info info{};
+  info.name = tensor.name.c_str();
+  info.rank = static_cast<int>(std::min<size_t>(tensor.shape.size(), QRUN_MAX_RANK));
+  for (int d = 0; d < info.rank; ++d) info.shape[d] = static_cast<int>(tensor.shape[d]);
+  return info;
+}
+
 // The image preprocessing to store for the model's one input, if the options ask for one or a
 // calibration sample is an image.
 Status ImagePreprocessingFor(const Graph& graph, const ConvertOptions& options,
@@ -60,13 +70,9 @@ Status ImagePreprocessingFor(const Graph& graph, const ConvertOptions& options,
         "needs a model with one input; this one has " +
         std::to_string(graph.inputs.size()));
   }
-  const Tensor& input = graph.tensor(graph.inputs[0]);
-  qrun_tensor_info info{};
-  info.name = input.name.c_str();
-  info.rank = static_cast<int>(std::min<size_t>(input.shape.size(), QRUN_MAX_RANK));
-  for (int d = 0; d < info.rank; ++d) info.shape[d] = static_cast<int>(input.shape[d]);
   qrun_image_preprocessing resolved;
-  QRUN_RETURN_IF_ERROR(ResolveImagePreprocessing(options.image, info, &resolved));
+  QRUN_RETURN_IF_ERROR(ResolveImagePreprocessing(
+      options.image, DescribeInput(graph.tensor(graph.inputs[0])), &resolved));
   *steps = resolved;
   return Status::Ok();
 }
@@ -170,7 +176,11 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
       report_set.files.clear();
       QRUN_RETURN_IF_ERROR(ListCalibrationFiles(options.report_data, &report_set.files));
     }
-    QRUN_RETURN_IF_ERROR(LoadSamples(float_file, report_set, options.report_samples, &measured));
+    if (graph.inputs.size() != 1) {
+      return Unsupported("--report and --auto-float need a model with one input");
+    }
+    QRUN_RETURN_IF_ERROR(LoadSamples(DescribeInput(graph.tensor(graph.inputs[0])), report_set,
+                                     options.report_samples, &measured));
   }
   const std::vector<std::string>& kept = options.keep_float;
   summary->float_nodes = kept;

@@ -8,6 +8,8 @@ namespace qrun::kernels {
 void layer_norm_qs8_reference(const LayerNormGeometry& g, const LayerNormQs8Params& p,
                               const int8_t* input, int8_t* output) {
   const int64_t channels = static_cast<int64_t>(g.channels);
+  const double low = static_cast<double>(p.output.min - p.output.zero_point);
+  const double high = static_cast<double>(p.output.max - p.output.zero_point);
   for (size_t row = 0; row < g.rows; ++row) {
     const int8_t* x = input + row * g.channels;
     int8_t* y = output + row * g.channels;
@@ -24,8 +26,6 @@ void layer_norm_qs8_reference(const LayerNormGeometry& g, const LayerNormQs8Para
     for (size_t c = 0; c < g.channels; ++c) {
       const double centred = static_cast<double>(x[c] - p.input_zero_point) - mean;
       const double level = std::nearbyint(centred * inverse * p.scale[c] + p.shift[c]);
-      const double low = static_cast<double>(p.output.min - p.output.zero_point);
-      const double high = static_cast<double>(p.output.max - p.output.zero_point);
       // NaN (a constant row with epsilon 0) lands on the low end, as in requantize().
       const double clamped = level > high ? high : (level >= low ? level : low);
       y[c] = static_cast<int8_t>(static_cast<int32_t>(clamped) + p.output.zero_point);
