@@ -1,8 +1,9 @@
 // Relu and Clip (ReLU6 is Clip(0, 6)) become the activation range of the op that produces their
 // input, when they are that output's only reader: the int8 kernels then apply them for free as
 // the requantization's clamp. One that cannot fuse (its input has other readers, or comes from an
-// op without an activation) becomes a 1x1 MaxPool that carries the range, which is exact in float
-// and int8 alike; qfb needs no separate activation operator for that.
+// op without an activation) becomes, on a 4-D input, a 1x1 MaxPool that carries the range (exact
+// in float and int8 alike, with the pooling's fast kernels), and otherwise an ELEMENTWISE_UNARY
+// CLIP (a table in int8).
 #include <algorithm>
 #include <set>
 
@@ -11,8 +12,8 @@
 namespace qrun::converter {
 namespace {
 
-const std::set<std::string> kOpsWithActivation = {"Conv", "Gemm",    "MatMul",     "Add",
-                                                  "Mul",  "MaxPool", "AveragePool"};
+const std::set<std::string> kOpsWithActivation = {
+    "Conv", "Gemm", "MatMul", "Add", "Mul", "Sub", "Div", "Max", "Min", "MaxPool", "AveragePool"};
 
 float ScalarBound(const Graph& graph, const std::string& name, float fallback) {
   if (name.empty()) return fallback;
@@ -69,9 +70,17 @@ Status FuseActivations(Graph& graph) {
       continue;
     }
     if (graph.tensor(node.inputs[0]).shape.size() != 4) {
-      return UnsupportedNode(graph, node,
-                             "it does not follow a Conv, Gemm, MatMul, Add or pooling whose only "
-                             "reader it is, and its input is not 4-D");
+      Node clip;
+      clip.name = node.name;
+      clip.op = "ELEMENTWISE_UNARY";
+      clip.inputs = {node.inputs[0]};
+      clip.outputs = {node.outputs[0]};
+      clip.attributes["function"].text = "Clip";
+      clip.attributes["alpha"].floats = {range.min};
+      clip.attributes["beta"].floats = {range.max};
+      node = std::move(clip);
+      ++i;
+      continue;
     }
     Node pool;
     pool.name = node.name;

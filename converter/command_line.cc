@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "converter/accuracy.h"
+#include "converter/op_list.h"
 #include "runtime/tools/image_preprocessing.h"
 
 namespace qrun::converter {
@@ -17,6 +18,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: qconvert model.onnx|model.pt -o model.qfb --calib <samples or folders> [options]\n"
+    "       qconvert --list-ops   (the ONNX ops qconvert takes, in int8 and fp32, and their "
+    "kernels)\n"
     "  -o, --output PATH          the .qfb to write\n"
     "  --calib PATH...            calibration samples, one per file: .npy (float32 or float64)\n"
     "                             or raw .bin (float32, see --calib-shape) holding the input as\n"
@@ -316,6 +319,10 @@ int RunQconvert(const std::vector<std::string>& args, std::ostream& out, std::os
   for (const std::string& arg : args) {
     if (arg == "-h" || arg == "--help") {
       out << kUsage;
+      return 0;
+    }
+    if (arg == "--list-ops") {
+      out << ListSupportedOps();
       return 0;
     }
   }

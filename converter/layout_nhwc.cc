@@ -6,6 +6,7 @@
 // TRANSPOSE to NCHW goes before the RESHAPE when the 4-D input's NHWC order differs (H*W > 1 and
 // C > 1), and one back to NHWC after it when a 4-D output's does.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "converter/passes.h"
@@ -74,15 +75,14 @@ class NhwcLowering {
   Status Run() {
     // Decided before any op is lowered: the tensors added on the way (the NCHW-ordered ones
     // around a RESHAPE) keep the shapes they are given.
-    std::set<std::string> activations_4d;
     for (const auto& entry : graph_.tensors) {
       if (!entry.second.is_constant && entry.second.shape.size() == 4) {
-        activations_4d.insert(entry.first);
+        activations_4d_.insert(entry.first);
       }
     }
     for (const Node& node : graph_.nodes) QRUN_RETURN_IF_ERROR(Lower(node));
     graph_.nodes = std::move(lowered_);
-    for (const std::string& name : activations_4d) {
+    for (const std::string& name : activations_4d_) {
       Tensor& t = graph_.tensor(name);
       t.shape = Permuted(t.shape, kNchwToNhwc);
     }
@@ -126,26 +126,35 @@ class NhwcLowering {
 
   Status Lower(const Node& node) {
     const std::string& op = node.op;
-    // Lowered already, on tensors that are never 4-D (see fully_connected_lowering.cc).
-    if (op == "FULLY_CONNECTED" || op == "RESHAPE") {
+    // Lowered already: on tensors that are never 4-D (see fully_connected_lowering.cc), or
+    // elementwise (activation_fusion.cc's CLIP), where the layout does not matter.
+    if (op == "FULLY_CONNECTED" || op == "RESHAPE" || op == "ELEMENTWISE_UNARY") {
       lowered_.push_back(node);
       return Status::Ok();
     }
     if (op == "Conv") return LowerConv(node);
     if (op == "MaxPool" || op == "AveragePool") return LowerPool(node);
-    if (op == "GlobalAveragePool" || op == "ReduceMean") return LowerMean(node);
+    if (op == "GlobalAveragePool" || IsMeanOverHeightAndWidth(node)) return LowerMean(node);
+    if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMin") {
+      return LowerReduce(node);
+    }
     if (op == "Flatten" || op == "Reshape") {
       return LowerReshape(node, node.inputs[0], node.outputs[0]);
     }
     if (op == "Concat") return LowerConcat(node);
     if (op == "Add") return LowerBinary(node, "ADD");
     if (op == "Mul") return LowerBinary(node, "MUL");
-    if (op == "Sub" || op == "Div") return LowerByConstant(node);
+    if ((op == "Sub" || op == "Div") && IsFloatConstant(node.inputs[1])) {
+      return LowerByConstant(node);
+    }
+    if (op == "Sub" || op == "Div" || op == "Max" || op == "Min")
+      return LowerElementwiseBinary(node);
+    if (op == "PRelu") return LowerPRelu(node);
     if (op == "Transpose") return LowerTranspose(node);
     if (op == "MatMul") return LowerBatchMatMul(node);
     if (op == "LayerNormalization") return LowerLayerNorm(node);
     if (op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" || op == "Silu" ||
-        op == "Gelu") {
+        op == "Gelu" || op == "Tanh" || op == "LeakyRelu") {
       // Elementwise, so the layout does not matter; ONNX's HardSigmoid defaults to alpha 0.2.
       Node unary = Make(node, "ELEMENTWISE_UNARY");
       const bool tanh_gelu = op == "Gelu" && node.attribute_text("approximate", "none") == "tanh";
@@ -156,14 +165,21 @@ class NhwcLowering {
         unary.attributes["beta"].floats = {op == "HardSwish" ? 0.5f
                                                              : node.attribute_float("beta", 0.5f)};
       }
+      if (op == "LeakyRelu")
+        unary.attributes["alpha"].floats = {node.attribute_float("alpha", 0.01f)};
       lowered_.push_back(std::move(unary));
       return Status::Ok();
     }
     if (op == "Softmax") {
-      if (Shape(node.inputs[0]).size() == 4) {
-        return UnsupportedNode(graph_, node, "softmax over a 4-D tensor (its last axis is W)");
+      // Opset 13 semantics (one axis): the importer's version conversion rewrote older models'
+      // coercion to 2-D as Flatten, Softmax over the last axis and Reshape.
+      const size_t rank = Shape(node.inputs[0]).size();
+      int64_t axis;
+      if (!NormalizeAxis(node.attribute_int("axis", -1), rank, &axis)) {
+        return InvalidNode(node, "bad axis");
       }
       Node softmax = Make(node, "SOFTMAX");
+      softmax.set_attribute_int("axis", rank == 4 ? NhwcAxis(axis) : axis);
       lowered_.push_back(std::move(softmax));
       return Status::Ok();
     }
@@ -215,21 +231,21 @@ class NhwcLowering {
     return Status::Ok();
   }
 
+  bool IsFloatConstant(const std::string& name) const {
+    return graph_.is_constant(name) && graph_.tensor(name).type == DataType::kFloat32;
+  }
+
+  // A ReduceMean over H and W of a 4-D tensor: global average pooling, which MEAN runs.
+  bool IsMeanOverHeightAndWidth(const Node& node) const {
+    const std::vector<int64_t>& in = Shape(node.inputs[0]);
+    std::vector<int64_t> axes;
+    return node.op == "ReduceMean" && in.size() == 4 &&
+           ReduceAxes(graph_, node, in.size(), &axes).ok() && axes == std::vector<int64_t>{2, 3};
+  }
+
   Status LowerMean(const Node& node) {
     const std::vector<int64_t>& in = Shape(node.inputs[0]);
-    bool keepdims = true;
-    if (node.op == "ReduceMean") {
-      std::vector<int64_t> axes;
-      for (int64_t axis : node.attribute_ints("axes")) {
-        int64_t normalized;
-        if (NormalizeAxis(axis, in.size(), &normalized)) axes.push_back(normalized);
-      }
-      std::sort(axes.begin(), axes.end());
-      if (in.size() != 4 || axes != std::vector<int64_t>{2, 3}) {
-        return UnsupportedNode(graph_, node, "only a mean over H and W of a 4-D tensor");
-      }
-      keepdims = node.attribute_int("keepdims", 1) != 0;
-    }
+    const bool keepdims = node.op == "GlobalAveragePool" || node.attribute_int("keepdims", 1) != 0;
     Node mean = Make(node, "MEAN");
     if (keepdims) {
       lowered_.push_back(std::move(mean));
@@ -246,6 +262,48 @@ class NhwcLowering {
     reshape.outputs = {node.outputs[0]};
     lowered_.push_back(std::move(reshape));
     return Status::Ok();
+  }
+
+  // REDUCE over the axes as NHWC has them. A 4-D input's reduction without keepdims goes through
+  // the keepdims result (NHWC, as every 4-D tensor) and a reshape, which puts the kept axes back
+  // in ONNX's order.
+  Status LowerReduce(const Node& node) {
+    static const std::map<std::string, std::string> kFunctions = {
+        {"ReduceMean", "Mean"}, {"ReduceSum", "Sum"}, {"ReduceMax", "Max"}, {"ReduceMin", "Min"}};
+    const std::vector<int64_t> in = Shape(node.inputs[0]);
+    std::vector<int64_t> axes;
+    QRUN_RETURN_IF_ERROR(ReduceAxes(graph_, node, in.size(), &axes));
+    if (axes.empty()) return LowerReshape(node, node.inputs[0], node.outputs[0]);
+    const bool keepdims = node.attribute_int("keepdims", 1) != 0;
+    Node reduce = Make(node, "REDUCE");
+    reduce.inputs = {node.inputs[0]};
+    reduce.attributes["function"].text = kFunctions.at(node.op);
+    if (in.size() != 4) {
+      reduce.set_attribute_ints("axes", axes);
+      reduce.set_attribute_int("keep_dims", keepdims);
+      lowered_.push_back(std::move(reduce));
+      return Status::Ok();
+    }
+    std::vector<int64_t> nhwc_axes;
+    std::vector<int64_t> kept_shape = in;
+    for (int64_t axis : axes) {
+      nhwc_axes.push_back(NhwcAxis(axis));
+      kept_shape[axis] = 1;
+    }
+    std::sort(nhwc_axes.begin(), nhwc_axes.end());
+    reduce.set_attribute_ints("axes", nhwc_axes);
+    reduce.set_attribute_int("keep_dims", 1);
+    if (keepdims) {
+      lowered_.push_back(std::move(reduce));
+      return Status::Ok();
+    }
+    reduce.outputs[0] = NewActivation(node.outputs[0] + "/keepdims", kept_shape);
+    activations_4d_.insert(reduce.outputs[0]);
+    const std::string kept = reduce.outputs[0];
+    lowered_.push_back(std::move(reduce));
+    Node squeeze = node;
+    squeeze.name = node.name + "/squeeze";
+    return LowerReshape(squeeze, kept, node.outputs[0]);
   }
 
   Status LowerReshape(const Node& node, std::string in, const std::string& out) {
@@ -293,9 +351,10 @@ class NhwcLowering {
     return Status::Ok();
   }
 
-  // ADD or MUL: constant operands are permuted like the activations they meet.
-  Status LowerBinary(const Node& node, const char* op) {
-    const size_t rank = Shape(node.outputs[0]).size();
+  // ADD, MUL, PRELU or ELEMENTWISE_BINARY: constant operands are permuted like the activations
+  // they meet, whose rank is that of `rank_of_output` (the node's own output by default).
+  Status LowerBinary(const Node& node, const char* op, size_t rank_of_output = 0) {
+    const size_t rank = rank_of_output ? rank_of_output : Shape(node.outputs[0]).size();
     Node add = Make(node, op);
     for (std::string& input : add.inputs) {
       if (graph_.is_constant(input)) {
@@ -308,6 +367,44 @@ class NhwcLowering {
     }
     lowered_.push_back(std::move(add));
     return Status::Ok();
+  }
+
+  // Sub, Div, Max and Min of activations (Max and Min of any number of inputs, as a chain of
+  // pairs; of one input, as its maximum with itself).
+  Status LowerElementwiseBinary(const Node& node) {
+    static const std::map<std::string, std::string> kFunctions = {
+        {"Sub", "Sub"}, {"Div", "Div"}, {"Max", "Maximum"}, {"Min", "Minimum"}};
+    std::vector<std::string> inputs = node.inputs;
+    if (inputs.size() == 1) inputs.push_back(inputs[0]);
+    const size_t rank = Shape(node.outputs[0]).size();
+    std::string left = inputs[0];
+    std::vector<int64_t> left_shape = Shape(left);
+    for (size_t i = 1; i < inputs.size(); ++i) {
+      Node pair = node;
+      pair.inputs = {left, inputs[i]};
+      const bool last = i + 1 == inputs.size();
+      if (!last) {
+        pair.name = node.name + "/" + std::to_string(i);
+        pair.activation = ActivationRange();
+        std::vector<int64_t> shape;
+        BroadcastShapes(left_shape, Shape(inputs[i]), &shape);  // checked by shape inference
+        pair.outputs = {NewActivation(node.outputs[0] + "/" + std::to_string(i), shape)};
+        if (shape.size() == 4) activations_4d_.insert(pair.outputs[0]);
+        left_shape = shape;
+      }
+      QRUN_RETURN_IF_ERROR(LowerBinary(pair, "ELEMENTWISE_BINARY", rank));
+      lowered_.back().attributes["function"].text = kFunctions.at(node.op);
+      left = pair.outputs[0];
+    }
+    return Status::Ok();
+  }
+
+  // PRelu: its slope must be a constant, permuted like the activation it meets.
+  Status LowerPRelu(const Node& node) {
+    if (!IsFloatConstant(node.inputs[1])) {
+      return UnsupportedNode(graph_, node, "only with a float constant slope");
+    }
+    return LowerBinary(node, "PRELU");
   }
 
   // Sub and Div by a constant are ADD of its negation and MUL by its reciprocal.
@@ -375,6 +472,8 @@ class NhwcLowering {
 
   Graph& graph_;
   std::vector<Node> lowered_;
+  // The activations that are 4-D in ONNX's NCHW order, to be made NHWC once all are lowered.
+  std::set<std::string> activations_4d_;
 };
 
 }  // namespace

@@ -41,7 +41,15 @@ const std::set<std::string> kComputeOps = {"Conv",
                                            "Sqrt",
                                            "Transpose",
                                            "Slice",
-                                           "LayerNormalization"};
+                                           "LayerNormalization",
+                                           "Tanh",
+                                           "LeakyRelu",
+                                           "PRelu",
+                                           "Max",
+                                           "Min",
+                                           "ReduceSum",
+                                           "ReduceMax",
+                                           "ReduceMin"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
 const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast"};
@@ -241,6 +249,14 @@ Status BuildGraph(const onnx::GraphProto& proto, Graph* graph) {
 }
 
 }  // namespace
+
+const std::set<std::string>& OnnxComputeOps() {
+  return kComputeOps;
+}
+
+const std::set<std::string>& OnnxConstantOnlyOps() {
+  return kConstantOnlyOps;
+}
 
 Status ImportOnnxModel(const std::string& serialized_model, const ImportOptions& options,
                        Graph* graph) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,10 @@ struct ImportOptions {
 
 Status ImportOnnxModel(const std::string& serialized_model, const ImportOptions& options,
                        Graph* graph);
+
+// The default-domain ops the importer takes: those the passes convert on any input, and those only
+// constant folding evaluates (shape computations), which are an error anywhere else.
+const std::set<std::string>& OnnxComputeOps();
+const std::set<std::string>& OnnxConstantOnlyOps();
 
 }  // namespace qrun::converter

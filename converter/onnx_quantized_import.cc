@@ -839,4 +839,10 @@ Status DequantizeOnnxModel(onnx::ModelProto* model, int64_t opset,
   return QuantizedModelRewrite(model, opset, presets).Run();
 }
 
+std::vector<std::string> SupportedQuantizedOnnxOps() {
+  std::vector<std::string> ops;
+  for (const auto& entry : kMinimumInputs) ops.push_back(entry.first);
+  return ops;
+}
+
 }  // namespace qrun::converter

@@ -20,6 +20,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "converter/graph.h"
 #include "onnx/onnx_pb.h"
@@ -32,5 +33,8 @@ namespace qrun::converter {
 // it is.
 Status DequantizeOnnxModel(onnx::ModelProto* model, int64_t opset,
                            std::map<std::string, Quantization>* presets);
+
+// The quantized ops the rewrite takes, by their domain-qualified names ("com.microsoft.QGemm").
+std::vector<std::string> SupportedQuantizedOnnxOps();
 
 }  // namespace qrun::converter

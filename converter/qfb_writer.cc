@@ -236,10 +236,51 @@ class ModelBuilder {
         *options = fb::CreateConcatenationOptions(*fbb_, axis).Union();
         break;
       }
-      case fb::OperatorType::SOFTMAX:
+      case fb::OperatorType::SOFTMAX: {
+        int32_t axis;
+        QRUN_RETURN_IF_ERROR(
+            ToInt32(node.attribute_int("axis", -1), "axis of '" + node.name + "'", &axis));
         *options_type = fb::OperatorOptions::SoftmaxOptions;
-        *options = fb::CreateSoftmaxOptions(*fbb_).Union();
+        *options = fb::CreateSoftmaxOptions(*fbb_, axis).Union();
         break;
+      }
+      case fb::OperatorType::PRELU:
+        *options_type = fb::OperatorOptions::PReluOptions;
+        *options = fb::CreatePReluOptions(*fbb_).Union();
+        break;
+      case fb::OperatorType::ELEMENTWISE_BINARY: {
+        static const std::map<std::string, fb::BinaryFunction> kFunctions = {
+            {"Sub", fb::BinaryFunction::SUB},
+            {"Div", fb::BinaryFunction::DIV},
+            {"Maximum", fb::BinaryFunction::MAXIMUM},
+            {"Minimum", fb::BinaryFunction::MINIMUM}};
+        const auto found = kFunctions.find(node.attribute_text("function", ""));
+        if (found == kFunctions.end()) {
+          return UnsupportedNode(graph_, node, "unknown binary function");
+        }
+        *options_type = fb::OperatorOptions::ElementwiseBinaryOptions;
+        *options =
+            fb::CreateElementwiseBinaryOptions(*fbb_, found->second, Activation(node)).Union();
+        break;
+      }
+      case fb::OperatorType::REDUCE: {
+        static const std::map<std::string, fb::ReduceFunction> kFunctions = {
+            {"Mean", fb::ReduceFunction::MEAN},
+            {"Sum", fb::ReduceFunction::SUM},
+            {"Max", fb::ReduceFunction::MAXIMUM},
+            {"Min", fb::ReduceFunction::MINIMUM}};
+        const auto found = kFunctions.find(node.attribute_text("function", ""));
+        if (found == kFunctions.end()) {
+          return UnsupportedNode(graph_, node, "unknown reduce function");
+        }
+        std::vector<int32_t> axes;
+        for (int64_t axis : node.attribute_ints("axes")) axes.push_back(static_cast<int32_t>(axis));
+        *options_type = fb::OperatorOptions::ReduceOptions;
+        *options = fb::CreateReduceOptionsDirect(*fbb_, found->second, &axes,
+                                                 node.attribute_int("keep_dims", 1) != 0)
+                       .Union();
+        break;
+      }
       case fb::OperatorType::TRANSPOSE: {
         std::vector<int32_t> perm;
         for (int64_t axis : node.attribute_ints("perm")) perm.push_back(static_cast<int32_t>(axis));
@@ -275,7 +316,10 @@ class ModelBuilder {
             {"Sigmoid", fb::UnaryFunction::SIGMOID},
             {"Silu", fb::UnaryFunction::SILU},
             {"Gelu", fb::UnaryFunction::GELU},
-            {"GeluTanh", fb::UnaryFunction::GELU_TANH}};
+            {"GeluTanh", fb::UnaryFunction::GELU_TANH},
+            {"Tanh", fb::UnaryFunction::TANH},
+            {"LeakyRelu", fb::UnaryFunction::LEAKY_RELU},
+            {"Clip", fb::UnaryFunction::CLIP}};
         const std::string function = node.attribute_text("function", "");
         auto found = kFunctions.find(function);
         if (found == kFunctions.end()) {

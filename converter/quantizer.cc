@@ -173,6 +173,26 @@ Tensor QuantizeBias(const Tensor& in, double input_scale, const std::vector<floa
   return out;
 }
 
+// A PReLU slope: symmetric int8 with one scale (max |slope| / 127), zero point 0.
+Tensor QuantizeSlope(const Tensor& in) {
+  Tensor out = in;
+  out.type = DataType::kInt8;
+  out.float_data.clear();
+  float max_abs = 0.0f;
+  for (float v : in.float_data) max_abs = std::max(max_abs, std::fabs(v));
+  double scale = max_abs / 127.0;
+  if (!(scale >= std::numeric_limits<float>::min())) scale = 1.0;
+  out.quantization = Quantization();
+  out.quantization.scale = {static_cast<float>(scale)};
+  out.quantization.zero_point = {0};
+  for (float v : in.float_data) {
+    out.int8_data.push_back(static_cast<int8_t>(
+        Clamp(std::nearbyint(v / static_cast<double>(out.quantization.scale[0])), -kWeightMax,
+              kWeightMax)));
+  }
+  return out;
+}
+
 // The table that defines int8 softmax for this input scale (kernels/softmax/softmax.h).
 Tensor SoftmaxTable(const std::string& name, double input_scale) {
   Tensor table;
@@ -199,6 +219,12 @@ double UnaryFunctionValue(const Node& node, double x) {
   if (function == "Sigmoid") return 1.0 / (1.0 + std::exp(-x));
   if (function == "Silu") return x / (1.0 + std::exp(-x));
   if (function == "Gelu") return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  if (function == "Tanh") return std::tanh(x);
+  if (function == "LeakyRelu") return x >= 0.0 ? x : node.attribute_float("alpha", 0.01f) * x;
+  if (function == "Clip") {
+    return std::min<double>(node.attribute_float("beta", INFINITY),
+                            std::max<double>(node.attribute_float("alpha", -INFINITY), x));
+  }
   // GeluTanh
   return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
 }
@@ -326,6 +352,14 @@ class Quantizer {
       if (op == "MAX_POOL_2D") SetOutputRange(node);
       return Status::Ok();
     }
+    // The max or min of int8 values is one of them: the input's parameters hold it exactly.
+    const std::string function = node.attribute_text("function", "");
+    if (op == "REDUCE" && (function == "Max" || function == "Min")) {
+      SetActivation(output, graph_.tensor(node.inputs[0]).quantization);
+      node.requantization.multiplier = {1.0f};
+      SetOutputRange(node);
+      return Status::Ok();
+    }
     if (op == "SOFTMAX") {
       SetActivation(output, SoftmaxOutputParams());
       const double input_scale = Scale(graph_.tensor(node.inputs[0]));
@@ -362,6 +396,29 @@ class Quantizer {
       node.requantization.multiplier = {
           Multiplier(Scale(graph_.tensor(node.inputs[0])) * Scale(graph_.tensor(node.inputs[1])),
                      output_scale)};
+    } else if (op == "ELEMENTWISE_BINARY") {
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        if (graph_.is_constant(node.inputs[i])) {
+          ReplaceConstant(node, i, QuantizeAsymmetric(graph_.tensor(node.inputs[i])));
+        }
+      }
+      const double a_scale = Scale(graph_.tensor(node.inputs[0]));
+      const double b_scale = Scale(graph_.tensor(node.inputs[1]));
+      if (function == "Div") {
+        node.requantization.multiplier = {Multiplier(a_scale, b_scale * output_scale)};
+      } else {
+        node.requantization.multiplier = {Multiplier(a_scale, output_scale),
+                                          Multiplier(b_scale, output_scale)};
+      }
+    } else if (op == "PRELU") {
+      ReplaceConstant(node, 1, QuantizeSlope(graph_.tensor(node.inputs[1])));
+      const double input_scale = Scale(graph_.tensor(node.inputs[0]));
+      node.requantization.multiplier = {
+          Multiplier(input_scale, output_scale),
+          Multiplier(input_scale * Scale(graph_.tensor(node.inputs[1])), output_scale)};
+    } else if (op == "REDUCE") {
+      node.requantization.multiplier = {
+          Multiplier(Scale(graph_.tensor(node.inputs[0])), output_scale)};
     } else if (op == "BATCH_MATMUL") {
       node.requantization.multiplier = {
           Multiplier(Scale(graph_.tensor(node.inputs[0])) * Scale(graph_.tensor(node.inputs[1])),

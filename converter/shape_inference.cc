@@ -165,28 +165,46 @@ Status InferBroadcast(Graph& graph, const Node& node) {
   return SetOutputShape(graph, node, 0, out);
 }
 
-Status InferReduceMean(Graph& graph, const Node& node) {
-  std::vector<int64_t> out = InputShape(graph, node, 0);
-  std::vector<int64_t> axes = node.attribute_ints("axes");
-  if (axes.empty()) {
-    for (size_t i = 0; i < out.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  }
-  std::vector<bool> reduced(out.size(), false);
-  for (int64_t axis : axes) {
-    int64_t normalized;
-    if (!NormalizeAxis(axis, out.size(), &normalized)) return InvalidNode(node, "bad axes");
-    reduced[normalized] = true;
-  }
+Status InferReduce(Graph& graph, const Node& node) {
+  const std::vector<int64_t>& in = InputShape(graph, node, 0);
+  std::vector<int64_t> axes;
+  QRUN_RETURN_IF_ERROR(ReduceAxes(graph, node, in.size(), &axes));
   const bool keepdims = node.attribute_int("keepdims", 1) != 0;
-  std::vector<int64_t> kept;
-  for (size_t i = 0; i < out.size(); ++i) {
-    if (!reduced[i]) {
-      kept.push_back(out[i]);
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!std::count(axes.begin(), axes.end(), static_cast<int64_t>(i))) {
+      out.push_back(in[i]);
     } else if (keepdims) {
-      kept.push_back(1);
+      out.push_back(1);
     }
   }
-  return SetOutputShape(graph, node, 0, kept);
+  return SetOutputShape(graph, node, 0, out);
+}
+
+// Max and Min: any number of inputs, broadcast together.
+Status InferVariadicBroadcast(Graph& graph, const Node& node) {
+  std::vector<int64_t> out = InputShape(graph, node, 0);
+  for (size_t i = 1; i < node.inputs.size(); ++i) {
+    if (node.inputs[i].empty()) return InvalidNode(node, "an input is missing");
+    std::vector<int64_t> next;
+    if (!BroadcastShapes(out, InputShape(graph, node, i), &next)) {
+      return InvalidNode(node, "inputs of shapes " + ShapeToString(out) + " and " +
+                                   ShapeToString(InputShape(graph, node, i)) + " do not broadcast");
+    }
+    out = next;
+  }
+  return SetOutputShape(graph, node, 0, out);
+}
+
+// PRelu: the slope broadcasts to the input's shape (one way).
+Status InferPRelu(Graph& graph, const Node& node) {
+  const auto& x = InputShape(graph, node, 0);
+  std::vector<int64_t> out;
+  if (!BroadcastShapes(x, InputShape(graph, node, 1), &out) || out != x) {
+    return InvalidNode(node, "the slope " + ShapeToString(InputShape(graph, node, 1)) +
+                                 " does not broadcast to the input " + ShapeToString(x));
+  }
+  return SetOutputShape(graph, node, 0, x);
 }
 
 Status InferFlatten(Graph& graph, const Node& node) {
@@ -240,16 +258,13 @@ Status InferSoftmax(Graph& graph, const Node& node) {
   if (!NormalizeAxis(node.attribute_int("axis", -1), x.size(), &axis)) {
     return InvalidNode(node, "bad axis");
   }
-  if (axis != static_cast<int64_t>(x.size()) - 1) {
-    return UnsupportedNode(graph, node, "softmax over an axis other than the last");
-  }
   return SetOutputShape(graph, node, 0, x);
 }
 
 size_t RequiredInputCount(const std::string& op) {
   if (op == "BatchNormalization") return 5;
   if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Add" || op == "Mul" || op == "Sub" ||
-      op == "Div" || op == "Pow" || op == "Reshape") {
+      op == "Div" || op == "Pow" || op == "Reshape" || op == "PRelu") {
     return 2;
   }
   if (op == "Slice") return 3;
@@ -279,7 +294,11 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   }
   if (op == "Transpose") return InferTranspose(graph, node);
   if (op == "Slice") return InferSlice(graph, node);
-  if (op == "ReduceMean") return InferReduceMean(graph, node);
+  if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMin") {
+    return InferReduce(graph, node);
+  }
+  if (op == "Max" || op == "Min") return InferVariadicBroadcast(graph, node);
+  if (op == "PRelu") return InferPRelu(graph, node);
   if (op == "Flatten") return InferFlatten(graph, node);
   if (op == "Reshape") return InferReshape(graph, node);
   if (op == "Concat") return InferConcat(graph, node);
@@ -291,7 +310,8 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   }
   if (op == "BatchNormalization" || op == "Relu" || op == "Clip" || op == "Identity" ||
       op == "Dropout" || op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" ||
-      op == "Silu" || op == "Gelu" || op == "Sqrt" || op == "LayerNormalization") {
+      op == "Silu" || op == "Gelu" || op == "Sqrt" || op == "LayerNormalization" || op == "Tanh" ||
+      op == "LeakyRelu") {
     return InferSameShape(graph, node);
   }
   // Ops that only constant folding can handle, met with a non-constant input.
@@ -347,6 +367,33 @@ bool NormalizeAxis(int64_t axis, size_t rank, int64_t* normalized) {
   if (axis < -r || axis >= r) return false;
   *normalized = axis < 0 ? axis + r : axis;
   return true;
+}
+
+Status ReduceAxes(const Graph& graph, const Node& node, size_t rank, std::vector<int64_t>* axes) {
+  std::vector<int64_t> given = node.attribute_ints("axes");
+  if (!node.input(1).empty()) {
+    const Tensor& input = graph.tensor(node.input(1));
+    if (!input.is_constant || input.type != DataType::kInt64) {
+      return UnsupportedNode(graph, node, "its axes must be an int64 constant");
+    }
+    given = input.int64_data;
+  }
+  axes->clear();
+  if (given.empty()) {
+    if (node.attribute_int("noop_with_empty_axes", 0) != 0) return Status::Ok();
+    for (size_t i = 0; i < rank; ++i) axes->push_back(static_cast<int64_t>(i));
+    return Status::Ok();
+  }
+  for (int64_t axis : given) {
+    int64_t normalized;
+    if (!NormalizeAxis(axis, rank, &normalized) ||
+        std::count(axes->begin(), axes->end(), normalized)) {
+      return InvalidNode(node, "bad axes");
+    }
+    axes->push_back(normalized);
+  }
+  std::sort(axes->begin(), axes->end());
+  return Status::Ok();
 }
 
 int64_t ElementCount(const std::vector<int64_t>& shape) {

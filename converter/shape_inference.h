@@ -28,4 +28,9 @@ bool NormalizeAxis(int64_t axis, size_t rank, int64_t* normalized);
 
 int64_t ElementCount(const std::vector<int64_t>& shape);
 
+// The axes an ONNX ReduceMean / ReduceSum / ReduceMax / ReduceMin reduces, normalized and sorted,
+// from its `axes` attribute or (ReduceSum, opset 13) its constant input 1; none given means all of
+// them, unless noop_with_empty_axes makes the node an identity (then `axes` is left empty).
+Status ReduceAxes(const Graph& graph, const Node& node, size_t rank, std::vector<int64_t>* axes);
+
 }  // namespace qrun::converter

@@ -413,4 +413,28 @@ DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&) {
   return {"dequantize_qs8_f32_reference", dequantize_qs8_f32_reference};
 }
 
+PReluQs8Kernel select_prelu_qs8(const CpuFeatures&) {
+  return {"prelu_qs8_reference", prelu_qs8_reference};
+}
+
+PReluF32Kernel select_prelu_f32(const CpuFeatures&) {
+  return {"prelu_f32_reference", prelu_f32_reference};
+}
+
+BinaryQs8Kernel select_binary_qs8(const CpuFeatures&) {
+  return {"binary_qs8_reference", binary_qs8_reference};
+}
+
+BinaryF32Kernel select_binary_f32(const CpuFeatures&) {
+  return {"binary_f32_reference", binary_f32_reference};
+}
+
+ReduceQs8Kernel select_reduce_qs8(const CpuFeatures&) {
+  return {"reduce_qs8_reference", reduce_qs8_reference};
+}
+
+ReduceF32Kernel select_reduce_f32(const CpuFeatures&) {
+  return {"reduce_f32_reference", reduce_f32_reference};
+}
+
 }  // namespace qrun::kernels

@@ -11,13 +11,16 @@
 #include "batch_matmul/batch_matmul.h"
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
+#include "elementwise_binary/elementwise_binary.h"
 #include "elementwise_unary/elementwise_unary.h"
 #include "fully_connected/fully_connected.h"
 #include "layer_norm/layer_norm.h"
 #include "mul/mul.h"
 #include "peak/peak.h"
 #include "pooling/pool2d.h"
+#include "prelu/prelu.h"
 #include "quantize/quantize.h"
+#include "reduce/reduce.h"
 #include "softmax/softmax.h"
 #include "transpose/transpose.h"
 
@@ -130,6 +133,18 @@ ConcatF32Kernel select_concat_f32(const CpuFeatures&);
 TransposeKernel select_transpose(const CpuFeatures&);
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&);
 DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&);
+using PReluQs8Kernel = Kernel<PReluQs8Fn>;
+using PReluF32Kernel = Kernel<PReluF32Fn>;
+PReluQs8Kernel select_prelu_qs8(const CpuFeatures&);
+PReluF32Kernel select_prelu_f32(const CpuFeatures&);
+using BinaryQs8Kernel = Kernel<BinaryQs8Fn>;
+using BinaryF32Kernel = Kernel<BinaryF32Fn>;
+BinaryQs8Kernel select_binary_qs8(const CpuFeatures&);
+BinaryF32Kernel select_binary_f32(const CpuFeatures&);
+using ReduceQs8Kernel = Kernel<ReduceQs8Fn>;
+using ReduceF32Kernel = Kernel<ReduceF32Fn>;
+ReduceQs8Kernel select_reduce_qs8(const CpuFeatures&);
+ReduceF32Kernel select_reduce_f32(const CpuFeatures&);
 
 // The loop of the fastest int8 multiply-accumulate instruction among the families the CPU may use,
 // for "fraction of peak" figures; `run` is null where no such loop exists yet.

@@ -25,6 +25,9 @@ enum class UnaryFunction {
   kSilu,         // x * sigmoid(x)
   kGelu,         // x * (1 + erf(x / sqrt(2))) / 2
   kGeluTanh,     // x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2
+  kTanh,         // tanh(x)
+  kLeakyRelu,    // x >= 0 ? x : alpha * x
+  kClip,         // min(max(x, alpha), beta)
 };
 
 struct UnaryF32Params {
@@ -48,6 +51,9 @@ inline float unary_f32(const UnaryF32Params& p, float x) {
     case UnaryFunction::kGelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678f));
     case UnaryFunction::kGeluTanh:
       return 0.5f * x * (1.0f + std::tanh(0.79788456f * (x + 0.044715f * x * x * x)));
+    case UnaryFunction::kTanh: return std::tanh(x);
+    case UnaryFunction::kLeakyRelu: return x >= 0.0f ? x : p.alpha * x;
+    case UnaryFunction::kClip: return x < p.alpha ? p.alpha : (x > p.beta ? p.beta : x);
   }
   return x;
 }

@@ -33,6 +33,9 @@ OperatorFactory factory_for(fb::OperatorType type) {
     case fb::OperatorType::ELEMENTWISE_UNARY: return make_elementwise_unary;
     case fb::OperatorType::BATCH_MATMUL: return make_batch_matmul;
     case fb::OperatorType::LAYER_NORM: return make_layer_norm;
+    case fb::OperatorType::PRELU: return make_prelu;
+    case fb::OperatorType::ELEMENTWISE_BINARY: return make_elementwise_binary;
+    case fb::OperatorType::REDUCE: return make_reduce;
   }
   return nullptr;
 }

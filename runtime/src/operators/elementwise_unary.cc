@@ -1,4 +1,6 @@
 // ELEMENTWISE_UNARY: y = f(x) for each element. Int8: input 1 is the converter's 256-entry table.
+#include <cmath>
+
 #include "operators/checks.h"
 
 namespace qrun {
@@ -42,10 +44,17 @@ Status make_elementwise_unary(const OperatorSource& s, std::unique_ptr<Operator>
     case fb::UnaryFunction::SILU: params.function = kernels::UnaryFunction::kSilu; break;
     case fb::UnaryFunction::GELU: params.function = kernels::UnaryFunction::kGelu; break;
     case fb::UnaryFunction::GELU_TANH: params.function = kernels::UnaryFunction::kGeluTanh; break;
+    case fb::UnaryFunction::TANH: params.function = kernels::UnaryFunction::kTanh; break;
+    case fb::UnaryFunction::LEAKY_RELU: params.function = kernels::UnaryFunction::kLeakyRelu; break;
+    case fb::UnaryFunction::CLIP: params.function = kernels::UnaryFunction::kClip; break;
     default: return s.error("unknown elementwise function");
   }
   params.alpha = options->alpha();
   params.beta = options->beta();
+  if (params.function == kernels::UnaryFunction::kClip &&
+      (std::isnan(params.alpha) || std::isnan(params.beta) || params.alpha > params.beta)) {
+    return s.error("the clip range is empty or not a number");
+  }
   const kernels::UnaryF32Kernel kernel = kernels::select_unary_f32(s.cpu);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
     const float* x = input.data<float>(context.arena);

@@ -118,5 +118,8 @@ Status make_batch_matmul(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_layer_norm(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_quantize(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_dequantize(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_prelu(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_elementwise_binary(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_reduce(const OperatorSource&, std::unique_ptr<Operator>*);
 
 }  // namespace qrun
