@@ -376,13 +376,81 @@ TEST(Errors, AnOpOnlyFoldingKnowsIsRejectedOnActivations) {
             "node 'pick' (op Gather, opset 13) is not supported: only on constant inputs");
 }
 
-TEST(Errors, DivisionOfTwoActivationsIsRejected) {
+TEST(ElementwiseBinary, DivisionOfTwoActivationsIsOneOperator) {
   OnnxBuilder b;
   b.input("x", {1, 4});
   b.node("Div", {"x", "x"}, {"y"}, "ratio");
   b.output("y");
-  EXPECT_EQ(LowerStatus(b).message(),
-            "node 'ratio' (op Div, opset 13) is not supported: only by a float constant");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"ELEMENTWISE_BINARY"});
+  EXPECT_EQ(graph.nodes[0].attribute_text("function", ""), "Div");
+}
+
+TEST(ElementwiseBinary, MaxOfThreeIsAChainOfPairsWithTheReluOnTheLast) {
+  OnnxBuilder b;
+  b.input("x", {1, 2, 3, 3});
+  b.input("z", {1, 2, 3, 3});
+  b.initializer("c", {1, 2, 1, 1}, {0.5f, -0.5f});
+  b.node("Max", {"x", "z", "c"}, {"m"}, "max");
+  b.node("Relu", {"m"}, {"y"}, "relu");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), (std::vector<std::string>{"ELEMENTWISE_BINARY", "ELEMENTWISE_BINARY"}));
+  EXPECT_EQ(graph.nodes[1].inputs[0], graph.nodes[0].outputs[0]);
+  EXPECT_EQ(graph.nodes[1].activation.min, 0.0f);
+  EXPECT_EQ(graph.nodes[0].activation.min, -INFINITY);
+  // The constant meets NHWC activations: [1, 1, 1, 2].
+  EXPECT_EQ(graph.tensor(graph.nodes[1].inputs[1]).shape, (std::vector<int64_t>{1, 1, 1, 2}));
+  EXPECT_EQ(graph.tensor("y").shape, (std::vector<int64_t>{1, 3, 3, 2}));
+}
+
+TEST(ActivationFusion, AReluThatCannotFuseOnATwoDimensionalTensorIsAClip) {
+  OnnxBuilder b;
+  b.input("x", {2, 5});
+  b.node("Relu", {"x"}, {"y"}, "relu");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"ELEMENTWISE_UNARY"});
+  EXPECT_EQ(graph.nodes[0].attribute_text("function", ""), "Clip");
+  EXPECT_EQ(graph.nodes[0].attribute_float("alpha", 1.0f), 0.0f);
+  EXPECT_EQ(graph.nodes[0].attribute_float("beta", 0.0f), INFINITY);
+}
+
+TEST(PRelu, APerChannelSlopeIsPermutedLikeTheActivation) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 2, 2});
+  b.initializer("slope", {3, 1, 1}, {0.1f, 0.2f, 0.3f});
+  b.node("PRelu", {"x", "slope"}, {"y"}, "prelu");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"PRELU"});
+  const Tensor& slope = graph.tensor(graph.nodes[0].inputs[1]);
+  EXPECT_EQ(slope.shape, (std::vector<int64_t>{1, 1, 1, 3}));
+  EXPECT_EQ(slope.float_data, (std::vector<float>{0.1f, 0.2f, 0.3f}));
+}
+
+TEST(Reduce, OverTheWidthOfAnImageWithoutKeepdimsPutsTheKeptAxesBackInOnnxOrder) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 4, 5});
+  onnx::NodeProto& reduce = b.node("ReduceMax", {"x"}, {"y"}, "max");
+  OnnxBuilder::set_ints(reduce, "axes", {3});
+  OnnxBuilder::set_int(reduce, "keepdims", 0);
+  b.output("y");
+  const Graph graph = Lowered(b);
+  // NHWC [1, 4, 5, 3] reduced over W (axis 2) is [1, 4, 1, 3]; ONNX's [1, 3, 4] needs C first.
+  ASSERT_EQ(OpTypes(graph), (std::vector<std::string>{"REDUCE", "TRANSPOSE", "RESHAPE"}));
+  EXPECT_EQ(graph.nodes[0].attribute_ints("axes"), std::vector<int64_t>{2});
+  EXPECT_EQ(graph.nodes[0].attribute_text("function", ""), "Max");
+  EXPECT_EQ(graph.tensor(graph.nodes[0].outputs[0]).shape, (std::vector<int64_t>{1, 4, 1, 3}));
+  EXPECT_EQ(graph.tensor("y").shape, (std::vector<int64_t>{1, 3, 4}));
+}
+
+TEST(Reduce, AMeanOverHeightAndWidthStaysAMean) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 4, 5});
+  OnnxBuilder::set_ints(b.node("ReduceMean", {"x"}, {"y"}, "mean"), "axes", {-1, -2});
+  b.output("y");
+  EXPECT_EQ(OpTypes(Lowered(b)), std::vector<std::string>{"MEAN"});
 }
 
 TEST(HardSwish, MulOfTheInputAndItsHardSigmoidIsOneHardSwish) {
@@ -421,14 +489,26 @@ TEST(HardSwish, AGateOfAnotherTensorStaysAGateAndAMul) {
   EXPECT_EQ(OpTypes(Lowered(b)), (std::vector<std::string>{"ELEMENTWISE_UNARY", "MUL"}));
 }
 
-TEST(Errors, SoftmaxOverChannelsOfAnImageIsRejected) {
+TEST(Softmax, OverTheChannelsOfAnImageIsOverTheLastAxisInNhwc) {
   OnnxBuilder b;
   b.input("x", {1, 4, 2, 2});
   OnnxBuilder::set_int(b.node("Softmax", {"x"}, {"y"}, "sm"), "axis", 1);
   b.output("y");
-  EXPECT_EQ(LowerStatus(b).message(),
-            "node 'sm' (op Softmax, opset 13) is not supported: softmax over an axis other than "
-            "the last");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"SOFTMAX"});
+  EXPECT_EQ(graph.nodes[0].attribute_int("axis", 0), 3);
+}
+
+TEST(Softmax, BeforeOpset13ItsAxisCoercesToTwoDimensions) {
+  OnnxBuilder b(11);
+  b.input("x", {2, 3, 4});
+  OnnxBuilder::set_int(b.node("Softmax", {"x"}, {"y"}, "sm"), "axis", 1);
+  b.output("y");
+  const Graph graph = Lowered(b);
+  // Flatten to [2, 12], softmax over the 12, reshape back.
+  ASSERT_EQ(OpTypes(graph), (std::vector<std::string>{"RESHAPE", "SOFTMAX", "RESHAPE"}));
+  EXPECT_EQ(graph.tensor(graph.nodes[1].inputs[0]).shape, (std::vector<int64_t>{2, 12}));
+  EXPECT_EQ(graph.nodes[1].attribute_int("axis", 0), 1);
 }
 
 }  // namespace

@@ -6,9 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "converter/command_line.h"
+#include "converter/onnx_importer.h"
+#include "converter/onnx_quantized_import.h"
 #include "converter/sha256.h"
 #include "onnx_builder.h"
 #include "qfb_generated.h"
@@ -251,12 +254,12 @@ TEST_F(Failures, UnnamedNodeIsNamedByItsOpAndIndex) {
   OnnxBuilder b(11);
   b.input("x", {1, 4});
   b.node("Relu", {"x"}, {"r"});
-  b.node("Tanh", {"r"}, {"y"});
+  b.node("Cos", {"r"}, {"y"});
   b.output("y");
   const std::string model = dir_ + "/model.onnx";
   b.save(model);
   const CliResult result = Qconvert({model, "-o", dir_ + "/model.qfb", "--float"});
-  EXPECT_EQ(result.err, model + ": node 'Tanh_1' (op Tanh, opset 11) is not supported\n");
+  EXPECT_EQ(result.err, model + ": node 'Cos_1' (op Cos, opset 11) is not supported\n");
 }
 
 TEST_F(Failures, MissingModelFileIsNamed) {
@@ -328,6 +331,30 @@ TEST(CommandLine, BadUsageExitsWithTwo) {
   EXPECT_EQ(shape.exit_code, 2);
   EXPECT_EQ(shape.err.substr(0, shape.err.find('\n')),
             "qconvert: --input-shape: '0' in 'x:1,0' is not a positive dimension");
+}
+
+// Every op the importer takes is listed, with its qfb operators: none is "unknown", so the table
+// of lowerings in op_list.cc keeps up with the importer.
+TEST(CommandLine, ListOpsNamesEveryOpTheImporterTakes) {
+  const CliResult result = Qconvert({"--list-ops"});
+  EXPECT_EQ(result.exit_code, 0);
+  std::map<std::string, std::string> rows;
+  std::istringstream lines(result.out);
+  std::string line;
+  while (std::getline(lines, line)) rows[line.substr(0, line.find(' '))] = line;
+  std::vector<std::string> ops(OnnxComputeOps().begin(), OnnxComputeOps().end());
+  for (const std::string& op : SupportedQuantizedOnnxOps()) ops.push_back(op);
+  for (const std::string& op : ops) {
+    ASSERT_TRUE(rows.count(op)) << op;
+    EXPECT_EQ(rows[op].find("unknown"), std::string::npos) << rows[op];
+  }
+  EXPECT_NE(rows["PRelu"].find("PRELU"), std::string::npos) << rows["PRelu"];
+  EXPECT_NE(rows["ReduceSum"].find("REDUCE"), std::string::npos) << rows["ReduceSum"];
+  EXPECT_NE(rows["Shape"].find("only on constants"), std::string::npos) << rows["Shape"];
+#if QRUN_X86_KERNELS
+  // The registry has AVX-512 VNNI convolutions on x86.
+  EXPECT_NE(rows["Conv"].find("avx512vnni"), std::string::npos) << rows["Conv"];
+#endif
 }
 
 TEST(CommandLine, ParsesEveryOption) {

@@ -170,8 +170,8 @@ TEST(ReduceQs8Reference, EverySetOfAxesAgainstBruteForce) {
             function == ReduceFunction::kMean ? params.multiplier / count : params.multiplier;
         const float scaled = std::nearbyint(static_cast<float>(acc) * multiplier) + 2;
         EXPECT_EQ(y[i], static_cast<int8_t>(std::min(127.0f, std::max(-128.0f, scaled))))
-            << "axes mask " << mask << ", function " << static_cast<int>(function)
-            << ", output " << i;
+            << "axes mask " << mask << ", function " << static_cast<int>(function) << ", output "
+            << i;
       }
     }
   }
