@@ -181,7 +181,7 @@ const std::map<std::string, Probe>& Probes() {
        }},
       {"ELEMENTWISE_BINARY",
        [](const CpuFeatures& cpu, auto* int8, auto* fp32) {
-         *int8 = {select_binary_qs8(cpu).name};
+         *int8 = NamesOf(binary_qs8_candidates(cpu, SameShapes()));
          *fp32 = {select_binary_f32(cpu).name};
        }},
       {"REDUCE",

@@ -229,6 +229,14 @@ const Entry<AddQs8Kernel, BroadcastGeometry> kAddQs8[] = {
     {{"add_qs8_reference", add_qs8_reference}, everywhere},
 };
 
+const Entry<BinaryQs8Kernel, BroadcastGeometry> kBinaryQs8[] = {
+#if QRUN_X86_KERNELS
+    {{"binary_qs8_avx2", binary_qs8_avx2},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
+#endif
+    {{"binary_qs8_reference", binary_qs8_reference}, everywhere},
+};
+
 const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
 #if QRUN_ARM64_KERNELS
     {{"max_pool2d_s8_neon", max_pool2d_s8_neon},
@@ -421,8 +429,12 @@ PReluF32Kernel select_prelu_f32(const CpuFeatures&) {
   return {"prelu_f32_reference", prelu_f32_reference};
 }
 
-BinaryQs8Kernel select_binary_qs8(const CpuFeatures&) {
-  return {"binary_qs8_reference", binary_qs8_reference};
+std::vector<BinaryQs8Kernel> binary_qs8_candidates(const CpuFeatures& cpu,
+                                                   const BroadcastGeometry& g) {
+  return serving(kBinaryQs8, cpu, g);
+}
+BinaryQs8Kernel select_binary_qs8(const CpuFeatures& cpu, const BroadcastGeometry& g) {
+  return binary_qs8_candidates(cpu, g).front();
 }
 
 BinaryF32Kernel select_binary_f32(const CpuFeatures&) {

@@ -38,6 +38,9 @@ using BinaryF32Fn = void (*)(const BroadcastGeometry&, const BinaryF32Params&, c
 
 void binary_qs8_reference(const BroadcastGeometry&, const BinaryQs8Params&, const int8_t* a,
                           const int8_t* b, int8_t* output);
+// x86 AVX2: 16 lanes along the innermost dimension, in two vectors of 8.
+void binary_qs8_avx2(const BroadcastGeometry&, const BinaryQs8Params&, const int8_t* a,
+                     const int8_t* b, int8_t* output);
 void binary_f32_reference(const BroadcastGeometry&, const BinaryF32Params&, const float* a,
                           const float* b, float* output);
 

@@ -1,5 +1,6 @@
-// Every Add, MaxPool2D and AveragePool2D kernel this CPU can run, held to the reference bit for bit
-// over random shapes, broadcasts, windows and quantization parameters.
+// Every Add, Sub / Div / Maximum / Minimum, MaxPool2D and AveragePool2D kernel this CPU can run,
+// held to the reference bit for bit over random shapes, broadcasts, windows and quantization
+// parameters.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -66,6 +67,52 @@ TEST(AddQs8Kernels, EveryKernelMatchesTheReference) {
       std::vector<int8_t> actual(count);
       kernel.run(g, p, a.data(), b.data(), actual.data());
       ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
+    }
+  }
+}
+
+// Sub, Div, Maximum and Minimum: as Add, with divisors that are often zero.
+TEST(BinaryQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(11);
+  const BinaryFunction functions[] = {BinaryFunction::kSub, BinaryFunction::kDiv,
+                                      BinaryFunction::kMaximum, BinaryFunction::kMinimum};
+  for (int trial = 0; trial < 400; ++trial) {
+    BroadcastGeometry g;
+    bool a_broadcast[kMaxBroadcastRank], b_broadcast[kMaxBroadcastRank];
+    for (int d = 0; d < kMaxBroadcastRank; ++d) {
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      a_broadcast[d] = pick(random, 0, 4) == 0;
+      b_broadcast[d] = pick(random, 0, 2) == 0;
+    }
+    const std::vector<int8_t> a =
+        random_bytes(random, strides_for(g.output_dims, a_broadcast, g.a_strides));
+    std::vector<int8_t> b =
+        random_bytes(random, strides_for(g.output_dims, b_broadcast, g.b_strides));
+    BinaryQs8Params p;
+    p.function = functions[trial % 4];
+    p.a_zero_point = pick(random, -128, 127);
+    p.b_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
+    // A divisor equal to its zero point is a division by zero: make it common.
+    for (int8_t& v : b) {
+      if (pick(random, 0, 3) == 0) v = static_cast<int8_t>(p.b_zero_point);
+    }
+    p.a_multiplier =
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
+    p.b_multiplier =
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-3, 1)(random)));
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
+    const size_t count = g.output_dims[0] * g.output_dims[1] * g.output_dims[2] * g.output_dims[3];
+    std::vector<int8_t> expected(count);
+    binary_qs8_reference(g, p, a.data(), b.data(), expected.data());
+    for (const BinaryQs8Kernel& kernel : binary_qs8_candidates(cpu, g)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(g, p, a.data(), b.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial << ", function "
+                                  << static_cast<int>(p.function);
     }
   }
 }

@@ -37,7 +37,8 @@ Status make_elementwise_binary(const OperatorSource& s, std::unique_ptr<Operator
     params.b_zero_point = s.input(1).zero_point();
     params.a_multiplier = multipliers[0];
     params.b_multiplier = multipliers.back();
-    *op = make_broadcast_operator<int8_t>(s, kernels::select_binary_qs8(s.cpu), geometry, params);
+    *op = make_broadcast_operator<int8_t>(s, kernels::select_binary_qs8(s.cpu, geometry), geometry,
+                                          params);
     return Status::Ok();
   }
   kernels::BinaryF32Params params;
