@@ -352,9 +352,11 @@ class Quantizer {
       if (op == "MAX_POOL_2D") SetOutputRange(node);
       return Status::Ok();
     }
-    // The max or min of int8 values is one of them: the input's parameters hold it exactly.
+    // The max or min of int8 values is one of them: the input's parameters hold it exactly, with
+    // no second rounding (unless the model came quantized with parameters of its own for it).
     const std::string function = node.attribute_text("function", "");
-    if (op == "REDUCE" && (function == "Max" || function == "Min")) {
+    if (op == "REDUCE" && (function == "Max" || function == "Min") &&
+        graph_.tensor(output).quantization.scale.empty()) {
       SetActivation(output, graph_.tensor(node.inputs[0]).quantization);
       node.requantization.multiplier = {1.0f};
       SetOutputRange(node);

@@ -201,6 +201,74 @@ TEST(BadModel, AccumulatorThatCouldOverflow) {
   EXPECT_NE(load_error(m).find("can overflow the int32 accumulator"), std::string::npos);
 }
 
+// A REDUCE over [2, 3, 4] with the given axes, keep_dims and output shape.
+testing::TestModel reduce_model(std::vector<int> axes, bool keep_dims, std::vector<int> output) {
+  testing::TestModel m;
+  m.add_tensor({"x", fb::TensorType::FLOAT32, {2, 3, 4}, {}, {}, -1, {}});
+  m.add_tensor({"y", fb::TensorType::FLOAT32, std::move(output), {}, {}, -1, {}});
+  m.add_operator(
+      {fb::OperatorType::REDUCE,
+       {0},
+       {1},
+       [axes, keep_dims](flatbuffers::FlatBufferBuilder& b) {
+         return std::pair{
+             fb::OperatorOptions::ReduceOptions,
+             fb::CreateReduceOptionsDirect(b, fb::ReduceFunction::SUM, &axes, keep_dims).Union()};
+       },
+       {}});
+  m.set_inputs({0});
+  m.set_outputs({1});
+  return m;
+}
+
+TEST(BadModel, ReduceAxesAndOutputShapeAreChecked) {
+  EXPECT_EQ(load_error(reduce_model({1}, false, {2, 4})), "");
+  EXPECT_EQ(load_error(reduce_model({1}, true, {2, 1, 4})), "");
+  EXPECT_NE(load_error(reduce_model({3}, true, {2, 3, 4})).find("axis 3 is out of range"),
+            std::string::npos);
+  EXPECT_NE(load_error(reduce_model({0, 0}, true, {1, 3, 4})).find("given twice"),
+            std::string::npos);
+  EXPECT_NE(load_error(reduce_model({}, true, {2, 3, 4})).find("no axes to reduce"),
+            std::string::npos);
+  EXPECT_NE(load_error(reduce_model({1}, true, {2, 4})).find("shape"), std::string::npos);
+}
+
+TEST(BadModel, Int8PReluSlopeMustBeSymmetric) {
+  testing::TestModel m;
+  m.add_tensor({"x", fb::TensorType::INT8, {1, 2, 2, 3}, {0.05f}, {0}, -1, {}});
+  m.add_constant<int8_t>("slope", fb::TensorType::INT8, {3}, {1, 2, 3}, {0.01f}, {4});
+  m.add_tensor({"y", fb::TensorType::INT8, {1, 2, 2, 3}, {0.05f}, {0}, -1, {}});
+  m.add_operator(
+      {fb::OperatorType::PRELU,
+       {0, 1},
+       {2},
+       [](flatbuffers::FlatBufferBuilder& b) {
+         return std::pair{fb::OperatorOptions::PReluOptions, fb::CreatePReluOptions(b).Union()};
+       },
+       {1.0f, 0.01f}});
+  m.set_inputs({0});
+  m.set_outputs({2});
+  EXPECT_NE(load_error(m).find("the int8 slope must have zero point 0"), std::string::npos)
+      << load_error(m);
+}
+
+TEST(BadModel, SoftmaxAxisOutOfRange) {
+  testing::TestModel m;
+  m.add_tensor({"x", fb::TensorType::FLOAT32, {2, 3}, {}, {}, -1, {}});
+  m.add_tensor({"y", fb::TensorType::FLOAT32, {2, 3}, {}, {}, -1, {}});
+  m.add_operator({fb::OperatorType::SOFTMAX,
+                  {0},
+                  {1},
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    return std::pair{fb::OperatorOptions::SoftmaxOptions,
+                                     fb::CreateSoftmaxOptions(b, 2).Union()};
+                  },
+                  {}});
+  m.set_inputs({0});
+  m.set_outputs({1});
+  EXPECT_NE(load_error(m).find("axis 2 is out of range"), std::string::npos) << load_error(m);
+}
+
 TEST(BadModel, MissingFile) {
   Model model;
   const Status status = model.load_file("/nonexistent/model.qfb");
