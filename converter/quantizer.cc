@@ -173,23 +173,11 @@ Tensor QuantizeBias(const Tensor& in, double input_scale, const std::vector<floa
   return out;
 }
 
-// A PReLU slope: symmetric int8 with one scale (max |slope| / 127), zero point 0.
-Tensor QuantizeSlope(const Tensor& in) {
-  Tensor out = in;
-  out.type = DataType::kInt8;
-  out.float_data.clear();
-  float max_abs = 0.0f;
-  for (float v : in.float_data) max_abs = std::max(max_abs, std::fabs(v));
-  double scale = max_abs / 127.0;
-  if (!(scale >= std::numeric_limits<float>::min())) scale = 1.0;
+// The int8 PReLU's negative side: s_x * slope / s_out for each slope element, in float.
+Tensor NegativeSideMultipliers(const Tensor& slope, double input_scale, double output_scale) {
+  Tensor out = slope;
   out.quantization = Quantization();
-  out.quantization.scale = {static_cast<float>(scale)};
-  out.quantization.zero_point = {0};
-  for (float v : in.float_data) {
-    out.int8_data.push_back(static_cast<int8_t>(
-        Clamp(std::nearbyint(v / static_cast<double>(out.quantization.scale[0])), -kWeightMax,
-              kWeightMax)));
-  }
+  for (float& v : out.float_data) v = static_cast<float>(input_scale * v / output_scale);
   return out;
 }
 
@@ -258,29 +246,26 @@ class Quantizer {
     for (const std::string& input : graph_.inputs) {
       QRUN_RETURN_IF_ERROR(QuantizeFromRange(input, nullptr));
     }
-    // Tensors that stay float: those of nodes kept in fp32 (see mixed_precision.h), which sit
-    // between a DEQUANTIZE and a QUANTIZE.
-    std::set<std::string> float_tensors;
     for (Node& node : graph_.nodes) {
       if (node.op == "DEQUANTIZE") {
-        float_tensors.insert(node.outputs[0]);
+        float_tensors_.insert(node.outputs[0]);
       } else if (node.op == "QUANTIZE") {
         QRUN_RETURN_IF_ERROR(QuantizeFromRange(node.outputs[0], &node));
-      } else if (float_tensors.count(node.inputs[0]) != 0 ||
+      } else if (float_tensors_.count(node.inputs[0]) != 0 ||
                  (options_.float_nodes != nullptr && options_.float_nodes->count(node.name))) {
-        for (const std::string& tensor : node.inputs) float_tensors.insert(tensor);
-        for (const std::string& tensor : node.outputs) float_tensors.insert(tensor);
+        for (const std::string& tensor : node.inputs) float_tensors_.insert(tensor);
+        for (const std::string& tensor : node.outputs) float_tensors_.insert(tensor);
       } else {
         if (node.op == "LAYER_NORM") {
-          float_tensors.insert(node.inputs[1]);
-          float_tensors.insert(node.inputs[2]);
+          float_tensors_.insert(node.inputs[1]);
+          float_tensors_.insert(node.inputs[2]);
         }
         QRUN_RETURN_IF_ERROR(QuantizeNode(node));
       }
     }
     graph_.remove_unused_tensors();
     for (const auto& entry : graph_.tensors) {
-      if (entry.second.type == DataType::kFloat32 && float_tensors.count(entry.first) == 0) {
+      if (entry.second.type == DataType::kFloat32 && float_tensors_.count(entry.first) == 0) {
         return Status(StatusCode::kInternal, "tensor '" + entry.first + "' was not quantized");
       }
     }
@@ -413,11 +398,12 @@ class Quantizer {
                                           Multiplier(b_scale, output_scale)};
       }
     } else if (op == "PRELU") {
-      ReplaceConstant(node, 1, QuantizeSlope(graph_.tensor(node.inputs[1])));
       const double input_scale = Scale(graph_.tensor(node.inputs[0]));
-      node.requantization.multiplier = {
-          Multiplier(input_scale, output_scale),
-          Multiplier(input_scale * Scale(graph_.tensor(node.inputs[1])), output_scale)};
+      ReplaceConstant(
+          node, 1,
+          NegativeSideMultipliers(graph_.tensor(node.inputs[1]), input_scale, output_scale));
+      float_tensors_.insert(node.inputs[1]);
+      node.requantization.multiplier = {Multiplier(input_scale, output_scale)};
     } else if (op == "REDUCE") {
       node.requantization.multiplier = {
           Multiplier(Scale(graph_.tensor(node.inputs[0])), output_scale)};
@@ -445,6 +431,9 @@ class Quantizer {
   const TensorRanges& ranges_;
   const QuantizeOptions& options_;
   Graph& graph_;
+  // Tensors that stay float: those of nodes kept in fp32 (see mixed_precision.h), which sit
+  // between a DEQUANTIZE and a QUANTIZE, and float parameters of int8 ops.
+  std::set<std::string> float_tensors_;
 };
 
 }  // namespace

@@ -10,23 +10,23 @@
 
 namespace qrun::kernels {
 
-// With d = x - x_zp: d >= 0 gives requantize(float(d) * positive_multiplier), d < 0
-// requantize(float(d * slope) * negative_multiplier); the integer product is exact, so one float
-// rounding defines each side. The slope is symmetric int8 (zero point 0).
+// Int8, with d = x - x_zp: d >= 0 gives requantize(float(d) * positive_multiplier) and d < 0
+// requantize(float(d) * negative_multipliers[i]), where the b operand holds, for each slope
+// element, s_x * slope / s_out (the converter's table, of either sign): one fp32 product and one
+// rounding on each side, and no loss from quantizing the slope.
 struct PReluQs8Params {
   int32_t input_zero_point = 0;
   float positive_multiplier = 1.0f;  // s_x / s_out
-  float negative_multiplier = 1.0f;  // s_x * s_slope / s_out
   Qs8Output output;
 };
 
 using PReluQs8Fn = void (*)(const BroadcastGeometry&, const PReluQs8Params&, const int8_t* input,
-                            const int8_t* slope, int8_t* output);
+                            const float* negative_multipliers, int8_t* output);
 using PReluF32Fn = void (*)(const BroadcastGeometry&, const float* input, const float* slope,
                             float* output);
 
 void prelu_qs8_reference(const BroadcastGeometry&, const PReluQs8Params&, const int8_t* input,
-                         const int8_t* slope, int8_t* output);
+                         const float* negative_multipliers, int8_t* output);
 void prelu_f32_reference(const BroadcastGeometry&, const float* input, const float* slope,
                          float* output);
 

@@ -25,18 +25,17 @@ BroadcastGeometry RowsAgainstAVector() {
   return g;
 }
 
-TEST(PReluQs8Reference, EachSideHasItsOwnMultiplierAndTheSlopeIsPerChannel) {
+TEST(PReluQs8Reference, EachSideHasItsOwnMultiplierAndTheNegativeOneIsPerChannel) {
   PReluQs8Params params;
   params.input_zero_point = 2;
   params.positive_multiplier = 0.5f;
-  params.negative_multiplier = 0.25f;
   params.output = {-3, -128, 127};
   const std::vector<int8_t> x = {2, 7, -6, 5, -2, 0};
-  const std::vector<int8_t> slope = {1, 2, -4};
+  const std::vector<float> negative = {0.25f, 0.5f, -1.0f};
   std::vector<int8_t> y(6);
-  prelu_qs8_reference(RowsAgainstAVector(), params, x.data(), slope.data(), y.data());
-  // d = 0 -> 0; 5 * 0.5 = 2.5 -> 2; -8 * -4 * 0.25 = 8; 3 * 0.5 = 1.5 -> 2; -4 * 2 * 0.25 = -2;
-  // -2 * -4 * 0.25 = 2; each plus -3.
+  prelu_qs8_reference(RowsAgainstAVector(), params, x.data(), negative.data(), y.data());
+  // Columns take 0.25, 0.5, -1 below zero. d = 0 -> 0; 5 * 0.5 = 2.5 -> 2; -8 * -1 = 8;
+  // 3 * 0.5 = 1.5 -> 2; -4 * 0.5 = -2; -2 * -1 = 2; each plus -3.
   EXPECT_EQ(y, (std::vector<int8_t>{-3, -1, 5, -1, -5, -1}));
 }
 

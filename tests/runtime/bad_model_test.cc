@@ -2,6 +2,7 @@
 // also runs under AddressSanitizer and UndefinedBehaviorSanitizer).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <random>
 #include <string>
@@ -233,23 +234,26 @@ TEST(BadModel, ReduceAxesAndOutputShapeAreChecked) {
   EXPECT_NE(load_error(reduce_model({1}, true, {2, 4})).find("shape"), std::string::npos);
 }
 
-TEST(BadModel, Int8PReluSlopeMustBeSymmetric) {
-  testing::TestModel m;
-  m.add_tensor({"x", fb::TensorType::INT8, {1, 2, 2, 3}, {0.05f}, {0}, -1, {}});
-  m.add_constant<int8_t>("slope", fb::TensorType::INT8, {3}, {1, 2, 3}, {0.01f}, {4});
-  m.add_tensor({"y", fb::TensorType::INT8, {1, 2, 2, 3}, {0.05f}, {0}, -1, {}});
-  m.add_operator(
-      {fb::OperatorType::PRELU,
-       {0, 1},
-       {2},
-       [](flatbuffers::FlatBufferBuilder& b) {
-         return std::pair{fb::OperatorOptions::PReluOptions, fb::CreatePReluOptions(b).Union()};
-       },
-       {1.0f, 0.01f}});
-  m.set_inputs({0});
-  m.set_outputs({2});
-  EXPECT_NE(load_error(m).find("the int8 slope must have zero point 0"), std::string::npos)
-      << load_error(m);
+TEST(BadModel, Int8PReluNegativeSideMustBeFiniteFloats) {
+  const auto prelu = [](const std::vector<float>& negative_side) {
+    testing::TestModel m;
+    m.add_tensor({"x", fb::TensorType::INT8, {1, 2, 2, 3}, {0.05f}, {0}, -1, {}});
+    m.add_constant<float>("slope", fb::TensorType::FLOAT32, {3}, negative_side);
+    m.add_tensor({"y", fb::TensorType::INT8, {1, 2, 2, 3}, {0.05f}, {0}, -1, {}});
+    m.add_operator(
+        {fb::OperatorType::PRELU,
+         {0, 1},
+         {2},
+         [](flatbuffers::FlatBufferBuilder& b) {
+           return std::pair{fb::OperatorOptions::PReluOptions, fb::CreatePReluOptions(b).Union()};
+         },
+         {1.0f}});
+    m.set_inputs({0});
+    m.set_outputs({2});
+    return load_error(m);
+  };
+  EXPECT_EQ(prelu({0.1f, -0.2f, 0.3f}), "");
+  EXPECT_NE(prelu({0.1f, NAN, 0.3f}).find("not a finite number"), std::string::npos);
 }
 
 TEST(BadModel, SoftmaxAxisOutOfRange) {

@@ -27,9 +27,9 @@ inline Status broadcast_strides(const OperatorSource& s, const Tensor& input, co
 
 // Shares the work among threads along the outermost dimension with more than one index: each
 // slice is the same broadcast over fewer rows, its pointers moved to its first row.
-template <typename Element, typename Call>
-void run_in_slices(const RunContext& context, const kernels::BroadcastGeometry& g, const Element* a,
-                   const Element* b, Element* output, const Call& call) {
+template <typename A, typename B, typename Element, typename Call>
+void run_in_slices(const RunContext& context, const kernels::BroadcastGeometry& g, const A* a,
+                   const B* b, Element* output, const Call& call) {
   int axis = 0;
   while (axis < kernels::kMaxBroadcastRank - 1 && g.output_dims[axis] == 1) ++axis;
   const size_t extent = g.output_dims[axis];
@@ -48,17 +48,12 @@ void run_in_slices(const RunContext& context, const kernels::BroadcastGeometry& 
                                });
 }
 
-// Checks a binary op (inputs a and b of one element type, one output, each of rank <= 4 and at
-// most the output's) and finds its broadcast geometry and whether it runs in int8.
-inline Status prepare_broadcast(const OperatorSource& s, kernels::BroadcastGeometry* geometry,
-                                bool* int8) {
-  QRUN_RETURN_IF_ERROR(expect_io_count(s, 2, 1));
+// The broadcast geometry of a binary op's two inputs against its output (each of rank <= 4 and at
+// most the output's).
+inline Status broadcast_geometry(const OperatorSource& s, kernels::BroadcastGeometry* geometry) {
   const Tensor& a = s.input(0);
   const Tensor& b = s.input(1);
   const Tensor& output = s.output(0);
-  QRUN_RETURN_IF_ERROR(op_is_int8(s, int8));
-  QRUN_RETURN_IF_ERROR(expect_type(s, b, a.type));
-  if (*int8) QRUN_RETURN_IF_ERROR(expect_per_tensor(s, b));
   if (output.rank() > kernels::kMaxBroadcastRank || a.rank() > output.rank() ||
       b.rank() > output.rank()) {
     return s.error("broadcasting is supported up to rank 4, with the output of the highest rank");
@@ -67,6 +62,17 @@ inline Status prepare_broadcast(const OperatorSource& s, kernels::BroadcastGeome
   for (int d = 0; d < output.rank(); ++d) geometry->output_dims[offset + d] = output.shape[d];
   QRUN_RETURN_IF_ERROR(broadcast_strides(s, a, output, geometry->a_strides));
   return broadcast_strides(s, b, output, geometry->b_strides);
+}
+
+// Checks a binary op (inputs a and b of one element type, one output) and finds its broadcast
+// geometry and whether it runs in int8.
+inline Status prepare_broadcast(const OperatorSource& s, kernels::BroadcastGeometry* geometry,
+                                bool* int8) {
+  QRUN_RETURN_IF_ERROR(expect_io_count(s, 2, 1));
+  QRUN_RETURN_IF_ERROR(op_is_int8(s, int8));
+  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), s.input(0).type));
+  if (*int8) QRUN_RETURN_IF_ERROR(expect_per_tensor(s, s.input(1)));
+  return broadcast_geometry(s, geometry);
 }
 
 // The operator that runs a binary kernel, `kernel.run(geometry, params, a, b, output)`, over the
