@@ -74,7 +74,8 @@ class NhwcLowering {
 
   Status Run() {
     // Decided before any op is lowered: the tensors added on the way (the NCHW-ordered ones
-    // around a RESHAPE) keep the shapes they are given.
+    // around a RESHAPE) keep the shapes they are given, unless their lowering adds them here
+    // (4-D intermediates it creates in ONNX's order).
     for (const auto& entry : graph_.tensors) {
       if (!entry.second.is_constant && entry.second.shape.size() == 4) {
         activations_4d_.insert(entry.first);
@@ -147,8 +148,9 @@ class NhwcLowering {
     if ((op == "Sub" || op == "Div") && IsFloatConstant(node.inputs[1])) {
       return LowerByConstant(node);
     }
-    if (op == "Sub" || op == "Div" || op == "Max" || op == "Min")
+    if (op == "Sub" || op == "Div" || op == "Max" || op == "Min") {
       return LowerElementwiseBinary(node);
+    }
     if (op == "PRelu") return LowerPRelu(node);
     if (op == "Transpose") return LowerTranspose(node);
     if (op == "MatMul") return LowerBatchMatMul(node);
@@ -165,8 +167,9 @@ class NhwcLowering {
         unary.attributes["beta"].floats = {op == "HardSwish" ? 0.5f
                                                              : node.attribute_float("beta", 0.5f)};
       }
-      if (op == "LeakyRelu")
+      if (op == "LeakyRelu") {
         unary.attributes["alpha"].floats = {node.attribute_float("alpha", 0.01f)};
+      }
       lowered_.push_back(std::move(unary));
       return Status::Ok();
     }
