@@ -176,7 +176,7 @@ const std::map<std::string, Probe>& Probes() {
                         auto*) { *int8 = {select_dequantize_qs8_f32(cpu).name}; }},
       {"PRELU",
        [](const CpuFeatures& cpu, auto* int8, auto* fp32) {
-         *int8 = {select_prelu_qs8(cpu).name};
+         *int8 = NamesOf(prelu_qs8_candidates(cpu, SameShapes()));
          *fp32 = {select_prelu_f32(cpu).name};
        }},
       {"ELEMENTWISE_BINARY",

@@ -237,6 +237,14 @@ const Entry<BinaryQs8Kernel, BroadcastGeometry> kBinaryQs8[] = {
     {{"binary_qs8_reference", binary_qs8_reference}, everywhere},
 };
 
+const Entry<PReluQs8Kernel, BroadcastGeometry> kPReluQs8[] = {
+#if QRUN_X86_KERNELS
+    {{"prelu_qs8_avx2", prelu_qs8_avx2},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
+#endif
+    {{"prelu_qs8_reference", prelu_qs8_reference}, everywhere},
+};
+
 const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
 #if QRUN_ARM64_KERNELS
     {{"max_pool2d_s8_neon", max_pool2d_s8_neon},
@@ -421,8 +429,12 @@ DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&) {
   return {"dequantize_qs8_f32_reference", dequantize_qs8_f32_reference};
 }
 
-PReluQs8Kernel select_prelu_qs8(const CpuFeatures&) {
-  return {"prelu_qs8_reference", prelu_qs8_reference};
+std::vector<PReluQs8Kernel> prelu_qs8_candidates(const CpuFeatures& cpu,
+                                                 const BroadcastGeometry& g) {
+  return serving(kPReluQs8, cpu, g);
+}
+PReluQs8Kernel select_prelu_qs8(const CpuFeatures& cpu, const BroadcastGeometry& g) {
+  return prelu_qs8_candidates(cpu, g).front();
 }
 
 PReluF32Kernel select_prelu_f32(const CpuFeatures&) {

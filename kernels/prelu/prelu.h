@@ -27,6 +27,9 @@ using PReluF32Fn = void (*)(const BroadcastGeometry&, const float* input, const 
 
 void prelu_qs8_reference(const BroadcastGeometry&, const PReluQs8Params&, const int8_t* input,
                          const float* negative_multipliers, int8_t* output);
+// x86 AVX2: 16 lanes along the innermost dimension, in two vectors of 8.
+void prelu_qs8_avx2(const BroadcastGeometry&, const PReluQs8Params&, const int8_t* input,
+                    const float* negative_multipliers, int8_t* output);
 void prelu_f32_reference(const BroadcastGeometry&, const float* input, const float* slope,
                          float* output);
 

@@ -1,5 +1,5 @@
-// Every Add, Sub / Div / Maximum / Minimum, MaxPool2D and AveragePool2D kernel this CPU can run,
-// held to the reference bit for bit over random shapes, broadcasts, windows and quantization
+// Every Add, Sub / Div / Maximum / Minimum, PReLU, MaxPool2D and AveragePool2D kernel this CPU can
+// run, held to the reference bit for bit over random shapes, broadcasts, windows and quantization
 // parameters.
 #include <gtest/gtest.h>
 
@@ -113,6 +113,41 @@ TEST(BinaryQs8Kernels, EveryKernelMatchesTheReference) {
       kernel.run(g, p, a.data(), b.data(), actual.data());
       ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial << ", function "
                                   << static_cast<int>(p.function);
+    }
+  }
+}
+
+// PReLU: the negative side's multipliers broadcast as the slope does (per channel, one, or more).
+TEST(PReluQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(13);
+  for (int trial = 0; trial < 300; ++trial) {
+    BroadcastGeometry g;
+    bool x_broadcast[kMaxBroadcastRank], m_broadcast[kMaxBroadcastRank];
+    for (int d = 0; d < kMaxBroadcastRank; ++d) {
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      x_broadcast[d] = false;
+      m_broadcast[d] = pick(random, 0, 1) == 0;
+    }
+    const std::vector<int8_t> x =
+        random_bytes(random, strides_for(g.output_dims, x_broadcast, g.a_strides));
+    std::vector<float> negative(strides_for(g.output_dims, m_broadcast, g.b_strides));
+    for (float& m : negative) m = std::uniform_real_distribution<float>(-2.0f, 2.0f)(random);
+    PReluQs8Params p;
+    p.input_zero_point = pick(random, -128, 127);
+    p.positive_multiplier =
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-2, 1)(random)));
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
+    const size_t count = g.output_dims[0] * g.output_dims[1] * g.output_dims[2] * g.output_dims[3];
+    std::vector<int8_t> expected(count);
+    prelu_qs8_reference(g, p, x.data(), negative.data(), expected.data());
+    for (const PReluQs8Kernel& kernel : prelu_qs8_candidates(cpu, g)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(g, p, x.data(), negative.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
     }
   }
 }

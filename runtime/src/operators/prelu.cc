@@ -35,7 +35,7 @@ Status make_prelu(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     QRUN_RETURN_IF_ERROR(requantization(s, 1, &multipliers, &params.output));
     params.input_zero_point = input.zero_point();
     params.positive_multiplier = multipliers[0];
-    const kernels::PReluQs8Kernel kernel = kernels::select_prelu_qs8(s.cpu);
+    const kernels::PReluQs8Kernel kernel = kernels::select_prelu_qs8(s.cpu, geometry);
     *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
       run_in_slices(context, geometry, input.data<int8_t>(context.arena), slope_values,
                     output.mutable_data<int8_t>(context.arena),
