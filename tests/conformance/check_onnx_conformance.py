@@ -165,7 +165,7 @@ class Case:
             if model is None:
                 self.status, self.why = "not supported", "per-axis parameters on the input"
                 return
-            attempts.append((model, feeds, ["--float"] if self.op == "DequantizeLinear" else []))
+            attempts.append((model, feeds, []))
         else:
             integral = {n for n in names if values[n].dtype != np.float32}
             floats = [n for n in names if n not in integral]
