@@ -77,7 +77,7 @@ const std::map<std::string, std::string>& Notes() {
       {"Relu", "fused into the op before it where it can be"},
       {"Clip", "fused into the op before it where it can be"},
       {"Identity", "removed"},
-      {"Dropout", "removed (inference)"},
+      {"Dropout", "removed: inference mode"},
       {"Constant", "a constant"},
       {"Pow", "only in a LayerNormalization pattern"},
       {"Sqrt", "only in a LayerNormalization pattern"},
@@ -122,9 +122,11 @@ std::string OpRow(const std::string& op, bool quantized_form) {
       }
     }
   }
-  std::string runs_as = Join(lowering->second, "-");
+  std::string runs_as = Join(lowering->second, "");
   const auto note = Notes().find(op);
-  if (note != Notes().end()) runs_as += " (" + note->second + ")";
+  if (note != Notes().end()) {
+    runs_as = runs_as.empty() ? note->second : runs_as + " (" + note->second + ")";
+  }
   const std::string kernels =
       lowering->second.empty() ? "" : Join(int8_families, "-") + " | " + Join(fp32_families, "-");
   return Row(op, "yes", quantized_form ? "no" : "yes", kernels, runs_as);
