@@ -178,8 +178,12 @@ class Case:
         for model, feeds, flags in attempts:
             path = os.path.join(self.dir, "model.onnx")
             onnx.save(model, path)
-            result = subprocess.run([qconvert, path, "-o", qfb] + flags, capture_output=True,
-                                    text=True)
+            try:
+                result = subprocess.run([qconvert, path, "-o", qfb] + flags, capture_output=True,
+                                        text=True, timeout=300)
+            except subprocess.TimeoutExpired:
+                self.status, self.why = "failed", "qconvert did not finish in 300 s"
+                return
             if result.returncode == 0:
                 self.feeds = feeds
                 return
@@ -251,7 +255,8 @@ def run_cases(run_cases_binary, cases, workdir, jobs):
     errors = {}
 
     def run(manifest):
-        return subprocess.run([run_cases_binary, manifest], capture_output=True, text=True)
+        return subprocess.run([run_cases_binary, manifest], capture_output=True, text=True,
+                              timeout=600)
 
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         for result in pool.map(run, manifests):
