@@ -11,7 +11,7 @@
 namespace qrun::converter {
 namespace {
 
-const std::set<std::string> kOpsWithActivation = {"Conv", "Gemm",    "MatMul",     "Add",
+const std::set<std::string> kOpsWithActivation = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Add",
                                                   "Mul",  "MaxPool", "AveragePool"};
 
 float ScalarBound(const Graph& graph, const std::string& name, float fallback) {

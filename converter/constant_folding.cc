@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "converter/data_movement.h"
 #include "converter/passes.h"
 #include "converter/shape_inference.h"
 
@@ -15,7 +16,8 @@ namespace {
 
 const std::set<std::string> kEvaluableOps = {
     "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",   "Cast",      "Reshape", "Flatten",
-    "Mul",   "Add",    "Sub",       "Div",     "Identity", "Transpose", "Dropout"};
+    "Mul",   "Add",    "Sub",       "Div",     "Identity", "Transpose", "Dropout", "Slice",
+    "ConstantOfShape", "Range"};
 
 // Row-major strides of `shape`, with 0 for the dimensions that broadcast to `rank`-D `target`.
 std::vector<int64_t> BroadcastStrides(const std::vector<int64_t>& shape,
@@ -72,13 +74,14 @@ class Evaluator {
 
   Status Run() {
     const std::string& op = node_.op;
-    const bool two_inputs = op == "Gather" || op == "Reshape" || op == "Unsqueeze" || op == "Mul" ||
+    const bool two_inputs = op == "Gather" || op == "Reshape" || op == "Mul" ||
                             op == "Add" || op == "Sub" || op == "Div";
     if ((two_inputs && node_.input(1).empty()) || node_.outputs.empty() ||
         node_.outputs[0].empty()) {
       return InvalidNode(node_, "an input or the output is missing");
     }
     if (op == "Shape") return Shape();
+    if (op == "ConstantOfShape") return ConstantOfShape();
     for (const std::string& input : node_.inputs) {
       if (input.empty()) continue;
       const DataType type = graph_.tensor(input).type;
@@ -91,6 +94,8 @@ class Evaluator {
     if (op == "Concat") return is_float ? Concat<float>() : Concat<int64_t>();
     if (op == "Cast") return Cast();
     if (op == "Transpose") return is_float ? Transpose<float>() : Transpose<int64_t>();
+    if (op == "Slice") return is_float ? Slice<float>() : Slice<int64_t>();
+    if (op == "Range") return is_float ? Range<float>() : Range<int64_t>();
     if (op == "Mul" || op == "Add" || op == "Sub" || op == "Div") {
       return is_float ? Binary<float>() : Binary<int64_t>();
     }
@@ -128,14 +133,6 @@ class Evaluator {
     return out;
   }
 
-  Status AxesInput(size_t index, std::vector<int64_t>* axes) const {
-    if (node_.input(index).empty()) return Status::Ok();
-    const Tensor& t = In(index);
-    if (t.type != DataType::kInt64) return InvalidNode(node_, "axes must be int64");
-    *axes = t.int64_data;
-    return Status::Ok();
-  }
-
   Status ReshapedShape(std::vector<int64_t>* shape) const {
     const std::string& op = node_.op;
     const std::vector<int64_t>& in = In(0).shape;
@@ -153,32 +150,8 @@ class Evaluator {
       if (axis < 0 || axis > static_cast<int64_t>(in.size())) return InvalidNode(node_, "bad axis");
       *shape = {ElementCount({in.begin(), in.begin() + axis}),
                 ElementCount({in.begin() + axis, in.end()})};
-    } else if (op == "Unsqueeze") {
-      std::vector<int64_t> axes;
-      QRUN_RETURN_IF_ERROR(AxesInput(1, &axes));
-      const size_t rank = in.size() + axes.size();
-      std::vector<bool> inserted(rank, false);
-      for (int64_t axis : axes) {
-        int64_t a;
-        if (!NormalizeAxis(axis, rank, &a) || inserted[a]) return InvalidNode(node_, "bad axes");
-        inserted[a] = true;
-      }
-      size_t next = 0;
-      for (size_t d = 0; d < rank; ++d) shape->push_back(inserted[d] ? 1 : in[next++]);
-    } else if (op == "Squeeze") {
-      std::vector<int64_t> axes;
-      QRUN_RETURN_IF_ERROR(AxesInput(1, &axes));
-      std::vector<bool> removed(in.size(), axes.empty());
-      for (int64_t axis : axes) {
-        int64_t a;
-        if (!NormalizeAxis(axis, in.size(), &a) || in[a] != 1) {
-          return InvalidNode(node_, "squeezes an axis that is not 1");
-        }
-        removed[a] = true;
-      }
-      for (size_t d = 0; d < in.size(); ++d) {
-        if (!(removed[d] && in[d] == 1)) shape->push_back(in[d]);
-      }
+    } else if (op == "Unsqueeze" || op == "Squeeze") {
+      QRUN_RETURN_IF_ERROR(ResolveSqueeze(graph_, node_, in, shape));
     } else {
       return InvalidNode(node_, "no constant evaluation");  // unreachable: kEvaluableOps
     }
@@ -304,6 +277,83 @@ class Evaluator {
     Tensor out = MakeOutput(in.type, shape);
     for (int64_t offset : SourceOffsets(shape, strides)) {
       Elements<T>::Of(out).push_back(Elements<T>::Of(in)[offset]);
+    }
+    return SetOutput(std::move(out));
+  }
+
+  // ONNX ConstantOfShape: the value attribute (one element, float or integer; 0.0f by default)
+  // repeated to the shape that input 0 holds.
+  Status ConstantOfShape() {
+    const Tensor& shape = In(0);
+    if (shape.type != DataType::kInt64) return InvalidNode(node_, "the shape is not integers");
+    for (int64_t dim : shape.int64_data) {
+      if (dim <= 0) return UnsupportedNode(graph_, node_, "a shape with a dimension <= 0");
+    }
+    QRUN_RETURN_IF_ERROR(CheckSize(shape.int64_data));
+    auto found = node_.attributes.find("value");
+    Tensor out = MakeOutput(DataType::kFloat32, shape.int64_data);
+    const int64_t count = ElementCount(shape.int64_data);
+    if (found == node_.attributes.end() || found->second.tensor.empty()) {
+      out.float_data.assign(static_cast<size_t>(count), 0.0f);
+      return SetOutput(std::move(out));
+    }
+    const Tensor& value = found->second.tensor[0];
+    if (value.element_count() != 1) return InvalidNode(node_, "value must be one element");
+    out.type = value.type;
+    if (value.type == DataType::kFloat32) {
+      out.float_data.assign(static_cast<size_t>(count), value.float_data[0]);
+    } else {
+      out.int64_data.assign(static_cast<size_t>(count), value.int64_data[0]);
+    }
+    return SetOutput(std::move(out));
+  }
+
+  // ONNX Range: start, start + delta, ... up to (not including) limit.
+  template <typename T>
+  Status Range() {
+    if (node_.inputs.size() != 3 || node_.input(1).empty() || node_.input(2).empty()) {
+      return InvalidNode(node_, "needs start, limit and delta");
+    }
+    const Tensor& start = In(0);
+    const Tensor& limit = In(1);
+    const Tensor& delta = In(2);
+    if (start.type != limit.type || start.type != delta.type ||
+        start.element_count() != 1 || limit.element_count() != 1 || delta.element_count() != 1) {
+      return InvalidNode(node_, "start, limit and delta must be scalars of one type");
+    }
+    const T first = Elements<T>::Of(start)[0];
+    const T step = Elements<T>::Of(delta)[0];
+    const double span = static_cast<double>(Elements<T>::Of(limit)[0]) - first;
+    if (step == 0) return InvalidNode(node_, "delta is 0");
+    const double count = std::max(0.0, std::ceil(span / static_cast<double>(step)));
+    if (count > static_cast<double>(kMaxFoldedElements)) {
+      return InvalidNode(node_, "folds into a huge constant");
+    }
+    if (count == 0) return UnsupportedNode(graph_, node_, "an empty range");
+    Tensor out = MakeOutput(start.type, {static_cast<int64_t>(count)});
+    for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) {
+      Elements<T>::Of(out).push_back(static_cast<T>(first + static_cast<T>(i) * step));
+    }
+    return SetOutput(std::move(out));
+  }
+
+  template <typename T>
+  Status Slice() {
+    const Tensor& in = In(0);
+    std::vector<SliceAxis> axes;
+    QRUN_RETURN_IF_ERROR(ResolveSlice(graph_, node_, in.shape, &axes));
+    std::vector<int64_t> shape, strides(in.shape.size());
+    int64_t stride = 1;
+    int64_t first = 0;
+    for (size_t d = in.shape.size(); d-- > 0;) {
+      strides[d] = stride * axes[d].step;
+      first += axes[d].begin * stride;
+      stride *= in.shape[d];
+    }
+    for (const SliceAxis& axis : axes) shape.push_back(axis.count);
+    Tensor out = MakeOutput(in.type, shape);
+    for (int64_t offset : SourceOffsets(shape, strides)) {
+      Elements<T>::Of(out).push_back(Elements<T>::Of(in)[first + offset]);
     }
     return SetOutput(std::move(out));
   }

@@ -41,10 +41,16 @@ const std::set<std::string> kComputeOps = {"Conv",
                                            "Sqrt",
                                            "Transpose",
                                            "Slice",
+                                           "Split",
+                                           "Gather",
+                                           "Pad",
+                                           "ConvTranspose",
+                                           "Squeeze",
+                                           "Unsqueeze",
                                            "LayerNormalization"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
-const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast"};
+const std::set<std::string> kConstantOnlyOps = {"Shape", "Cast", "ConstantOfShape", "Range"};
 
 // A Constant node's value, from whichever of its attributes holds it.
 Status ReadConstantNode(const onnx::NodeProto& node, const std::string& name, Tensor* tensor) {
@@ -79,7 +85,7 @@ Status ReadConstantNode(const onnx::NodeProto& node, const std::string& name, Te
   return Status::Ok();
 }
 
-Node ReadNode(const onnx::NodeProto& proto, int index) {
+Status ReadNode(const onnx::NodeProto& proto, int index, Node* out) {
   Node node;
   node.name = NodeName(proto, index);
   node.op = proto.op_type();
@@ -97,10 +103,15 @@ Node ReadNode(const onnx::NodeProto& proto, int index) {
         value.floats.assign(attribute.floats().begin(), attribute.floats().end());
         break;
       case onnx::AttributeProto_AttributeType_STRING: value.text = attribute.s(); break;
-      default: break;  // graph and tensor attributes belong to ops we do not support
+      case onnx::AttributeProto_AttributeType_TENSOR:
+        value.tensor.emplace_back();
+        QRUN_RETURN_IF_ERROR(ReadTensorProto(attribute.t(), &value.tensor.back()));
+        break;
+      default: break;  // graph attributes belong to ops we do not support
     }
   }
-  return node;
+  *out = std::move(node);
+  return Status::Ok();
 }
 
 int64_t DefaultDomainOpset(const onnx::ModelProto& model) {
@@ -213,7 +224,8 @@ Status BuildGraph(const onnx::GraphProto& proto, Graph* graph) {
       graph->tensors[tensor.name] = std::move(tensor);
       continue;
     }
-    Node node = ReadNode(node_proto, i);
+    Node node;
+    QRUN_RETURN_IF_ERROR(ReadNode(node_proto, i, &node));
     for (const std::string& input : node.inputs) {
       if (!input.empty() && !graph->has_tensor(input)) {
         return InvalidModel("node '" + node.name + "' reads '" + input +

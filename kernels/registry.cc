@@ -405,6 +405,28 @@ TransposeKernel select_transpose(const CpuFeatures&) {
   return {"transpose_reference", transpose_reference};
 }
 
+SliceKernel select_slice(const CpuFeatures&) {
+  return {"slice_reference", slice_reference};
+}
+
+GatherKernel select_gather(const CpuFeatures&) {
+  return {"gather_reference", gather_reference};
+}
+
+PadKernel select_pad(const CpuFeatures&) {
+  return {"pad_reference", pad_reference};
+}
+
+TransposeConv2dQs8Kernel select_transpose_conv2d_qs8(const CpuFeatures&,
+                                                     const TransposeConv2dGeometry&) {
+  return {"transpose_conv2d_qs8_reference", transpose_conv2d_qs8_reference};
+}
+
+TransposeConv2dF32Kernel select_transpose_conv2d_f32(const CpuFeatures&,
+                                                     const TransposeConv2dGeometry&) {
+  return {"transpose_conv2d_f32_reference", transpose_conv2d_f32_reference};
+}
+
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&) {
   return {"quantize_f32_qs8_reference", quantize_f32_qs8_reference};
 }

@@ -33,6 +33,10 @@ OperatorFactory factory_for(fb::OperatorType type) {
     case fb::OperatorType::ELEMENTWISE_UNARY: return make_elementwise_unary;
     case fb::OperatorType::BATCH_MATMUL: return make_batch_matmul;
     case fb::OperatorType::LAYER_NORM: return make_layer_norm;
+    case fb::OperatorType::SLICE: return make_slice;
+    case fb::OperatorType::GATHER: return make_gather;
+    case fb::OperatorType::PAD: return make_pad;
+    case fb::OperatorType::TRANSPOSE_CONV_2D: return make_transpose_conv2d;
   }
   return nullptr;
 }
