@@ -287,7 +287,7 @@ Status ResolveTransposeConv(const Graph& graph, const Node& node, TransposeConvW
         end[i] = total - begin[i];
       }
     }
-    out[i] = full - begin[i] - end[i];
+    out[i] = full + (extra[i] - output_padding[i]) - begin[i] - end[i];
     if (out[i] < 1) return InvalidNode(node, "the pads leave no output");
   }
   w->stride_h = strides[0];
