@@ -11,8 +11,8 @@
 namespace qrun::converter {
 namespace {
 
-const std::set<std::string> kOpsWithActivation = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Add",
-                                                  "Mul",  "MaxPool", "AveragePool"};
+const std::set<std::string> kOpsWithActivation = {
+    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "MaxPool", "AveragePool"};
 
 float ScalarBound(const Graph& graph, const std::string& name, float fallback) {
   if (name.empty()) return fallback;

@@ -14,10 +14,24 @@
 namespace qrun::converter {
 namespace {
 
-const std::set<std::string> kEvaluableOps = {
-    "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",   "Cast",      "Reshape", "Flatten",
-    "Mul",   "Add",    "Sub",       "Div",     "Identity", "Transpose", "Dropout", "Slice",
-    "ConstantOfShape", "Range"};
+const std::set<std::string> kEvaluableOps = {"Shape",
+                                             "Gather",
+                                             "Unsqueeze",
+                                             "Squeeze",
+                                             "Concat",
+                                             "Cast",
+                                             "Reshape",
+                                             "Flatten",
+                                             "Mul",
+                                             "Add",
+                                             "Sub",
+                                             "Div",
+                                             "Identity",
+                                             "Transpose",
+                                             "Dropout",
+                                             "Slice",
+                                             "ConstantOfShape",
+                                             "Range"};
 
 // Row-major strides of `shape`, with 0 for the dimensions that broadcast to `rank`-D `target`.
 std::vector<int64_t> BroadcastStrides(const std::vector<int64_t>& shape,
@@ -74,8 +88,8 @@ class Evaluator {
 
   Status Run() {
     const std::string& op = node_.op;
-    const bool two_inputs = op == "Gather" || op == "Reshape" || op == "Mul" ||
-                            op == "Add" || op == "Sub" || op == "Div";
+    const bool two_inputs = op == "Gather" || op == "Reshape" || op == "Mul" || op == "Add" ||
+                            op == "Sub" || op == "Div";
     if ((two_inputs && node_.input(1).empty()) || node_.outputs.empty() ||
         node_.outputs[0].empty()) {
       return InvalidNode(node_, "an input or the output is missing");
@@ -317,8 +331,8 @@ class Evaluator {
     const Tensor& start = In(0);
     const Tensor& limit = In(1);
     const Tensor& delta = In(2);
-    if (start.type != limit.type || start.type != delta.type ||
-        start.element_count() != 1 || limit.element_count() != 1 || delta.element_count() != 1) {
+    if (start.type != limit.type || start.type != delta.type || start.element_count() != 1 ||
+        limit.element_count() != 1 || delta.element_count() != 1) {
       return InvalidNode(node_, "start, limit and delta must be scalars of one type");
     }
     const T first = Elements<T>::Of(start)[0];

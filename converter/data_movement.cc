@@ -74,7 +74,9 @@ Status ResolveSlice(const Graph& graph, const Node& node, const std::vector<int6
     if (step == 0) return InvalidNode(node, "a step is 0");
     // ONNX: a negative index counts from the end; then starts clamp to [0, dim] ([0, dim - 1]
     // going backwards) and ends to [0, dim] ([-1, dim - 1] going backwards).
-    auto from_end = [dim](int64_t index) { return index < 0 ? std::max(index, -dim) + dim : index; };
+    auto from_end = [dim](int64_t index) {
+      return index < 0 ? std::max(index, -dim) + dim : index;
+    };
     int64_t begin = from_end(starts[i]);
     int64_t end = ends[i] < -dim ? (step > 0 ? 0 : -1) : from_end(ends[i]);
     int64_t count;
@@ -122,8 +124,8 @@ Status ResolveSplit(const Graph& graph, const Node& node, const std::vector<int6
   const int64_t part = node.attributes.count("num_outputs") ? (dim + parts - 1) / parts
                                                             : (dim % parts == 0 ? dim / parts : 0);
   if (part == 0 || part * (parts - 1) >= dim) {
-    return InvalidNode(node, "cannot split " + std::to_string(dim) + " into " +
-                                 std::to_string(parts) + " parts");
+    return InvalidNode(
+        node, "cannot split " + std::to_string(dim) + " into " + std::to_string(parts) + " parts");
   }
   sizes->assign(static_cast<size_t>(parts), part);
   sizes->back() = dim - part * (parts - 1);
@@ -189,8 +191,8 @@ Status ResolveGather(const Graph& graph, const Node& node, const std::vector<int
   *indices = t.int64_data;
   for (int64_t& index : *indices) {
     if (index < -dim || index >= dim) {
-      return InvalidNode(node, "index " + std::to_string(index) + " is out of range for " +
-                                   std::to_string(dim));
+      return InvalidNode(
+          node, "index " + std::to_string(index) + " is out of range for " + std::to_string(dim));
     }
     if (index < 0) index += dim;
   }
@@ -251,7 +253,8 @@ Status ResolveTransposeConv(const Graph& graph, const Node& node, TransposeConvW
   if (kernel_shape != std::vector<int64_t>{k[2], k[3]} || strides.size() != 2 ||
       dilations.size() != 2 || output_padding.size() != 2 || pads.size() != 4 ||
       (!output_shape.empty() && output_shape.size() < 2)) {
-    return InvalidNode(node, "kernel_shape, strides, dilations, pads or output_padding is malformed");
+    return InvalidNode(node,
+                       "kernel_shape, strides, dilations, pads or output_padding is malformed");
   }
   for (size_t i = 0; i < 2; ++i) {
     if (strides[i] < 1 || dilations[i] < 1 || output_padding[i] < 0 || pads[i] < 0 ||

@@ -496,7 +496,8 @@ class NhwcLowering {
       for (int64_t y = 0; y < kh; ++y) {
         for (int64_t x = 0; x < kw; ++x) {
           for (int64_t ic = 0; ic < group_in; ++ic) {
-            const int64_t source = (((g * group_in + ic) * group_out + oc % group_out) * kh + y) * kw + x;
+            const int64_t source =
+                (((g * group_in + ic) * group_out + oc % group_out) * kh + y) * kw + x;
             ohwi.float_data[next++] = w.float_data[source];
           }
         }

@@ -39,9 +39,9 @@ Status FoldPadsIntoConvs(Graph& graph) {
     const int reader_index = OnlyReader(graph, pad_node.outputs[0]);
     const std::vector<int64_t>& shape = graph.tensor(pad_node.inputs[0]).shape;
     PadSpec pad;
-    if (reader_index < 0 || shape.size() != 4 ||
-        !ResolvePad(graph, pad_node, shape, &pad).ok() || pad.mode != "constant" ||
-        pad.value != 0.0f || pad.before[0] || pad.before[1] || pad.after[0] || pad.after[1]) {
+    if (reader_index < 0 || shape.size() != 4 || !ResolvePad(graph, pad_node, shape, &pad).ok() ||
+        pad.mode != "constant" || pad.value != 0.0f || pad.before[0] || pad.before[1] ||
+        pad.after[0] || pad.after[1]) {
       ++i;
       continue;
     }

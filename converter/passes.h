@@ -11,7 +11,8 @@ namespace qrun::converter {
 Status FoldConstants(Graph& graph);
 // Drops Identity and inference-mode Dropout.
 Status RemoveIdentities(Graph& graph);
-// A zero Pad of H and W read only by a Conv (or an AveragePool counting padding) becomes its padding.
+// A zero Pad of H and W read only by a Conv (or an AveragePool counting padding) becomes its
+// padding.
 Status FoldPadsIntoConvs(Graph& graph);
 // Mul(x, HardSigmoid(x)) with alpha 1/6, beta 1/2 becomes HardSwish(x), Mul(x, Sigmoid(x))
 // becomes Silu(x): how opset-13 exports write those functions.

@@ -285,15 +285,14 @@ class ModelBuilder {
         break;
       }
       case fb::OperatorType::TRANSPOSE_CONV_2D: {
-        const char* keys[] = {"stride_h",   "stride_w",   "dilation_h",       "dilation_w",
-                              "pad_top",    "pad_left",   "pad_bottom",       "pad_right",
+        const char* keys[] = {"stride_h",         "stride_w",         "dilation_h", "dilation_w",
+                              "pad_top",          "pad_left",         "pad_bottom", "pad_right",
                               "output_padding_h", "output_padding_w", "groups"};
         int32_t v[11];
         for (size_t i = 0; i < 11; ++i) QRUN_RETURN_IF_ERROR(Int(node, keys[i], &v[i]));
         *options_type = fb::OperatorOptions::TransposeConv2DOptions;
-        *options = fb::CreateTransposeConv2DOptions(*fbb_, v[0], v[1], v[2], v[3], v[4], v[5],
-                                                    v[6], v[7], v[8], v[9], v[10],
-                                                    Activation(node))
+        *options = fb::CreateTransposeConv2DOptions(*fbb_, v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                                                    v[7], v[8], v[9], v[10], Activation(node))
                        .Union();
         break;
       }

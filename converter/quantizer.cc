@@ -80,8 +80,8 @@ Tensor QuantizeWithParams(const Tensor& in, const Quantization& params) {
   out.float_data.clear();
   for (float v : in.float_data) {
     const double level = std::nearbyint(v / static_cast<double>(params.scale.at(0)));
-    out.int8_data.push_back(static_cast<int8_t>(
-        Clamp(level + params.zero_point.at(0), kInt8Min, kInt8Max)));
+    out.int8_data.push_back(
+        static_cast<int8_t>(Clamp(level + params.zero_point.at(0), kInt8Min, kInt8Max)));
   }
   return out;
 }

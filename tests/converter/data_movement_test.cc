@@ -69,8 +69,8 @@ TEST(Transpose, OfAnImageComposesThePermutationWithTheLayout) {
     for (int w = 0; w < 5; ++w)
       for (int c = 0; c < 3; ++c)
         for (int h = 0; h < 4; ++h) y_nchw.push_back(nchw[((n * 3 + c) * 4 + h) * 5 + w]);
-  const std::vector<double> expected = testing::nchw_to_nhwc(
-      std::vector<double>(y_nchw.begin(), y_nchw.end()), 2, 5, 3, 4);
+  const std::vector<double> expected =
+      testing::nchw_to_nhwc(std::vector<double>(y_nchw.begin(), y_nchw.end()), 2, 5, 3, 4);
   ASSERT_EQ(actual.size(), expected.size());
   for (size_t i = 0; i < actual.size(); ++i) EXPECT_EQ(actual[i], expected[i]) << i;
 }
@@ -158,9 +158,9 @@ TEST(PadFolding, AZeroPadBeforeAConvBecomesItsPadding) {
 
   ConvSpec s{1, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 2, 2, 0, 2, 1};
   const std::vector<float> x = testing::random_floats(32, -1, 1, 9);
-  const std::vector<double> expected = testing::nchw_to_nhwc(
-      testing::conv_nchw(s, x, testing::random_floats(54, -1, 1, 5), {}), 1, 3, s.out_h(),
-      s.out_w());
+  const std::vector<double> expected =
+      testing::nchw_to_nhwc(testing::conv_nchw(s, x, testing::random_floats(54, -1, 1, 5), {}), 1,
+                            3, s.out_h(), s.out_w());
   const std::vector<float> actual = RunFloat(graph, testing::nchw_to_nhwc(x, 1, 2, 4, 4));
   ASSERT_EQ(actual.size(), expected.size());
   for (size_t i = 0; i < actual.size(); ++i) EXPECT_NEAR(actual[i], expected[i], 1e-5) << i;
@@ -232,7 +232,8 @@ TEST(Errors, DataMovementVariantsWeCannotRunAreNamed) {
   pad.initializer_int64("pads", {4}, {0, 1, 0, 1});
   OnnxBuilder::set_string(pad.node("Pad", {"x", "pads"}, {"y"}, "p"), "mode", "wrap");
   pad.output("y");
-  EXPECT_EQ(LowerStatus(pad).message(), "node 'p' (op Pad, opset 13) is not supported: mode 'wrap'");
+  EXPECT_EQ(LowerStatus(pad).message(),
+            "node 'p' (op Pad, opset 13) is not supported: mode 'wrap'");
 
   OnnxBuilder up;
   up.input("x", {1, 2, 5});

@@ -41,8 +41,8 @@ Status make_pad(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   for (int d = 0; d < rank; ++d) {
     const int64_t front = before->Get(d);
     const int64_t back = after->Get(d);
-    const int64_t limit = geometry.mode == kernels::PadMode::kReflect ? input.shape[d] - 1
-                                                                      : int64_t{1} << 30;
+    const int64_t limit =
+        geometry.mode == kernels::PadMode::kReflect ? input.shape[d] - 1 : int64_t{1} << 30;
     if (front < 0 || back < 0 || front > limit || back > limit) {
       return s.error("axis " + std::to_string(d) + ": paddings " + std::to_string(front) + " and " +
                      std::to_string(back) + " are negative or too large for dimension " +

@@ -27,8 +27,7 @@ Status make_slice(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     const int64_t first = begin->Get(d);
     const int64_t stride = step->Get(d);
     const int64_t last = first + (static_cast<int64_t>(output.shape[d]) - 1) * stride;
-    if (stride == 0 || first < 0 || first >= input.shape[d] || last < 0 ||
-        last >= input.shape[d]) {
+    if (stride == 0 || first < 0 || first >= input.shape[d] || last < 0 || last >= input.shape[d]) {
       return s.error("axis " + std::to_string(d) + ": " + std::to_string(output.shape[d]) +
                      " elements from " + std::to_string(first) + " in steps of " +
                      std::to_string(stride) + " do not lie in the input's " +

@@ -14,10 +14,9 @@ Status geometry_of(const OperatorSource& s, const fb::TransposeConv2DOptions& o,
   QRUN_RETURN_IF_ERROR(expect_rank(s, weights, 4));
   QRUN_RETURN_IF_ERROR(expect_rank(s, output, 4));
   const int limit = 1 << 16;
-  const int values[] = {o.stride_h(),   o.stride_w(),         o.dilation_h(),
-                        o.dilation_w(), o.groups(),           o.pad_top(),
-                        o.pad_left(),   o.pad_bottom(),       o.pad_right(),
-                        o.output_padding_h(), o.output_padding_w()};
+  const int values[] = {o.stride_h(),  o.stride_w(),         o.dilation_h(),      o.dilation_w(),
+                        o.groups(),    o.pad_top(),          o.pad_left(),        o.pad_bottom(),
+                        o.pad_right(), o.output_padding_h(), o.output_padding_w()};
   for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); ++i) {
     const int minimum = i < 5 ? 1 : 0;
     if (values[i] < minimum || values[i] > limit) {
@@ -48,12 +47,11 @@ Status geometry_of(const OperatorSource& s, const fb::TransposeConv2DOptions& o,
                    int64_t after, int64_t extra) {
     return (in - 1) * stride + (kernel - 1) * dilation + 1 + extra - before - after;
   };
-  const int64_t height = extent(g->input_height, g->stride_height, g->kernel_height,
-                                g->dilation_height, o.pad_top(), o.pad_bottom(),
-                                o.output_padding_h());
-  const int64_t width = extent(g->input_width, g->stride_width, g->kernel_width,
-                               g->dilation_width, o.pad_left(), o.pad_right(),
-                               o.output_padding_w());
+  const int64_t height =
+      extent(g->input_height, g->stride_height, g->kernel_height, g->dilation_height, o.pad_top(),
+             o.pad_bottom(), o.output_padding_h());
+  const int64_t width = extent(g->input_width, g->stride_width, g->kernel_width, g->dilation_width,
+                               o.pad_left(), o.pad_right(), o.output_padding_w());
   if (height < 1 || width < 1 || height > limit * 4 || width > limit * 4) {
     return s.error("the paddings leave an output of " + std::to_string(height) + " x " +
                    std::to_string(width));
