@@ -1,6 +1,7 @@
 #include "converter/data_movement.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "converter/shape_inference.h"
 
@@ -159,6 +160,7 @@ Status ResolvePad(const Graph& graph, const Node& node, const std::vector<int64_
     }
     pad->value = graph.tensor(value).float_data[0];
   }
+  if (std::isnan(pad->value)) return UnsupportedNode(graph, node, "a NaN padding value");
   pad->before.assign(input.size(), 0);
   pad->after.assign(input.size(), 0);
   for (size_t i = 0; i < axes.size(); ++i) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -164,6 +165,37 @@ TEST(TransposeConvModel, AnOutputTheGeometryDoesNotGiveIsRefused) {
   EXPECT_EQ(LoadError(TransposeConv({1, 5, 4, 1})),
             "<buffer>: operator 0 (TRANSPOSE_CONV_2D 'op'): tensor 'y' has shape [1,5,4,1], "
             "expected [1,4,4,1]");
+}
+
+TEST(DataMovementModel, LoadsAndRunsAndSingleByteChangesNeverCrash) {
+  const std::vector<uint8_t> bytes = testing::data_movement_int8_model().serialize();
+  {
+    Model model;
+    ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
+    const std::vector<int8_t> x(32, 9);
+    ASSERT_TRUE(model.set_input(0, x.data(), x.size()).ok());
+    ASSERT_TRUE(model.run().ok());
+  }
+  std::mt19937 random(4321);
+  int refused = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<uint8_t> damaged = bytes;
+    const size_t at = random() % damaged.size();
+    damaged[at] = static_cast<uint8_t>(damaged[at] ^ (1 + random() % 255));
+    Model model;
+    const Status status = model.load_buffer(damaged.data(), damaged.size());
+    if (!status.ok()) {
+      ++refused;
+      EXPECT_FALSE(status.message().empty());
+      continue;
+    }
+    qrun_tensor_info info;
+    ASSERT_TRUE(model.input_info(0, &info).ok());
+    std::vector<uint8_t> input(info.byte_size, 7);
+    ASSERT_TRUE(model.set_input(0, input.data(), input.size()).ok());
+    EXPECT_TRUE(model.run().ok());
+  }
+  EXPECT_GT(refused, 300);
 }
 
 }  // namespace
