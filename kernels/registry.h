@@ -137,9 +137,11 @@ SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);
 ConcatQs8Kernel select_concat_qs8(const CpuFeatures&);
 ConcatF32Kernel select_concat_f32(const CpuFeatures&);
 TransposeKernel select_transpose(const CpuFeatures&);
-SliceKernel select_slice(const CpuFeatures&);
+SliceKernel select_slice(const CpuFeatures&, const SliceGeometry&);
+std::vector<SliceKernel> slice_candidates(const CpuFeatures&, const SliceGeometry&);
 GatherKernel select_gather(const CpuFeatures&);
-PadKernel select_pad(const CpuFeatures&);
+PadKernel select_pad(const CpuFeatures&, const PadGeometry&);
+std::vector<PadKernel> pad_candidates(const CpuFeatures&, const PadGeometry&);
 TransposeConv2dQs8Kernel select_transpose_conv2d_qs8(const CpuFeatures&,
                                                      const TransposeConv2dGeometry&);
 TransposeConv2dF32Kernel select_transpose_conv2d_f32(const CpuFeatures&,

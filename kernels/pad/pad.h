@@ -24,5 +24,7 @@ struct PadGeometry {
 using PadFn = void (*)(const PadGeometry&, const void* value, const void* input, void* output);
 
 void pad_reference(const PadGeometry&, const void* value, const void* input, void* output);
+// A row of the innermost axis at a time, its input part with one memcpy; any geometry.
+void pad_rows_portable(const PadGeometry&, const void* value, const void* input, void* output);
 
 }  // namespace qrun::kernels

@@ -21,5 +21,7 @@ struct SliceGeometry {
 using SliceFn = void (*)(const SliceGeometry&, const void* input, void* output);
 
 void slice_reference(const SliceGeometry&, const void* input, void* output);
+// One memcpy per output row; only where the innermost axis has step 1 (see the registry).
+void slice_rows_portable(const SliceGeometry&, const void* input, void* output);
 
 }  // namespace qrun::kernels

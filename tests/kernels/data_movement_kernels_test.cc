@@ -8,10 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "gather/gather.h"
-#include "pad/pad.h"
-#include "slice/slice.h"
-#include "transpose/transpose.h"
+#include "registry.h"
 
 namespace qrun::kernels {
 namespace {
@@ -193,6 +190,75 @@ TEST(TransposeReference, RandomPermutationsUpToRank6) {
     });
     transpose_reference(g, in.data(), out.data());
     ASSERT_EQ(out, expected) << "trial " << trial;
+  }
+}
+
+// Every kernel the registry could pick for a geometry gives the reference's bytes.
+TEST(SliceKernels, EveryCandidateMatchesTheReference) {
+  std::mt19937 rng(17);
+  int fast = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    SliceGeometry g;
+    g.rank = 1 + trial % kMaxSliceRank;
+    g.element_size = 1 + trial % 4;
+    size_t in_count = 1, out_count = 1;
+    for (int d = 0; d < g.rank; ++d) {
+      const size_t dim = 1 + rng() % 6;
+      const bool innermost = d == g.rank - 1;
+      const ptrdiff_t step = innermost && trial % 2 ? 1 : static_cast<ptrdiff_t>(rng() % 3) + 1;
+      const size_t count = 1 + rng() % ((dim - 1) / step + 1);
+      const size_t span = (count - 1) * step;
+      const size_t first = rng() % (dim - span);
+      const bool backwards = !(innermost && trial % 2) && rng() % 2;
+      g.input_dims[d] = dim;
+      g.output_dims[d] = count;
+      g.begin[d] = static_cast<ptrdiff_t>(backwards ? first + span : first);
+      g.step[d] = backwards ? -step : step;
+      in_count *= dim;
+      out_count *= count;
+    }
+    std::vector<uint8_t> in(in_count * g.element_size);
+    for (uint8_t& v : in) v = static_cast<uint8_t>(rng());
+    std::vector<uint8_t> expected(out_count * g.element_size);
+    slice_reference(g, in.data(), expected.data());
+    for (const SliceKernel& kernel : slice_candidates(CpuFeatures{}, g)) {
+      std::vector<uint8_t> out(expected.size(), 0xAA);
+      kernel.run(g, in.data(), out.data());
+      ASSERT_EQ(out, expected) << kernel.name << " trial " << trial;
+      fast += kernel.run != slice_reference;
+    }
+  }
+  EXPECT_GT(fast, 100);
+}
+
+TEST(PadKernels, EveryCandidateMatchesTheReference) {
+  std::mt19937 rng(19);
+  const PadMode modes[] = {PadMode::kConstant, PadMode::kReflect, PadMode::kEdge};
+  for (int trial = 0; trial < 300; ++trial) {
+    PadGeometry g;
+    g.rank = trial % (kMaxPadRank + 1);
+    g.element_size = 1 + trial % 4;
+    g.mode = modes[trial % 3];
+    size_t in_count = 1, out_count = 1;
+    for (int d = 0; d < g.rank; ++d) {
+      const size_t dim = 1 + rng() % 5;
+      const size_t limit = g.mode == PadMode::kReflect ? dim - 1 : 3;
+      g.input_dims[d] = dim;
+      g.before[d] = rng() % (limit + 1);
+      g.after[d] = rng() % (limit + 1);
+      in_count *= dim;
+      out_count *= g.before[d] + dim + g.after[d];
+    }
+    std::vector<uint8_t> in(in_count * g.element_size);
+    for (uint8_t& v : in) v = static_cast<uint8_t>(rng());
+    const uint8_t value[4] = {0x12, 0x34, 0x56, 0x78};
+    std::vector<uint8_t> expected(out_count * g.element_size);
+    pad_reference(g, value, in.data(), expected.data());
+    for (const PadKernel& kernel : pad_candidates(CpuFeatures{}, g)) {
+      std::vector<uint8_t> out(expected.size(), 0xAA);
+      kernel.run(g, value, in.data(), out.data());
+      ASSERT_EQ(out, expected) << kernel.name << " trial " << trial;
+    }
   }
 }
 

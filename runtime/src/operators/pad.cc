@@ -54,7 +54,7 @@ Status make_pad(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     shape.push_back(static_cast<int>(front + input.shape[d] + back));
   }
   QRUN_RETURN_IF_ERROR(expect_shape(s, output, shape));
-  const kernels::PadKernel kernel = kernels::select_pad(s.cpu);
+  const kernels::PadKernel kernel = kernels::select_pad(s.cpu, geometry);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
     kernel.run(geometry, value, input.data<uint8_t>(context.arena),
                output.mutable_data<uint8_t>(context.arena));

@@ -38,7 +38,7 @@ Status make_slice(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     geometry.begin[d] = static_cast<ptrdiff_t>(first);
     geometry.step[d] = static_cast<ptrdiff_t>(stride);
   }
-  const kernels::SliceKernel kernel = kernels::select_slice(s.cpu);
+  const kernels::SliceKernel kernel = kernels::select_slice(s.cpu, geometry);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
     kernel.run(geometry, input.data<uint8_t>(context.arena),
                output.mutable_data<uint8_t>(context.arena));
