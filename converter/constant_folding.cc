@@ -31,7 +31,9 @@ const std::set<std::string> kEvaluableOps = {"Shape",
                                              "Dropout",
                                              "Slice",
                                              "ConstantOfShape",
-                                             "Range"};
+                                             "Range",
+                                             "Pad",
+                                             "Split"};
 
 // Row-major strides of `shape`, with 0 for the dimensions that broadcast to `rank`-D `target`.
 std::vector<int64_t> BroadcastStrides(const std::vector<int64_t>& shape,
@@ -109,6 +111,8 @@ class Evaluator {
     if (op == "Cast") return Cast();
     if (op == "Transpose") return is_float ? Transpose<float>() : Transpose<int64_t>();
     if (op == "Slice") return is_float ? Slice<float>() : Slice<int64_t>();
+    if (op == "Split") return is_float ? Split<float>() : Split<int64_t>();
+    if (op == "Pad") return is_float ? Pad<float>() : Pad<int64_t>();
     if (op == "Range") return is_float ? Range<float>() : Range<int64_t>();
     if (op == "Mul" || op == "Add" || op == "Sub" || op == "Div") {
       return is_float ? Binary<float>() : Binary<int64_t>();
@@ -124,10 +128,10 @@ class Evaluator {
  private:
   const Tensor& In(size_t i) const { return graph_.tensor(node_.input(i)); }
 
-  Status SetOutput(Tensor value) {
-    value.name = node_.outputs[0];
+  Status SetOutput(Tensor value, size_t output = 0) {
+    value.name = node_.outputs[output];
     value.is_constant = true;
-    graph_.tensor(node_.outputs[0]) = std::move(value);
+    graph_.tensor(node_.outputs[output]) = std::move(value);
     return Status::Ok();
   }
 
@@ -353,9 +357,30 @@ class Evaluator {
 
   template <typename T>
   Status Slice() {
-    const Tensor& in = In(0);
     std::vector<SliceAxis> axes;
-    QRUN_RETURN_IF_ERROR(ResolveSlice(graph_, node_, in.shape, &axes));
+    QRUN_RETURN_IF_ERROR(ResolveSlice(graph_, node_, In(0).shape, &axes));
+    return SetOutput(Sliced<T>(In(0), axes));
+  }
+
+  // Each output a Slice of the input along the split axis.
+  template <typename T>
+  Status Split() {
+    const Tensor& in = In(0);
+    int64_t axis;
+    std::vector<int64_t> sizes;
+    QRUN_RETURN_IF_ERROR(ResolveSplit(graph_, node_, in.shape, &axis, &sizes));
+    std::vector<SliceAxis> axes;
+    for (int64_t dim : in.shape) axes.push_back(SliceAxis{0, 1, dim});
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      axes[axis] = SliceAxis{axes[axis].begin + (i ? axes[axis].count : 0), 1, sizes[i]};
+      QRUN_RETURN_IF_ERROR(SetOutput(Sliced<T>(in, axes), i));
+    }
+    return Status::Ok();
+  }
+
+  // The elements of `in` that `axes` select.
+  template <typename T>
+  static Tensor Sliced(const Tensor& in, const std::vector<SliceAxis>& axes) {
     std::vector<int64_t> shape, strides(in.shape.size());
     int64_t stride = 1;
     int64_t first = 0;
@@ -365,9 +390,43 @@ class Evaluator {
       stride *= in.shape[d];
     }
     for (const SliceAxis& axis : axes) shape.push_back(axis.count);
-    Tensor out = MakeOutput(in.type, shape);
+    Tensor out;
+    out.type = in.type;
+    out.shape = shape;
     for (int64_t offset : SourceOffsets(shape, strides)) {
       Elements<T>::Of(out).push_back(Elements<T>::Of(in)[first + offset]);
+    }
+    return out;
+  }
+
+  template <typename T>
+  Status Pad() {
+    const Tensor& in = In(0);
+    PadSpec pad;
+    QRUN_RETURN_IF_ERROR(ResolvePad(graph_, node_, in.shape, &pad));
+    std::vector<int64_t> shape = in.shape;
+    for (size_t d = 0; d < shape.size(); ++d) shape[d] += pad.before[d] + pad.after[d];
+    QRUN_RETURN_IF_ERROR(CheckSize(shape));
+    Tensor out = MakeOutput(in.type, shape);
+    const std::vector<int64_t> in_strides = BroadcastStrides(in.shape, in.shape);
+    std::vector<int64_t> index(shape.size(), 0);
+    for (int64_t e = 0; e < ElementCount(shape); ++e) {
+      int64_t source = 0;
+      bool inside = true;
+      for (size_t d = 0; d < shape.size() && inside; ++d) {
+        const int64_t dim = in.shape[d];
+        int64_t at = index[d] - pad.before[d];
+        if (pad.mode == "reflect") at = at < 0 ? -at : (at >= dim ? 2 * (dim - 1) - at : at);
+        if (pad.mode == "edge") at = std::min(std::max<int64_t>(at, 0), dim - 1);
+        inside = at >= 0 && at < dim;
+        source += at * in_strides[d];
+      }
+      Elements<T>::Of(out).push_back(inside ? Elements<T>::Of(in)[source]
+                                            : static_cast<T>(pad.value));
+      for (size_t d = shape.size(); d-- > 0;) {
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+      }
     }
     return SetOutput(std::move(out));
   }

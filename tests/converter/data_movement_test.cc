@@ -216,6 +216,21 @@ TEST(ConstantFolding, ConstantOfShapeAndRangeFold) {
   EXPECT_EQ(RunFloat(graph, {1, 2, 3, 4, 5, 6}), (std::vector<float>{3, 2, 1, 6, 5, 4}));
 }
 
+TEST(ConstantFolding, SplitAndPadOfConstantsFold) {
+  OnnxBuilder b;
+  b.input("x", {1, 4});
+  b.initializer("c", {1, 5}, {1, 2, 3, 4, 5});
+  b.initializer_int64("sizes", {2}, {2, 3});
+  OnnxBuilder::set_int(b.node("Split", {"c", "sizes"}, {"head", "tail"}), "axis", 1);
+  b.initializer_int64("pads", {4}, {0, 1, 0, 1});
+  OnnxBuilder::set_string(b.node("Pad", {"head", "pads"}, {"mirrored"}), "mode", "reflect");
+  b.node("Add", {"x", "mirrored"}, {"y"});
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"ADD"});
+  EXPECT_EQ(RunFloat(graph, {10, 20, 30, 40}), (std::vector<float>{12, 21, 32, 41}));
+}
+
 TEST(Errors, DataMovementVariantsWeCannotRunAreNamed) {
   OnnxBuilder slice;
   slice.input("x", {1, 4});
