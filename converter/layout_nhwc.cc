@@ -2,9 +2,11 @@
 // and every remaining ONNX op becomes its qfb operator, with the attributes the writer turns into
 // qfb options. Conv weights become OHWI ([out, KH, KW, in / groups], depthwise included), 4-D
 // constants that meet NHWC activations (an Add operand, a Concat input) are permuted alike, and
-// Concat axes are remapped. Flatten and Reshape keep ONNX's element order, which is NCHW order: a
-// TRANSPOSE to NCHW goes before the RESHAPE when the 4-D input's NHWC order differs (H*W > 1 and
-// C > 1), and one back to NHWC after it when a 4-D output's does.
+// Concat, Slice, Split, Pad and Gather axes and Transpose permutations are remapped. Flatten,
+// Reshape, Squeeze and Unsqueeze keep ONNX's element order, which is NCHW order: a TRANSPOSE to
+// NCHW goes before the RESHAPE when the 4-D input's NHWC order differs (H*W > 1 and C > 1), and
+// one back to NHWC after it when a 4-D output's does; a Gather that changes the rank to or from 4
+// runs between such TRANSPOSEs too.
 #include <algorithm>
 #include <set>
 
