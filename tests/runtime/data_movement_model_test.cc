@@ -11,6 +11,7 @@
 
 #include "qfb_test_model.h"
 #include "qrun/qrun.hpp"
+#include "transpose_conv2d/transpose_conv2d.h"
 
 namespace qrun {
 namespace {
@@ -165,6 +166,123 @@ TEST(TransposeConvModel, AnOutputTheGeometryDoesNotGiveIsRefused) {
   EXPECT_EQ(LoadError(TransposeConv({1, 5, 4, 1})),
             "<buffer>: operator 0 (TRANSPOSE_CONV_2D 'op'): tensor 'y' has shape [1,5,4,1], "
             "expected [1,4,4,1]");
+}
+
+// The int8 operator (stride phases on the convolution kernels where it can, the reference where
+// it cannot), on every ISA this CPU has and on 1 and 2 threads, gives the reference kernel's bytes.
+TEST(TransposeConvModel, Int8OperatorGivesTheReferenceBytes) {
+  std::mt19937 rng(23);
+  auto pick = [&rng](int low, int high) {
+    return low + static_cast<int>(rng() % (high - low + 1));
+  };
+  int phased = 0;
+  for (int trial = 0; trial < 24; ++trial) {
+    kernels::TransposeConv2dGeometry g;
+    g.batch = pick(1, 2);
+    g.groups = trial % 5 == 0 ? 2 : 1;
+    g.input_channels = g.groups * pick(1, 20);
+    g.output_channels = g.groups * pick(1, 20);
+    g.input_height = pick(1, 6);
+    g.input_width = pick(1, 6);
+    g.kernel_height = pick(1, 4);
+    g.kernel_width = pick(1, 4);
+    g.stride_height = pick(1, 3);
+    g.stride_width = pick(1, 3);
+    g.dilation_height = trial % 7 == 0 ? 2 : 1;
+    const int padding_h = pick(0, g.stride_height - 1), padding_w = pick(0, g.stride_width - 1);
+    const int full_h = (g.input_height - 1) * g.stride_height +
+                       (g.kernel_height - 1) * g.dilation_height + 1 + padding_h;
+    const int full_w = (g.input_width - 1) * g.stride_width + g.kernel_width + padding_w;
+    g.pad_top = pick(0, (full_h - 1) / 2);
+    const int pad_bottom = pick(0, (full_h - 1) / 2);
+    g.pad_left = pick(0, (full_w - 1) / 2);
+    const int pad_right = pick(0, (full_w - 1) / 2);
+    g.output_height = full_h - g.pad_top - pad_bottom;
+    g.output_width = full_w - g.pad_left - pad_right;
+    phased += g.dilation_height == 1;
+
+    const int group_in = g.input_channels_per_group();
+    std::vector<int8_t> weights(static_cast<size_t>(g.output_channels) * g.kernel_height *
+                                g.kernel_width * group_in);
+    for (int8_t& w : weights) w = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    std::vector<int32_t> bias(g.output_channels);
+    std::vector<float> multipliers(g.output_channels);
+    for (int oc = 0; oc < g.output_channels; ++oc) {
+      bias[oc] = static_cast<int32_t>(rng() % 4001) - 2000;
+      multipliers[oc] = 0.0005f * static_cast<float>(1 + rng() % 16);
+    }
+    std::vector<int8_t> x(static_cast<size_t>(g.batch) * g.input_height * g.input_width *
+                          g.input_channels);
+    for (int8_t& v : x) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    const int zero_point = trial % 2 ? -128 : 17;
+
+    testing::TestModel m;
+    m.add_tensor({"x",
+                  fb::TensorType::INT8,
+                  {g.batch, g.input_height, g.input_width, g.input_channels},
+                  {0.1f},
+                  {zero_point},
+                  -1,
+                  {}});
+    std::vector<float> weight_scales(g.output_channels, 0.01f);
+    m.add_constant<int8_t>("w", fb::TensorType::INT8,
+                           {g.output_channels, g.kernel_height, g.kernel_width, group_in}, weights,
+                           weight_scales, std::vector<int>(g.output_channels, 0), 0);
+    m.add_constant<int32_t>("b", fb::TensorType::INT32, {g.output_channels}, bias);
+    m.add_tensor({"y",
+                  fb::TensorType::INT8,
+                  {g.batch, g.output_height, g.output_width, g.output_channels},
+                  {0.2f},
+                  {-5},
+                  -1,
+                  {}});
+    const kernels::TransposeConv2dGeometry geometry = g;
+    m.add_operator({fb::OperatorType::TRANSPOSE_CONV_2D,
+                    {0, 1, 2},
+                    {3},
+                    [geometry, pad_bottom, pad_right, padding_h,
+                     padding_w](flatbuffers::FlatBufferBuilder& b) {
+                      return std::make_pair(fb::OperatorOptions::TransposeConv2DOptions,
+                                            fb::CreateTransposeConv2DOptions(
+                                                b, geometry.stride_height, geometry.stride_width,
+                                                geometry.dilation_height, geometry.dilation_width,
+                                                geometry.pad_top, geometry.pad_left, pad_bottom,
+                                                pad_right, padding_h, padding_w, geometry.groups)
+                                                .Union());
+                    },
+                    multipliers,
+                    -128,
+                    127});
+    m.set_inputs({0});
+    m.set_outputs({3});
+
+    kernels::TransposeConv2dQs8Params params;
+    params.input_zero_point = zero_point;
+    params.multipliers = multipliers.data();
+    params.output = {-5, -128, 127};
+    std::vector<int8_t> expected(static_cast<size_t>(g.batch) * g.output_height * g.output_width *
+                                 g.output_channels);
+    kernels::transpose_conv2d_qs8_reference(g, params, weights.data(), bias.data(), x.data(),
+                                            expected.data(), 0, g.output_rows());
+    const std::vector<uint8_t> bytes = m.serialize();
+    for (const char* isa : {"", "ref"}) {
+      for (int threads : {1, 2}) {
+        Model model;
+        ASSERT_TRUE(model.set_threads(threads).ok());
+        if (*isa) {
+          ASSERT_TRUE(model.set_isa(isa).ok());
+        }
+        const Status loaded = model.load_buffer(bytes.data(), bytes.size());
+        ASSERT_TRUE(loaded.ok()) << loaded.message();
+        ASSERT_TRUE(model.set_input(0, x.data(), x.size()).ok());
+        ASSERT_TRUE(model.run().ok());
+        std::vector<int8_t> y(expected.size());
+        ASSERT_TRUE(model.get_output(0, y.data(), y.size()).ok());
+        ASSERT_EQ(y, expected) << "trial " << trial << " isa '" << isa << "' threads " << threads;
+      }
+    }
+  }
+  EXPECT_GT(phased, 16);
 }
 
 TEST(DataMovementModel, LoadsAndRunsAndSingleByteChangesNeverCrash) {
