@@ -4,6 +4,7 @@
 // its message before anything runs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <random>
 #include <string>
@@ -168,16 +169,15 @@ TEST(TransposeConvModel, AnOutputTheGeometryDoesNotGiveIsRefused) {
             "expected [1,4,4,1]");
 }
 
-// The int8 operator (stride phases on the convolution kernels where it can, the reference where
-// it cannot), on every ISA this CPU has and on 1 and 2 threads, gives the reference kernel's bytes.
-TEST(TransposeConvModel, Int8OperatorGivesTheReferenceBytes) {
-  std::mt19937 rng(23);
-  auto pick = [&rng](int low, int high) {
-    return low + static_cast<int>(rng() % (high - low + 1));
-  };
-  int phased = 0;
-  for (int trial = 0; trial < 24; ++trial) {
-    kernels::TransposeConv2dGeometry g;
+// A random transposed convolution: its geometry and the paddings the options spell out.
+struct RandomTransposeConv {
+  kernels::TransposeConv2dGeometry g;
+  int pad_bottom = 0, pad_right = 0, output_padding_h = 0, output_padding_w = 0;
+
+  RandomTransposeConv(std::mt19937& rng, int trial) {
+    auto pick = [&rng](int low, int high) {
+      return low + static_cast<int>(rng() % (high - low + 1));
+    };
     g.batch = pick(1, 2);
     g.groups = trial % 5 == 0 ? 2 : 1;
     g.input_channels = g.groups * pick(1, 20);
@@ -189,100 +189,172 @@ TEST(TransposeConvModel, Int8OperatorGivesTheReferenceBytes) {
     g.stride_height = pick(1, 3);
     g.stride_width = pick(1, 3);
     g.dilation_height = trial % 7 == 0 ? 2 : 1;
-    const int padding_h = pick(0, g.stride_height - 1), padding_w = pick(0, g.stride_width - 1);
+    output_padding_h = pick(0, g.stride_height - 1);
+    output_padding_w = pick(0, g.stride_width - 1);
     const int full_h = (g.input_height - 1) * g.stride_height +
-                       (g.kernel_height - 1) * g.dilation_height + 1 + padding_h;
-    const int full_w = (g.input_width - 1) * g.stride_width + g.kernel_width + padding_w;
-    g.pad_top = pick(0, (full_h - 1) / 2);
-    const int pad_bottom = pick(0, (full_h - 1) / 2);
-    g.pad_left = pick(0, (full_w - 1) / 2);
-    const int pad_right = pick(0, (full_w - 1) / 2);
+                       (g.kernel_height - 1) * g.dilation_height + 1 + output_padding_h;
+    const int full_w = (g.input_width - 1) * g.stride_width + g.kernel_width + output_padding_w;
+    // Paddings below the kernel size, as models have them, and now and then larger ones.
+    const int limit_h =
+        trial % 4 == 3 ? (full_h - 1) / 2 : std::min(g.kernel_height - 1, (full_h - 1) / 2);
+    const int limit_w =
+        trial % 4 == 3 ? (full_w - 1) / 2 : std::min(g.kernel_width - 1, (full_w - 1) / 2);
+    g.pad_top = pick(0, limit_h);
+    pad_bottom = pick(0, limit_h);
+    g.pad_left = pick(0, limit_w);
+    pad_right = pick(0, limit_w);
     g.output_height = full_h - g.pad_top - pad_bottom;
     g.output_width = full_w - g.pad_left - pad_right;
-    phased += g.dilation_height == 1;
+  }
 
-    const int group_in = g.input_channels_per_group();
-    std::vector<int8_t> weights(static_cast<size_t>(g.output_channels) * g.kernel_height *
-                                g.kernel_width * group_in);
-    for (int8_t& w : weights) w = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
-    std::vector<int32_t> bias(g.output_channels);
-    std::vector<float> multipliers(g.output_channels);
-    for (int oc = 0; oc < g.output_channels; ++oc) {
-      bias[oc] = static_cast<int32_t>(rng() % 4001) - 2000;
-      multipliers[oc] = 0.0005f * static_cast<float>(1 + rng() % 16);
-    }
-    std::vector<int8_t> x(static_cast<size_t>(g.batch) * g.input_height * g.input_width *
-                          g.input_channels);
-    for (int8_t& v : x) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
-    const int zero_point = trial % 2 ? -128 : 17;
+  size_t input_count() const {
+    return static_cast<size_t>(g.batch) * g.input_height * g.input_width * g.input_channels;
+  }
+  size_t weight_count() const {
+    return static_cast<size_t>(g.output_channels) * g.kernel_height * g.kernel_width *
+           g.input_channels_per_group();
+  }
+  size_t output_count() const {
+    return static_cast<size_t>(g.batch) * g.output_height * g.output_width * g.output_channels;
+  }
 
+  // The one-op model; int8 when `multipliers` are given (weights scale 0.01, input 0.1 with
+  // `zero_point`, output 0.2 with -5), float otherwise.
+  template <typename Element, typename Bias>
+  testing::TestModel model(const std::vector<Element>& weights, const std::vector<Bias>& bias,
+                           const std::vector<float>& multipliers, int zero_point) const {
+    const bool int8 = !multipliers.empty();
+    const fb::TensorType type = int8 ? fb::TensorType::INT8 : fb::TensorType::FLOAT32;
+    auto scale = [int8](float value) {
+      return int8 ? std::vector<float>{value} : std::vector<float>{};
+    };
+    auto zero = [int8](int value) { return int8 ? std::vector<int>{value} : std::vector<int>{}; };
     testing::TestModel m;
     m.add_tensor({"x",
-                  fb::TensorType::INT8,
+                  type,
                   {g.batch, g.input_height, g.input_width, g.input_channels},
-                  {0.1f},
-                  {zero_point},
+                  scale(0.1f),
+                  zero(zero_point),
                   -1,
                   {}});
-    std::vector<float> weight_scales(g.output_channels, 0.01f);
-    m.add_constant<int8_t>("w", fb::TensorType::INT8,
-                           {g.output_channels, g.kernel_height, g.kernel_width, group_in}, weights,
-                           weight_scales, std::vector<int>(g.output_channels, 0), 0);
-    m.add_constant<int32_t>("b", fb::TensorType::INT32, {g.output_channels}, bias);
+    m.add_constant<Element>(
+        "w", type,
+        {g.output_channels, g.kernel_height, g.kernel_width, g.input_channels_per_group()}, weights,
+        int8 ? std::vector<float>(g.output_channels, 0.01f) : std::vector<float>{},
+        int8 ? std::vector<int>(g.output_channels, 0) : std::vector<int>{}, int8 ? 0 : -1);
+    m.add_constant<Bias>("b", int8 ? fb::TensorType::INT32 : fb::TensorType::FLOAT32,
+                         {g.output_channels}, bias);
     m.add_tensor({"y",
-                  fb::TensorType::INT8,
+                  type,
                   {g.batch, g.output_height, g.output_width, g.output_channels},
-                  {0.2f},
-                  {-5},
+                  scale(0.2f),
+                  zero(-5),
                   -1,
                   {}});
-    const kernels::TransposeConv2dGeometry geometry = g;
+    const RandomTransposeConv c = *this;
     m.add_operator({fb::OperatorType::TRANSPOSE_CONV_2D,
                     {0, 1, 2},
                     {3},
-                    [geometry, pad_bottom, pad_right, padding_h,
-                     padding_w](flatbuffers::FlatBufferBuilder& b) {
-                      return std::make_pair(fb::OperatorOptions::TransposeConv2DOptions,
-                                            fb::CreateTransposeConv2DOptions(
-                                                b, geometry.stride_height, geometry.stride_width,
-                                                geometry.dilation_height, geometry.dilation_width,
-                                                geometry.pad_top, geometry.pad_left, pad_bottom,
-                                                pad_right, padding_h, padding_w, geometry.groups)
-                                                .Union());
+                    [c](flatbuffers::FlatBufferBuilder& b) {
+                      const kernels::TransposeConv2dGeometry& k = c.g;
+                      return std::make_pair(
+                          fb::OperatorOptions::TransposeConv2DOptions,
+                          fb::CreateTransposeConv2DOptions(
+                              b, k.stride_height, k.stride_width, k.dilation_height,
+                              k.dilation_width, k.pad_top, k.pad_left, c.pad_bottom, c.pad_right,
+                              c.output_padding_h, c.output_padding_w, k.groups)
+                              .Union());
                     },
                     multipliers,
                     -128,
                     127});
     m.set_inputs({0});
     m.set_outputs({3});
+    return m;
+  }
+};
 
+// Runs `m` on `x` with the given ISA ("" for the best) and threads; returns output 0's bytes and
+// sets `kernel` to the name of the kernel operator 0 runs.
+template <typename Element>
+std::vector<Element> RunRaw(const testing::TestModel& m, const std::vector<Element>& x,
+                            size_t output_count, const char* isa, int threads,
+                            std::string* kernel = nullptr) {
+  const std::vector<uint8_t> bytes = m.serialize();
+  Model model;
+  EXPECT_TRUE(model.set_threads(threads).ok());
+  if (*isa) {
+    EXPECT_TRUE(model.set_isa(isa).ok());
+  }
+  const Status loaded = model.load_buffer(bytes.data(), bytes.size());
+  EXPECT_TRUE(loaded.ok()) << loaded.message();
+  EXPECT_TRUE(model.set_input(0, x.data(), x.size() * sizeof(Element)).ok());
+  EXPECT_TRUE(model.run().ok());
+  qrun_operator_info info{};
+  EXPECT_TRUE(model.operator_info(0, &info).ok());
+  if (kernel != nullptr) *kernel = info.kernel;
+  std::vector<Element> y(output_count);
+  EXPECT_TRUE(model.get_output(0, y.data(), y.size() * sizeof(Element)).ok());
+  return y;
+}
+
+// The int8 operator (stride phases on the convolution kernels where it can, the reference where
+// it cannot), on every ISA this CPU has and on 1 and 2 threads, gives the reference kernel's bytes.
+TEST(TransposeConvModel, Int8OperatorGivesTheReferenceBytes) {
+  std::mt19937 rng(23);
+  int by_phases = 0;
+  for (int trial = 0; trial < 24; ++trial) {
+    const RandomTransposeConv c(rng, trial);
+    std::vector<int8_t> weights(c.weight_count());
+    for (int8_t& w : weights) w = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+    std::vector<int32_t> bias(c.g.output_channels);
+    std::vector<float> multipliers(c.g.output_channels);
+    for (int oc = 0; oc < c.g.output_channels; ++oc) {
+      bias[oc] = static_cast<int32_t>(rng() % 4001) - 2000;
+      multipliers[oc] = 0.0005f * static_cast<float>(1 + rng() % 16);
+    }
+    std::vector<int8_t> x(c.input_count());
+    for (int8_t& v : x) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    const int zero_point = trial % 2 ? -128 : 17;
     kernels::TransposeConv2dQs8Params params;
     params.input_zero_point = zero_point;
     params.multipliers = multipliers.data();
     params.output = {-5, -128, 127};
-    std::vector<int8_t> expected(static_cast<size_t>(g.batch) * g.output_height * g.output_width *
-                                 g.output_channels);
-    kernels::transpose_conv2d_qs8_reference(g, params, weights.data(), bias.data(), x.data(),
-                                            expected.data(), 0, g.output_rows());
-    const std::vector<uint8_t> bytes = m.serialize();
+    std::vector<int8_t> expected(c.output_count());
+    kernels::transpose_conv2d_qs8_reference(c.g, params, weights.data(), bias.data(), x.data(),
+                                            expected.data(), 0, c.g.output_rows());
+    const testing::TestModel m = c.model(weights, bias, multipliers, zero_point);
     for (const char* isa : {"", "ref"}) {
       for (int threads : {1, 2}) {
-        Model model;
-        ASSERT_TRUE(model.set_threads(threads).ok());
-        if (*isa) {
-          ASSERT_TRUE(model.set_isa(isa).ok());
-        }
-        const Status loaded = model.load_buffer(bytes.data(), bytes.size());
-        ASSERT_TRUE(loaded.ok()) << loaded.message();
-        ASSERT_TRUE(model.set_input(0, x.data(), x.size()).ok());
-        ASSERT_TRUE(model.run().ok());
-        std::vector<int8_t> y(expected.size());
-        ASSERT_TRUE(model.get_output(0, y.data(), y.size()).ok());
-        ASSERT_EQ(y, expected) << "trial " << trial << " isa '" << isa << "' threads " << threads;
+        std::string kernel;
+        ASSERT_EQ(RunRaw(m, x, expected.size(), isa, threads, &kernel), expected)
+            << "trial " << trial << " isa '" << isa << "' threads " << threads;
+        by_phases += kernel != "transpose_conv2d_qs8_reference";
       }
     }
   }
-  EXPECT_GT(phased, 16);
+  // Dilation, and paddings that start a phase past its first tap, take the reference; the phases
+  // must have served a good share of the rest.
+  EXPECT_GE(by_phases, 4 * 8);
+}
+
+TEST(TransposeConvModel, FloatOperatorFollowsTheReference) {
+  std::mt19937 rng(29);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (int trial = 0; trial < 24; ++trial) {
+    const RandomTransposeConv c(rng, trial);
+    std::vector<float> weights(c.weight_count()), bias(c.g.output_channels), x(c.input_count());
+    for (float& v : weights) v = uniform(rng);
+    for (float& v : bias) v = uniform(rng);
+    for (float& v : x) v = uniform(rng);
+    std::vector<float> expected(c.output_count());
+    kernels::transpose_conv2d_f32_reference(c.g, kernels::F32Range{}, weights.data(), bias.data(),
+                                            x.data(), expected.data(), 0, c.g.output_rows());
+    const std::vector<float> y = RunRaw(c.model(weights, bias, {}, 0), x, expected.size(), "", 2);
+    for (size_t i = 0; i < y.size(); ++i) {
+      ASSERT_NEAR(y[i], expected[i], 1e-4) << "trial " << trial << " element " << i;
+    }
+  }
 }
 
 TEST(DataMovementModel, LoadsAndRunsAndSingleByteChangesNeverCrash) {

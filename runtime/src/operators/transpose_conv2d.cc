@@ -1,12 +1,13 @@
 // TRANSPOSE_CONV_2D: inputs [input NHWC, weights OHWI, bias], output NHWC.
 //
-// In int8, without dilation, it runs as one CONV_2D per stride phase on the CPU's best convolution
-// kernels: the output pixels whose full-size position is (ry, rx) modulo the stride are reached by
-// the taps ky = ry + j * stride_h, kx = rx + i * stride_w only, each from input pixel (q - j, ...),
-// which is a stride-1 convolution of the input with those taps reversed. Each phase's result goes
-// to a scratch image and is copied to its interleaved pixels. The int32 sums are those of the
-// reference (integer sums do not depend on order), so the bytes are too. Otherwise the reference
-// kernel runs, its output rows shared among the threads.
+// Without dilation it runs as one CONV_2D per stride phase on the CPU's best convolution kernels:
+// the output pixels whose full-size position is (ry, rx) modulo the stride are reached by the taps
+// ky = ry + j * stride_h, kx = rx + i * stride_w only, each from input pixel (q - j, ...), which is
+// a stride-1 convolution of the input with those taps reversed. Each phase's result goes to a
+// scratch image (sized at load) and is copied to its interleaved pixels. In int8 the int32 sums are
+// those of the reference (integer sums do not depend on order), so the bytes are too; in float the
+// sums run in another order, so they agree to rounding. Otherwise the reference kernel runs, its
+// output rows shared among the threads.
 #include <algorithm>
 #include <cstring>
 
@@ -79,14 +80,58 @@ void share_rows(ThreadPool& threads, const kernels::TransposeConv2dGeometry& g, 
   threads.parallelize(rows, threads.tile_for(rows), run);
 }
 
+// The convolution kernels of each element type, and how a phase's parameters are made.
+template <typename Element>
+struct ConvTypes;
+template <>
+struct ConvTypes<int8_t> {
+  using Kernel = kernels::Conv2dQs8Kernel;
+  using Weights = kernels::Conv2dQs8Weights;
+  using Params = kernels::Conv2dQs8Params;
+  using Bias = int32_t;
+  static Kernel select(const kernels::CpuFeatures& cpu, const kernels::Conv2dGeometry& g) {
+    return kernels::select_conv2d_qs8(cpu, g);
+  }
+  // The parameters with the multipliers the running closure owns.
+  static Params with(Params params, const std::vector<float>& multipliers) {
+    params.multipliers = multipliers.data();
+    return params;
+  }
+  // What a pixel no tap reaches holds: its bias, finished as an accumulator.
+  static int8_t bias_only(const Params& p, int32_t bias, int oc) {
+    return kernels::requantize(bias, p.multipliers[oc], p.output.zero_point, p.output.min,
+                               p.output.max);
+  }
+};
+template <>
+struct ConvTypes<float> {
+  using Kernel = kernels::Conv2dF32Kernel;
+  using Weights = kernels::Conv2dF32Weights;
+  using Params = kernels::F32Range;
+  using Bias = float;
+  static Kernel select(const kernels::CpuFeatures& cpu, const kernels::Conv2dGeometry& g) {
+    return kernels::select_conv2d_f32(cpu, g);
+  }
+  static Params with(Params params, const std::vector<float>&) { return params; }
+  static float bias_only(const Params& range, float bias, int) {
+    return kernels::clamp_f32(bias, range);
+  }
+};
+
 // One stride phase: its convolution and where its pixels go.
+template <typename Element>
 struct Phase {
   kernels::Conv2dGeometry geometry;  // stride 1; output: this phase's rows and columns
-  kernels::Conv2dQs8Kernel kernel{};
-  std::vector<int8_t> ohwi;  // the phase's taps, reversed
+  typename ConvTypes<Element>::Kernel kernel{};
+  std::vector<Element> ohwi;  // the phase's taps, reversed
   PackedWeights packed;
-  kernels::Conv2dQs8Weights weights;
+  typename ConvTypes<Element>::Weights weights{};
   int first_oy = 0, first_ox = 0;  // the output pixel of phase pixel (0, 0)
+};
+
+// A set of output pixels along one axis: the first, the count (one every stride).
+struct Strided {
+  int first_oy = 0, first_ox = 0, rows = 0, columns = 0;
 };
 
 // Output pixels of phase `r` along one axis: the first, the count, and the first one's position in
@@ -104,20 +149,21 @@ PhaseAxis phase_axis(int r, int stride, int pad, int kernel, int output) {
   return a;
 }
 
-// The int8 operator by phases, or nothing (without error) where a phase cannot be a convolution:
-// dilation, or padding so large that a phase starts past its taps.
+// The operator by phases, or nothing (without error) where a phase cannot be a convolution:
+// dilation, or padding so large that a phase starts past its taps. `multipliers` are the int8
+// requantization's (empty in float).
+template <typename Element>
 Status make_by_phases(const OperatorSource& s, const kernels::TransposeConv2dGeometry& g,
-                      const kernels::TransposeConv2dQs8Params& params,
+                      const typename ConvTypes<Element>::Params& params,
                       const std::vector<float>& multipliers, std::unique_ptr<Operator>* op) {
+  using Types = ConvTypes<Element>;
   op->reset();
   if (g.dilation_height != 1 || g.dilation_width != 1) return Status::Ok();
-  const int8_t* weights = s.input(1).data<int8_t>(nullptr);
-  const int32_t* bias = s.input(2).data<int32_t>(nullptr);
+  const Element* weights = s.input(1).data<Element>(nullptr);
+  const auto* bias = s.input(2).data<typename Types::Bias>(nullptr);
   const int group_in = g.input_channels_per_group();
-  std::vector<Phase> phases;
-  // Pixels no tap reaches (a kernel smaller than the stride) hold the requantized bias.
-  std::vector<std::pair<int, int>> bias_only;  // (first_oy, first_ox) of such phases, with counts
-  std::vector<std::pair<int, int>> bias_only_counts;
+  std::vector<Phase<Element>> phases;
+  std::vector<Strided> bias_only;  // pixels no tap reaches (a kernel smaller than the stride)
   size_t scratch_size = 0;
   for (int ry = 0; ry < g.stride_height; ++ry) {
     const PhaseAxis y =
@@ -127,12 +173,11 @@ Status make_by_phases(const OperatorSource& s, const kernels::TransposeConv2dGeo
           phase_axis(rx, g.stride_width, g.pad_left, g.kernel_width, g.output_width);
       if (y.count == 0 || x.count == 0) continue;
       if (y.taps == 0 || x.taps == 0) {
-        bias_only.emplace_back(y.first, x.first);
-        bias_only_counts.emplace_back(y.count, x.count);
+        bias_only.push_back({y.first, x.first, y.count, x.count});
         continue;
       }
       if (y.q0 > y.taps - 1 || x.q0 > x.taps - 1) return Status::Ok();
-      Phase phase;
+      Phase<Element> phase;
       kernels::Conv2dGeometry& c = phase.geometry;
       c.batch = g.batch;
       c.input_height = g.input_height;
@@ -151,7 +196,7 @@ Status make_by_phases(const OperatorSource& s, const kernels::TransposeConv2dGeo
           const int ky = ry + (y.taps - 1 - j) * g.stride_height;
           for (int i = 0; i < x.taps; ++i) {
             const int kx = rx + (x.taps - 1 - i) * g.stride_width;
-            const int8_t* taps =
+            const Element* taps =
                 weights +
                 ((static_cast<size_t>(oc) * g.kernel_height + ky) * g.kernel_width + kx) * group_in;
             phase.ohwi.insert(phase.ohwi.end(), taps, taps + group_in);
@@ -165,22 +210,18 @@ Status make_by_phases(const OperatorSource& s, const kernels::TransposeConv2dGeo
       phases.push_back(std::move(phase));
     }
   }
-  kernels::Conv2dQs8Params conv_params;
-  conv_params.input_zero_point = params.input_zero_point;
-  conv_params.multipliers = multipliers.data();
-  conv_params.output = params.output;
+  const typename Types::Params load_params = Types::with(params, multipliers);
   size_t packed_bytes = 0;
-  for (Phase& phase : phases) {
-    phase.kernel = kernels::select_conv2d_qs8(s.cpu, phase.geometry);
+  for (Phase<Element>& phase : phases) {
+    phase.kernel = Types::select(s.cpu, phase.geometry);
     phase.weights = {phase.ohwi.data(), bias, nullptr};
     QRUN_RETURN_IF_ERROR(
-        phase.packed.pack(phase.kernel, phase.geometry, conv_params, &phase.weights));
-    packed_bytes += phase.packed.size() + phase.ohwi.size();
+        phase.packed.pack(phase.kernel, phase.geometry, load_params, &phase.weights));
+    packed_bytes += phase.packed.size() + phase.ohwi.size() * sizeof(Element);
   }
-  std::vector<int8_t> bias_values(static_cast<size_t>(g.output_channels));
+  std::vector<Element> bias_values(static_cast<size_t>(g.output_channels));
   for (int oc = 0; oc < g.output_channels; ++oc) {
-    bias_values[oc] = kernels::requantize(bias[oc], multipliers[oc], params.output.zero_point,
-                                          params.output.min, params.output.max);
+    bias_values[oc] = Types::bias_only(load_params, bias[oc], oc);
   }
   const char* name = phases.empty() ? "transpose_conv2d_bias_only" : phases.front().kernel.name;
   const Tensor& input = s.input(0);
@@ -189,16 +230,27 @@ Status make_by_phases(const OperatorSource& s, const kernels::TransposeConv2dGeo
   *op = make_operator(
       name,
       [=, &input, &output, phases = std::move(phases), multipliers = multipliers,
-       scratch = std::vector<int8_t>(scratch_size)](const RunContext& context) mutable {
-        kernels::Conv2dQs8Params run_params = conv_params;
-        run_params.multipliers = multipliers.data();
-        const int8_t* in = input.data<int8_t>(context.arena);
-        int8_t* out = output.mutable_data<int8_t>(context.arena);
-        auto pixel = [&](int n, int oy, int ox) {
-          return out +
-                 ((static_cast<size_t>(n) * g.output_height + oy) * g.output_width + ox) * channels;
+       scratch = std::vector<Element>(scratch_size)](const RunContext& context) mutable {
+        const typename Types::Params run_params = Types::with(params, multipliers);
+        const Element* in = input.data<Element>(context.arena);
+        Element* out = output.mutable_data<Element>(context.arena);
+        // Copies a phase's pixels, `channels` elements each, to their places in the output.
+        auto interleave = [&](const Strided& where, const Element* from, bool same_for_all) {
+          for (int n = 0; n < g.batch; ++n) {
+            for (int t = 0; t < where.rows; ++t) {
+              for (int u = 0; u < where.columns; ++u) {
+                const int oy = where.first_oy + t * g.stride_height;
+                const int ox = where.first_ox + u * g.stride_width;
+                std::memcpy(
+                    out + ((static_cast<size_t>(n) * g.output_height + oy) * g.output_width + ox) *
+                              channels,
+                    from, channels * sizeof(Element));
+                if (!same_for_all) from += channels;
+              }
+            }
+          }
         };
-        for (const Phase& phase : phases) {
+        for (const Phase<Element>& phase : phases) {
           const kernels::Conv2dGeometry& c = phase.geometry;
           const size_t rows = c.output_rows();
           context.threads->parallelize(
@@ -206,29 +258,10 @@ Status make_by_phases(const OperatorSource& s, const kernels::TransposeConv2dGeo
                 phase.kernel.run(c, run_params, phase.weights, in, scratch.data(),
                                  {begin, end, 0, channels});
               });
-          const int8_t* result = scratch.data();
-          for (int n = 0; n < c.batch; ++n) {
-            for (int t = 0; t < c.output_height; ++t) {
-              for (int u = 0; u < c.output_width; ++u) {
-                std::memcpy(pixel(n, phase.first_oy + t * g.stride_height,
-                                  phase.first_ox + u * g.stride_width),
-                            result, channels);
-                result += channels;
-              }
-            }
-          }
+          interleave({phase.first_oy, phase.first_ox, c.output_height, c.output_width},
+                     scratch.data(), false);
         }
-        for (size_t k = 0; k < bias_only.size(); ++k) {
-          for (int n = 0; n < g.batch; ++n) {
-            for (int t = 0; t < bias_only_counts[k].first; ++t) {
-              for (int u = 0; u < bias_only_counts[k].second; ++u) {
-                std::memcpy(pixel(n, bias_only[k].first + t * g.stride_height,
-                                  bias_only[k].second + u * g.stride_width),
-                            bias_values.data(), channels);
-              }
-            }
-          }
-        }
+        for (const Strided& where : bias_only) interleave(where, bias_values.data(), true);
       },
       packed_bytes);
   return Status::Ok();
@@ -254,6 +287,8 @@ Status make_transpose_conv2d(const OperatorSource& s, std::unique_ptr<Operator>*
     QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kFloat32));
     kernels::F32Range range;
     QRUN_RETURN_IF_ERROR(float_range(s, options->activation(), &range));
+    QRUN_RETURN_IF_ERROR(make_by_phases<float>(s, geometry, range, {}, op));
+    if (*op != nullptr) return Status::Ok();
     const kernels::TransposeConv2dF32Kernel kernel =
         kernels::select_transpose_conv2d_f32(s.cpu, geometry);
     const float* weights = s.input(1).data<float>(nullptr);
@@ -278,7 +313,10 @@ Status make_transpose_conv2d(const OperatorSource& s, std::unique_ptr<Operator>*
   QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
                                       &multipliers, &params.output));
   params.input_zero_point = input.zero_point();
-  QRUN_RETURN_IF_ERROR(make_by_phases(s, geometry, params, multipliers, op));
+  kernels::Conv2dQs8Params conv_params;
+  conv_params.input_zero_point = params.input_zero_point;
+  conv_params.output = params.output;
+  QRUN_RETURN_IF_ERROR(make_by_phases<int8_t>(s, geometry, conv_params, multipliers, op));
   if (*op != nullptr) return Status::Ok();
   const kernels::TransposeConv2dQs8Kernel kernel =
       kernels::select_transpose_conv2d_qs8(s.cpu, geometry);
