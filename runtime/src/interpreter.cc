@@ -154,6 +154,13 @@ Status Interpreter::prepare_operators() {
     if (op.type() == fb::OperatorType::CONV_2D || op.type() == fb::OperatorType::FULLY_CONNECTED) {
       prepared.macs = conv2d_macs(prepared.inputs[1], prepared.outputs[0]);
     }
+    if (op.type() == fb::OperatorType::TRANSPOSE_CONV_2D) {
+      // Each input element meets every weight of its group's output channels (counted before
+      // the padding crops the output).
+      const Tensor& in = graph_.tensors[prepared.inputs[0]];
+      prepared.macs = in.element_count * graph_.tensors[prepared.inputs[1]].element_count /
+                      static_cast<size_t>(in.shape.back());
+    }
     operators_.push_back(std::move(prepared));
   }
   return Status::Ok();
