@@ -167,7 +167,10 @@ Status ResolvePad(const Graph& graph, const Node& node, const std::vector<int64_
     const int64_t before = pads[i];
     const int64_t after = pads[i + axes.size()];
     const int64_t dim = input[axes[i]];
-    if (before < 0 || after < 0) return UnsupportedNode(graph, node, "negative pads (cropping)");
+    if ((before < 0 || after < 0) && pad->mode != "constant") {
+      return UnsupportedNode(graph, node, "negative pads (cropping) in " + pad->mode + " mode");
+    }
+    if (dim + before + after < 1) return UnsupportedNode(graph, node, "an empty result");
     if (pad->mode == "reflect" && (before >= dim || after >= dim)) {
       return UnsupportedNode(graph, node, "reflect padding as large as the dimension");
     }

@@ -31,7 +31,7 @@ Status ResolveSplit(const Graph& graph, const Node& node, const std::vector<int6
                     int64_t* axis, std::vector<int64_t>* sizes);
 
 struct PadSpec {
-  std::vector<int64_t> before;  // one per axis
+  std::vector<int64_t> before;  // one per axis; negative crops (constant mode only)
   std::vector<int64_t> after;
   std::string mode;  // "constant", "reflect" or "edge"
   float value = 0.0f;

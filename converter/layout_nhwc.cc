@@ -453,8 +453,33 @@ class NhwcLowering {
     if (in.size() > 6) return UnsupportedNode(graph_, node, "rank above 6");
     PadSpec pad;
     QRUN_RETURN_IF_ERROR(ResolvePad(graph_, node, in, &pad));
+    // Negative pads crop: a SLICE first, then a PAD of what is left to add.
+    std::vector<SliceAxis> crop;
+    bool crops = false, grows = false;
+    std::vector<int64_t> cropped = in;
+    for (size_t d = 0; d < in.size(); ++d) {
+      const int64_t front = std::max<int64_t>(0, -pad.before[d]);
+      const int64_t back = std::max<int64_t>(0, -pad.after[d]);
+      cropped[d] = in[d] - front - back;
+      crop.push_back(SliceAxis{front, 1, cropped[d]});
+      crops = crops || front > 0 || back > 0;
+      grows = grows || pad.before[d] > 0 || pad.after[d] > 0;
+      pad.before[d] = std::max<int64_t>(0, pad.before[d]);
+      pad.after[d] = std::max<int64_t>(0, pad.after[d]);
+    }
+    std::string source = node.inputs[0];
+    if (crops) {
+      const bool last = !grows;
+      const std::string target =
+          last ? node.outputs[0]
+               : NewActivation(node.outputs[0] + "/cropped",
+                               in.size() == 4 ? Permuted(cropped, kNchwToNhwc) : cropped);
+      EmitSlice(node.name + (last ? "" : "/crop"), source, target, crop);
+      if (last) return Status::Ok();
+      source = target;
+    }
     Node lowered = Make(node, "PAD");
-    lowered.inputs = {node.inputs[0]};
+    lowered.inputs = {source};
     std::vector<int64_t> before, after;
     for (size_t d = 0; d < in.size(); ++d) {
       before.push_back(pad.before[SourceAxis(d, in.size())]);

@@ -41,7 +41,8 @@ Status FoldPadsIntoConvs(Graph& graph) {
     PadSpec pad;
     if (reader_index < 0 || shape.size() != 4 || !ResolvePad(graph, pad_node, shape, &pad).ok() ||
         pad.mode != "constant" || pad.value != 0.0f || pad.before[0] || pad.before[1] ||
-        pad.after[0] || pad.after[1]) {
+        pad.after[0] || pad.after[1] || pad.before[2] < 0 || pad.before[3] < 0 ||
+        pad.after[2] < 0 || pad.after[3] < 0) {
       ++i;
       continue;
     }

@@ -98,6 +98,12 @@ def cases():
         [helper.make_node("Pad", ["x", "p", "v"], ["y"], mode="constant")], s, "y",
         initializers=[tensor("p", i64([0, 1, 2, 0, 0, 0, 1, 3])),
                       tensor("v", np.array(0.5, np.float32))]), s, "move"))
+    c.append(("pad_negative_crops_4d", model(
+        [helper.make_node("Pad", ["x", "p"], ["y"])], s, "y",
+        initializers=[tensor("p", i64([0, -1, 2, -3, 0, 0, -1, 1]))]), s, "move"))
+    c.append(("pad_negative_only_3d", model(
+        [helper.make_node("Pad", ["x", "p"], ["y"])], [2, 5, 10], "y",
+        initializers=[tensor("p", i64([0, -2, 0, 0, 0, -3]))]), [2, 5, 10], "move"))
     c.append(("pad_reflect_4d", model(
         [helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect")], s, "y",
         initializers=[tensor("p", i64([0, 0, 2, 1, 0, 0, 1, 3]))]), s, "move"))
@@ -156,10 +162,10 @@ def cases():
 
 
 REFUSED = [
-    ("pad_negative", model(
-        [helper.make_node("Pad", ["x", "p"], ["y"])], [1, 2, 3, 4], "y",
-        initializers=[tensor("p", i64([0, 0, -1, 0, 0, 0, 0, 0]))]),
-     "negative pads (cropping)"),
+    ("pad_negative_reflect", model(
+        [helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect")], [1, 2, 3, 4], "y",
+        initializers=[tensor("p", i64([0, 0, -1, 0, 0, 0, 0, 1]))]),
+     "negative pads (cropping) in reflect mode"),
     ("pad_wrap", model(
         [helper.make_node("Pad", ["x", "p"], ["y"], mode="wrap")], [1, 2, 3, 4], "y",
         opset=17, initializers=[tensor("p", i64([0, 0, 1, 0, 0, 0, 0, 0]))]), "wrap"),
