@@ -4,6 +4,8 @@
 // path, that the result is ONNX's.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "converter/onnx_importer.h"
 #include "converter/passes.h"
 #include "converter/qfb_writer.h"
@@ -196,6 +198,37 @@ TEST(ConvTranspose, WeightsBecomeOhwiPerGroup) {
           EXPECT_EQ(ohwi.float_data[((oc * 2 + y) * 2 + x) * 2 + ic],
                     w[((source_in * 3 + oc % 3) * 2 + y) * 2 + x]);
         }
+}
+
+TEST(ConvTranspose, BatchNormAndReluFoldIntoIt) {
+  OnnxBuilder b;
+  b.input("x", {1, 4, 2, 2});
+  const std::vector<float> w = testing::random_floats(4 * 3 * 2 * 2, -1, 1, 7);
+  b.initializer("w", {4, 3, 2, 2}, w);  // 2 groups of 2 inputs -> 3 outputs each
+  b.initializer("gamma", {6}, {1, 2, 3, 4, 5, 6});
+  b.initializer("beta", {6}, {0, 0, 0, 1, 1, 1});
+  b.initializer("mean", {6}, {0, 0, 0, 0, 0, 0});
+  b.initializer("var", {6}, {1, 1, 1, 1, 1, 1});
+  OnnxBuilder::set_int(b.node("ConvTranspose", {"x", "w"}, {"t"}, "up"), "group", 2);
+  b.node("BatchNormalization", {"t", "gamma", "beta", "mean", "var"}, {"n"}, "bn");
+  b.node("Relu", {"n"}, {"y"}, "relu");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"TRANSPOSE_CONV_2D"});
+  EXPECT_EQ(graph.nodes[0].activation.min, 0.0f);
+  // OHWI weight of output channel oc: ONNX w[g * 2 + ic][oc % 3] times gamma[oc] / sqrt(1 + eps).
+  const Tensor& ohwi = graph.tensor(graph.nodes[0].inputs[1]);
+  const Tensor& bias = graph.tensor(graph.nodes[0].inputs[2]);
+  const double k = 1.0 / std::sqrt(1.0 + 1e-5);
+  for (int oc = 0; oc < 6; ++oc) {
+    EXPECT_NEAR(bias.float_data[oc], oc < 3 ? 0.0 : 1.0, 1e-6);
+    for (int tap = 0; tap < 4; ++tap) {
+      for (int ic = 0; ic < 2; ++ic) {
+        const float source = w[(((oc / 3) * 2 + ic) * 3 + oc % 3) * 4 + tap];
+        EXPECT_NEAR(ohwi.float_data[(oc * 4 + tap) * 2 + ic], source * (oc + 1) * k, 1e-5);
+      }
+    }
+  }
 }
 
 TEST(ConstantFolding, ConstantOfShapeAndRangeFold) {

@@ -150,6 +150,16 @@ def cases():
                           strides=[1, 2]),
          helper.make_node("Relu", ["t"], ["y"])], [1, 6, 5, 7], "y",
         initializers=[tensor("w", wg)]), [1, 6, 5, 7], "compute"))
+    c.append(("conv_transpose_groups_batchnorm_relu", model(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["t"], group=3, strides=[2, 2],
+                          pads=[0, 1, 1, 0]),
+         helper.make_node("BatchNormalization", ["t", "g", "be", "m", "v"], ["n"]),
+         helper.make_node("Relu", ["n"], ["y"])], [1, 6, 5, 7], "y",
+        initializers=[tensor("w", wg), tensor("g", RNG.uniform(0.5, 2, 6).astype(np.float32)),
+                      tensor("be", RNG.standard_normal(6).astype(np.float32)),
+                      tensor("m", RNG.standard_normal(6).astype(np.float32)),
+                      tensor("v", RNG.uniform(0.5, 2, 6).astype(np.float32))]), [1, 6, 5, 7],
+        "compute"))
     c.append(("conv_transpose_output_shape", model(
         [helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], strides=[3, 2],
                           output_shape=[16, 15])], [1, 6, 5, 7], "y",
