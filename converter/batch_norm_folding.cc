@@ -1,8 +1,8 @@
 // Inference-mode BatchNormalization is a per-channel affine map y = x * k + (beta - mean * k) with
-// k = gamma / sqrt(var + epsilon). After a Conv whose output nothing else reads it folds into the
-// Conv's weights and bias (computed in double, then rounded once to float); anywhere else on a
-// 4-D tensor it becomes a depthwise 1x1 Conv with weights k and bias beta - mean * k, so that the
-// lowering has one op less to know.
+// k = gamma / sqrt(var + epsilon). After a Conv or ConvTranspose whose output nothing else reads it
+// folds into that op's weights and bias (computed in double, then rounded once to float); anywhere
+// else on a 4-D tensor it becomes a depthwise 1x1 Conv with weights k and bias beta - mean * k, so
+// that the lowering has one op less to know.
 #include <cmath>
 
 #include "converter/passes.h"
@@ -64,12 +64,27 @@ int FoldableConvIndex(const Graph& graph, const Node& bn) {
   const bool constant_params = graph.is_constant(conv.input(1)) &&
                                (conv.input(2).empty() || graph.is_constant(conv.input(2)));
   const bool only_reader = graph.consumer_count(x) == 1 && !graph.is_graph_output(x);
-  return conv.op == "Conv" && constant_params && only_reader ? producer : -1;
+  const bool convolution = conv.op == "Conv" || conv.op == "ConvTranspose";
+  return convolution && constant_params && only_reader ? producer : -1;
 }
 
 Status FoldIntoConv(Graph& graph, Node& conv, const Node& bn, const ChannelAffine& affine) {
   const Tensor& weights = graph.tensor(conv.inputs[1]);
-  const int64_t out_channels = weights.shape[0];
+  // Conv weights are [C_out, C_in / group, KH, KW]; ConvTranspose's [C_in, C_out / group, KH, KW].
+  const bool transposed = conv.op == "ConvTranspose";
+  const int64_t group = conv.attribute_int("group", 1);
+  if (weights.shape.size() < 2 || group < 1 || weights.shape[0] % group != 0) {
+    return InvalidNode(conv, "weights and group do not match");
+  }
+  const int64_t out_channels = transposed ? weights.shape[1] * group : weights.shape[0];
+  const int64_t taps = weights.element_count() / (weights.shape[0] * weights.shape[1]);
+  // The output channel weight element `i` belongs to.
+  auto channel_of = [&](int64_t i) {
+    if (!transposed) return i / (weights.element_count() / out_channels);
+    const int64_t in_channel = i / (weights.shape[1] * taps);
+    const int64_t local = i / taps % weights.shape[1];
+    return in_channel / (weights.shape[0] / group) * weights.shape[1] + local;
+  };
   const bool has_bias = !conv.input(2).empty();
   if (weights.type != DataType::kFloat32 ||
       out_channels != static_cast<int64_t>(affine.scale.size()) ||
@@ -78,13 +93,12 @@ Status FoldIntoConv(Graph& graph, Node& conv, const Node& bn, const ChannelAffin
   }
   Tensor folded_weights = weights;
   folded_weights.name = conv.name + "/bn_folded_weights";
-  const int64_t per_channel = weights.element_count() / out_channels;
+  for (int64_t i = 0; i < weights.element_count(); ++i) {
+    float& w = folded_weights.float_data[i];
+    w = static_cast<float>(w * affine.scale[channel_of(i)]);
+  }
   Tensor folded_bias = FloatConstant(conv.name + "/bn_folded_bias", {out_channels});
   for (int64_t c = 0; c < out_channels; ++c) {
-    for (int64_t i = 0; i < per_channel; ++i) {
-      float& w = folded_weights.float_data[c * per_channel + i];
-      w = static_cast<float>(w * affine.scale[c]);
-    }
     const double bias = !has_bias ? 0.0 : graph.tensor(conv.inputs[2]).float_data[c];
     folded_bias.float_data[c] = static_cast<float>(bias * affine.scale[c] + affine.shift[c]);
   }

@@ -7,15 +7,33 @@
 #include <cmath>
 #include <set>
 
+#include "converter/data_movement.h"
 #include "converter/passes.h"
 #include "converter/shape_inference.h"
 
 namespace qrun::converter {
 namespace {
 
-const std::set<std::string> kEvaluableOps = {
-    "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",   "Cast",      "Reshape", "Flatten",
-    "Mul",   "Add",    "Sub",       "Div",     "Identity", "Transpose", "Dropout"};
+const std::set<std::string> kEvaluableOps = {"Shape",
+                                             "Gather",
+                                             "Unsqueeze",
+                                             "Squeeze",
+                                             "Concat",
+                                             "Cast",
+                                             "Reshape",
+                                             "Flatten",
+                                             "Mul",
+                                             "Add",
+                                             "Sub",
+                                             "Div",
+                                             "Identity",
+                                             "Transpose",
+                                             "Dropout",
+                                             "Slice",
+                                             "ConstantOfShape",
+                                             "Range",
+                                             "Pad",
+                                             "Split"};
 
 // Row-major strides of `shape`, with 0 for the dimensions that broadcast to `rank`-D `target`.
 std::vector<int64_t> BroadcastStrides(const std::vector<int64_t>& shape,
@@ -72,13 +90,14 @@ class Evaluator {
 
   Status Run() {
     const std::string& op = node_.op;
-    const bool two_inputs = op == "Gather" || op == "Reshape" || op == "Unsqueeze" || op == "Mul" ||
-                            op == "Add" || op == "Sub" || op == "Div";
+    const bool two_inputs = op == "Gather" || op == "Reshape" || op == "Mul" || op == "Add" ||
+                            op == "Sub" || op == "Div";
     if ((two_inputs && node_.input(1).empty()) || node_.outputs.empty() ||
         node_.outputs[0].empty()) {
       return InvalidNode(node_, "an input or the output is missing");
     }
     if (op == "Shape") return Shape();
+    if (op == "ConstantOfShape") return ConstantOfShape();
     for (const std::string& input : node_.inputs) {
       if (input.empty()) continue;
       const DataType type = graph_.tensor(input).type;
@@ -91,6 +110,10 @@ class Evaluator {
     if (op == "Concat") return is_float ? Concat<float>() : Concat<int64_t>();
     if (op == "Cast") return Cast();
     if (op == "Transpose") return is_float ? Transpose<float>() : Transpose<int64_t>();
+    if (op == "Slice") return is_float ? Slice<float>() : Slice<int64_t>();
+    if (op == "Split") return is_float ? Split<float>() : Split<int64_t>();
+    if (op == "Pad") return is_float ? Pad<float>() : Pad<int64_t>();
+    if (op == "Range") return is_float ? Range<float>() : Range<int64_t>();
     if (op == "Mul" || op == "Add" || op == "Sub" || op == "Div") {
       return is_float ? Binary<float>() : Binary<int64_t>();
     }
@@ -105,10 +128,10 @@ class Evaluator {
  private:
   const Tensor& In(size_t i) const { return graph_.tensor(node_.input(i)); }
 
-  Status SetOutput(Tensor value) {
-    value.name = node_.outputs[0];
+  Status SetOutput(Tensor value, size_t output = 0) {
+    value.name = node_.outputs[output];
     value.is_constant = true;
-    graph_.tensor(node_.outputs[0]) = std::move(value);
+    graph_.tensor(node_.outputs[output]) = std::move(value);
     return Status::Ok();
   }
 
@@ -128,14 +151,6 @@ class Evaluator {
     return out;
   }
 
-  Status AxesInput(size_t index, std::vector<int64_t>* axes) const {
-    if (node_.input(index).empty()) return Status::Ok();
-    const Tensor& t = In(index);
-    if (t.type != DataType::kInt64) return InvalidNode(node_, "axes must be int64");
-    *axes = t.int64_data;
-    return Status::Ok();
-  }
-
   Status ReshapedShape(std::vector<int64_t>* shape) const {
     const std::string& op = node_.op;
     const std::vector<int64_t>& in = In(0).shape;
@@ -153,32 +168,8 @@ class Evaluator {
       if (axis < 0 || axis > static_cast<int64_t>(in.size())) return InvalidNode(node_, "bad axis");
       *shape = {ElementCount({in.begin(), in.begin() + axis}),
                 ElementCount({in.begin() + axis, in.end()})};
-    } else if (op == "Unsqueeze") {
-      std::vector<int64_t> axes;
-      QRUN_RETURN_IF_ERROR(AxesInput(1, &axes));
-      const size_t rank = in.size() + axes.size();
-      std::vector<bool> inserted(rank, false);
-      for (int64_t axis : axes) {
-        int64_t a;
-        if (!NormalizeAxis(axis, rank, &a) || inserted[a]) return InvalidNode(node_, "bad axes");
-        inserted[a] = true;
-      }
-      size_t next = 0;
-      for (size_t d = 0; d < rank; ++d) shape->push_back(inserted[d] ? 1 : in[next++]);
-    } else if (op == "Squeeze") {
-      std::vector<int64_t> axes;
-      QRUN_RETURN_IF_ERROR(AxesInput(1, &axes));
-      std::vector<bool> removed(in.size(), axes.empty());
-      for (int64_t axis : axes) {
-        int64_t a;
-        if (!NormalizeAxis(axis, in.size(), &a) || in[a] != 1) {
-          return InvalidNode(node_, "squeezes an axis that is not 1");
-        }
-        removed[a] = true;
-      }
-      for (size_t d = 0; d < in.size(); ++d) {
-        if (!(removed[d] && in[d] == 1)) shape->push_back(in[d]);
-      }
+    } else if (op == "Unsqueeze" || op == "Squeeze") {
+      QRUN_RETURN_IF_ERROR(ResolveSqueeze(graph_, node_, in, shape));
     } else {
       return InvalidNode(node_, "no constant evaluation");  // unreachable: kEvaluableOps
     }
@@ -304,6 +295,138 @@ class Evaluator {
     Tensor out = MakeOutput(in.type, shape);
     for (int64_t offset : SourceOffsets(shape, strides)) {
       Elements<T>::Of(out).push_back(Elements<T>::Of(in)[offset]);
+    }
+    return SetOutput(std::move(out));
+  }
+
+  // ONNX ConstantOfShape: the value attribute (one element, float or integer; 0.0f by default)
+  // repeated to the shape that input 0 holds.
+  Status ConstantOfShape() {
+    const Tensor& shape = In(0);
+    if (shape.type != DataType::kInt64) return InvalidNode(node_, "the shape is not integers");
+    for (int64_t dim : shape.int64_data) {
+      if (dim <= 0) return UnsupportedNode(graph_, node_, "a shape with a dimension <= 0");
+    }
+    QRUN_RETURN_IF_ERROR(CheckSize(shape.int64_data));
+    auto found = node_.attributes.find("value");
+    Tensor out = MakeOutput(DataType::kFloat32, shape.int64_data);
+    const int64_t count = ElementCount(shape.int64_data);
+    if (found == node_.attributes.end() || found->second.tensor.empty()) {
+      out.float_data.assign(static_cast<size_t>(count), 0.0f);
+      return SetOutput(std::move(out));
+    }
+    const Tensor& value = found->second.tensor[0];
+    if (value.element_count() != 1) return InvalidNode(node_, "value must be one element");
+    out.type = value.type;
+    if (value.type == DataType::kFloat32) {
+      out.float_data.assign(static_cast<size_t>(count), value.float_data[0]);
+    } else {
+      out.int64_data.assign(static_cast<size_t>(count), value.int64_data[0]);
+    }
+    return SetOutput(std::move(out));
+  }
+
+  // ONNX Range: start, start + delta, ... up to (not including) limit.
+  template <typename T>
+  Status Range() {
+    if (node_.inputs.size() != 3 || node_.input(1).empty() || node_.input(2).empty()) {
+      return InvalidNode(node_, "needs start, limit and delta");
+    }
+    const Tensor& start = In(0);
+    const Tensor& limit = In(1);
+    const Tensor& delta = In(2);
+    if (start.type != limit.type || start.type != delta.type || start.element_count() != 1 ||
+        limit.element_count() != 1 || delta.element_count() != 1) {
+      return InvalidNode(node_, "start, limit and delta must be scalars of one type");
+    }
+    const T first = Elements<T>::Of(start)[0];
+    const T step = Elements<T>::Of(delta)[0];
+    const double span = static_cast<double>(Elements<T>::Of(limit)[0]) - first;
+    if (step == 0) return InvalidNode(node_, "delta is 0");
+    const double count = std::max(0.0, std::ceil(span / static_cast<double>(step)));
+    if (count > static_cast<double>(kMaxFoldedElements)) {
+      return InvalidNode(node_, "folds into a huge constant");
+    }
+    if (count == 0) return UnsupportedNode(graph_, node_, "an empty range");
+    Tensor out = MakeOutput(start.type, {static_cast<int64_t>(count)});
+    for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) {
+      Elements<T>::Of(out).push_back(static_cast<T>(first + static_cast<T>(i) * step));
+    }
+    return SetOutput(std::move(out));
+  }
+
+  template <typename T>
+  Status Slice() {
+    std::vector<SliceAxis> axes;
+    QRUN_RETURN_IF_ERROR(ResolveSlice(graph_, node_, In(0).shape, &axes));
+    return SetOutput(Sliced<T>(In(0), axes));
+  }
+
+  // Each output a Slice of the input along the split axis.
+  template <typename T>
+  Status Split() {
+    const Tensor& in = In(0);
+    int64_t axis;
+    std::vector<int64_t> sizes;
+    QRUN_RETURN_IF_ERROR(ResolveSplit(graph_, node_, in.shape, &axis, &sizes));
+    std::vector<SliceAxis> axes;
+    for (int64_t dim : in.shape) axes.push_back(SliceAxis{0, 1, dim});
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      axes[axis] = SliceAxis{axes[axis].begin + (i ? axes[axis].count : 0), 1, sizes[i]};
+      QRUN_RETURN_IF_ERROR(SetOutput(Sliced<T>(in, axes), i));
+    }
+    return Status::Ok();
+  }
+
+  // The elements of `in` that `axes` select.
+  template <typename T>
+  static Tensor Sliced(const Tensor& in, const std::vector<SliceAxis>& axes) {
+    std::vector<int64_t> shape, strides(in.shape.size());
+    int64_t stride = 1;
+    int64_t first = 0;
+    for (size_t d = in.shape.size(); d-- > 0;) {
+      strides[d] = stride * axes[d].step;
+      first += axes[d].begin * stride;
+      stride *= in.shape[d];
+    }
+    for (const SliceAxis& axis : axes) shape.push_back(axis.count);
+    Tensor out;
+    out.type = in.type;
+    out.shape = shape;
+    for (int64_t offset : SourceOffsets(shape, strides)) {
+      Elements<T>::Of(out).push_back(Elements<T>::Of(in)[first + offset]);
+    }
+    return out;
+  }
+
+  template <typename T>
+  Status Pad() {
+    const Tensor& in = In(0);
+    PadSpec pad;
+    QRUN_RETURN_IF_ERROR(ResolvePad(graph_, node_, in.shape, &pad));
+    std::vector<int64_t> shape = in.shape;
+    for (size_t d = 0; d < shape.size(); ++d) shape[d] += pad.before[d] + pad.after[d];
+    QRUN_RETURN_IF_ERROR(CheckSize(shape));
+    Tensor out = MakeOutput(in.type, shape);
+    const std::vector<int64_t> in_strides = BroadcastStrides(in.shape, in.shape);
+    std::vector<int64_t> index(shape.size(), 0);
+    for (int64_t e = 0; e < ElementCount(shape); ++e) {
+      int64_t source = 0;
+      bool inside = true;
+      for (size_t d = 0; d < shape.size() && inside; ++d) {
+        const int64_t dim = in.shape[d];
+        int64_t at = index[d] - pad.before[d];
+        if (pad.mode == "reflect") at = at < 0 ? -at : (at >= dim ? 2 * (dim - 1) - at : at);
+        if (pad.mode == "edge") at = std::min(std::max<int64_t>(at, 0), dim - 1);
+        inside = at >= 0 && at < dim;
+        source += at * in_strides[d];
+      }
+      Elements<T>::Of(out).push_back(inside ? Elements<T>::Of(in)[source]
+                                            : static_cast<T>(pad.value));
+      for (size_t d = shape.size(); d-- > 0;) {
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+      }
     }
     return SetOutput(std::move(out));
   }

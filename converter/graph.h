@@ -40,11 +40,12 @@ struct Tensor {
 };
 
 // An attribute of any ONNX kind we read: INT and INTS live in `ints`, FLOAT and FLOATS in
-// `floats`, STRING in `text`.
+// `floats`, STRING in `text`, TENSOR (ConstantOfShape's value) as the one element of `tensor`.
 struct Attribute {
   std::vector<int64_t> ints;
   std::vector<float> floats;
   std::string text;
+  std::vector<Tensor> tensor;
 };
 
 // The real-valued output range a fused ReLU / ReLU6 / Clip leaves; unbounded when nothing is fused.

@@ -2,13 +2,16 @@
 // and every remaining ONNX op becomes its qfb operator, with the attributes the writer turns into
 // qfb options. Conv weights become OHWI ([out, KH, KW, in / groups], depthwise included), 4-D
 // constants that meet NHWC activations (an Add operand, a Concat input) are permuted alike, and
-// Concat axes are remapped. Flatten and Reshape keep ONNX's element order, which is NCHW order: a
-// TRANSPOSE to NCHW goes before the RESHAPE when the 4-D input's NHWC order differs (H*W > 1 and
-// C > 1), and one back to NHWC after it when a 4-D output's does.
+// Concat, Slice, Split, Pad and Gather axes and Transpose permutations are remapped. Flatten,
+// Reshape, Squeeze and Unsqueeze keep ONNX's element order, which is NCHW order: a TRANSPOSE to
+// NCHW goes before the RESHAPE when the 4-D input's NHWC order differs (H*W > 1 and C > 1), and
+// one back to NHWC after it when a 4-D output's does; a Gather that changes the rank to or from 4
+// runs between such TRANSPOSEs too.
 #include <algorithm>
 #include <map>
 #include <set>
 
+#include "converter/data_movement.h"
 #include "converter/passes.h"
 #include "converter/shape_inference.h"
 #include "converter/window2d.h"
@@ -139,7 +142,7 @@ class NhwcLowering {
     if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMin") {
       return LowerReduce(node);
     }
-    if (op == "Flatten" || op == "Reshape") {
+    if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") {
       return LowerReshape(node, node.inputs[0], node.outputs[0]);
     }
     if (op == "Concat") return LowerConcat(node);
@@ -153,6 +156,11 @@ class NhwcLowering {
     }
     if (op == "PRelu") return LowerPRelu(node);
     if (op == "Transpose") return LowerTranspose(node);
+    if (op == "Slice") return LowerSlice(node);
+    if (op == "Split") return LowerSplit(node);
+    if (op == "Gather") return LowerGather(node);
+    if (op == "Pad") return LowerPad(node);
+    if (op == "ConvTranspose") return LowerConvTranspose(node);
     if (op == "MatMul") return LowerBatchMatMul(node);
     if (op == "LayerNormalization") return LowerLayerNorm(node);
     if (op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" || op == "Silu" ||
@@ -426,19 +434,225 @@ class NhwcLowering {
     return LowerBinary(binary, is_sub ? "ADD" : "MUL");
   }
 
-  // Of tensors the layout leaves alone (rank up to 3): a 4-D one is NHWC by now.
+  // Any rank up to 6. A 4-D tensor is NHWC on both sides by now: output axis i (NHWC) is NCHW
+  // axis kNchwToNhwc[i] of the output, which ONNX's perm takes from NCHW axis perm[that] of the
+  // input, which is NHWC axis NhwcAxis(perm[that]) there.
   Status LowerTranspose(const Node& node) {
     const size_t rank = Shape(node.inputs[0]).size();
-    if (rank == 4 || rank > 4) {
-      return UnsupportedNode(graph_, node, "a transpose of a 4-D activation");
-    }
+    if (rank > 6) return UnsupportedNode(graph_, node, "a transpose of rank above 6");
     Node transpose = Make(node, "TRANSPOSE");
     std::vector<int64_t> perm = node.attribute_ints("perm");
     if (perm.empty()) {
       for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
     }
+    if (rank == 4) {
+      std::vector<int64_t> composed;
+      for (int64_t axis : kNchwToNhwc) composed.push_back(NhwcAxis(perm[axis]));
+      perm = composed;
+    }
     transpose.set_attribute_ints("perm", perm);
     lowered_.push_back(std::move(transpose));
+    return Status::Ok();
+  }
+
+  // The NCHW axis that axis `physical` of a tensor of rank `rank` holds at run time.
+  static int64_t SourceAxis(size_t physical, size_t rank) {
+    return rank == 4 ? kNchwToNhwc[physical] : static_cast<int64_t>(physical);
+  }
+
+  // A SLICE of `in` into `out`, `axes` in ONNX (NCHW) order.
+  void EmitSlice(const std::string& name, const std::string& in, const std::string& out,
+                 const std::vector<SliceAxis>& axes) {
+    Node slice;
+    slice.name = name;
+    slice.op = "SLICE";
+    slice.inputs = {in};
+    slice.outputs = {out};
+    std::vector<int64_t> begin, step;
+    for (size_t d = 0; d < axes.size(); ++d) {
+      const SliceAxis& axis = axes[SourceAxis(d, axes.size())];
+      begin.push_back(axis.begin);
+      step.push_back(axis.step);
+    }
+    slice.set_attribute_ints("begin", begin);
+    slice.set_attribute_ints("step", step);
+    lowered_.push_back(std::move(slice));
+  }
+
+  Status LowerSlice(const Node& node) {
+    if (Shape(node.inputs[0]).size() > 6) return UnsupportedNode(graph_, node, "rank above 6");
+    std::vector<SliceAxis> axes;
+    QRUN_RETURN_IF_ERROR(ResolveSlice(graph_, node, Shape(node.inputs[0]), &axes));
+    EmitSlice(node.name, node.inputs[0], node.outputs[0], axes);
+    return Status::Ok();
+  }
+
+  // One SLICE per output.
+  Status LowerSplit(const Node& node) {
+    const std::vector<int64_t>& in = Shape(node.inputs[0]);
+    if (in.size() > 6) return UnsupportedNode(graph_, node, "rank above 6");
+    int64_t axis;
+    std::vector<int64_t> sizes;
+    QRUN_RETURN_IF_ERROR(ResolveSplit(graph_, node, in, &axis, &sizes));
+    std::vector<SliceAxis> axes;
+    for (int64_t dim : in) axes.push_back(SliceAxis{0, 1, dim});
+    int64_t begin = 0;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      axes[axis] = SliceAxis{begin, 1, sizes[i]};
+      begin += sizes[i];
+      EmitSlice(node.name + (i ? "/" + std::to_string(i) : ""), node.inputs[0], node.outputs[i],
+                axes);
+    }
+    return Status::Ok();
+  }
+
+  // Between two 4-D tensors the gathered axis is remapped; where the rank changes (a scalar index
+  // drops the axis) the GATHER runs on NCHW-ordered tensors, with TRANSPOSEs around it.
+  Status LowerGather(const Node& node) {
+    std::string in = node.inputs[0];
+    const std::vector<int64_t> in_shape = Shape(in);
+    int64_t axis;
+    std::vector<int64_t> indices, out_shape;
+    QRUN_RETURN_IF_ERROR(ResolveGather(graph_, node, in_shape, &axis, &indices, &out_shape));
+    if (in_shape.size() > 6 || out_shape.size() > 6) {
+      return UnsupportedNode(graph_, node, "rank above 6");
+    }
+    Tensor index_tensor;
+    index_tensor.name = node.name + "/indices";
+    index_tensor.type = DataType::kInt32;
+    index_tensor.is_constant = true;
+    index_tensor.shape = graph_.tensor(node.inputs[1]).shape;
+    index_tensor.int32_data.assign(indices.begin(), indices.end());
+    Node gather = Make(node, "GATHER");
+    gather.inputs[1] = graph_.add_tensor(std::move(index_tensor));
+    const bool both_4d = in_shape.size() == 4 && out_shape.size() == 4;
+    if (both_4d) {
+      gather.set_attribute_int("axis", NhwcAxis(axis));
+      lowered_.push_back(std::move(gather));
+      return Status::Ok();
+    }
+    gather.set_attribute_int("axis", axis);
+    if (in_shape.size() == 4) {
+      gather.inputs[0] = NewActivation(in + "/nchw", in_shape);
+      EmitTranspose(node.name + "/to_nchw", in, gather.inputs[0], kNhwcToNchw);
+    }
+    if (out_shape.size() != 4) {
+      lowered_.push_back(std::move(gather));
+      return Status::Ok();
+    }
+    gather.outputs[0] = NewActivation(node.outputs[0] + "/nchw", out_shape);
+    const std::string nchw = gather.outputs[0];
+    lowered_.push_back(std::move(gather));
+    EmitTranspose(node.name + "/to_nhwc", nchw, node.outputs[0], kNchwToNhwc);
+    return Status::Ok();
+  }
+
+  // Input 1 becomes the padding value, a one-element float constant the quantizer quantizes.
+  Status LowerPad(const Node& node) {
+    const std::vector<int64_t>& in = Shape(node.inputs[0]);
+    if (in.size() > 6) return UnsupportedNode(graph_, node, "rank above 6");
+    PadSpec pad;
+    QRUN_RETURN_IF_ERROR(ResolvePad(graph_, node, in, &pad));
+    // Negative pads crop: a SLICE first, then a PAD of what is left to add.
+    std::vector<SliceAxis> crop;
+    bool crops = false, grows = false;
+    std::vector<int64_t> cropped = in;
+    for (size_t d = 0; d < in.size(); ++d) {
+      const int64_t front = std::max<int64_t>(0, -pad.before[d]);
+      const int64_t back = std::max<int64_t>(0, -pad.after[d]);
+      cropped[d] = in[d] - front - back;
+      crop.push_back(SliceAxis{front, 1, cropped[d]});
+      crops = crops || front > 0 || back > 0;
+      grows = grows || pad.before[d] > 0 || pad.after[d] > 0;
+      pad.before[d] = std::max<int64_t>(0, pad.before[d]);
+      pad.after[d] = std::max<int64_t>(0, pad.after[d]);
+    }
+    std::string source = node.inputs[0];
+    if (crops) {
+      const bool last = !grows;
+      const std::string target =
+          last ? node.outputs[0]
+               : NewActivation(node.outputs[0] + "/cropped",
+                               in.size() == 4 ? Permuted(cropped, kNchwToNhwc) : cropped);
+      EmitSlice(node.name + (last ? "" : "/crop"), source, target, crop);
+      if (last) return Status::Ok();
+      source = target;
+    }
+    Node lowered = Make(node, "PAD");
+    lowered.inputs = {source};
+    std::vector<int64_t> before, after;
+    for (size_t d = 0; d < in.size(); ++d) {
+      before.push_back(pad.before[SourceAxis(d, in.size())]);
+      after.push_back(pad.after[SourceAxis(d, in.size())]);
+    }
+    lowered.set_attribute_ints("before", before);
+    lowered.set_attribute_ints("after", after);
+    lowered.attributes["mode"].text = pad.mode;
+    if (pad.mode == "constant") {
+      Tensor value;
+      value.name = node.name + "/value";
+      value.is_constant = true;
+      value.shape = {1};
+      value.float_data = {pad.value};
+      lowered.inputs.push_back(graph_.add_tensor(std::move(value)));
+    }
+    lowered_.push_back(std::move(lowered));
+    return Status::Ok();
+  }
+
+  // Weights [C_in, C_out / group, KH, KW] become OHWI [C_out, KH, KW, C_in / group].
+  Status LowerConvTranspose(const Node& node) {
+    TransposeConvWindow window;
+    QRUN_RETURN_IF_ERROR(ResolveTransposeConv(graph_, node, &window));
+    const Tensor& w = graph_.tensor(node.inputs[1]);
+    const std::string& b = node.input(2);
+    const int64_t out_channels = window.output_channels;
+    if (!b.empty() && (!graph_.is_constant(b) || graph_.tensor(b).type != DataType::kFloat32 ||
+                       graph_.tensor(b).element_count() != out_channels)) {
+      return UnsupportedNode(graph_, node, "its bias must be a float constant, one per channel");
+    }
+    const int64_t group_in = w.shape[0] / window.group;
+    const int64_t group_out = w.shape[1];
+    const int64_t kh = w.shape[2], kw = w.shape[3];
+    Tensor ohwi = w;
+    ohwi.name = node.name + "/weights";
+    ohwi.shape = {out_channels, kh, kw, group_in};
+    size_t next = 0;
+    for (int64_t oc = 0; oc < out_channels; ++oc) {
+      const int64_t g = oc / group_out;
+      for (int64_t y = 0; y < kh; ++y) {
+        for (int64_t x = 0; x < kw; ++x) {
+          for (int64_t ic = 0; ic < group_in; ++ic) {
+            const int64_t source =
+                (((g * group_in + ic) * group_out + oc % group_out) * kh + y) * kw + x;
+            ohwi.float_data[next++] = w.float_data[source];
+          }
+        }
+      }
+    }
+    Node conv = Make(node, "TRANSPOSE_CONV_2D");
+    conv.inputs.resize(3);
+    conv.inputs[1] = graph_.add_tensor(std::move(ohwi));
+    if (b.empty()) {
+      Tensor bias;
+      bias.name = node.name + "/bias";
+      bias.is_constant = true;
+      bias.shape = {out_channels};
+      bias.float_data.assign(static_cast<size_t>(out_channels), 0.0f);
+      conv.inputs[2] = graph_.add_tensor(std::move(bias));
+    }
+    conv.set_attribute_int("stride_h", window.stride_h);
+    conv.set_attribute_int("stride_w", window.stride_w);
+    conv.set_attribute_int("dilation_h", window.dilation_h);
+    conv.set_attribute_int("dilation_w", window.dilation_w);
+    conv.set_attribute_int("pad_top", window.pad_top);
+    conv.set_attribute_int("pad_left", window.pad_left);
+    conv.set_attribute_int("pad_bottom", window.pad_bottom);
+    conv.set_attribute_int("pad_right", window.pad_right);
+    conv.set_attribute_int("output_padding_h", window.output_padding_h);
+    conv.set_attribute_int("output_padding_w", window.output_padding_w);
+    conv.set_attribute_int("groups", window.group);
+    lowered_.push_back(std::move(conv));
     return Status::Ok();
   }
 

@@ -18,8 +18,8 @@ Node ConversionNode(const std::string& op, const std::string& name, const std::s
 }  // namespace
 
 bool MovesValuesOnly(const std::string& op) {
-  return op == "RESHAPE" || op == "TRANSPOSE" || op == "MAX_POOL_2D" || op == "QUANTIZE" ||
-         op == "DEQUANTIZE";
+  return op == "RESHAPE" || op == "TRANSPOSE" || op == "SLICE" || op == "GATHER" || op == "PAD" ||
+         op == "MAX_POOL_2D" || op == "QUANTIZE" || op == "DEQUANTIZE";
 }
 
 Status KeepNodesInFloat(const std::vector<std::string>& names, Graph& graph) {

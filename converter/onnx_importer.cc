@@ -49,10 +49,16 @@ const std::set<std::string> kComputeOps = {"Conv",
                                            "Min",
                                            "ReduceSum",
                                            "ReduceMax",
-                                           "ReduceMin"};
+                                           "ReduceMin",
+                                           "Split",
+                                           "Gather",
+                                           "Pad",
+                                           "ConvTranspose",
+                                           "Squeeze",
+                                           "Unsqueeze"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
-const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast"};
+const std::set<std::string> kConstantOnlyOps = {"Shape", "Cast", "ConstantOfShape", "Range"};
 
 // A Constant node's value, from whichever of its attributes holds it.
 Status ReadConstantNode(const onnx::NodeProto& node, const std::string& name, Tensor* tensor) {
@@ -87,7 +93,7 @@ Status ReadConstantNode(const onnx::NodeProto& node, const std::string& name, Te
   return Status::Ok();
 }
 
-Node ReadNode(const onnx::NodeProto& proto, int index) {
+Status ReadNode(const onnx::NodeProto& proto, int index, Node* out) {
   Node node;
   node.name = NodeName(proto, index);
   node.op = proto.op_type();
@@ -105,10 +111,15 @@ Node ReadNode(const onnx::NodeProto& proto, int index) {
         value.floats.assign(attribute.floats().begin(), attribute.floats().end());
         break;
       case onnx::AttributeProto_AttributeType_STRING: value.text = attribute.s(); break;
-      default: break;  // graph and tensor attributes belong to ops we do not support
+      case onnx::AttributeProto_AttributeType_TENSOR:
+        value.tensor.emplace_back();
+        QRUN_RETURN_IF_ERROR(ReadTensorProto(attribute.t(), &value.tensor.back()));
+        break;
+      default: break;  // graph attributes belong to ops we do not support
     }
   }
-  return node;
+  *out = std::move(node);
+  return Status::Ok();
 }
 
 int64_t DefaultDomainOpset(const onnx::ModelProto& model) {
@@ -221,7 +232,8 @@ Status BuildGraph(const onnx::GraphProto& proto, Graph* graph) {
       graph->tensors[tensor.name] = std::move(tensor);
       continue;
     }
-    Node node = ReadNode(node_proto, i);
+    Node node;
+    QRUN_RETURN_IF_ERROR(ReadNode(node_proto, i, &node));
     for (const std::string& input : node.inputs) {
       if (!input.empty() && !graph->has_tensor(input)) {
         return InvalidModel("node '" + node.name + "' reads '" + input +

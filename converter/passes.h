@@ -11,6 +11,9 @@ namespace qrun::converter {
 Status FoldConstants(Graph& graph);
 // Drops Identity and inference-mode Dropout.
 Status RemoveIdentities(Graph& graph);
+// A zero Pad of H and W read only by a Conv (or an AveragePool counting padding) becomes its
+// padding.
+Status FoldPadsIntoConvs(Graph& graph);
 // Mul(x, HardSigmoid(x)) with alpha 1/6, beta 1/2 becomes HardSwish(x), Mul(x, Sigmoid(x))
 // becomes Silu(x): how opset-13 exports write those functions.
 Status FuseGatedActivations(Graph& graph);
@@ -19,7 +22,7 @@ Status FuseGatedActivations(Graph& graph);
 Status FuseLayerNorms(Graph& graph);
 // MatMul + bias whose result only Slices of the last axis read becomes one MatMul + bias per slice.
 Status SplitPackedProjections(Graph& graph);
-// Folds BatchNormalization into the Conv before it; a lone one becomes a depthwise 1x1 Conv.
+// Folds BatchNormalization into the Conv or ConvTranspose before it; a lone one becomes a depthwise 1x1 Conv.
 Status FoldBatchNorms(Graph& graph);
 // Moves Relu and Clip into the producing op's activation range; one that cannot be moved becomes
 // a 1x1 MaxPool carrying the range.

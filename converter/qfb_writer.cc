@@ -172,6 +172,15 @@ class ModelBuilder {
     return ToInt32(node.attribute_int(key, 0), std::string(key) + " of '" + node.name + "'", value);
   }
 
+  Status Ints(const Node& node, const char* key, std::vector<int32_t>* values) {
+    for (int64_t value : node.attribute_ints(key)) {
+      values->emplace_back();
+      QRUN_RETURN_IF_ERROR(
+          ToInt32(value, std::string(key) + " of '" + node.name + "'", &values->back()));
+    }
+    return Status::Ok();
+  }
+
   Offset<fb::ActivationRange> Activation(const Node& node) {
     return fb::CreateActivationRange(*fbb_, node.activation.min, node.activation.max);
   }
@@ -286,6 +295,46 @@ class ModelBuilder {
         for (int64_t axis : node.attribute_ints("perm")) perm.push_back(static_cast<int32_t>(axis));
         *options_type = fb::OperatorOptions::TransposeOptions;
         *options = fb::CreateTransposeOptionsDirect(*fbb_, &perm).Union();
+        break;
+      }
+      case fb::OperatorType::SLICE: {
+        std::vector<int32_t> begin, step;
+        QRUN_RETURN_IF_ERROR(Ints(node, "begin", &begin));
+        QRUN_RETURN_IF_ERROR(Ints(node, "step", &step));
+        *options_type = fb::OperatorOptions::SliceOptions;
+        *options = fb::CreateSliceOptionsDirect(*fbb_, &begin, &step).Union();
+        break;
+      }
+      case fb::OperatorType::GATHER: {
+        int32_t axis;
+        QRUN_RETURN_IF_ERROR(Int(node, "axis", &axis));
+        *options_type = fb::OperatorOptions::GatherOptions;
+        *options = fb::CreateGatherOptions(*fbb_, axis).Union();
+        break;
+      }
+      case fb::OperatorType::PAD: {
+        std::vector<int32_t> before, after;
+        QRUN_RETURN_IF_ERROR(Ints(node, "before", &before));
+        QRUN_RETURN_IF_ERROR(Ints(node, "after", &after));
+        const std::string mode = node.attribute_text("mode", "constant");
+        *options_type = fb::OperatorOptions::PadOptions;
+        *options = fb::CreatePadOptionsDirect(*fbb_, &before, &after,
+                                              mode == "reflect" ? fb::PadMode::REFLECT
+                                              : mode == "edge"  ? fb::PadMode::EDGE
+                                                                : fb::PadMode::CONSTANT)
+                       .Union();
+        break;
+      }
+      case fb::OperatorType::TRANSPOSE_CONV_2D: {
+        const char* keys[] = {"stride_h",         "stride_w",         "dilation_h", "dilation_w",
+                              "pad_top",          "pad_left",         "pad_bottom", "pad_right",
+                              "output_padding_h", "output_padding_w", "groups"};
+        int32_t v[11];
+        for (size_t i = 0; i < 11; ++i) QRUN_RETURN_IF_ERROR(Int(node, keys[i], &v[i]));
+        *options_type = fb::OperatorOptions::TransposeConv2DOptions;
+        *options = fb::CreateTransposeConv2DOptions(*fbb_, v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                                                    v[7], v[8], v[9], v[10], Activation(node))
+                       .Union();
         break;
       }
       case fb::OperatorType::QUANTIZE:

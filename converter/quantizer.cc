@@ -72,6 +72,20 @@ Tensor QuantizeAsymmetric(const Tensor& in) {
   return out;
 }
 
+// A float constant in given per-tensor parameters, clamped to int8.
+Tensor QuantizeWithParams(const Tensor& in, const Quantization& params) {
+  Tensor out = in;
+  out.quantization = params;
+  out.type = DataType::kInt8;
+  out.float_data.clear();
+  for (float v : in.float_data) {
+    const double level = std::nearbyint(v / static_cast<double>(params.scale.at(0)));
+    out.int8_data.push_back(
+        static_cast<int8_t>(Clamp(level + params.zero_point.at(0), kInt8Min, kInt8Max)));
+  }
+  return out;
+}
+
 // The scale of each output channel of weights a pre-quantized model came with, where qrun's
 // weights can hold that channel's grid: zero point 0, every weight a multiple of the scale within
 // [-127, 127]. 0 where they cannot (an asymmetric uint8 zero point, a -128 from a full-range int8
@@ -332,9 +346,15 @@ class Quantizer {
   Status QuantizeNode(Node& node) {
     const std::string& op = node.op;
     const std::string& output = node.outputs[0];
-    if (op == "MAX_POOL_2D" || op == "RESHAPE" || op == "TRANSPOSE") {
-      SetActivation(output, graph_.tensor(node.inputs[0]).quantization);
+    if (op == "MAX_POOL_2D" || op == "RESHAPE" || op == "TRANSPOSE" || op == "SLICE" ||
+        op == "GATHER" || op == "PAD") {
+      const Quantization params = graph_.tensor(node.inputs[0]).quantization;
+      SetActivation(output, params);
       if (op == "MAX_POOL_2D") SetOutputRange(node);
+      // PAD's constant takes the input's parameters: padding moves no value but this one.
+      if (op == "PAD" && node.inputs.size() > 1) {
+        ReplaceConstant(node, 1, QuantizeWithParams(graph_.tensor(node.inputs[1]), params));
+      }
       return Status::Ok();
     }
     // The max or min of int8 values is one of them: the input's parameters hold it exactly, with
@@ -355,7 +375,7 @@ class Quantizer {
     }
     QRUN_RETURN_IF_ERROR(QuantizeFromRange(output, &node));
     const double output_scale = Scale(graph_.tensor(output));
-    if (op == "CONV_2D" || op == "FULLY_CONNECTED") {
+    if (op == "CONV_2D" || op == "FULLY_CONNECTED" || op == "TRANSPOSE_CONV_2D") {
       const double input_scale = Scale(graph_.tensor(node.inputs[0]));
       Tensor weights = QuantizeWeights(graph_.tensor(node.inputs[1]), node, options_);
       const std::vector<float> weight_scales = weights.quantization.scale;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "converter/data_movement.h"
 #include "converter/window2d.h"
 
 namespace qrun::converter {
@@ -118,41 +119,55 @@ Status InferTranspose(Graph& graph, const Node& node) {
   return SetOutputShape(graph, node, 0, out);
 }
 
-// Slice with constant starts, ends, axes and steps of 1 (what exporters write for a split).
 Status InferSlice(Graph& graph, const Node& node) {
-  std::vector<int64_t> out = InputShape(graph, node, 0);
-  for (size_t i = 1; i < node.inputs.size(); ++i) {
-    if (!node.inputs[i].empty() && !graph.is_constant(node.inputs[i])) {
-      return UnsupportedNode(graph, node, "its starts, ends, axes and steps must be constants");
-    }
-  }
-  const std::vector<int64_t> starts = graph.tensor(node.inputs[1]).int64_data;
-  const std::vector<int64_t> ends = graph.tensor(node.inputs[2]).int64_data;
-  std::vector<int64_t> axes;
-  if (!node.input(3).empty()) {
-    axes = graph.tensor(node.input(3)).int64_data;
-  } else {
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  }
-  if (!node.input(4).empty()) {
-    for (int64_t step : graph.tensor(node.input(4)).int64_data) {
-      if (step != 1) return UnsupportedNode(graph, node, "a step other than 1");
-    }
-  }
-  if (starts.size() != ends.size() || axes.size() != starts.size()) {
-    return InvalidNode(node, "starts, ends and axes differ in length");
-  }
-  for (size_t i = 0; i < axes.size(); ++i) {
-    int64_t axis;
-    if (!NormalizeAxis(axes[i], out.size(), &axis)) return InvalidNode(node, "bad axes");
-    const int64_t dim = out[axis];
-    auto clamp_index = [dim](int64_t index) {
-      if (index < 0) index += dim;
-      return std::max<int64_t>(0, std::min(index, dim));
-    };
-    out[axis] = std::max<int64_t>(0, clamp_index(ends[i]) - clamp_index(starts[i]));
-  }
+  std::vector<SliceAxis> axes;
+  QRUN_RETURN_IF_ERROR(ResolveSlice(graph, node, InputShape(graph, node, 0), &axes));
+  std::vector<int64_t> out;
+  for (const SliceAxis& axis : axes) out.push_back(axis.count);
   return SetOutputShape(graph, node, 0, out);
+}
+
+Status InferSplit(Graph& graph, const Node& node) {
+  int64_t axis;
+  std::vector<int64_t> sizes;
+  QRUN_RETURN_IF_ERROR(ResolveSplit(graph, node, InputShape(graph, node, 0), &axis, &sizes));
+  std::vector<int64_t> out = InputShape(graph, node, 0);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (node.outputs[i].empty()) return InvalidNode(node, "an output is unnamed");
+    out[axis] = sizes[i];
+    QRUN_RETURN_IF_ERROR(SetOutputShape(graph, node, i, out));
+  }
+  return Status::Ok();
+}
+
+Status InferPad(Graph& graph, const Node& node) {
+  PadSpec pad;
+  QRUN_RETURN_IF_ERROR(ResolvePad(graph, node, InputShape(graph, node, 0), &pad));
+  std::vector<int64_t> out = InputShape(graph, node, 0);
+  for (size_t d = 0; d < out.size(); ++d) out[d] += pad.before[d] + pad.after[d];
+  return SetOutputShape(graph, node, 0, out);
+}
+
+Status InferGather(Graph& graph, const Node& node) {
+  int64_t axis;
+  std::vector<int64_t> indices, out;
+  QRUN_RETURN_IF_ERROR(
+      ResolveGather(graph, node, InputShape(graph, node, 0), &axis, &indices, &out));
+  return SetOutputShape(graph, node, 0, out);
+}
+
+Status InferSqueeze(Graph& graph, const Node& node) {
+  std::vector<int64_t> out;
+  QRUN_RETURN_IF_ERROR(ResolveSqueeze(graph, node, InputShape(graph, node, 0), &out));
+  return SetOutputShape(graph, node, 0, out);
+}
+
+Status InferConvTranspose(Graph& graph, const Node& node) {
+  TransposeConvWindow window;
+  QRUN_RETURN_IF_ERROR(ResolveTransposeConv(graph, node, &window));
+  return SetOutputShape(
+      graph, node, 0,
+      {InputShape(graph, node, 0)[0], window.output_channels, window.output_h, window.output_w});
 }
 
 // Add and Mul: NumPy broadcasting.
@@ -267,7 +282,7 @@ size_t RequiredInputCount(const std::string& op) {
       op == "Div" || op == "Pow" || op == "Reshape" || op == "PRelu") {
     return 2;
   }
-  if (op == "Slice") return 3;
+  if (op == "ConvTranspose" || op == "Gather") return 2;
   return 1;
 }
 
@@ -299,6 +314,11 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   }
   if (op == "Max" || op == "Min") return InferVariadicBroadcast(graph, node);
   if (op == "PRelu") return InferPRelu(graph, node);
+  if (op == "Split") return InferSplit(graph, node);
+  if (op == "Pad") return InferPad(graph, node);
+  if (op == "Gather") return InferGather(graph, node);
+  if (op == "Squeeze" || op == "Unsqueeze") return InferSqueeze(graph, node);
+  if (op == "ConvTranspose") return InferConvTranspose(graph, node);
   if (op == "Flatten") return InferFlatten(graph, node);
   if (op == "Reshape") return InferReshape(graph, node);
   if (op == "Concat") return InferConcat(graph, node);

@@ -421,6 +421,50 @@ TransposeKernel select_transpose(const CpuFeatures&) {
   return {"transpose_reference", transpose_reference};
 }
 
+bool contiguous_rows(const CpuFeatures&, const SliceGeometry& g) {
+  return g.rank > 0 && g.step[g.rank - 1] == 1;
+}
+
+const Entry<SliceKernel, SliceGeometry> kSlice[] = {
+    {{"slice_rows_portable", slice_rows_portable}, contiguous_rows},
+    {{"slice_reference", slice_reference}, everywhere<SliceGeometry>},
+};
+
+std::vector<SliceKernel> slice_candidates(const CpuFeatures& cpu, const SliceGeometry& g) {
+  return serving(kSlice, cpu, g);
+}
+
+SliceKernel select_slice(const CpuFeatures& cpu, const SliceGeometry& g) {
+  return slice_candidates(cpu, g).front();
+}
+
+GatherKernel select_gather(const CpuFeatures&) {
+  return {"gather_reference", gather_reference};
+}
+
+const Entry<PadKernel, PadGeometry> kPad[] = {
+    {{"pad_rows_portable", pad_rows_portable}, everywhere<PadGeometry>},
+    {{"pad_reference", pad_reference}, everywhere<PadGeometry>},
+};
+
+std::vector<PadKernel> pad_candidates(const CpuFeatures& cpu, const PadGeometry& g) {
+  return serving(kPad, cpu, g);
+}
+
+PadKernel select_pad(const CpuFeatures& cpu, const PadGeometry& g) {
+  return pad_candidates(cpu, g).front();
+}
+
+TransposeConv2dQs8Kernel select_transpose_conv2d_qs8(const CpuFeatures&,
+                                                     const TransposeConv2dGeometry&) {
+  return {"transpose_conv2d_qs8_reference", transpose_conv2d_qs8_reference};
+}
+
+TransposeConv2dF32Kernel select_transpose_conv2d_f32(const CpuFeatures&,
+                                                     const TransposeConv2dGeometry&) {
+  return {"transpose_conv2d_f32_reference", transpose_conv2d_f32_reference};
+}
+
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&) {
   return {"quantize_f32_qs8_reference", quantize_f32_qs8_reference};
 }

@@ -14,15 +14,19 @@
 #include "elementwise_binary/elementwise_binary.h"
 #include "elementwise_unary/elementwise_unary.h"
 #include "fully_connected/fully_connected.h"
+#include "gather/gather.h"
 #include "layer_norm/layer_norm.h"
 #include "mul/mul.h"
+#include "pad/pad.h"
 #include "peak/peak.h"
 #include "pooling/pool2d.h"
 #include "prelu/prelu.h"
 #include "quantize/quantize.h"
 #include "reduce/reduce.h"
+#include "slice/slice.h"
 #include "softmax/softmax.h"
 #include "transpose/transpose.h"
+#include "transpose_conv2d/transpose_conv2d.h"
 
 namespace qrun::kernels {
 
@@ -84,6 +88,11 @@ using SoftmaxF32Kernel = Kernel<SoftmaxF32Fn>;
 using ConcatQs8Kernel = Kernel<ConcatQs8Fn>;
 using ConcatF32Kernel = Kernel<ConcatF32Fn>;
 using TransposeKernel = Kernel<TransposeFn>;
+using SliceKernel = Kernel<SliceFn>;
+using GatherKernel = Kernel<GatherFn>;
+using PadKernel = Kernel<PadFn>;
+using TransposeConv2dQs8Kernel = Kernel<TransposeConv2dQs8Fn>;
+using TransposeConv2dF32Kernel = Kernel<TransposeConv2dF32Fn>;
 using QuantizeF32Qs8Kernel = Kernel<QuantizeF32Qs8Fn>;
 using DequantizeQs8F32Kernel = Kernel<DequantizeQs8F32Fn>;
 
@@ -131,6 +140,15 @@ SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);
 ConcatQs8Kernel select_concat_qs8(const CpuFeatures&);
 ConcatF32Kernel select_concat_f32(const CpuFeatures&);
 TransposeKernel select_transpose(const CpuFeatures&);
+SliceKernel select_slice(const CpuFeatures&, const SliceGeometry&);
+std::vector<SliceKernel> slice_candidates(const CpuFeatures&, const SliceGeometry&);
+GatherKernel select_gather(const CpuFeatures&);
+PadKernel select_pad(const CpuFeatures&, const PadGeometry&);
+std::vector<PadKernel> pad_candidates(const CpuFeatures&, const PadGeometry&);
+TransposeConv2dQs8Kernel select_transpose_conv2d_qs8(const CpuFeatures&,
+                                                     const TransposeConv2dGeometry&);
+TransposeConv2dF32Kernel select_transpose_conv2d_f32(const CpuFeatures&,
+                                                     const TransposeConv2dGeometry&);
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&);
 DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&);
 using PReluQs8Kernel = Kernel<PReluQs8Fn>;

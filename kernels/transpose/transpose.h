@@ -1,17 +1,18 @@
-// Transpose of a tensor of rank <= 4 with elements of any size: output dimension d is input
-// dimension perm[d]. The converter uses it where an NHWC tensor must be seen in NCHW order.
+// Transpose of a tensor of rank <= 6 with elements of any size: output dimension d is input
+// dimension perm[d]. The converter uses it for ONNX Transpose and where an NHWC tensor must be
+// seen in NCHW order.
 #pragma once
 
 #include <cstddef>
 
 namespace qrun::kernels {
 
-constexpr int kMaxTransposeRank = 4;
+constexpr int kMaxTransposeRank = 6;
 
 struct TransposeGeometry {
   int rank = 0;
-  size_t input_dims[kMaxTransposeRank] = {1, 1, 1, 1};
-  int perm[kMaxTransposeRank] = {0, 1, 2, 3};
+  size_t input_dims[kMaxTransposeRank] = {1, 1, 1, 1, 1, 1};
+  int perm[kMaxTransposeRank] = {0, 1, 2, 3, 4, 5};
   size_t element_size = 1;
 };
 

@@ -36,6 +36,10 @@ OperatorFactory factory_for(fb::OperatorType type) {
     case fb::OperatorType::PRELU: return make_prelu;
     case fb::OperatorType::ELEMENTWISE_BINARY: return make_elementwise_binary;
     case fb::OperatorType::REDUCE: return make_reduce;
+    case fb::OperatorType::SLICE: return make_slice;
+    case fb::OperatorType::GATHER: return make_gather;
+    case fb::OperatorType::PAD: return make_pad;
+    case fb::OperatorType::TRANSPOSE_CONV_2D: return make_transpose_conv2d;
   }
   return nullptr;
 }
@@ -152,6 +156,13 @@ Status Interpreter::prepare_operators() {
     QRUN_RETURN_IF_ERROR(factory(source, &prepared.op));
     if (op.type() == fb::OperatorType::CONV_2D || op.type() == fb::OperatorType::FULLY_CONNECTED) {
       prepared.macs = conv2d_macs(prepared.inputs[1], prepared.outputs[0]);
+    }
+    if (op.type() == fb::OperatorType::TRANSPOSE_CONV_2D) {
+      // Each input element meets every weight of its group's output channels (counted before
+      // the padding crops the output).
+      const Tensor& in = graph_.tensors[prepared.inputs[0]];
+      prepared.macs = in.element_count * graph_.tensors[prepared.inputs[1]].element_count /
+                      static_cast<size_t>(in.shape.back());
     }
     operators_.push_back(std::move(prepared));
   }

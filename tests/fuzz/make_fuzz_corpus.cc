@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   qrun::testing::small_int8_model().write(std::string(argv[1]) + "/small_int8.qfb");
+  qrun::testing::data_movement_int8_model().write(std::string(argv[1]) + "/data_movement_int8.qfb");
   qrun::testing::TestPreprocessing preprocessing;
   preprocessing.resize_shorter_side = 5;
   preprocessing.crop_height = preprocessing.crop_width = 4;

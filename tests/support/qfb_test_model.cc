@@ -171,4 +171,80 @@ TestModel image_int8_model(const TestPreprocessing& preprocessing) {
   return m;
 }
 
+TestModel data_movement_int8_model() {
+  TestModel m;
+  const std::vector<float> scale = {0.05f};
+  const std::vector<int> zero_point = {-3};
+  auto activation = [&](const std::string& name, std::vector<int> shape) {
+    return m.add_tensor({name, fb::TensorType::INT8, std::move(shape), scale, zero_point, -1, {}});
+  };
+  const int input = activation("input", {1, 4, 4, 2});
+  const int value =
+      m.add_constant<int8_t>("pad.value", fb::TensorType::INT8, {1}, {-3}, scale, zero_point);
+  const int padded = activation("padded", {1, 6, 5, 2});
+  m.add_operator(
+      {fb::OperatorType::PAD,
+       {input, value},
+       {padded},
+       [](flatbuffers::FlatBufferBuilder& b) {
+         const std::vector<int> before = {0, 1, 0, 0}, after = {0, 1, 1, 0};
+         return std::make_pair(
+             fb::OperatorOptions::PadOptions,
+             fb::CreatePadOptionsDirect(b, &before, &after, fb::PadMode::CONSTANT).Union());
+       },
+       {}});
+  const int sliced = activation("sliced", {1, 3, 5, 2});
+  m.add_operator({fb::OperatorType::SLICE,
+                  {padded},
+                  {sliced},
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    const std::vector<int> begin = {0, 0, 4, 0}, step = {1, 2, -1, 1};
+                    return std::make_pair(fb::OperatorOptions::SliceOptions,
+                                          fb::CreateSliceOptionsDirect(b, &begin, &step).Union());
+                  },
+                  {}});
+  std::vector<int8_t> weights(3 * 2 * 2 * 2);
+  for (size_t i = 0; i < weights.size(); ++i)
+    weights[i] = static_cast<int8_t>((i * 29) % 255 - 127);
+  const int w = m.add_constant<int8_t>("up.weight", fb::TensorType::INT8, {3, 2, 2, 2}, weights,
+                                       {0.01f, 0.02f, 0.03f}, {0, 0, 0}, 0);
+  const int bias = m.add_constant<int32_t>("up.bias", fb::TensorType::INT32, {3}, {40, -20, 3});
+  const int up = m.add_tensor({"up", fb::TensorType::INT8, {1, 6, 10, 3}, {0.1f}, {-128}, -1, {}});
+  m.add_operator({fb::OperatorType::TRANSPOSE_CONV_2D,
+                  {sliced, w, bias},
+                  {up},
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    return std::make_pair(fb::OperatorOptions::TransposeConv2DOptions,
+                                          fb::CreateTransposeConv2DOptions(b, 2, 2).Union());
+                  },
+                  {0.005f, 0.01f, 0.015f},
+                  -128,
+                  127});
+  const int indices = m.add_constant<int32_t>("indices", fb::TensorType::INT32, {2}, {2, 0});
+  const int picked =
+      m.add_tensor({"picked", fb::TensorType::INT8, {1, 6, 10, 2}, {0.1f}, {-128}, -1, {}});
+  m.add_operator({fb::OperatorType::GATHER,
+                  {up, indices},
+                  {picked},
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    return std::make_pair(fb::OperatorOptions::GatherOptions,
+                                          fb::CreateGatherOptions(b, 3).Union());
+                  },
+                  {}});
+  const int nchw =
+      m.add_tensor({"nchw", fb::TensorType::INT8, {1, 2, 6, 10}, {0.1f}, {-128}, -1, {}});
+  m.add_operator({fb::OperatorType::TRANSPOSE,
+                  {picked},
+                  {nchw},
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    const std::vector<int> perm = {0, 3, 1, 2};
+                    return std::make_pair(fb::OperatorOptions::TransposeOptions,
+                                          fb::CreateTransposeOptionsDirect(b, &perm).Union());
+                  },
+                  {}});
+  m.set_inputs({input});
+  m.set_outputs({nchw});
+  return m;
+}
+
 }  // namespace qrun::testing

@@ -91,6 +91,12 @@ std::pair<fb::OperatorOptions, flatbuffers::Offset<void>> fully_connected_option
 // small, valid, and touching weights, bias, per-channel scales and requantization.
 TestModel small_int8_model();
 
+// An int8 model of the data movement ops and the transposed convolution on a [1,4,4,2] input:
+// PAD (constant) to [1,6,5,2], SLICE (every other row, columns reversed) to [1,3,5,2],
+// TRANSPOSE_CONV_2D 2x2 stride 2 to [1,6,10,3], GATHER of channels {2, 0} to [1,6,10,2],
+// TRANSPOSE to [1,2,6,10].
+TestModel data_movement_int8_model();
+
 // An int8 model whose [1,4,4,3] input takes images: RESHAPE to [1,48], then FullyConnected to 4
 // logits. It stores `preprocessing` for its input.
 TestModel image_int8_model(const TestPreprocessing& preprocessing);

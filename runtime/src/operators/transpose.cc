@@ -1,4 +1,4 @@
-// TRANSPOSE of a tensor of rank <= 4; values and quantization are unchanged.
+// TRANSPOSE of a tensor of rank <= 6; values and quantization are unchanged.
 #include "operators/checks.h"
 
 namespace qrun {
@@ -13,13 +13,14 @@ Status make_transpose(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   const auto* perm = options->perm();
   if (rank > kernels::kMaxTransposeRank || perm == nullptr ||
       perm->size() != static_cast<size_t>(rank)) {
-    return s.error("needs a permutation of the input's rank, which must be <= 4");
+    return s.error("needs a permutation of the input's rank, which must be <= " +
+                   std::to_string(kernels::kMaxTransposeRank));
   }
   kernels::TransposeGeometry geometry;
   geometry.rank = rank;
   geometry.element_size = element_size(input.type);
   std::vector<int> output_shape;
-  bool seen[kernels::kMaxTransposeRank] = {false, false, false, false};
+  bool seen[kernels::kMaxTransposeRank] = {};
   for (int d = 0; d < rank; ++d) {
     const int source = perm->Get(d);
     if (source < 0 || source >= rank || seen[source]) return s.error("perm is not a permutation");
