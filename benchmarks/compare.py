@@ -220,15 +220,15 @@ def make_qrun_xnnpack(args, paths):
     """The .qfb that make_qrun wrote, lowered to qrun's XNNPACK backend."""
     if not os.path.isfile(paths["qfb"]):
         raise Failed("no int8 .qfb: qconvert failed (see qrun int8)")
-    try:
-        return QrunCli(QRUN_XNNPACK, args.qrun, paths["qfb"], paths["qrun_input"],
-                       paths["qrun_xnnpack_out"], args.cpu, args.step_timeout,
-                       ["--backend", "xnnpack"])
-    except tv.CheckFailed as error:
-        if "unknown or incomplete option '--backend'" in str(error):
-            raise Failed("this qrun has no --backend option (the XNNPACK backend is not "
-                         "merged yet)")
-        raise
+    options = ["--backend", "xnnpack"]
+    probe = subprocess.run([args.qrun, paths["qfb"], paths["qrun_input"], *options],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           timeout=args.step_timeout)
+    if "unknown or incomplete option '--backend'" in probe.stderr:
+        raise Failed("this qrun rejects --backend xnnpack: qrun's XNNPACK backend is not merged "
+                     "into this branch yet")
+    return QrunCli(QRUN_XNNPACK, args.qrun, paths["qfb"], paths["qrun_input"],
+                   paths["qrun_xnnpack_out"], args.cpu, args.step_timeout, options)
 
 
 def peer_python(peer):
@@ -447,9 +447,10 @@ def summarize(results, order):
 HEADER = ["runtime", "median ms", "p10 ms", "p90 ms", "x best int8 peer", "x qrun",
           "cosine vs fp32", "cosine, centred", "samples"]
 LEGEND = """\
-- median / p10 / p90: for the in-process peers over every timed call (rounds x iterations); for
-  qrun over its per-round block medians (qrun is a CLI: one process per round, `--warmup W
-  --repeat N --pin CPU`, model load not timed), so its p10-p90 spread is narrower by construction.
+- median / p10 / p90: for the in-process and worker peers (OpenVINO, LiteRT) over every timed
+  call (rounds x iterations); for the qrun rows over their per-round block medians (qrun is a
+  CLI: one process per round, `--warmup W --repeat N --pin CPU`, model load not timed), so their
+  p10-p90 spread is narrower by construction.
 - `x best int8 peer`: this row's median / the median of the fastest int8 peer (every int8 row
   but qrun int8's: ORT, PyTorch, OpenVINO, LiteRT, and qrun's own XNNPACK backend). On the qrun
   row it is qrun's ratio to the best peer: < 1 means qrun is faster.

@@ -61,7 +61,7 @@ def serve(args):
 
     def call():
         return request.infer({0: test_input}, share_inputs=True)[0]
-    note = f"OpenVINO {ov.__version__}; {int8_layer_share(compiled)}"
+    note = f"OpenVINO {ov.__version__.split('-')[0]}; {int8_layer_share(compiled)}"
     peer_server.serve(call, call(), args.output, note)
 
 
