@@ -31,10 +31,12 @@ sure PyTorch runs on OpenBLAS and builds qrun if needed. What it does, per model
        OpenVINO int8 (NNCF)   nncf.quantize of the ONNX model read by OpenVINO (model type
                       transformer for the encoder), one inference thread, fp32 precision hint
        OpenVINO fp32  the ONNX model, same settings
-       LiteRT int8 (XNNPACK)  onnx2tf to a SavedModel, then TensorFlow's converter: full-integer
-                      int8 ops (fp32 input and output quantized inside), the calibration tensors
-                      as representative data; one thread, LiteRT's default XNNPACK delegate
-       LiteRT fp32 (XNNPACK)  the same SavedModel converted without quantization
+       LiteRT int8 (XNNPACK)  onnx2tf to a SavedModel (the encoder, which onnx2tf cannot
+                      convert: the same network written in TensorFlow ops from the PyTorch
+                      weights, litert_encoder.py), then TensorFlow's converter: full-integer int8
+                      ops (fp32 input and output quantized inside), the calibration tensors as
+                      representative data; one thread, LiteRT's default XNNPACK delegate
+       LiteRT fp32 (XNNPACK)  the same model converted without quantization
      PyTorch's modules are traced and put through torch.jit.optimize_for_inference (freezing,
      and for fp32 oneDNN convolutions), which was measured faster than eager (--torch-mode).
      OpenVINO and LiteRT run in worker processes in their own environments (peer_server.py).
@@ -272,18 +274,24 @@ def make_openvino(args, paths, name, quantized):
                   out, os.path.join(paths["dir"], f"openvino_{tag}.log"), args.step_timeout)
 
 
-def make_litert(args, paths, name, quantized, converted):
-    """converted: a dict shared by the int8 and fp32 rows, so that onnx2tf runs once."""
+def make_litert(args, paths, model, name, quantized, converted):
+    """converted: a dict shared by the int8 and fp32 rows, so that the conversion runs once.
+    Images go through onnx2tf; the encoder, which onnx2tf cannot convert, is built in
+    TensorFlow ops from its PyTorch weights (litert_encoder.py)."""
     python = peer_python("litert")
     script = os.path.join(HERE, "litert_peer.py")
     if "error" not in converted and "done" not in converted:
-        command = [python, script, "convert", "--model", paths["onnx"], "--calibration",
-                   paths["calibration"], "--workdir", os.path.join(paths["dir"], "litert"),
+        command = [python, script, "convert", "--calibration", paths["calibration"],
+                   "--workdir", os.path.join(paths["dir"], "litert"),
                    "--int8-output", paths["litert_int8"], "--fp32-output", paths["litert_fp32"]]
         if paths["model"] == ENCODER:
-            command.append("--keep-input-layout")
+            weights = os.path.join(paths["dir"], "encoder_state_dict.npz")
+            np.savez(weights, **{key: value.numpy() for key, value in model.state_dict().items()})
+            command += ["--torch-encoder", weights, "--heads", str(encoder.HEADS)]
+        else:
+            command += ["--model", paths["onnx"]]
         try:
-            run_peer_tool("onnx2tf / TFLite conversion", command, paths["litert_int8"] + ".log",
+            run_peer_tool("TFLite conversion", command, paths["litert_int8"] + ".log",
                           args.step_timeout)
             converted["done"] = True
         except Failed as error:
@@ -345,10 +353,20 @@ def make_ort_int8(args, paths, calibration, test_input):
 
 
 def make_ort_dynamic(paths, test_input):
+    """quantize_dynamic of the model that quant_pre_process made for quantize_static: without
+    that step it finds the weights of only one MatMul per layer."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    quantize_dynamic(paths["onnx"], paths["ort_dynamic"], weight_type=QuantType.QInt8)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    if not os.path.isfile(paths["ort_prep"]):
+        quant_pre_process(paths["onnx"], paths["ort_prep"], skip_symbolic_shape=False)
+    quantize_dynamic(paths["ort_prep"], paths["ort_dynamic"], weight_type=QuantType.QInt8)
+    graph = onnx.load(paths["ort_dynamic"]).graph
+    integer = sum(node.op_type == "MatMulInteger" for node in graph.node)
+    left = sum(node.op_type == "MatMul" for node in graph.node)
     return ort_runtime("ORT int8 dynamic", "int8", paths["ort_dynamic"], test_input,
-                       "quantize_dynamic: int8 weights, activations quantized at run time")
+                       f"quantize_dynamic: int8 weights, activations quantized at run time; "
+                       f"{integer} MatMulInteger, {left} MatMul left in fp32")
 
 
 def make_torch_int8(args, model, calibration, test_input):
@@ -559,10 +577,10 @@ def runtime_makers(args, name, model, paths, calibration, test_input):
                                               args.torch_mode),
         "OpenVINO int8 (NNCF)": lambda: make_openvino(args, paths, "OpenVINO int8 (NNCF)", True),
         "OpenVINO fp32": lambda: make_openvino(args, paths, "OpenVINO fp32", False),
-        "LiteRT int8 (XNNPACK)": lambda: make_litert(args, paths, "LiteRT int8 (XNNPACK)", True,
-                                                     litert_conversion),
-        "LiteRT fp32 (XNNPACK)": lambda: make_litert(args, paths, "LiteRT fp32 (XNNPACK)", False,
-                                                     litert_conversion),
+        "LiteRT int8 (XNNPACK)": lambda: make_litert(args, paths, model, "LiteRT int8 (XNNPACK)",
+                                                     True, litert_conversion),
+        "LiteRT fp32 (XNNPACK)": lambda: make_litert(args, paths, model, "LiteRT fp32 (XNNPACK)",
+                                                     False, litert_conversion),
     })
     return makers
 

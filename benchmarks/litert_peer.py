@@ -4,16 +4,17 @@ TensorFlow needs a newer numpy than Debian's torch is built for, so the conversi
 run in toolchains/python-venv-litert (made without the system site packages, from
 benchmarks/requirements-litert.txt), and compare.py runs this script there:
 
-  litert_peer.py convert --model model.onnx --calibration calibration.npy --workdir DIR
+  litert_peer.py convert (--model model.onnx | --torch-encoder state_dict.npz --heads N)
+                 --calibration calibration.npy --workdir DIR
                  --int8-output model_int8.tflite --fp32-output model_fp32.tflite
-                 [--keep-input-layout]
-      onnx2tf turns the ONNX graph into a TensorFlow SavedModel (NCHW images become NHWC;
-      --keep-input-layout keeps a 3-D input such as the encoder's [batch, sequence, features] as
-      it is), then TensorFlow's converter makes a full-integer model from it with the same
-      calibration tensors as its representative data set: every op int8 (TFLITE_BUILTINS_INT8,
-      the conversion fails rather than leave an op in float), per-channel int8 weights, fp32
-      input and output quantized / dequantized inside the model, as the other runtimes take them.
-      The fp32 model is the same SavedModel converted without quantization.
+      onnx2tf turns the ONNX graph into a TensorFlow SavedModel (NCHW images become NHWC); or,
+      for nn.TransformerEncoder, whose ONNX graph onnx2tf cannot convert, litert_encoder.py
+      writes the same network in TensorFlow ops from its PyTorch weights. Then TensorFlow's
+      converter makes a full-integer model with the same calibration tensors as its
+      representative data set: every op int8 (TFLITE_BUILTINS_INT8, the conversion fails rather
+      than leave an op in float), per-channel int8 weights, fp32 input and output quantized /
+      dequantized inside the model, as the other runtimes take them. The fp32 model is the same
+      graph converted without quantization.
   litert_peer.py serve --model model_int8.tflite --input input.npy --output out.npy
       loads it with one thread and LiteRT's default delegate, XNNPACK (its int8 kernels),
       writes one output, then answers compare.py's timing requests (peer_server.py). The note
@@ -34,7 +35,7 @@ import peer_server  # noqa: E402
 
 
 def to_model_layout(array, rank):
-    """onnx2tf makes 4-D NCHW inputs NHWC; other ranks stay as they are (--keep-input-layout)."""
+    """onnx2tf makes 4-D NCHW inputs NHWC; the encoder's [batch, sequence, features] stays."""
     return np.ascontiguousarray(array.transpose(0, 2, 3, 1)) if rank == 4 else array
 
 
@@ -59,34 +60,48 @@ def pad_max_pool_with_zero():
     max_pool.make_node = make_node_padding_with_zero
 
 
-def convert(args):
-    import onnx
+def onnx2tf_saved_model(args, calibration):
+    """onnx2tf's SavedModel of the ONNX model, in the current directory."""
     import onnx2tf
-    import tensorflow as tf
     pad_max_pool_with_zero()
-    calibration = np.load(args.calibration)
-    rank = calibration.ndim - 1
-    workdir = os.path.abspath(args.workdir)
-    model = os.path.abspath(args.model)
-    int8_output, fp32_output = os.path.abspath(args.int8_output), os.path.abspath(args.fp32_output)
-    os.makedirs(workdir, exist_ok=True)
-    os.chdir(workdir)
-    if rank == 4:
-        np.save(ONNX2TF_SAMPLE_IMAGES, np.concatenate([to_model_layout(sample, rank)
+    if calibration.ndim - 1 == 4:
+        np.save(ONNX2TF_SAMPLE_IMAGES, np.concatenate([to_model_layout(sample, 4)
                                                        for sample in calibration]))
-    input_names = [graph_input.name for graph_input in onnx.load(model).graph.input]
     try:
-        onnx2tf.convert(input_onnx_file_path=model, output_folder_path="saved_model",
-                        output_signaturedefs=True, non_verbose=True,
-                        keep_shape_absolutely_input_names=input_names if args.keep_input_layout
-                        else None)
+        onnx2tf.convert(input_onnx_file_path=args.model, output_folder_path="saved_model",
+                        output_signaturedefs=True, non_verbose=True)
     except (Exception, SystemExit) as error:  # onnx2tf exits or raises, with a long trace
         message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        raise SystemExit(f"onnx2tf could not convert {os.path.basename(model)}: "
+        raise SystemExit(f"onnx2tf could not convert {os.path.basename(args.model)}: "
                          f"{type(error).__name__}: {message[:400]}")
-    with open(fp32_output, "wb") as out:
-        out.write(tf.lite.TFLiteConverter.from_saved_model("saved_model").convert())
-    converter = tf.lite.TFLiteConverter.from_saved_model("saved_model")
+    return "saved_model"
+
+
+def convert(args):
+    import tensorflow as tf
+    calibration = np.load(args.calibration)
+    rank = calibration.ndim - 1
+    for name in ("model", "torch_encoder", "int8_output", "fp32_output"):
+        if getattr(args, name):
+            setattr(args, name, os.path.abspath(getattr(args, name)))
+    os.makedirs(args.workdir, exist_ok=True)
+    os.chdir(args.workdir)
+    if args.torch_encoder:
+        import litert_encoder
+        weights = dict(np.load(args.torch_encoder))
+        encode = litert_encoder.encoder_function(weights, args.heads, calibration.shape[2])
+
+        def new_converter():
+            return tf.lite.TFLiteConverter.from_concrete_functions(
+                [encode.get_concrete_function()], encode)
+    else:
+        saved_model = onnx2tf_saved_model(args, calibration)
+
+        def new_converter():
+            return tf.lite.TFLiteConverter.from_saved_model(saved_model)
+    with open(args.fp32_output, "wb") as out:
+        out.write(new_converter().convert())
+    converter = new_converter()
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
 
     def representative_data():
@@ -94,7 +109,7 @@ def convert(args):
             yield [to_model_layout(sample, rank)]
     converter.representative_dataset = representative_data
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    with open(int8_output, "wb") as out:
+    with open(args.int8_output, "wb") as out:
         out.write(converter.convert())
 
 
@@ -147,12 +162,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     convert_parser = commands.add_parser("convert")
-    convert_parser.add_argument("--model", required=True)
+    source = convert_parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="the ONNX model, converted by onnx2tf")
+    source.add_argument("--torch-encoder", metavar="STATE_DICT.npz",
+                        help="nn.TransformerEncoder's weights, built by litert_encoder.py")
+    convert_parser.add_argument("--heads", type=int, default=4,
+                                help="attention heads (--torch-encoder)")
     convert_parser.add_argument("--calibration", required=True)
     convert_parser.add_argument("--workdir", required=True)
     convert_parser.add_argument("--int8-output", required=True)
     convert_parser.add_argument("--fp32-output", required=True)
-    convert_parser.add_argument("--keep-input-layout", action="store_true")
     serve_parser = commands.add_parser("serve")
     serve_parser.add_argument("--model", required=True)
     serve_parser.add_argument("--input", required=True)
