@@ -534,6 +534,12 @@ def git_revision():
 
 # ---------------------------------------------------------------------------------------------
 
+def describe(error):
+    """Failed says why in its own words; anything else also says what it is."""
+    text = str(error).strip()
+    return text if isinstance(error, Failed) else f"{type(error).__name__}: {text}"
+
+
 def build_inputs(name, calib_samples, paths):
     """Exports the ONNX model; returns (torch module, calibration tensors, test input), and
     writes the inputs that the other processes read."""
@@ -633,7 +639,7 @@ def time_runtimes(args, name, makers, reference, calibration_mean, results, runt
                 raise Failed(f"output of shape {np.shape(runtime.output)}, PyTorch's is "
                              f"{reference.shape}")
         except Exception as error:  # noqa: BLE001  a peer that cannot run is reported, not fatal
-            results[runtime_name]["error"] = f"{type(error).__name__}: {error}".strip()
+            results[runtime_name]["error"] = describe(error)
             print(f"{runtime_name}: set-up failed: {results[runtime_name]['error']}",
                   file=sys.stderr)
             continue
@@ -657,7 +663,7 @@ def time_runtimes(args, name, makers, reference, calibration_mean, results, runt
             try:
                 results[runtime.name]["samples"] += runtime.block(args.warmup, args.iterations)
             except Exception as error:  # noqa: BLE001
-                results[runtime.name]["error"] = f"{type(error).__name__}: {error}"
+                results[runtime.name]["error"] = describe(error)
                 results[runtime.name]["samples"] = []
         done = ", ".join(f"{r.name} {percentile(results[r.name]['samples'], 50):.1f}"
                          for r in runtimes if results[r.name]["samples"])
