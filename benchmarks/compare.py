@@ -223,7 +223,8 @@ def make_qrun_xnnpack(args, paths):
     if not os.path.isfile(paths["qfb"]):
         raise Failed("no int8 .qfb: qconvert failed (see qrun int8)")
     options = ["--backend", "xnnpack"]
-    probe = subprocess.run([args.qrun, paths["qfb"], paths["qrun_input"], *options],
+    probe = subprocess.run([args.qrun, paths["qfb"], paths["qrun_input"], *options,
+                            "--warmup", "0", "--repeat", "1"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                            timeout=args.step_timeout)
     if "unknown or incomplete option '--backend'" in probe.stderr:
