@@ -29,7 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CANDIDATES = [
-    ("build/compare/resnet18/model_int8.qfb", "build/compare/resnet18/input_nhwc.npy"),
+    ("build/compare/resnet18/model_int8.qfb", "build/compare/resnet18/qrun_input.npy"),
     ("build/tests/models/digits_int8.qfb", "tests/models/digits/inputs/digit_7.bin"),
 ]
 

@@ -1,29 +1,51 @@
 #!/usr/bin/python3
-"""Times qrun's int8 against ONNX Runtime and PyTorch, int8 and fp32, on torchvision models.
+"""Times qrun's int8 against ONNX Runtime, PyTorch, OpenVINO and LiteRT, int8 and fp32.
 
-Run it through `benchmarks/compare`, which makes the virtual environment with ONNX Runtime from
-PyPI, makes sure PyTorch runs on OpenBLAS and builds qrun if needed. What it does, per model:
+Run it through `benchmarks/compare`, which makes the virtual environments (ONNX Runtime in the
+one the tests use; OpenVINO with NNCF and LiteRT with TensorFlow each in one of their own), makes
+sure PyTorch runs on OpenBLAS and builds qrun if needed. What it does, per model:
 
-  1. Builds the fixed-seed torchvision model with sane random BatchNorm statistics and exports
-     ONNX opset 13 with the BatchNormalization nodes kept (both from
-     tests/models/check_torchvision.py, so these are the models the tests check), and writes
-     the calibration samples (seed 1000) and one test input (seed 2000): NCHW [1,3,224,224].
-  2. Prepares five runtimes, each calibrated on those same calibration tensors:
-       qrun int8      qconvert model.onnx --calib samples/, then the qrun CLI (NHWC input)
+  1. Builds the model and its inputs. torchvision resnet18, resnet50, mobilenet_v2 and
+     mobilenet_v3_large: fixed-seed weights with sane random BatchNorm statistics, ONNX opset 13
+     with the BatchNormalization nodes kept (both from tests/models/check_torchvision.py, so these
+     are the models the tests check), calibration samples (seed 1000) and one test input (seed
+     2000), NCHW [1,3,224,224]. transformer_encoder: tests/models/check_transformer.py's
+     nn.TransformerEncoder (4 layers, d_model 256, 4 heads, feed-forward 1024, batch first,
+     seeded) at opset 13, input [1,128,256], its seeded calibration samples and test input.
+  2. Prepares the runtimes, each int8 one calibrated on those same calibration tensors:
+       qrun int8      qconvert model.onnx --calib samples/ (static int8), then the qrun CLI
+                      (images as NHWC input)
+       qrun int8 (XNNPACK backend)  the same .qfb through `qrun --backend xnnpack`
        ORT int8       onnxruntime.quantization: quant_pre_process, then quantize_static
                       (QDQ, per-channel int8 weights, MinMax calibration, uint8 activations
                       by default: U8S8 is the pair ONNX Runtime's x86 kernels are built for;
                       measured on mobilenet_v2 here, 2.1 ms against 3.7 ms with int8 ones)
+       ORT int8 dynamic  (encoder only) quantize_dynamic: int8 weights, activations quantized
+                      at run time, which ONNX Runtime fuses better for 3-D MatMuls
        ORT fp32       the same ONNX file
-       PyTorch int8   FX graph mode post-training quantization, onednn engine and qconfig
+       PyTorch int8   images: FX graph mode post-training quantization, onednn engine and qconfig;
+                      encoder: "PyTorch int8 dynamic (Linear)", quantize_dynamic of the Linear
+                      layers, which is what PyTorch offers for nn.TransformerEncoder (FX cannot
+                      trace it); attention's matmuls, softmax and LayerNorm stay fp32
        PyTorch fp32   the module that was exported
+       OpenVINO int8 (NNCF)   nncf.quantize of the ONNX model read by OpenVINO (model type
+                      transformer for the encoder), one inference thread, fp32 precision hint
+       OpenVINO fp32  the ONNX model, same settings
+       LiteRT int8 (XNNPACK)  onnx2tf to a SavedModel (the encoder, which onnx2tf cannot
+                      convert: the same network written in TensorFlow ops from the PyTorch
+                      weights, litert_encoder.py), then TensorFlow's converter: full-integer int8
+                      ops (fp32 input and output quantized inside), the calibration tensors as
+                      representative data; one thread, LiteRT's default XNNPACK delegate
+       LiteRT fp32 (XNNPACK)  the same model converted without quantization
      PyTorch's modules are traced and put through torch.jit.optimize_for_inference (freezing,
      and for fp32 oneDNN convolutions), which was measured faster than eager (--torch-mode).
-  3. Times them in one process, single thread, pinned to one core, interleaved round by round:
-     every round runs each runtime for a block of --iterations runs after --warmup runs, in an
-     order that rotates from round to round. The in-process peers are timed call by call; qrun
-     is a CLI, so each of its blocks is one `qrun --warmup W --repeat N --pin CPU` call (the
-     process is pinned to the same core) and its block median is the sample.
+     OpenVINO and LiteRT run in worker processes in their own environments (peer_server.py).
+     A runtime that cannot be installed, converted or run is listed with the reason.
+  3. Times them single thread, pinned to one core, interleaved round by round: every round runs
+     each runtime for a block of --iterations runs after --warmup runs, in an order that rotates
+     from round to round. The in-process and worker peers are timed call by call; qrun is a CLI,
+     so each of its blocks is one `qrun --warmup W --repeat N --pin CPU` call (the process is
+     pinned to the same core) and its block median is the sample.
   4. Prints, per model, median / p10 / p90 (peers over every timed call; qrun over its block
      medians), each runtime's time as a multiple of the best int8 peer's and of qrun's median,
      and each output's cosine similarity to PyTorch fp32 on the test input; writes the same as
@@ -33,9 +55,11 @@ PyPI, makes sure PyTorch runs on OpenBLAS and builds qrun if needed. What it doe
 import argparse
 import datetime
 import gc
+import json
 import os
 import platform
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -53,13 +77,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "models"))
 import check_torchvision as tv  # noqa: E402  (build_model, random_images, export_onnx, ...)
+import check_transformer as encoder  # noqa: E402  (build_encoder, export_encoder, ...)
 import torch  # noqa: E402
 
 # check_torchvision exports with BatchNormalization kept (TrainingMode.PRESERVE on an eval-mode
 # module), which makes torch warn about constant folding in training mode: it does not apply.
 warnings.filterwarnings("ignore", message="It is recommended that constant folding")
 
-MODELS = ("resnet18", "resnet50", "mobilenet_v2")
+ENCODER = "transformer_encoder"
+MODELS = ("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large", ENCODER)
+QRUN = "qrun int8"
+QRUN_XNNPACK = "qrun int8 (XNNPACK backend)"
+VENVS = {"openvino": os.path.join(REPO, "toolchains", "python-venv-openvino"),
+         "litert": os.path.join(REPO, "toolchains", "python-venv-litert")}
 CALIB_SEED = 1000  # the seeds check_torchvision.py uses
 TEST_SEED = 2000
 QRUN_LATENCY = re.compile(r"latency over (\d+) runs \(.*\): min ([0-9.]+) ms, "
@@ -75,8 +105,8 @@ class Failed(Exception):
 # block(warmup, iterations) -> list of milliseconds (qrun: [its block median]).
 
 class InProcess:
-    def __init__(self, name, kind, call):
-        self.name, self.kind, self.call = name, kind, call
+    def __init__(self, name, kind, call, note=""):
+        self.name, self.kind, self.call, self.note = name, kind, call, note
         self.output = np.asarray(call(), dtype=np.float32)
 
     def block(self, warmup, iterations):
@@ -93,13 +123,17 @@ class InProcess:
             gc.enable()
         return samples
 
+    def close(self):
+        pass
+
 
 class QrunCli:
-    def __init__(self, qrun, qfb, input_nhwc, out_path, cpu, timeout):
-        self.name, self.kind = "qrun int8", "int8"
-        self.command = [qrun, qfb, input_nhwc, "--pin", str(cpu), "--threads", "1"]
+    def __init__(self, name, qrun, qfb, qrun_input, out_path, cpu, timeout, options=()):
+        self.name, self.kind, self.note = name, "int8", ""
+        self.command = [qrun, qfb, qrun_input, *options, "--pin", str(cpu), "--threads", "1"]
         self.timeout = timeout
-        tv.run_tool("qrun -o", self.command[:3] + ["-o", out_path], timeout)
+        tv.run_tool(f"{name}: qrun -o", [qrun, qfb, qrun_input, *options, "-o", out_path],
+                    timeout)
         if not os.path.isfile(out_path):
             raise Failed(f"qrun exited 0 but wrote no {out_path}")
         self.output = tv.load_output(out_path, np.load(out_path).shape, "qrun")
@@ -118,6 +152,61 @@ class QrunCli:
                          f"line: {' '.join(command)}\n{result.stderr.decode(errors='replace')}")
         return [float(match.group(3))]
 
+    def close(self):
+        pass
+
+
+class Worker:
+    """A runtime in a process of its own, driven through benchmarks/peer_server.py's protocol.
+
+    It inherits this process's affinity (the pinned core) and one-thread environment."""
+
+    def __init__(self, name, kind, command, out_path, log_path, timeout):
+        self.name, self.kind, self.timeout, self.log_path = name, kind, timeout, log_path
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            self.note = json.loads(self._reply("ready"))["note"]
+            self.output = np.load(out_path)
+        except BaseException:
+            self.close()
+            raise
+
+    def _reply(self, word):
+        ready, _, _ = select.select([self.process.stdout], [], [], self.timeout)
+        line = self.process.stdout.readline() if ready else ""
+        if not line.startswith(word + " "):
+            self.close()
+            why = "timed out" if not ready else f"exited with status {self.process.returncode}"
+            raise Failed(f"{why}: {last_error(self.log_path)}")
+        return line[len(word) + 1:]
+
+    def block(self, warmup, iterations):
+        self.process.stdin.write(f"block {warmup} {iterations}\n")
+        self.process.stdin.flush()
+        return json.loads(self._reply("times"))
+
+    def close(self):
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write("quit\n")
+                self.process.stdin.close()
+                self.process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+
+def last_error(log_path, lines=3):
+    """The last few lines of a worker's or tool's log: where Python puts the exception."""
+    try:
+        with open(log_path, errors="replace") as log:
+            tail = [line.strip() for line in log if line.strip()][-lines:]
+    except OSError:
+        tail = []
+    return " / ".join(tail) + f" (log: {log_path})"
+
 
 # ---------------------------------------------------------------------------------------------
 # Set-up of each runtime (model files, calibration, sessions).
@@ -125,8 +214,96 @@ class QrunCli:
 def make_qrun(args, paths, calib_dir):
     tv.run_tool("qconvert (int8)", [args.qconvert, paths["onnx"], "-o", paths["qfb"],
                                     "--calib", calib_dir], args.step_timeout)
-    return QrunCli(args.qrun, paths["qfb"], paths["input_nhwc"], paths["qrun_out"], args.cpu,
-                   args.step_timeout)
+    return QrunCli(QRUN, args.qrun, paths["qfb"], paths["qrun_input"], paths["qrun_out"],
+                   args.cpu, args.step_timeout)
+
+
+def make_qrun_xnnpack(args, paths):
+    """The .qfb that make_qrun wrote, lowered to qrun's XNNPACK backend."""
+    if not os.path.isfile(paths["qfb"]):
+        raise Failed("no int8 .qfb: qconvert failed (see qrun int8)")
+    options = ["--backend", "xnnpack"]
+    probe = subprocess.run([args.qrun, paths["qfb"], paths["qrun_input"], *options,
+                            "--warmup", "0", "--repeat", "1"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           timeout=args.step_timeout)
+    if "unknown or incomplete option '--backend'" in probe.stderr:
+        raise Failed("this qrun rejects --backend xnnpack: qrun's XNNPACK backend is not merged "
+                     "into this branch yet")
+    return QrunCli(QRUN_XNNPACK, args.qrun, paths["qfb"], paths["qrun_input"],
+                   paths["qrun_xnnpack_out"], args.cpu, args.step_timeout, options)
+
+
+def peer_python(peer):
+    """The Python of a peer's own venv, or Failed with why benchmarks/compare could not make it."""
+    python = os.path.join(VENVS[peer], "bin", "python")
+    if os.access(python, os.X_OK):
+        return python
+    log = VENVS[peer] + ".log"
+    why = last_error(log) if os.path.isfile(log) else "run benchmarks/compare, which makes it"
+    raise Failed(f"not installed ({os.path.relpath(VENVS[peer], REPO)}): {why}")
+
+
+def run_peer_tool(what, command, log_path, timeout):
+    """A conversion step in a peer's venv; its output goes to a log, its failure says why."""
+    print(f"$ {' '.join(command)}  (log: {log_path})", flush=True)
+    with open(log_path, "w") as log:
+        try:
+            status = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT,
+                                    timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            raise Failed(f"{what} timed out after {timeout} s (log: {log_path})")
+    if status != 0:
+        raise Failed(f"{what} failed: {last_error(log_path)}")
+
+
+def make_openvino(args, paths, name, quantized):
+    python = peer_python("openvino")
+    script = os.path.join(HERE, "openvino_peer.py")
+    model = paths["onnx"]
+    if quantized:
+        model = paths["openvino_int8"]
+        run_peer_tool("NNCF quantization", [
+            python, script, "quantize", "--model", paths["onnx"],
+            "--calibration", paths["calibration"], "--output", model,
+            "--model-type", "transformer" if paths["model"] == ENCODER else "cnn"],
+            paths["openvino_int8"] + ".log", args.step_timeout)
+    tag = "int8" if quantized else "fp32"
+    out = os.path.join(paths["dir"], f"openvino_{tag}_out.npy")
+    return Worker(name, tag, [python, script, "serve", "--model", model, "--input",
+                              paths["input"], "--output", out],
+                  out, os.path.join(paths["dir"], f"openvino_{tag}.log"), args.step_timeout)
+
+
+def make_litert(args, paths, model, name, quantized, converted):
+    """converted: a dict shared by the int8 and fp32 rows, so that the conversion runs once.
+    Images go through onnx2tf; the encoder, which onnx2tf cannot convert, is built in
+    TensorFlow ops from its PyTorch weights (litert_encoder.py)."""
+    python = peer_python("litert")
+    script = os.path.join(HERE, "litert_peer.py")
+    if "error" not in converted and "done" not in converted:
+        command = [python, script, "convert", "--calibration", paths["calibration"],
+                   "--workdir", os.path.join(paths["dir"], "litert"),
+                   "--int8-output", paths["litert_int8"], "--fp32-output", paths["litert_fp32"]]
+        if paths["model"] == ENCODER:
+            weights = os.path.join(paths["dir"], "encoder_state_dict.npz")
+            np.savez(weights, **{key: value.numpy() for key, value in model.state_dict().items()})
+            command += ["--torch-encoder", weights, "--heads", str(encoder.HEADS)]
+        else:
+            command += ["--model", paths["onnx"]]
+        try:
+            run_peer_tool("TFLite conversion", command, paths["litert_int8"] + ".log",
+                          args.step_timeout)
+            converted["done"] = True
+        except Failed as error:
+            converted["error"] = error
+    if "error" in converted:
+        raise converted["error"]
+    tag = "int8" if quantized else "fp32"
+    out = os.path.join(paths["dir"], f"litert_{tag}_out.npy")
+    return Worker(name, tag, [python, script, "serve", "--model", paths[f"litert_{tag}"],
+                              "--input", paths["input"], "--output", out],
+                  out, os.path.join(paths["dir"], f"litert_{tag}.log"), args.step_timeout)
 
 
 def ort_session(path):
@@ -140,11 +317,11 @@ def ort_session(path):
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
-def ort_runtime(name, kind, path, test_input):
+def ort_runtime(name, kind, path, test_input, note=""):
     session = ort_session(path)
     input_name = session.get_inputs()[0].name
     feed = {input_name: test_input}
-    return InProcess(name, kind, lambda: session.run(None, feed)[0])
+    return InProcess(name, kind, lambda: session.run(None, feed)[0], note)
 
 
 def make_ort_int8(args, paths, calibration, test_input):
@@ -157,11 +334,13 @@ def make_ort_int8(args, paths, calibration, test_input):
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self.samples = iter([{"input": sample} for sample in calibration])
+            self.samples = iter([{input_name: sample} for sample in calibration])
 
         def get_next(self):
             return next(self.samples, None)
 
+    import onnx
+    input_name = onnx.load(paths["onnx"]).graph.input[0].name
     source = paths["onnx"]
     if quant_pre_process is not None:  # symbolic shapes, BN folding, shape inference
         quant_pre_process(paths["onnx"], paths["ort_prep"], skip_symbolic_shape=False)
@@ -170,7 +349,25 @@ def make_ort_int8(args, paths, calibration, test_input):
     quantize_static(source, paths["ort_int8"], Reader(), quant_format=QuantFormat.QDQ,
                     per_channel=True, activation_type=activation, weight_type=QuantType.QInt8,
                     calibrate_method=CalibrationMethod.MinMax)
-    return ort_runtime("ORT int8", "int8", paths["ort_int8"], test_input)
+    return ort_runtime("ORT int8", "int8", paths["ort_int8"], test_input,
+                       "static QDQ" if paths["model"] == ENCODER else "")
+
+
+def make_ort_dynamic(paths, test_input):
+    """quantize_dynamic of the model that quant_pre_process made for quantize_static: without
+    that step it finds the weights of only one MatMul per layer."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    if not os.path.isfile(paths["ort_prep"]):
+        quant_pre_process(paths["onnx"], paths["ort_prep"], skip_symbolic_shape=False)
+    quantize_dynamic(paths["ort_prep"], paths["ort_dynamic"], weight_type=QuantType.QInt8)
+    graph = onnx.load(paths["ort_dynamic"]).graph
+    integer = sum(node.op_type == "MatMulInteger" for node in graph.node)
+    left = sum(node.op_type == "MatMul" for node in graph.node)
+    return ort_runtime("ORT int8 dynamic", "int8", paths["ort_dynamic"], test_input,
+                       f"quantize_dynamic: int8 weights, activations quantized at run time; "
+                       f"{integer} MatMulInteger, {left} MatMul left in fp32")
 
 
 def make_torch_int8(args, model, calibration, test_input):
@@ -188,7 +385,23 @@ def make_torch_int8(args, model, calibration, test_input):
     return torch_runtime("PyTorch int8", "int8", quantized, test_input, args.torch_mode)
 
 
-def torch_runtime(name, kind, module, test_input, mode):
+def make_torch_dynamic(args, model, test_input):
+    """quantize_dynamic of the Linear layers: PyTorch's int8 path for nn.TransformerEncoder."""
+    import copy
+    torch.backends.quantized.engine = "onednn"
+    quantized = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear},
+                                                       dtype=torch.qint8)
+    for layer in quantized.layers:
+        # torch 1.13's fast-path check reads .weight of every Linear as a tensor, and a dynamic
+        # quantized Linear's is a method; this flag only selects that fused path, so the layer
+        # takes the ordinary one and computes the same function.
+        layer.activation_relu_or_gelu = 0
+    return torch_runtime("PyTorch int8 dynamic (Linear)", "int8", quantized, test_input,
+                         args.torch_mode, "Linear int8 with dynamic activations; attention "
+                         "matmuls, softmax, LayerNorm fp32")
+
+
+def torch_runtime(name, kind, module, test_input, mode, note=""):
     x = torch.from_numpy(test_input)
     if mode == "script":  # traced, frozen and optimized: PyTorch's own CPU inference path
         with torch.no_grad():
@@ -197,7 +410,7 @@ def torch_runtime(name, kind, module, test_input, mode):
     def call():
         with torch.inference_mode():
             return module(x).numpy()
-    return InProcess(name, kind, call)
+    return InProcess(name, kind, call, note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,13 +421,14 @@ def percentile(values, q):
 
 
 def summarize(results, order):
-    """results: name -> dict(kind, samples, cosine, centred, error). Returns (rows, notes)."""
+    """results: name -> dict(kind, samples, per_block, cosine, centred, note, error).
+    Returns (rows, notes)."""
     medians = {name: percentile(r["samples"], 50) for name, r in results.items()
                if r.get("samples")}
-    int8_peers = {n: m for n, m in medians.items() if n != "qrun int8"
+    int8_peers = {n: m for n, m in medians.items() if n != QRUN
                   and results[n]["kind"] == "int8"}
     best_int8 = min(int8_peers, key=int8_peers.get) if int8_peers else None
-    qrun_median = medians.get("qrun int8")
+    qrun_median = medians.get(QRUN)
     rows = []
     for name in order:
         r = results[name]
@@ -227,9 +441,8 @@ def summarize(results, order):
             name, f"{m:.2f}", f"{percentile(samples, 10):.2f}", f"{percentile(samples, 90):.2f}",
             f"{m / int8_peers[best_int8]:.2f}" if best_int8 else "-",
             f"{m / qrun_median:.2f}" if qrun_median else "-",
-            "reference" if name == "PyTorch fp32" else f"{r['cosine']:.6f}",
-            "-" if name == "PyTorch fp32" else f"{r['centred']:.4f}",
-            f"{len(samples)}" + (" blocks" if name == "qrun int8" else ""),
+            f"{r['cosine']:.6f}", f"{r['centred']:.4f}",
+            f"{len(samples)}" + (" blocks" if r["per_block"] else ""),
         ])
     notes = []
     if qrun_median and best_int8:
@@ -237,9 +450,12 @@ def summarize(results, order):
         notes.append(f"qrun int8 median / best int8 peer's ({best_int8}) = {ratio:.2f} "
                      f"({'qrun faster' if ratio < 1 else 'qrun slower'})")
     if qrun_median and len(medians) > 1:
-        fastest = min((n for n in medians if n != "qrun int8"), key=medians.get)
+        fastest = min((n for n in medians if n != QRUN), key=medians.get)
         notes.append(f"fastest peer of all: {fastest}, {medians[fastest]:.2f} ms; qrun int8 / it "
                      f"= {qrun_median / medians[fastest]:.2f}")
+    for name in order:
+        if results[name].get("note"):
+            notes.append(f"{name}: {results[name]['note']}")
     for name in order:
         if results[name].get("error"):
             notes.append(f"{name} FAILED: {results[name]['error']}")
@@ -249,13 +465,21 @@ def summarize(results, order):
 HEADER = ["runtime", "median ms", "p10 ms", "p90 ms", "x best int8 peer", "x qrun",
           "cosine vs fp32", "cosine, centred", "samples"]
 LEGEND = """\
-- median / p10 / p90: for the in-process peers over every timed call (rounds x iterations); for
-  qrun over its per-round block medians (qrun is a CLI: one process per round, `--warmup W
-  --repeat N --pin CPU`, model load not timed), so its p10-p90 spread is narrower by construction.
-- `x best int8 peer`: this row's median / the median of the fastest int8 peer (ORT int8 or
-  PyTorch int8). On the qrun row it is qrun's ratio to the best peer: < 1 means qrun is faster.
+- median / p10 / p90: for the in-process and worker peers (OpenVINO, LiteRT) over every timed
+  call (rounds x iterations); for the qrun rows over their per-round block medians (qrun is a
+  CLI: one process per round, `--warmup W --repeat N --pin CPU`, model load not timed), so their
+  p10-p90 spread is narrower by construction.
+- `x best int8 peer`: this row's median / the median of the fastest int8 peer (every int8 row
+  but qrun int8's: ORT, PyTorch, OpenVINO, LiteRT, and qrun's own XNNPACK backend). On the qrun
+  row it is qrun's ratio to the best peer: < 1 means qrun is faster.
+- int8 rows: static int8 calibrated on the same tensors, except the labelled dynamic ones on the
+  encoder (ORT int8 dynamic, PyTorch int8 dynamic (Linear)), which quantize activations at run
+  time; on the encoder "ORT int8" is quantize_static's QDQ model.
 - `x qrun`: this row's median / qrun int8's median (> 1 means this runtime is slower than qrun).
-- cosine vs fp32: cosine similarity of the runtime's output on the test input to PyTorch fp32's.
+- cosine vs fp32: cosine similarity of the runtime's output on the test input to the eager
+  PyTorch fp32 module's; the timed PyTorch fp32 row (TorchScript through optimize_for_inference
+  by default) gets its own, which is not always 1: on mobilenet_v3_large torch 1.13's frozen
+  module gave 0.988 here.
   `centred`: the same after subtracting the mean PyTorch fp32 output over the calibration
   samples; outputs of these random-weight networks share a large input-independent part (two
   unrelated inputs' fp32 outputs already have a cosine of about 0.99), the centred cosine shows
@@ -313,53 +537,116 @@ def git_revision():
 
 # ---------------------------------------------------------------------------------------------
 
+def describe(error):
+    """Failed says why in its own words; anything else also says what it is."""
+    text = str(error).strip()
+    return text if isinstance(error, Failed) else f"{type(error).__name__}: {text}"
+
+
+def build_inputs(name, calib_samples, paths):
+    """Exports the ONNX model; returns (torch module, calibration tensors, test input), and
+    writes the inputs that the other processes read."""
+    if name == ENCODER:
+        model, x = encoder.build_encoder()
+        encoder.export_encoder(model, x, paths["onnx"])
+        calibration, test_input = encoder.calibration_samples(calib_samples), x.numpy()
+        qrun_input = test_input
+    else:
+        model = tv.build_model(name)
+        tv.export_onnx(model, paths["onnx"], "keep")
+        calibration = tv.random_images(calib_samples, seed=CALIB_SEED)
+        test_input = tv.random_images(1, seed=TEST_SEED)[0]
+        qrun_input = np.ascontiguousarray(test_input.transpose(0, 2, 3, 1))  # qrun takes NHWC
+    for i, sample in enumerate(calibration):
+        np.save(os.path.join(paths["calibration_dir"], f"sample_{i:02d}.npy"), sample)
+    np.save(paths["calibration"], np.stack(calibration))
+    np.save(paths["input"], test_input)
+    np.save(paths["qrun_input"], qrun_input)
+    return model, calibration, test_input
+
+
+def runtime_makers(args, name, model, paths, calibration, test_input):
+    """name -> function that prepares the runtime, in the order of the table."""
+    litert_conversion = {}
+    makers = {
+        QRUN: lambda: make_qrun(args, paths, paths["calibration_dir"]),
+        QRUN_XNNPACK: lambda: make_qrun_xnnpack(args, paths),
+        "ORT int8": lambda: make_ort_int8(args, paths, calibration, test_input),
+    }
+    if name == ENCODER:
+        makers["ORT int8 dynamic"] = lambda: make_ort_dynamic(paths, test_input)
+    makers["ORT fp32"] = lambda: ort_runtime("ORT fp32", "fp32", paths["onnx"], test_input)
+    if name == ENCODER:
+        makers["PyTorch int8 dynamic (Linear)"] = lambda: make_torch_dynamic(args, model,
+                                                                             test_input)
+    else:
+        makers["PyTorch int8"] = lambda: make_torch_int8(args, model, calibration, test_input)
+    makers.update({
+        "PyTorch fp32": lambda: torch_runtime("PyTorch fp32", "fp32", model, test_input,
+                                              args.torch_mode),
+        "OpenVINO int8 (NNCF)": lambda: make_openvino(args, paths, "OpenVINO int8 (NNCF)", True),
+        "OpenVINO fp32": lambda: make_openvino(args, paths, "OpenVINO fp32", False),
+        "LiteRT int8 (XNNPACK)": lambda: make_litert(args, paths, model, "LiteRT int8 (XNNPACK)",
+                                                     True, litert_conversion),
+        "LiteRT fp32 (XNNPACK)": lambda: make_litert(args, paths, model, "LiteRT fp32 (XNNPACK)",
+                                                     False, litert_conversion),
+    })
+    return makers
+
+
 def compare_model(args, name):
     workdir = os.path.join(args.workdir, name)
-    calib_dir = os.path.join(workdir, "calibration")
     paths = {key: os.path.join(workdir, file) for key, file in (
         ("onnx", "model.onnx"), ("qfb", "model_int8.qfb"), ("ort_prep", "model_ort_prep.onnx"),
-        ("ort_int8", "model_ort_int8_qdq.onnx"), ("input_nchw", "input_nchw.npy"),
-        ("input_nhwc", "input_nhwc.npy"), ("qrun_out", "qrun_out.npy"))}
+        ("ort_int8", "model_ort_int8_qdq.onnx"), ("ort_dynamic", "model_ort_int8_dynamic.onnx"),
+        ("openvino_int8", "model_openvino_int8.xml"), ("litert_int8", "model_int8.tflite"),
+        ("litert_fp32", "model_fp32.tflite"), ("calibration_dir", "calibration"),
+        ("calibration", "calibration.npy"), ("input", "input.npy"),
+        ("qrun_input", "qrun_input.npy"), ("qrun_out", "qrun_out.npy"),
+        ("qrun_xnnpack_out", "qrun_xnnpack_out.npy"))}
+    paths.update(dir=workdir, model=name)
     shutil.rmtree(workdir, ignore_errors=True)  # nothing stale may be timed
-    os.makedirs(calib_dir)
+    os.makedirs(paths["calibration_dir"])
 
     print(f"\n=== {name}: building the model and its inputs", flush=True)
-    model = tv.build_model(name)
-    tv.export_onnx(model, paths["onnx"], "keep")
-    calibration = tv.random_images(args.calib_samples, seed=CALIB_SEED)
-    for i, sample in enumerate(calibration):
-        np.save(os.path.join(calib_dir, f"sample_{i:02d}.npy"), sample)
-    test_input = tv.random_images(1, seed=TEST_SEED)[0]
-    np.save(paths["input_nchw"], test_input)
-    np.save(paths["input_nhwc"], np.ascontiguousarray(test_input.transpose(0, 2, 3, 1)))
+    model, calibration, test_input = build_inputs(name, args.calib_samples, paths)
     with torch.no_grad():
         reference = model(torch.from_numpy(test_input)).numpy()
         calibration_mean = np.mean([model(torch.from_numpy(x)).numpy() for x in calibration], 0)
 
-    makers = {
-        "qrun int8": lambda: make_qrun(args, paths, calib_dir),
-        "ORT int8": lambda: make_ort_int8(args, paths, calibration, test_input),
-        "ORT fp32": lambda: ort_runtime("ORT fp32", "fp32", paths["onnx"], test_input),
-        "PyTorch int8": lambda: make_torch_int8(args, model, calibration, test_input),
-        "PyTorch fp32": lambda: torch_runtime("PyTorch fp32", "fp32", model, test_input,
-                                              args.torch_mode),
-    }
+    makers = runtime_makers(args, name, model, paths, calibration, test_input)
+    skip = [part.strip() for part in args.skip.split(",") if part.strip()]
+    makers = {n: make for n, make in makers.items() if n == QRUN or not any(p in n for p in skip)}
     order = list(makers)
-    kinds = {"qrun int8": "int8", "ORT int8": "int8", "ORT fp32": "fp32", "PyTorch int8": "int8",
-             "PyTorch fp32": "fp32"}
-    results = {n: {"kind": kinds[n], "samples": []} for n in order}
+    results = {n: {"kind": "fp32" if "fp32" in n else "int8", "samples": [],
+                   "per_block": n in (QRUN, QRUN_XNNPACK)} for n in order}
     runtimes = []
-    for runtime_name in order:
+    try:
+        time_runtimes(args, name, makers, reference, calibration_mean, results, runtimes)
+    finally:
+        for runtime in runtimes:
+            runtime.close()
+    return summarize(results, order)
+
+
+def time_runtimes(args, name, makers, reference, calibration_mean, results, runtimes):
+    for runtime_name in makers:
         print(f"--- {name}: preparing {runtime_name}", flush=True)
         start = time.monotonic()
         try:
             runtime = makers[runtime_name]()
+            try:
+                output = np.asarray(runtime.output, dtype=np.float32).reshape(reference.shape)
+            except ValueError:
+                runtime.close()
+                raise Failed(f"output of shape {np.shape(runtime.output)}, PyTorch's is "
+                             f"{reference.shape}")
         except Exception as error:  # noqa: BLE001  a peer that cannot run is reported, not fatal
-            results[runtime_name]["error"] = f"{type(error).__name__}: {error}".strip()
+            results[runtime_name]["error"] = describe(error)
             print(f"{runtime_name}: set-up failed: {results[runtime_name]['error']}",
                   file=sys.stderr)
             continue
-        output = runtime.output.reshape(reference.shape)
+        results[runtime_name]["note"] = runtime.note
         results[runtime_name]["cosine"] = tv.cosine(output, reference)
         results[runtime_name]["centred"] = tv.cosine(output - calibration_mean,
                                                      reference - calibration_mean)
@@ -379,13 +666,12 @@ def compare_model(args, name):
             try:
                 results[runtime.name]["samples"] += runtime.block(args.warmup, args.iterations)
             except Exception as error:  # noqa: BLE001
-                results[runtime.name]["error"] = f"{type(error).__name__}: {error}"
+                results[runtime.name]["error"] = describe(error)
                 results[runtime.name]["samples"] = []
         done = ", ".join(f"{r.name} {percentile(results[r.name]['samples'], 50):.1f}"
                          for r in runtimes if results[r.name]["samples"])
         print(f"round {round_index + 1}/{args.rounds} ({time.monotonic() - start:.0f} s): "
               f"medians so far (ms): {done}", flush=True)
-    return summarize(results, order)
 
 
 def main():
@@ -414,8 +700,12 @@ def main():
     parser.add_argument("--torch-mode", choices=("eager", "script"), default="script",
                         help="PyTorch modules as TorchScript through "
                              "torch.jit.optimize_for_inference (default; faster) or eager")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated runtime names or parts of them to leave out "
+                             "(e.g. LiteRT,fp32)")
     parser.add_argument("--step-timeout", type=float, default=1800,
-                        help="seconds a qconvert or qrun call may take")
+                        help="seconds a conversion, qconvert or qrun call, or a worker's reply "
+                             "may take")
     args = parser.parse_args()
 
     quick = args.quick
@@ -459,6 +749,9 @@ def main():
         f"PyTorch {torch.__version__} (int8 engine onednn, FX PTQ; modules as "
         f"{'TorchScript, jit.optimize_for_inference' if args.torch_mode == 'script' else 'eager'}); "
         f"numpy {np.__version__}; Python {platform.python_version()}",
+        "OpenVINO and LiteRT run in worker processes in their own venvs "
+        "(toolchains/python-venv-openvino, toolchains/python-venv-litert); their versions and "
+        "what ran in int8 / in XNNPACK are in each table's notes",
         f"PyTorch BLAS: {', '.join(blas) or 'none found'}"
         + ("" if on_openblas else "  (NOT OpenBLAS: PyTorch fp32 is handicapped)"),
         f"{args.rounds} rounds x {args.iterations} timed runs per runtime (+{args.warmup} "
@@ -475,7 +768,9 @@ def main():
             rows, notes = compare_model(args, name)
         except Exception as error:  # noqa: BLE001  e.g. the export or qconvert failed
             rows, notes = [], [f"{name} FAILED: {type(error).__name__}: {error}"]
-        failed |= any("FAILED" in note for note in notes)
+        # A peer that cannot be installed or run is listed with the reason; only qrun's or the
+        # model's own failure fails the command.
+        failed |= any(note.startswith((f"{QRUN} FAILED", f"{name} FAILED")) for note in notes)
         table = markdown_table(HEADER, rows) if rows else ""
         section = f"## {name}\n\n{table}\n\n" + "".join(f"- {note}\n" for note in notes)
         print("\n" + section, flush=True)

@@ -32,6 +32,26 @@ def cosine(a, b):
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
+def build_encoder():
+    """The seeded encoder in eval mode and its seeded input [1, SEQUENCE, D_MODEL]."""
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(d_model=D_MODEL, nhead=HEADS, dim_feedforward=FEED_FORWARD,
+                                       dropout=0.0, batch_first=True)
+    model = nn.TransformerEncoder(layer, num_layers=LAYERS).eval()
+    x = torch.randn(1, SEQUENCE, D_MODEL, generator=torch.Generator().manual_seed(1))
+    return model, x
+
+
+def export_encoder(model, x, path):
+    torch.onnx.export(model, x, path, opset_version=13, input_names=["x"], output_names=["y"],
+                      do_constant_folding=True)
+
+
+def calibration_samples(count):
+    rng = np.random.RandomState(2)
+    return [rng.randn(1, SEQUENCE, D_MODEL).astype(np.float32) for _ in range(count)]
+
+
 def run(command):
     print("$ " + " ".join(command), flush=True)
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -51,20 +71,13 @@ def main():
     os.makedirs(calibration)
     path = lambda name: os.path.join(args.workdir, name)  # noqa: E731
 
-    torch.manual_seed(0)
-    layer = nn.TransformerEncoderLayer(d_model=D_MODEL, nhead=HEADS, dim_feedforward=FEED_FORWARD,
-                                       dropout=0.0, batch_first=True)
-    model = nn.TransformerEncoder(layer, num_layers=LAYERS).eval()
-    x = torch.randn(1, SEQUENCE, D_MODEL, generator=torch.Generator().manual_seed(1))
-    torch.onnx.export(model, x, path("encoder.onnx"), opset_version=13, input_names=["x"],
-                      output_names=["y"], do_constant_folding=True)
+    model, x = build_encoder()
+    export_encoder(model, x, path("encoder.onnx"))
     with torch.no_grad():
         reference = model(x).numpy()
     np.save(path("input.npy"), x.numpy())
-    rng = np.random.RandomState(2)
-    for i in range(4):
-        np.save(os.path.join(calibration, f"sample_{i}.npy"),
-                rng.randn(1, SEQUENCE, D_MODEL).astype(np.float32))
+    for i, sample in enumerate(calibration_samples(4)):
+        np.save(os.path.join(calibration, f"sample_{i}.npy"), sample)
 
     failures = []
     results = {}
