@@ -13,7 +13,8 @@ std::vector<Stored> ReadElements(const onnx::TensorProto& proto, const Field& fi
   if (proto.has_raw_data()) {
     const std::string& raw = proto.raw_data();
     values.resize(raw.size() / sizeof(Stored));
-    std::memcpy(values.data(), raw.data(), values.size() * sizeof(Stored));
+    // An empty tensor's vector may hold no storage at all: memcpy must not see its null pointer.
+    if (!values.empty()) std::memcpy(values.data(), raw.data(), values.size() * sizeof(Stored));
   } else {
     values.assign(field.begin(), field.end());
   }

@@ -190,6 +190,9 @@ class Case:
             if result.returncode < 0:
                 self.status, self.why = "failed", f"qconvert crashed (signal {-result.returncode})"
                 return
+            if "Sanitizer" in result.stderr or "runtime error:" in result.stderr:
+                self.status, self.why = "failed", "qconvert: a sanitizer reports an error"
+                return
             self.why = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
         self.status = "not supported"
 
