@@ -417,8 +417,22 @@ ConcatF32Kernel select_concat_f32(const CpuFeatures&) {
   return {"concat_f32_reference", concat_f32_reference};
 }
 
-TransposeKernel select_transpose(const CpuFeatures&) {
-  return {"transpose_reference", transpose_reference};
+bool innermost_axis_stays(const CpuFeatures&, const TransposeGeometry& g) {
+  return g.rank > 0 && g.perm[g.rank - 1] == g.rank - 1;
+}
+
+const Entry<TransposeKernel, TransposeGeometry> kTranspose[] = {
+    {{"transpose_rows_portable", transpose_rows_portable}, innermost_axis_stays},
+    {{"transpose_reference", transpose_reference}, everywhere<TransposeGeometry>},
+};
+
+std::vector<TransposeKernel> transpose_candidates(const CpuFeatures& cpu,
+                                                  const TransposeGeometry& g) {
+  return serving(kTranspose, cpu, g);
+}
+
+TransposeKernel select_transpose(const CpuFeatures& cpu, const TransposeGeometry& g) {
+  return transpose_candidates(cpu, g).front();
 }
 
 bool contiguous_rows(const CpuFeatures&, const SliceGeometry& g) {

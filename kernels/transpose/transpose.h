@@ -19,5 +19,7 @@ struct TransposeGeometry {
 using TransposeFn = void (*)(const TransposeGeometry&, const void* input, void* output);
 
 void transpose_reference(const TransposeGeometry&, const void* input, void* output);
+// One memcpy per output row; only where the innermost axis stays in place (see the registry).
+void transpose_rows_portable(const TransposeGeometry&, const void* input, void* output);
 
 }  // namespace qrun::kernels

@@ -30,7 +30,7 @@ Status make_transpose(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     output_shape.push_back(input.shape[source]);
   }
   QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), output_shape));
-  const kernels::TransposeKernel kernel = kernels::select_transpose(s.cpu);
+  const kernels::TransposeKernel kernel = kernels::select_transpose(s.cpu, geometry);
   const Tensor& output = s.output(0);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
     kernel.run(geometry, input.data<uint8_t>(context.arena),
