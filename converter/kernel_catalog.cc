@@ -166,8 +166,17 @@ const std::map<std::string, Probe>& Probes() {
        }},
       {"TRANSPOSE",
        [](const CpuFeatures& cpu, auto* int8, auto* fp32) {
-         *int8 = {select_transpose(cpu).name};
-         *fp32 = {select_transpose(cpu).name};
+         // Attention's head transpose: the innermost axis stays in place.
+         TransposeGeometry g;
+         g.rank = 3;
+         g.input_dims[0] = 4;
+         g.input_dims[1] = 8;
+         g.input_dims[2] = 16;
+         g.perm[0] = 1;
+         g.perm[1] = 0;
+         *int8 = {select_transpose(cpu, g).name};
+         g.element_size = 4;
+         *fp32 = {select_transpose(cpu, g).name};
        }},
       {"RESHAPE", [](const CpuFeatures&, auto*, auto*) {}},
       {"QUANTIZE", [](const CpuFeatures& cpu, auto* int8,
