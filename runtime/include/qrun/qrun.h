@@ -115,8 +115,9 @@ QRUN_API qrun_status qrun_interpreter_set_fusion(qrun_interpreter* interpreter, 
 
 /* Whose kernels run the model: "qrun" (its own, the default) or "xnnpack" (XNNPACK's operator for
  * every int8 op that XNNPACK has one for, qrun's kernels for the rest, in one plan; each operator's
- * qrun_operator_info says which and why). NULL or "" for the QRUN_BACKEND environment variable's
- * choice, or "qrun" without it. QRUN_UNSUPPORTED for "xnnpack" in a build without XNNPACK. Takes
+ * qrun_operator_info says which and why; the output bytes are qrun's either way). NULL or "" for
+ * the QRUN_BACKEND environment variable's choice, or "qrun" without it. QRUN_UNSUPPORTED for
+ * "xnnpack" in a build without XNNPACK. Under XNNPACK no ADD is fused into a convolution. Takes
  * effect at the next load. */
 QRUN_API qrun_status qrun_interpreter_set_backend(qrun_interpreter* interpreter,
                                                   const char* backend);
