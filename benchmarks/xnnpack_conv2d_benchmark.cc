@@ -1,7 +1,9 @@
 // qrun's int8 Conv2D kernel against XNNPACK's QC8 convolution operator, side by side on the same
 // ResNet-50 and MobileNet-v2 layer shapes (conv2d_layers.h), one thread: the kernel qrun chooses
 // for this CPU (.../qrun:<kernel>) and xnn_create_convolution2d_nhwc_qc8 with the same weights,
-// bias, per-channel multipliers and zero points (.../xnnpack_qc8). Counter GMAC (per second).
+// bias, per-channel multipliers and zero points (.../xnnpack_qc8). The classifiers' fully
+// connected layers (batch 1) too, against the same operator as a 1x1 convolution, which is how
+// the XNNPACK backend runs them. Counter GMAC (per second).
 //   build/bin/xnnpack_conv2d_benchmark --benchmark_filter=resnet50   (Google Benchmark flags apply)
 #include <benchmark/benchmark.h>
 #include <xnnpack.h>
@@ -99,6 +101,40 @@ void run_xnnpack(benchmark::State& state, Conv2dGeometry g) {
   report_macs(state, g);
 }
 
+// A classifier's fully connected layer, batch 1: input channels -> output channels.
+struct ClassifierLayer {
+  const char* model;
+  int input_channels, output_channels;
+};
+const ClassifierLayer kClassifiers[] = {
+    {"resnet18", 512, 1000}, {"resnet50", 2048, 1000}, {"mobilenet_v2", 1280, 1000}};
+
+void run_qrun_fully_connected(benchmark::State& state,
+                              qrun::kernels::FullyConnectedQs8Kernel kernel,
+                              qrun::kernels::FullyConnectedGeometry g) {
+  Conv2dGeometry as_conv;
+  as_conv.input_height = as_conv.input_width = as_conv.output_height = as_conv.output_width = 1;
+  as_conv.input_channels = g.input_channels;
+  as_conv.output_channels = g.output_channels;
+  Operands o(as_conv);
+  const qrun::kernels::FullyConnectedQs8Params params{
+      kInputZeroPoint, o.multipliers.data(), {kOutputZeroPoint, -128, 127}};
+  qrun::kernels::FullyConnectedQs8Weights weights{o.weights.data(), o.bias.data(), nullptr};
+  std::vector<uint8_t> storage;
+  if (kernel.pack != nullptr) {
+    storage.resize(kernel.packed_size(g) + 64);
+    void* aligned = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+    kernel.pack(g, params, weights, aligned);
+    weights.packed = aligned;
+  }
+  for (auto _ : state) {
+    kernel.run(g, params, weights, o.input.data(), o.output.data(), 0,
+               static_cast<size_t>(g.output_channels));
+    benchmark::ClobberMemory();
+  }
+  report_macs(state, as_conv);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,6 +150,23 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark((name + "/qrun:" + kernel.name).c_str(), run_qrun, kernel, g)
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark((name + "/xnnpack_qc8").c_str(), run_xnnpack, g)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  for (const ClassifierLayer& layer : kClassifiers) {
+    const qrun::kernels::FullyConnectedGeometry g{1, layer.input_channels, layer.output_channels};
+    const qrun::kernels::FullyConnectedQs8Kernel kernel =
+        qrun::kernels::select_fully_connected_qs8(cpu, g);
+    const std::string name = std::string(layer.model) + "/fc/" +
+                             std::to_string(layer.input_channels) + "/" +
+                             std::to_string(layer.output_channels);
+    Conv2dGeometry as_conv;
+    as_conv.input_height = as_conv.input_width = as_conv.output_height = as_conv.output_width = 1;
+    as_conv.input_channels = layer.input_channels;
+    as_conv.output_channels = layer.output_channels;
+    benchmark::RegisterBenchmark((name + "/qrun:" + kernel.name).c_str(), run_qrun_fully_connected,
+                                 kernel, g)
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark((name + "/xnnpack_qc8_1x1").c_str(), run_xnnpack, as_conv)
         ->Unit(benchmark::kMicrosecond);
   }
   benchmark::Initialize(&argc, argv);
