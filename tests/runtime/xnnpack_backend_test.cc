@@ -272,6 +272,55 @@ TEST(XnnpackBackend, AddRunsOnXnnpackWhereItIsExactAndSaysWhyElsewhere) {
   EXPECT_GT(on_qrun, 0);
 }
 
+// MUL as squeeze-and-excitation uses it, an image scaled per channel, at seeded random scales:
+// XNNPACK's QS8 multiply requantizes in fp32 as qrun does, so it takes every one, with qrun's
+// bytes.
+TEST(XnnpackBackend, MulGivesTheBytesOfQrunsKernels) {
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> scale(0.01f, 0.2f);
+  std::uniform_int_distribution<int> zero_point(-128, 127);
+  for (int trial = 0; trial < 6; ++trial) {
+    const float x_scale = scale(rng), gate_scale = scale(rng) / 20, y_scale = scale(rng);
+    testing::TestModel m;
+    const int x = m.add_tensor(
+        {"x", fb::TensorType::INT8, {1, 5, 7, 24}, {x_scale}, {zero_point(rng)}, -1, {}});
+    const int gate =
+        m.add_tensor({"gate", fb::TensorType::INT8, {1, 1, 1, 24}, {gate_scale}, {-128}, -1, {}});
+    const int y = m.add_tensor(
+        {"y", fb::TensorType::INT8, {1, 5, 7, 24}, {y_scale}, {zero_point(rng)}, -1, {}});
+    m.add_operator({fb::OperatorType::MUL,
+                    {x, gate},
+                    {y},
+                    [](flatbuffers::FlatBufferBuilder& fbb) -> Options {
+                      return {fb::OperatorOptions::MulOptions, fb::CreateMulOptions(fbb).Union()};
+                    },
+                    {x_scale * gate_scale / y_scale},
+                    -128,
+                    127});
+    m.set_inputs({x, gate});
+    m.set_outputs({y});
+    const std::vector<uint8_t> file = m.serialize();
+    const std::vector<int8_t> x_values = random_bytes(rng, 5 * 7 * 24);
+    const std::vector<int8_t> gate_values = random_bytes(rng, 24);
+    std::vector<std::vector<int8_t>> outputs;
+    for (const char* backend : {"qrun", "xnnpack"}) {
+      Model model;
+      ASSERT_TRUE(model.set_backend(backend).ok());
+      ASSERT_TRUE(model.load_buffer(file.data(), file.size()).ok());
+      qrun_operator_info op;
+      ASSERT_TRUE(model.operator_info(0, &op).ok());
+      EXPECT_STREQ(op.backend, backend) << op.fallback_reason;
+      ASSERT_TRUE(model.set_input(0, x_values.data(), x_values.size()).ok());
+      ASSERT_TRUE(model.set_input(1, gate_values.data(), gate_values.size()).ok());
+      ASSERT_TRUE(model.run().ok());
+      std::vector<int8_t> output(x_values.size());
+      ASSERT_TRUE(model.get_output(0, output.data(), output.size()).ok());
+      outputs.push_back(output);
+    }
+    EXPECT_EQ(outputs[0], outputs[1]) << "trial " << trial;
+  }
+}
+
 // Max pooling and global average pooling (MEAN) go to XNNPACK with the same bytes; average
 // pooling, which XNNPACK (2022) has only for uint8, stays on qrun's kernel and says so.
 TEST(XnnpackBackend, PoolingGivesTheBytesOfQrunsKernelsOrSaysWhyNot) {

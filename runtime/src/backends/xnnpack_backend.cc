@@ -9,7 +9,8 @@
 #include <functional>
 #include <mutex>
 
-#include "add/add_reference.h"
+#include "add/add.h"
+#include "mul/mul.h"
 #include "operators/checks.h"
 
 namespace qrun {
@@ -182,35 +183,58 @@ std::vector<size_t> dims_of(const Tensor& t) {
 // where the exact sum lies within the multipliers' rounding error of a half: 1 to 3 of the 65536
 // operand pairs for most ADDs of resnet18, none for others. A difference that enters a network is
 // carried and may grow (resnet18 at 96x96: 6 elements 1 LSB apart in its ADDs became 2 LSB in its
-// logits). An int8 add is a function of 65536 operand pairs, so lower_add tries XNNPACK's on all of
-// them at load time and takes it only where it gives qrun's bytes for every pair; the other ADDs
-// stay on qrun, the reason counting the pairs. (Nudging XNNPACK's 21-bit multipliers by a unit or
-// two either way was tried: it made 1 or 2 more ADDs exact per model, not worth the load time.)
+// logits). An int8 binary op is a function of 65536 operand pairs, so lower_binary tries XNNPACK's
+// on all of them at load time and takes it only where it gives qrun's bytes for every pair; the
+// other ops stay on qrun, the reason counting the pairs. (Nudging XNNPACK's 21-bit multipliers by a
+// unit or two either way was tried: it made 1 or 2 more ADDs exact per model, not worth the load
+// time.) XNNPACK's QS8 multiply is fp32 like qrun's MUL (mul/mul.h), so it should always pass.
 
-// How many of the 65536 operand pairs the add operator `op` does not give qrun's bytes for.
-Status count_pairs_unlike_qrun(xnn_operator_t op, const kernels::AddQs8Params& params,
+// XNNPACK's QS8 add and multiply take the same arguments.
+using XnnCreateBinary = xnn_status (*)(int8_t, float, int8_t, float, int8_t, float, int8_t, int8_t,
+                                       uint32_t, xnn_operator_t*);
+using XnnSetupBinary = xnn_status (*)(xnn_operator_t, size_t, const size_t*, size_t, const size_t*,
+                                      const int8_t*, const int8_t*, int8_t*, pthreadpool_t);
+
+// qrun's reference kernel of an int8 ADD or MUL (the definition), with its parameters.
+template <typename Params>
+using QrunBinary = void (*)(const kernels::BroadcastGeometry&, const Params&, const int8_t* a,
+                            const int8_t* b, int8_t* output);
+
+// How many of the 65536 operand pairs the binary operator `op` does not give qrun's bytes for.
+template <typename Params>
+Status count_pairs_unlike_qrun(xnn_operator_t op, XnnSetupBinary setup,
+                               QrunBinary<Params> qrun_reference, const Params& params,
                                size_t* unlike) {
-  std::vector<int8_t> a(256 * 256 + XNN_EXTRA_BYTES), b(a.size()), sum(a.size());
+  std::vector<int8_t> a(256 * 256 + XNN_EXTRA_BYTES), b(a.size()), result(a.size());
   for (size_t i = 0; i < 256 * 256; ++i) {
     a[i] = static_cast<int8_t>(i % 256);
     b[i] = static_cast<int8_t>(i / 256);
   }
   const size_t shape[1] = {256 * 256};
-  xnn_status status =
-      xnn_setup_add_nd_qs8(op, 1, shape, 1, shape, a.data(), b.data(), sum.data(), nullptr);
+  xnn_status status = setup(op, 1, shape, 1, shape, a.data(), b.data(), result.data(), nullptr);
   if (status == xnn_status_success) status = xnn_run_operator(op, nullptr);
   if (status != xnn_status_success) {
     return Status(StatusCode::kInternal,
-                  std::string("XNNPACK cannot run its add: ") + status_name(status));
+                  std::string("XNNPACK cannot run its operator: ") + status_name(status));
   }
+  kernels::BroadcastGeometry geometry;
+  geometry.output_dims[3] = 256 * 256;
+  geometry.a_strides[3] = geometry.b_strides[3] = 1;
+  std::vector<int8_t> expected(256 * 256);
+  qrun_reference(geometry, params, a.data(), b.data(), expected.data());
   *unlike = 0;
-  for (size_t i = 0; i < 256 * 256; ++i) {
-    *unlike += kernels::add_qs8_element(params, a[i], b[i]) != sum[i] ? 1 : 0;
-  }
+  for (size_t i = 0; i < expected.size(); ++i) *unlike += expected[i] != result[i] ? 1 : 0;
   return Status::Ok();
 }
 
-Status lower_add(const OperatorSource& s, const Lowering& lowering) {
+// An int8 ADD or MUL: XNNPACK's operator, given the file's multipliers as input scales with a
+// unit output scale, where it gives the bytes of qrun's reference for every operand pair.
+template <typename Params>
+Status lower_binary(const OperatorSource& s, const char* kernel_name, XnnCreateBinary create,
+                    XnnSetupBinary setup, float a_scale, float b_scale,
+                    QrunBinary<Params> qrun_reference, const Params& params,
+                    const Lowering& lowering) {
+  const kernels::Qs8Output& output_range = params.output;
   const Tensor& a = s.input(0);
   const Tensor& b = s.input(1);
   const Tensor& output = s.output(0);
@@ -220,40 +244,57 @@ Status lower_add(const OperatorSource& s, const Lowering& lowering) {
   if (a.rank() > XNN_MAX_TENSOR_DIMS || b.rank() > XNN_MAX_TENSOR_DIMS) {
     return lowering.decline("XNNPACK broadcasts up to rank " + std::to_string(XNN_MAX_TENSOR_DIMS));
   }
-  std::vector<float> multipliers;
-  kernels::AddQs8Params params;
-  QRUN_RETURN_IF_ERROR(requantization(s, 2, &multipliers, &params.output));
-  if (!fits_xnnpack_output(params.output)) {
+  if (!fits_xnnpack_output(output_range)) {
     return lowering.decline("an output range of one value, which XNNPACK does not take");
   }
-  params.a_zero_point = a.zero_point();
-  params.b_zero_point = b.zero_point();
-  params.a_multiplier = multipliers[0];
-  params.b_multiplier = multipliers[1];
   xnn_operator_t created = nullptr;
-  const xnn_status status = xnn_create_add_nd_qs8(
-      static_cast<int8_t>(params.a_zero_point), params.a_multiplier,
-      static_cast<int8_t>(params.b_zero_point), params.b_multiplier,
-      static_cast<int8_t>(params.output.zero_point), 1.0f, static_cast<int8_t>(params.output.min),
-      static_cast<int8_t>(params.output.max), 0, &created);
+  const xnn_status status = create(
+      static_cast<int8_t>(a.zero_point()), a_scale, static_cast<int8_t>(b.zero_point()), b_scale,
+      static_cast<int8_t>(output_range.zero_point), 1.0f, static_cast<int8_t>(output_range.min),
+      static_cast<int8_t>(output_range.max), 0, &created);
   if (status == xnn_status_success) {
     XnnOperatorPtr trial(created);
     size_t unlike = 0;
-    QRUN_RETURN_IF_ERROR(count_pairs_unlike_qrun(created, params, &unlike));
+    QRUN_RETURN_IF_ERROR(count_pairs_unlike_qrun(created, setup, qrun_reference, params, &unlike));
     if (unlike > 0) {
-      return lowering.decline("XNNPACK's fixed-point add is 1 LSB off qrun's on " +
+      return lowering.decline("XNNPACK's operator differs from qrun's on " +
                               std::to_string(unlike) + " of the 65536 operand pairs");
     }
     trial.release();
   }
-  return lowering.accept("xnnpack_add_nd_qs8", status, created,
-                         [&a, &b, &output, a_dims = dims_of(a), b_dims = dims_of(b)](
+  return lowering.accept(kernel_name, status, created,
+                         [setup, &a, &b, &output, a_dims = dims_of(a), b_dims = dims_of(b)](
                              xnn_operator_t op, uint8_t* arena, pthreadpool_t threads) {
-                           return xnn_setup_add_nd_qs8(op, a_dims.size(), a_dims.data(),
-                                                       b_dims.size(), b_dims.data(),
-                                                       a.data<int8_t>(arena), b.data<int8_t>(arena),
-                                                       output.mutable_data<int8_t>(arena), threads);
+                           return setup(op, a_dims.size(), a_dims.data(), b_dims.size(),
+                                        b_dims.data(), a.data<int8_t>(arena), b.data<int8_t>(arena),
+                                        output.mutable_data<int8_t>(arena), threads);
                          });
+}
+
+Status lower_add(const OperatorSource& s, const Lowering& lowering) {
+  std::vector<float> multipliers;
+  kernels::AddQs8Params params;
+  QRUN_RETURN_IF_ERROR(requantization(s, 2, &multipliers, &params.output));
+  params.a_zero_point = s.input(0).zero_point();
+  params.b_zero_point = s.input(1).zero_point();
+  params.a_multiplier = multipliers[0];
+  params.b_multiplier = multipliers[1];
+  return lower_binary(s, "xnnpack_add_nd_qs8", xnn_create_add_nd_qs8, xnn_setup_add_nd_qs8,
+                      params.a_multiplier, params.b_multiplier, kernels::add_qs8_reference, params,
+                      lowering);
+}
+
+Status lower_mul(const OperatorSource& s, const Lowering& lowering) {
+  std::vector<float> multipliers;
+  kernels::MulQs8Params params;
+  QRUN_RETURN_IF_ERROR(requantization(s, 1, &multipliers, &params.output));
+  params.a_zero_point = s.input(0).zero_point();
+  params.b_zero_point = s.input(1).zero_point();
+  params.multiplier = multipliers[0];
+  // XNNPACK's product scale, a_scale * b_scale / output_scale, is then the file's multiplier.
+  return lower_binary(s, "xnnpack_multiply_nd_qs8", xnn_create_multiply_nd_qs8,
+                      xnn_setup_multiply_nd_qs8, params.multiplier, 1.0f,
+                      kernels::mul_qs8_reference, params, lowering);
 }
 
 Status lower_max_pool2d(const OperatorSource& s, const Lowering& lowering) {
@@ -325,7 +366,6 @@ std::string not_lowered(fb::OperatorType type) {
     case fb::OperatorType::RESHAPE:
     case fb::OperatorType::TRANSPOSE:
     case fb::OperatorType::CONCATENATION: return "data movement, left to qrun";
-    case fb::OperatorType::MUL:
     case fb::OperatorType::QUANTIZE:
     case fb::OperatorType::DEQUANTIZE:
       return "lowering to XNNPACK's operator for it is not implemented";
@@ -354,6 +394,7 @@ Status make_xnnpack_operator(const OperatorSource& s, std::unique_ptr<Operator>*
     case fb::OperatorType::CONV_2D: return lower_conv2d(s, lowering);
     case fb::OperatorType::FULLY_CONNECTED: return lower_fully_connected(s, lowering);
     case fb::OperatorType::ADD: return lower_add(s, lowering);
+    case fb::OperatorType::MUL: return lower_mul(s, lowering);
     case fb::OperatorType::MAX_POOL_2D: return lower_max_pool2d(s, lowering);
     case fb::OperatorType::MEAN: return lower_mean(s, lowering);
     default: return lowering.decline(not_lowered(s.op.type()));
