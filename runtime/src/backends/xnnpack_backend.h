@@ -10,10 +10,11 @@
 // input_scale * kernel_scale[c] / output_scale, two roundings away from the converter's m[c], so
 // the backend hands it m[c] as the kernel scale with unit input and output scales.
 // XNNPACK's QS8 global average pooling likewise multiplies by the fp32 (s_in / s_out) / count, as
-// qrun does; its max pooling moves values. The ADD is where the two differ: XNNPACK's QS8 add is
-// fixed point and lands 1 LSB away from qrun's on a few operand pairs at some scales, so an ADD
-// goes to XNNPACK only where it gives qrun's bytes for all of them (xnnpack_backend.cc, lower_add).
-// Every op the backend lowers thus gives qrun's bytes, and so does the whole model.
+// qrun does, its QS8 multiply float(product) * scale as qrun's MUL, and its max pooling moves
+// values. The ADD is where the two differ: XNNPACK's QS8 add is fixed point and lands 1 LSB away
+// from qrun's on a few operand pairs at some scales, so an ADD (and a MUL, to be sure) goes to
+// XNNPACK only where it gives qrun's bytes for all 65536 of them (xnnpack_backend.cc,
+// lower_binary). Every op the backend lowers thus gives qrun's bytes, and so does the whole model.
 #pragma once
 
 #include <memory>
