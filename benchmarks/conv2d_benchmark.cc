@@ -12,51 +12,16 @@
 #include <vector>
 
 #include "common/overread.h"
+#include "conv2d_layers.h"
 #include "cpu_features.h"
 #include "registry.h"
 
 namespace {
 
+using qrun::benchmarks::geometry_of;
+using qrun::benchmarks::kLayers;
+using qrun::benchmarks::Layer;
 using qrun::kernels::Conv2dGeometry;
-
-struct Layer {
-  const char* model;
-  int size, input_channels, output_channels, kernel, stride, groups;
-};
-
-// Distinct conv shapes, in network order.
-const Layer kLayers[] = {
-    {"resnet50", 224, 3, 64, 7, 2, 1},         {"resnet50", 56, 64, 64, 1, 1, 1},
-    {"resnet50", 56, 64, 64, 3, 1, 1},         {"resnet50", 56, 64, 256, 1, 1, 1},
-    {"resnet50", 56, 256, 64, 1, 1, 1},        {"resnet50", 56, 256, 128, 1, 1, 1},
-    {"resnet50", 56, 128, 128, 3, 2, 1},       {"resnet50", 28, 128, 512, 1, 1, 1},
-    {"resnet50", 28, 512, 128, 1, 1, 1},       {"resnet50", 28, 128, 128, 3, 1, 1},
-    {"resnet50", 28, 256, 256, 3, 2, 1},       {"resnet50", 14, 256, 1024, 1, 1, 1},
-    {"resnet50", 14, 1024, 256, 1, 1, 1},      {"resnet50", 14, 256, 256, 3, 1, 1},
-    {"resnet50", 14, 512, 512, 3, 2, 1},       {"resnet50", 7, 512, 2048, 1, 1, 1},
-    {"resnet50", 7, 2048, 512, 1, 1, 1},       {"resnet50", 7, 512, 512, 3, 1, 1},
-    {"mobilenet_v2", 224, 3, 32, 3, 2, 1},     {"mobilenet_v2", 112, 32, 32, 3, 1, 32},
-    {"mobilenet_v2", 112, 32, 16, 1, 1, 1},    {"mobilenet_v2", 112, 16, 96, 1, 1, 1},
-    {"mobilenet_v2", 112, 96, 96, 3, 2, 96},   {"mobilenet_v2", 56, 96, 24, 1, 1, 1},
-    {"mobilenet_v2", 56, 24, 144, 1, 1, 1},    {"mobilenet_v2", 56, 144, 144, 3, 1, 144},
-    {"mobilenet_v2", 28, 192, 192, 3, 1, 192}, {"mobilenet_v2", 14, 384, 384, 3, 1, 384},
-    {"mobilenet_v2", 14, 64, 384, 1, 1, 1},    {"mobilenet_v2", 7, 960, 960, 3, 1, 960},
-    {"mobilenet_v2", 7, 320, 1280, 1, 1, 1},
-};
-
-Conv2dGeometry geometry_of(const Layer& layer) {
-  Conv2dGeometry g;
-  g.input_height = g.input_width = layer.size;
-  g.input_channels = layer.input_channels;
-  g.output_channels = layer.output_channels;
-  g.kernel_height = g.kernel_width = layer.kernel;
-  g.stride_height = g.stride_width = layer.stride;
-  g.pad_top = g.pad_left = layer.kernel / 2;
-  g.groups = layer.groups;
-  g.output_height = g.output_width =
-      (layer.size + 2 * (layer.kernel / 2) - layer.kernel) / layer.stride + 1;
-  return g;
-}
 
 double measure_peak_gmacs(const qrun::kernels::CpuFeatures& cpu) {
   const qrun::kernels::PeakLoop loop = qrun::kernels::select_peak_loop(cpu);
@@ -119,12 +84,7 @@ int main(int argc, char** argv) {
     const Conv2dGeometry g = geometry_of(layer);
     for (const qrun::kernels::Conv2dQs8Kernel& kernel :
          qrun::kernels::conv2d_qs8_candidates(cpu, g)) {
-      const std::string name = std::string(layer.model) + "/" + std::to_string(layer.size) + "x" +
-                               std::to_string(layer.size) + "x" +
-                               std::to_string(layer.input_channels) + "/k" +
-                               std::to_string(layer.kernel) + "s" + std::to_string(layer.stride) +
-                               "g" + std::to_string(layer.groups) + "/" +
-                               std::to_string(layer.output_channels) + "/" + kernel.name;
+      const std::string name = qrun::benchmarks::layer_name(layer) + "/" + kernel.name;
       benchmark::RegisterBenchmark(name.c_str(), run_layer, kernel, g, peak)
           ->Unit(benchmark::kMicrosecond);
     }

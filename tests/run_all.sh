@@ -6,9 +6,11 @@
 #   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the aarch64 cross build under qemu-user, on a core with dot product and I8MM (max), one with
 #      the dot product only (cortex-a76) and one with neither (cortex-a53), each checked to pick
-#      its widest conv kernel; its benchmarks are built and started once;
+#      its widest conv kernel; its benchmarks are built and started once; the XNNPACK backend
+#      against qrun's kernels on resnet18, resnet50 and mobilenet_v2 on each of the three cores;
 #   4. the 32-bit ARMv7 (armhf) cross build under qemu-arm on a Cortex-A15 (NEON), checked the same,
-#      built without cpuinfo and pthreadpool (as Android builds are by default), benchmarks too;
+#      built without cpuinfo and pthreadpool (as Android builds are by default), hence without
+#      XNNPACK, benchmarks too;
 #   5. the example model and resnet18 through every x86 kernel family and every emulated ARM core:
 #      the same output bytes everywhere (tests/same_bits_everywhere.sh);
 #   6. qconvert built without libtorch (QRUN_WITH_TORCH=OFF): it still converts ONNX, and refuses a
@@ -58,6 +60,10 @@ smoke_benchmarks() {  # smoke_benchmarks BUILD QEMU CPU
   QEMU_CPU=$3 "$2" "$1/bin/model_benchmark" build/tests/models/digits_int8.qfb \
     --benchmark_min_time=0.001
   QEMU_CPU=$3 "$2" "$1/bin/peak_benchmark" --benchmark_min_time=0.001
+  if [ -x "$1/bin/xnnpack_conv2d_benchmark" ]; then
+    QEMU_CPU=$3 "$2" "$1/bin/xnnpack_conv2d_benchmark" --benchmark_min_time=0.001 \
+      --benchmark_filter='mobilenet_v2/112x112x32/k1s1g1/16/'
+  fi
 }
 
 step "aarch64 cross build, tests under qemu"
@@ -74,6 +80,15 @@ for cpu in max:conv2d_qs8_igemm_4x16c8_i8mm cortex-a76:conv2d_qs8_igemm_4x16c4_n
     ctest --test-dir build-aarch64 --output-on-failure --timeout 900 -j"$jobs"
 done
 smoke_benchmarks build-aarch64 qemu-aarch64 max
+# The XNNPACK backend on the whole models the host's xnnpack_backend test converted, op by op and
+# end to end against qrun's kernels, on each emulated core (XNNPACK picks its kernels per core too).
+for cpu in max cortex-a76 cortex-a53; do
+  for model in resnet18 resnet50 mobilenet_v2; do
+    dir=build/tests/models/xnnpack_backend/$model
+    QEMU_CPU=$cpu timeout 600 qemu-aarch64 build-aarch64/bin/xnnpack_agreement \
+      "$dir/model_int8.qfb" "$dir/input_nhwc.npy" | sed "s|^|qemu-aarch64 -cpu $cpu: |"
+  done
+done
 
 step "ARMv7 (armhf) cross build without cpuinfo and pthreadpool, tests under qemu-arm -cpu cortex-a15"
 # Built as the Android toolchain files build by default: CPU features from getauxval, threads from

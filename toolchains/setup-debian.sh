@@ -7,7 +7,7 @@ set -euo pipefail
 host_packages=(
   cmake make g++ pkg-config clang-format
   flatbuffers-compiler libflatbuffers-dev
-  libcpuinfo-dev libpthreadpool-dev
+  libcpuinfo-dev libpthreadpool-dev libxnnpack-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libstb-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
@@ -24,11 +24,11 @@ foreign_packages=(
   libgtest-dev:arm64 libc6-dev:arm64 libstdc++6:arm64
   libgtest-dev:armhf libc6:armhf libstdc++6:armhf
 )
-# Unpacked into a private sysroot per architecture: cpuinfo and pthreadpool, which are not
+# Unpacked into a private sysroot per architecture: cpuinfo, pthreadpool and XNNPACK, which are not
 # co-installable with their amd64 versions, and Google Benchmark for the cross-built benchmarks
 # (libbenchmark1debian holds the library, libbenchmark-dev the headers and the CMake config).
 sysroot_packages=(libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev
-  libbenchmark1debian libbenchmark-dev)
+  libxnnpack0 libxnnpack-dev libbenchmark1debian libbenchmark-dev)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

@@ -83,6 +83,14 @@ qrun_status qrun_interpreter_set_isa(qrun_interpreter* self, const char* isa) {
   });
 }
 
+qrun_status qrun_interpreter_set_backend(qrun_interpreter* self, const char* backend) {
+  return guarded(self, [&] { return self->interpreter.set_backend(backend ? backend : ""); });
+}
+
+const char* qrun_interpreter_backend(const qrun_interpreter* self) {
+  return self && self->interpreter.loaded() ? self->interpreter.backend() : "";
+}
+
 qrun_status qrun_interpreter_set_fusion(qrun_interpreter* self, int enabled) {
   return guarded(self, [&] {
     self->interpreter.set_fusion(enabled != 0);
@@ -242,6 +250,8 @@ qrun_status qrun_interpreter_operator_info(qrun_interpreter* self, int op,
     info->outputs = prepared.outputs.data();
     info->macs = prepared.macs;
     info->last_run_ms = prepared.last_run_milliseconds;
+    info->backend = prepared.backend;
+    info->fallback_reason = prepared.fallback_reason.c_str();
     return qrun::Status::Ok();
   });
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backends/xnnpack_backend.h"
 #include "common/overread.h"
 #include "cpu_features.h"
 #include "memory_planner.h"
@@ -44,7 +45,45 @@ OperatorFactory factory_for(fb::OperatorType type) {
   return nullptr;
 }
 
+Status parse_backend(const std::string& name, Backend* backend) {
+  if (name == "qrun") {
+    *backend = Backend::kQrun;
+  } else if (name == "xnnpack") {
+    if (!xnnpack_backend_built()) {
+      return Unsupported("backend 'xnnpack': qrun was built without XNNPACK (QRUN_WITH_XNNPACK)");
+    }
+    *backend = Backend::kXnnpack;
+  } else {
+    return InvalidArgument("unknown backend '" + name + "' (qrun or xnnpack)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status Interpreter::set_backend(const std::string& name) {
+  if (!name.empty()) {
+    Backend backend;
+    QRUN_RETURN_IF_ERROR(parse_backend(name, &backend));
+  }
+  backend_name_ = name;
+  return Status::Ok();
+}
+
+Status Interpreter::resolve_backend() {
+  const char* from_environment = std::getenv("QRUN_BACKEND");
+  const std::string name =
+      !backend_name_.empty() ? backend_name_ : (from_environment ? from_environment : "");
+  backend_ = Backend::kQrun;
+  return name.empty() ? Status::Ok() : parse_backend(name, &backend_);
+}
+
+Status Interpreter::bind_operators() {
+  for (PreparedOperator& prepared : operators_) {
+    QRUN_RETURN_IF_ERROR(prepared.op->bind(arena_.get(), threads_));
+  }
+  return Status::Ok();
+}
 
 void Interpreter::ArenaDeleter::operator()(uint8_t* p) const {
   munmap(p, bytes);
@@ -86,6 +125,14 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
   }
   arena_ = std::unique_ptr<uint8_t, ArenaDeleter>(static_cast<uint8_t*>(arena),
                                                   ArenaDeleter{allocation});
+  status = bind_operators();
+  if (!status.ok()) {
+    file_.reset();
+    operators_.clear();
+    graph_ = LoadedGraph{};
+    arena_.reset();
+    return status;
+  }
   prepare_milliseconds_ = milliseconds_since(prepare_start);
   return Status::Ok();
 }
@@ -100,6 +147,8 @@ Status Interpreter::prepare_operators() {
   const std::string isa = !isa_.empty() ? isa_ : (from_environment ? from_environment : "");
   if (!isa.empty()) QRUN_RETURN_IF_ERROR(restrict_to_isa(isa, &cpu));
   cpu_ = cpu;
+  QRUN_RETURN_IF_ERROR(resolve_backend());
+  const bool xnnpack = backend_ == Backend::kXnnpack;
   const auto& ops = *graph_.model->operators();
   auto source_of = [&](int i, PreparedOperator* prepared) {
     const fb::Operator& op = *ops.Get(i);
@@ -124,7 +173,7 @@ Status Interpreter::prepare_operators() {
   for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
     PreparedOperator prepared;
     const OperatorSource source = source_of(i, &prepared);
-    if (fusion_ && feeds_next_add(i, readers)) {
+    if (fusion_ && !xnnpack && feeds_next_add(i, readers)) {
       PreparedOperator add;
       const OperatorSource add_source = source_of(i + 1, &add);
       QRUN_RETURN_IF_ERROR(make_conv2d_add(source, add_source, &prepared.op));
@@ -154,6 +203,15 @@ Status Interpreter::prepare_operators() {
                           std::to_string(static_cast<int>(op.type())));
     }
     QRUN_RETURN_IF_ERROR(factory(source, &prepared.op));
+    if (xnnpack) {
+      // qrun's own operator, made above, has checked the op; XNNPACK's replaces it if it can.
+      std::unique_ptr<Operator> lowered;
+      QRUN_RETURN_IF_ERROR(make_xnnpack_operator(source, &lowered, &prepared.fallback_reason));
+      if (lowered != nullptr) {
+        prepared.op = std::move(lowered);
+        prepared.backend = "xnnpack";
+      }
+    }
     if (op.type() == fb::OperatorType::CONV_2D || op.type() == fb::OperatorType::FULLY_CONNECTED) {
       prepared.macs = conv2d_macs(prepared.inputs[1], prepared.outputs[0]);
     }

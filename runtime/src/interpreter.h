@@ -20,9 +20,16 @@ struct PreparedOperator {
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::unique_ptr<Operator> op;
+  const char* backend = "qrun";  // which library's kernel runs it: "qrun" or "xnnpack"
+  // Under the XNNPACK backend, why this op stays on qrun's kernel; empty otherwise.
+  std::string fallback_reason;
   uint64_t macs = 0;                 // multiply-accumulates per run (convolutions, FC)
   double last_run_milliseconds = 0;  // with profiling on
 };
+
+// Whose kernels run the model: qrun's own, or XNNPACK's where it has an int8 operator for the op
+// (the rest on qrun's, in the same plan; see backends/xnnpack_backend.h).
+enum class Backend { kQrun, kXnnpack };
 
 class Interpreter {
  public:
@@ -35,6 +42,11 @@ class Interpreter {
   // way; fused, the convolution's own output tensor is never written, so an observer that wants
   // every tensor turns this off. Takes effect at the next load.
   void set_fusion(bool on) { fusion_ = on; }
+  // "qrun" or "xnnpack"; empty: the QRUN_BACKEND environment variable if set, else "qrun". Fails
+  // for a name it does not know, and for "xnnpack" in a build without XNNPACK. Takes effect at the
+  // next load. Under XNNPACK no convolution is fused with an ADD: XNNPACK has no such operator.
+  Status set_backend(const std::string& name);
+  const char* backend() const { return backend_ == Backend::kXnnpack ? "xnnpack" : "qrun"; }
   Status load(std::unique_ptr<ModelFile> file);
   bool loaded() const { return file_ != nullptr; }
   // The last load's two phases: checking the file (the FlatBuffers verifier, then every shape,
@@ -76,6 +88,10 @@ class Interpreter {
 
  private:
   Status prepare_operators();
+  // The backend chosen with set_backend, or else from QRUN_BACKEND.
+  Status resolve_backend();
+  // Points every operator at the arena (Operator::bind).
+  Status bind_operators();
   Status find_tensor(const char* what, int index, const std::vector<int>& list,
                      const Tensor** tensor) const;
   Status find_any_tensor(int index, const Tensor** tensor) const;
@@ -104,7 +120,9 @@ class Interpreter {
   ThreadPool threads_;
   std::string isa_;
   bool fusion_ = true;
-  kernels::CpuFeatures cpu_;  // as restricted by isa_, at the last load
+  std::string backend_name_;
+  Backend backend_ = Backend::kQrun;  // as resolved at the last load
+  kernels::CpuFeatures cpu_;          // as restricted by isa_, at the last load
   qrun_tensor_observer observer_ = nullptr;
   void* observer_data_ = nullptr;
 };

@@ -9,6 +9,8 @@
 
 #include "qrun/status.h"
 
+struct pthreadpool;  // pthreadpool.h's pool, for libraries that take one (XNNPACK)
+
 namespace qrun {
 
 class ThreadPool {
@@ -21,6 +23,8 @@ class ThreadPool {
   // 1 runs everything on the calling thread.
   Status set_threads(int threads);
   int threads() const { return threads_; }
+  // The pthreadpool behind this pool, for XNNPACK; null with one thread or without pthreadpool.
+  pthreadpool* pthreadpool_handle() const;
 
   // Calls fn(begin, end) for consecutive tiles of [0, range), in parallel. Blocks until done.
   template <typename Fn>

@@ -58,6 +58,10 @@ Status ThreadPool::set_threads(int threads) {
   return Status::Ok();
 }
 
+pthreadpool* ThreadPool::pthreadpool_handle() const {
+  return workers_ == nullptr ? nullptr : workers_->pool;
+}
+
 void ThreadPool::run_tiles(size_t range, size_t tile, TileFn fn, const void* context) {
   TileTask task{fn, context, range};
   pthreadpool_parallelize_1d_tile_1d(workers_->pool, run_tile, &task, range, tile, 0);

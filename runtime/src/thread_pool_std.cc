@@ -114,6 +114,10 @@ size_t tile_count(size_t range, size_t tile) {
 ThreadPool::ThreadPool() = default;
 ThreadPool::~ThreadPool() = default;
 
+pthreadpool* ThreadPool::pthreadpool_handle() const {
+  return nullptr;
+}
+
 Status ThreadPool::set_threads(int threads) {
   if (threads < 1 || threads > 1024) {
     return InvalidArgument("thread count " + std::to_string(threads) + " is not in [1, 1024]");

@@ -37,6 +37,7 @@ struct Options {
   bool profile = false;
   bool fusion = true;
   std::string isa;
+  std::string backend;
   int threads = 1;
   int warmup = 0;
   int repeat = 0;
@@ -51,8 +52,8 @@ const char kUsage[] =
     "usage: qrun model.qfb input.(bin|npy|png|jpg) [-o out.(npy|bin)] [--raw] [--threads N]\n"
     "            [--warmup N] [--repeat N | --duration S] [--cooldown S]\n"
     "            [--pin CPU[,CPU...]|big|little|prime] [--isa NAME] [--profile] [--json | --csv]\n"
-    "            [--no-fusion]\n"
-    "       qrun --info model.qfb [--isa NAME] [--no-fusion]\n"
+    "            [--no-fusion] [--backend qrun|xnnpack]\n"
+    "       qrun --info model.qfb [--isa NAME] [--no-fusion] [--backend qrun|xnnpack]\n"
     "       qrun model.qfb input.(bin|npy) --compare model_fp32.qfb\n"
     "An input is NHWC, in the model input's type or in float32 (quantized with the input's\n"
     "parameters). A PNG or JPEG image goes through the preprocessing stored in the model\n"
@@ -60,6 +61,9 @@ const char kUsage[] =
     "-o writes output 0 as float32 (dequantized), or in its own type with --raw.\n"
     "--isa limits kernels to ref, avx2, avxvnni, avx512vnni, neon, neondot, i8mm or armv7neon.\n"
     "--no-fusion runs an ADD behind a CONV_2D as its own op (same output bytes).\n"
+    "--backend xnnpack runs every int8 op that XNNPACK has an operator for on XNNPACK, the rest "
+    "on\n"
+    "qrun's kernels (--info says which and why); QRUN_BACKEND sets it too. qrun by default.\n"
     "--compare runs the float model (qconvert --float) and this int8 one on the input (float32)\n"
     "and prints each layer's SQNR and cosine against the float one: of the layer alone on float\n"
     "inputs (local) and of the whole int8 model up to it (accumulated), worst first.\n"
@@ -114,6 +118,8 @@ Status parse_args(int argc, char** argv, Options* options) {
       options->compare = argv[++i];
     } else if (arg == "--isa" && has_value) {
       options->isa = argv[++i];
+    } else if (arg == "--backend" && has_value) {
+      options->backend = argv[++i];
     } else if (arg == "--threads" && has_value) {
       QRUN_RETURN_IF_ERROR(parse_int(arg, argv[++i], 1, &options->threads));
     } else if (arg == "--warmup" && has_value) {
@@ -194,10 +200,23 @@ Status print_info(qrun::Model& model) {
     QRUN_RETURN_IF_ERROR(model.output_info(i, &info));
     std::printf("output %d: %s\n", i, describe(info).c_str());
   }
+  int on_xnnpack = 0;
+  for (int i = 0; i < model.operator_count(); ++i) {
+    qrun_operator_info op;
+    QRUN_RETURN_IF_ERROR(model.operator_info(i, &op));
+    on_xnnpack += std::strcmp(op.backend, "xnnpack") == 0 ? 1 : 0;
+  }
+  std::printf("backend %s", model.backend().c_str());
+  if (model.backend() == "xnnpack") {
+    std::printf(": %d of %d ops on XNNPACK, the others on qrun's kernels", on_xnnpack,
+                model.operator_count());
+  }
+  std::printf("\n");
   for (int i = 0; i < model.operator_count(); ++i) {
     qrun_operator_info op;
     QRUN_RETURN_IF_ERROR(model.operator_info(i, &op));
     std::printf("op %3d %-16s %-30s '%s'\n", i, op.type, op.kernel, op.name);
+    if (*op.fallback_reason) std::printf("         on qrun: %s\n", op.fallback_reason);
     for (int k = 0; k < op.input_count + op.output_count; ++k) {
       const bool is_input = k < op.input_count;
       const int tensor = is_input ? op.inputs[k] : op.outputs[k - op.input_count];
@@ -392,6 +411,7 @@ Status run(const Options& options) {
   qrun::Model model;
   QRUN_RETURN_IF_ERROR(model.set_threads(options.threads));
   if (!options.isa.empty()) QRUN_RETURN_IF_ERROR(model.set_isa(options.isa));
+  if (!options.backend.empty()) QRUN_RETURN_IF_ERROR(model.set_backend(options.backend));
   QRUN_RETURN_IF_ERROR(model.set_fusion(options.fusion));
   const auto load_start = std::chrono::steady_clock::now();
   QRUN_RETURN_IF_ERROR(model.load_file(options.model));

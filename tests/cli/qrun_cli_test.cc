@@ -192,6 +192,31 @@ TEST_F(QrunCli, InfoListsOperatorsKernelsAndMemory) {
   EXPECT_NE(r.out.find("arena 128 bytes"), std::string::npos) << r.out;
 }
 
+// --backend xnnpack: the same model runs with XNNPACK's operators where it has them, --info says
+// which ops run where and why, and the outputs match (this model's ops are exact on XNNPACK).
+TEST_F(QrunCli, BackendXnnpackRunsTheModelAndInfoSaysWhereEachOpRuns) {
+  const std::string input = write("input.bin", std::string(32, '\x05'));
+  const Result info = qrun("--info " + model_ + " --backend xnnpack");
+  if (!QRUN_TEST_HAS_XNNPACK) {
+    EXPECT_EQ(info.exit_code, 1);
+    EXPECT_NE(info.err.find("built without XNNPACK"), std::string::npos) << info.err;
+    return;
+  }
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("backend xnnpack: 2 of 3 ops on XNNPACK"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("xnnpack_convolution2d_nhwc_qc8"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("on qrun: data movement"), std::string::npos) << info.out;
+  const Result qrun_run = qrun(model_ + " " + input + " -o " + dir_ + "/qrun.bin --raw");
+  const Result xnnpack_run =
+      qrun(model_ + " " + input + " -o " + dir_ + "/xnnpack.bin --raw --backend xnnpack");
+  ASSERT_EQ(qrun_run.exit_code, 0) << qrun_run.err;
+  ASSERT_EQ(xnnpack_run.exit_code, 0) << xnnpack_run.err;
+  EXPECT_EQ(slurp(dir_ + "/qrun.bin"), slurp(dir_ + "/xnnpack.bin"));
+  const Result unknown = qrun(model_ + " " + input + " --backend tflite");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("unknown backend 'tflite'"), std::string::npos) << unknown.err;
+}
+
 TEST_F(QrunCli, InputOfTheWrongSize) {
   const std::string input = write("input.bin", std::string(31, '\0'));
   const Result r = qrun(model_ + " " + input + " -o " + dir_ + "/out.npy");

@@ -53,8 +53,11 @@ typedef struct {
   const int* inputs; /* tensor indices */
   int output_count;
   const int* outputs;
-  uint64_t macs;      /* multiply-accumulates per run (convolutions, fully connected) */
-  double last_run_ms; /* time of its last run, when profiling is on */
+  uint64_t macs;       /* multiply-accumulates per run (convolutions, fully connected) */
+  double last_run_ms;  /* time of its last run, when profiling is on */
+  const char* backend; /* whose kernel runs it: "qrun" or "xnnpack" */
+  /* Under the XNNPACK backend, why this op runs on qrun's kernel instead; "" otherwise. */
+  const char* fallback_reason;
 } qrun_operator_info;
 
 typedef struct {
@@ -109,6 +112,17 @@ QRUN_API qrun_status qrun_interpreter_set_isa(qrun_interpreter* interpreter, con
  * fused, the convolution's own output is never computed, so an observer sees it only with fusion
  * off. Takes effect at the next load. */
 QRUN_API qrun_status qrun_interpreter_set_fusion(qrun_interpreter* interpreter, int enabled);
+
+/* Whose kernels run the model: "qrun" (its own, the default) or "xnnpack" (XNNPACK's operator for
+ * every int8 op that XNNPACK has one for, qrun's kernels for the rest, in one plan; each operator's
+ * qrun_operator_info says which and why; the output bytes are qrun's either way). NULL or "" for
+ * the QRUN_BACKEND environment variable's choice, or "qrun" without it. QRUN_UNSUPPORTED for
+ * "xnnpack" in a build without XNNPACK. Under XNNPACK no ADD is fused into a convolution. Takes
+ * effect at the next load. */
+QRUN_API qrun_status qrun_interpreter_set_backend(qrun_interpreter* interpreter,
+                                                  const char* backend);
+/* The backend of the loaded model: "qrun" or "xnnpack"; "" before a load. */
+QRUN_API const char* qrun_interpreter_backend(const qrun_interpreter* interpreter);
 
 /* Memory-maps the file. */
 QRUN_API qrun_status qrun_interpreter_load_file(qrun_interpreter* interpreter, const char* path);

@@ -20,6 +20,10 @@ class Model {
   Status set_isa(const std::string& isa) {
     return check(qrun_interpreter_set_isa(get(), isa.c_str()));
   }
+  Status set_backend(const std::string& backend) {
+    return check(qrun_interpreter_set_backend(get(), backend.c_str()));
+  }
+  std::string backend() const { return qrun_interpreter_backend(handle_.get()); }
   Status set_fusion(bool on) { return check(qrun_interpreter_set_fusion(get(), on ? 1 : 0)); }
   Status load_file(const std::string& path) {
     return check(qrun_interpreter_load_file(get(), path.c_str()));

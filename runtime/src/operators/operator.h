@@ -24,6 +24,9 @@ struct RunContext {
 class Operator {
  public:
   virtual ~Operator() = default;
+  // Called once the activation arena exists, before any run: for operators that must know their
+  // tensors' addresses in advance (XNNPACK's).
+  virtual Status bind(uint8_t* /*arena*/, ThreadPool& /*threads*/) { return Status::Ok(); }
   virtual void run(const RunContext& context) const = 0;
   virtual const char* kernel_name() const = 0;
   // Bytes of weights repacked for the chosen kernel at load time.
