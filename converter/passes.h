@@ -22,7 +22,8 @@ Status FuseGatedActivations(Graph& graph);
 Status FuseLayerNorms(Graph& graph);
 // MatMul + bias whose result only Slices of the last axis read becomes one MatMul + bias per slice.
 Status SplitPackedProjections(Graph& graph);
-// Folds BatchNormalization into the Conv or ConvTranspose before it; a lone one becomes a depthwise 1x1 Conv.
+// Folds BatchNormalization into the Conv or ConvTranspose before it; a lone one becomes a
+// depthwise 1x1 Conv.
 Status FoldBatchNorms(Graph& graph);
 // Moves Relu and Clip into the producing op's activation range; one that cannot be moved becomes
 // a 1x1 MaxPool carrying the range.
