@@ -27,6 +27,13 @@ bool everywhere(const CpuFeatures&, const Geometry&) {
 }
 
 #if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS || QRUN_ARMV7_KERNELS
+// FullyConnected goes to the Conv2D GEMMs once it has a tile's worth of rows to reuse each weight
+// block over; a single row (a classifier) stays with the FullyConnected kernels, which stream the
+// weights once without a tile's wasted rows.
+bool many_rows(const FullyConnectedGeometry& g, int tile_rows) {
+  return g.batch >= tile_rows;
+}
+
 bool depthwise(const Conv2dGeometry& g) {
   return g.groups == g.input_channels && g.groups == g.output_channels &&
          g.kernel_height * g.kernel_width <= kConv2dDepthwiseMaxTaps;
@@ -180,6 +187,24 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dAddQs8[] = {
 
 const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[] = {
 #if QRUN_ARM64_KERNELS
+    {{"fully_connected_qs8_igemm_4x16c8_i8mm", fully_connected_qs8_igemm_4x16c8_i8mm,
+      fully_connected_qs8_igemm_4x16c8_i8mm_packed_size, fully_connected_qs8_igemm_4x16c8_i8mm_pack,
+      16},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+       return cpu.arm_i8mm && many_rows(g, 4);
+     }},
+    {{"fully_connected_qs8_igemm_4x16c4_neondot", fully_connected_qs8_igemm_4x16c4_neondot,
+      fully_connected_qs8_igemm_4x16c4_neondot_packed_size,
+      fully_connected_qs8_igemm_4x16c4_neondot_pack, 16},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+       return cpu.arm_neon_dot && many_rows(g, 4);
+     }},
+    {{"fully_connected_qs8_igemm_4x16c8_neon", fully_connected_qs8_igemm_4x16c8_neon,
+      fully_connected_qs8_igemm_4x16c8_neon_packed_size, fully_connected_qs8_igemm_4x16c8_neon_pack,
+      16},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+       return cpu.arm_neon && many_rows(g, 4);
+     }},
     {{"fully_connected_qs8_neondot", fully_connected_qs8_neondot,
       fully_connected_qs8_neondot_packed_size, fully_connected_qs8_neondot_pack,
       kFullyConnectedChannelStep},
@@ -189,20 +214,44 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.arm_neon; }},
 #endif
 #if QRUN_ARMV7_KERNELS
+    {{"fully_connected_qs8_igemm_2x16c8_armv7neon", fully_connected_qs8_igemm_2x16c8_armv7neon,
+      fully_connected_qs8_igemm_2x16c8_armv7neon_packed_size,
+      fully_connected_qs8_igemm_2x16c8_armv7neon_pack, 16},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+       return cpu.armv7_neon && many_rows(g, 2);
+     }},
     {{"fully_connected_qs8_armv7neon", fully_connected_qs8_armv7neon,
       fully_connected_qs8_armv7neon_packed_size, fully_connected_qs8_armv7neon_pack,
       kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.armv7_neon; }},
 #endif
 #if QRUN_X86_KERNELS
+    {{"fully_connected_qs8_igemm_6x64c4_avx512vnni", fully_connected_qs8_igemm_6x64c4_avx512vnni,
+      fully_connected_qs8_igemm_6x64c4_avx512vnni_packed_size,
+      fully_connected_qs8_igemm_6x64c4_avx512vnni_pack, 64},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+       return cpu.x86_avx512_vnni && many_rows(g, 6);
+     }},
     {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
       fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack,
       kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx512_vnni; }},
+    {{"fully_connected_qs8_igemm_4x24c4_avxvnni", fully_connected_qs8_igemm_4x24c4_avxvnni,
+      fully_connected_qs8_igemm_4x24c4_avxvnni_packed_size,
+      fully_connected_qs8_igemm_4x24c4_avxvnni_pack, 24},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+       return cpu.x86_avx_vnni && many_rows(g, 4);
+     }},
     {{"fully_connected_qs8_avxvnni", fully_connected_qs8_avxvnni,
       fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack,
       kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx_vnni; }},
+    {{"fully_connected_qs8_igemm_3x8c8_avx2", fully_connected_qs8_igemm_3x8c8_avx2,
+      fully_connected_qs8_igemm_3x8c8_avx2_packed_size, fully_connected_qs8_igemm_3x8c8_avx2_pack,
+      8},
+     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+       return cpu.x86_avx2 && many_rows(g, 3);
+     }},
     {{"fully_connected_qs8_avx2", fully_connected_qs8_avx2, fully_connected_qs8_avx2_packed_size,
       fully_connected_qs8_avx2_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx2; }},
@@ -255,7 +304,42 @@ const Entry<AveragePool2dQs8Kernel, Pool2dGeometry> kAveragePool2dQs8[] = {
     {{"average_pool2d_qs8_reference", average_pool2d_qs8_reference}, everywhere},
 };
 
+const Entry<MulQs8Kernel, BroadcastGeometry> kMulQs8[] = {
+#if QRUN_X86_KERNELS
+    {{"mul_qs8_avx512", mul_qs8_avx512},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx512; }},
+    {{"mul_qs8_avx2", mul_qs8_avx2},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
+#endif
+    {{"mul_qs8_reference", mul_qs8_reference}, everywhere},
+};
+
+const Entry<BatchMatMulQs8Kernel, BatchMatMulGeometry> kBatchMatMulQs8[] = {
+#if QRUN_X86_KERNELS
+    {{"batch_matmul_qs8_6x64c4_avx512vnni", batch_matmul_qs8_6x64c4_avx512vnni},
+     [](const CpuFeatures& cpu, const BatchMatMulGeometry& g) {
+       return cpu.x86_avx512_vnni && g.k <= kBatchMatMulMaxPanelK;
+     }},
+#endif
+    {{"batch_matmul_qs8_reference", batch_matmul_qs8_reference}, everywhere},
+};
+
 }  // namespace
+
+std::vector<MulQs8Kernel> mul_qs8_candidates(const CpuFeatures& cpu, const BroadcastGeometry& g) {
+  return serving(kMulQs8, cpu, g);
+}
+MulQs8Kernel select_mul_qs8(const CpuFeatures& cpu, const BroadcastGeometry& g) {
+  return mul_qs8_candidates(cpu, g).front();
+}
+
+std::vector<BatchMatMulQs8Kernel> batch_matmul_qs8_candidates(const CpuFeatures& cpu,
+                                                              const BatchMatMulGeometry& g) {
+  return serving(kBatchMatMulQs8, cpu, g);
+}
+BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures& cpu, const BatchMatMulGeometry& g) {
+  return batch_matmul_qs8_candidates(cpu, g).front();
+}
 
 std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu,
                                                    const Conv2dGeometry& g) {
@@ -330,7 +414,7 @@ Conv2dF32Kernel select_conv2d_f32(const CpuFeatures&, const Conv2dGeometry& g) {
   return {"conv2d_f32_reference", conv2d_f32_reference, nullptr, nullptr, 1};
 }
 
-// The ops below have only their reference kernel so far.
+// The ops below have only their reference kernel so far, or kernels chosen by the CPU alone.
 
 FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
                                                    const FullyConnectedGeometry&) {
@@ -349,16 +433,24 @@ AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2
   return {"average_pool2d_f32_reference", average_pool2d_f32_reference};
 }
 
-MulQs8Kernel select_mul_qs8(const CpuFeatures&) {
-  return {"mul_qs8_reference", mul_qs8_reference};
-}
-
 MulF32Kernel select_mul_f32(const CpuFeatures&) {
   return {"mul_f32_reference", mul_f32_reference};
 }
 
-LookupTableS8Kernel select_lookup_table_s8(const CpuFeatures&) {
-  return {"lookup_table_s8_reference", lookup_table_s8_reference};
+std::vector<LookupTableS8Kernel> lookup_table_s8_candidates(const CpuFeatures& cpu) {
+  std::vector<LookupTableS8Kernel> kernels;
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512_vbmi)
+    kernels.push_back({"lookup_table_s8_avx512vbmi", lookup_table_s8_avx512vbmi});
+  if (cpu.x86_avx2) kernels.push_back({"lookup_table_s8_avx2", lookup_table_s8_avx2});
+#else
+  (void)cpu;
+#endif
+  kernels.push_back({"lookup_table_s8_reference", lookup_table_s8_reference});
+  return kernels;
+}
+LookupTableS8Kernel select_lookup_table_s8(const CpuFeatures& cpu) {
+  return lookup_table_s8_candidates(cpu).front();
 }
 
 UnaryF32Kernel select_unary_f32(const CpuFeatures&) {
@@ -369,24 +461,40 @@ FullyConnectedDynamicKernel select_fully_connected_dynamic(const CpuFeatures&) {
   return {"fully_connected_dynamic_reference", fully_connected_dynamic_reference};
 }
 
-BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures&) {
-  return {"batch_matmul_qs8_reference", batch_matmul_qs8_reference};
-}
-
 BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&) {
   return {"batch_matmul_f32_reference", batch_matmul_f32_reference};
 }
 
-LayerNormQs8Kernel select_layer_norm_qs8(const CpuFeatures&) {
-  return {"layer_norm_qs8_reference", layer_norm_qs8_reference};
+std::vector<LayerNormQs8Kernel> layer_norm_qs8_candidates(const CpuFeatures& cpu) {
+  std::vector<LayerNormQs8Kernel> kernels;
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512) kernels.push_back({"layer_norm_qs8_avx512", layer_norm_qs8_avx512});
+#else
+  (void)cpu;
+#endif
+  kernels.push_back({"layer_norm_qs8_reference", layer_norm_qs8_reference});
+  return kernels;
+}
+LayerNormQs8Kernel select_layer_norm_qs8(const CpuFeatures& cpu) {
+  return layer_norm_qs8_candidates(cpu).front();
 }
 
 LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&) {
   return {"layer_norm_f32_reference", layer_norm_f32_reference};
 }
 
-SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&) {
-  return {"softmax_qs8_reference", softmax_qs8_reference};
+std::vector<SoftmaxQs8Kernel> softmax_qs8_candidates(const CpuFeatures& cpu) {
+  std::vector<SoftmaxQs8Kernel> kernels;
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512) kernels.push_back({"softmax_qs8_avx512", softmax_qs8_avx512});
+#else
+  (void)cpu;
+#endif
+  kernels.push_back({"softmax_qs8_reference", softmax_qs8_reference});
+  return kernels;
+}
+SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures& cpu) {
+  return softmax_qs8_candidates(cpu).front();
 }
 
 SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&) {
@@ -401,8 +509,13 @@ ConcatF32Kernel select_concat_f32(const CpuFeatures&) {
   return {"concat_f32_reference", concat_f32_reference};
 }
 
-TransposeKernel select_transpose(const CpuFeatures&) {
-  return {"transpose_reference", transpose_reference};
+// Plain C++ that gives the same bytes everywhere: it serves every CPU.
+std::vector<TransposeKernel> transpose_candidates(const CpuFeatures&) {
+  return {{"transpose_runs_portable", transpose_runs_portable},
+          {"transpose_reference", transpose_reference}};
+}
+TransposeKernel select_transpose(const CpuFeatures& cpu) {
+  return transpose_candidates(cpu).front();
 }
 
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&) {

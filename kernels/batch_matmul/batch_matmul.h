@@ -30,6 +30,11 @@ using BatchMatMulF32Fn = void (*)(const BatchMatMulGeometry&, F32Range, const fl
 
 void batch_matmul_qs8_reference(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
                                 const int8_t* a, const int8_t* b, int8_t* out);
+// x86 AVX512-VNNI: tiles of 6 rows x 64 columns; `b` is interleaved panel by panel on the stack,
+// so the reduction may be at most kBatchMatMulMaxPanelK long (the registry checks).
+constexpr size_t kBatchMatMulMaxPanelK = 512;
+void batch_matmul_qs8_6x64c4_avx512vnni(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                        const int8_t* a, const int8_t* b, int8_t* out);
 void batch_matmul_f32_reference(const BatchMatMulGeometry&, F32Range, const float* a,
                                 const float* b, float* out);
 

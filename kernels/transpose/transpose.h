@@ -18,5 +18,8 @@ struct TransposeGeometry {
 using TransposeFn = void (*)(const TransposeGeometry&, const void* input, void* output);
 
 void transpose_reference(const TransposeGeometry&, const void* input, void* output);
+// Plain C++ for any CPU: size-1 dimensions dropped and in-order neighbours merged first, then
+// contiguous runs copied whole where the innermost dimension stays innermost.
+void transpose_runs_portable(const TransposeGeometry&, const void* input, void* output);
 
 }  // namespace qrun::kernels

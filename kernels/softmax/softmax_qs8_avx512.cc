@@ -1,0 +1,70 @@
+// Int8 Softmax on x86 AVX-512 (F, BW), 64 elements per step for the row's maximum and 16 per
+// gather from the exp table after it. The sum of table entries is kept in int64 lanes (as the
+// reference's int64 sum: the same number, whatever the order); the reciprocal is the reference's
+// scalar expression, and each output follows its steps: float(entry) * reciprocal, clamp to the
+// output range, round half to even, add the zero point.
+#include <immintrin.h>
+
+#include "softmax/softmax.h"
+
+namespace qrun::kernels {
+namespace {
+
+__mmask16 first_lanes(size_t count) {
+  return count >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << count) - 1);
+}
+
+// Entries exp_table[row_max - x] for 16 elements (lanes past `mask` read entry 0, never stored).
+__m512i entries(const int32_t* exp_table, __m512i row_max, const int8_t* x, __mmask16 mask) {
+  const __m512i values = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, x));
+  const __m512i distance = _mm512_maskz_sub_epi32(mask, row_max, values);
+  return _mm512_i32gather_epi32(distance, exp_table, 4);
+}
+
+}  // namespace
+
+void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, const int8_t* input,
+                        int8_t* output) {
+  const __m512 low = _mm512_set1_ps(static_cast<float>(-128 - kSoftmaxQs8OutputZeroPoint));
+  const __m512 high = _mm512_set1_ps(static_cast<float>(127 - kSoftmaxQs8OutputZeroPoint));
+  const __m512i zero_point = _mm512_set1_epi32(kSoftmaxQs8OutputZeroPoint);
+  for (size_t r = 0; r < rows; ++r) {
+    const int8_t* in = input + r * length;
+    int8_t* out = output + r * length;
+    __m512i maxima = _mm512_set1_epi8(-128);
+    for (size_t i = 0; i < length; i += 64) {
+      const size_t left = length - i;
+      const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+      maxima = _mm512_max_epi8(maxima, _mm512_mask_loadu_epi8(maxima, mask, in + i));
+    }
+    // The widest lane's maximum, through 32, 16 and 8 bits.
+    const __m256i max32 =
+        _mm256_max_epi8(_mm512_castsi512_si256(maxima), _mm512_extracti64x4_epi64(maxima, 1));
+    __m128i max16 = _mm_max_epi8(_mm256_castsi256_si128(max32), _mm256_extracti128_si256(max32, 1));
+    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 8));
+    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 4));
+    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 2));
+    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 1));
+    const __m512i row_max = _mm512_set1_epi32(static_cast<int8_t>(_mm_extract_epi8(max16, 0)));
+    __m512i sums = _mm512_setzero_si512();
+    for (size_t i = 0; i < length; i += 16) {
+      const __mmask16 mask = first_lanes(length - i);
+      const __m512i e = _mm512_maskz_mov_epi32(mask, entries(exp_table, row_max, in + i, mask));
+      sums = _mm512_add_epi64(sums, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(e)));
+      sums = _mm512_add_epi64(sums, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(e, 1)));
+    }
+    const int64_t sum = _mm512_reduce_add_epi64(sums);
+    const __m512 reciprocal =
+        _mm512_set1_ps(1.0f / (kSoftmaxQs8OutputScale * static_cast<float>(sum)));
+    for (size_t i = 0; i < length; i += 16) {
+      const __mmask16 mask = first_lanes(length - i);
+      __m512 scaled =
+          _mm512_mul_ps(_mm512_cvtepi32_ps(entries(exp_table, row_max, in + i, mask)), reciprocal);
+      scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
+      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
+      _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtsepi32_epi8(q));
+    }
+  }
+}
+
+}  // namespace qrun::kernels
