@@ -305,6 +305,14 @@ const Entry<AveragePool2dQs8Kernel, Pool2dGeometry> kAveragePool2dQs8[] = {
 };
 
 const Entry<MulQs8Kernel, BroadcastGeometry> kMulQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"mul_qs8_neon", mul_qs8_neon},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.arm_neon; }},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"mul_qs8_armv7neon", mul_qs8_armv7neon},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.armv7_neon; }},
+#endif
 #if QRUN_X86_KERNELS
     {{"mul_qs8_avx512", mul_qs8_avx512},
      [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx512; }},
@@ -321,6 +329,7 @@ const Entry<BatchMatMulQs8Kernel, BatchMatMulGeometry> kBatchMatMulQs8[] = {
        return cpu.x86_avx512_vnni && g.k <= kBatchMatMulMaxPanelK;
      }},
 #endif
+    {{"batch_matmul_qs8_rows_portable", batch_matmul_qs8_rows_portable}, everywhere},
     {{"batch_matmul_qs8_reference", batch_matmul_qs8_reference}, everywhere},
 };
 
@@ -443,6 +452,8 @@ std::vector<LookupTableS8Kernel> lookup_table_s8_candidates(const CpuFeatures& c
   if (cpu.x86_avx512_vbmi)
     kernels.push_back({"lookup_table_s8_avx512vbmi", lookup_table_s8_avx512vbmi});
   if (cpu.x86_avx2) kernels.push_back({"lookup_table_s8_avx2", lookup_table_s8_avx2});
+#elif QRUN_ARM64_KERNELS
+  if (cpu.arm_neon) kernels.push_back({"lookup_table_s8_neon", lookup_table_s8_neon});
 #else
   (void)cpu;
 #endif

@@ -30,6 +30,9 @@ using BatchMatMulF32Fn = void (*)(const BatchMatMulGeometry&, F32Range, const fl
 
 void batch_matmul_qs8_reference(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
                                 const int8_t* a, const int8_t* b, int8_t* out);
+// Plain C++ for any CPU: a row of `a` against contiguous rows of `b`, vectorized by the compiler.
+void batch_matmul_qs8_rows_portable(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                    const int8_t* a, const int8_t* b, int8_t* out);
 // x86 AVX512-VNNI: tiles of 6 rows x 64 columns; `b` is interleaved panel by panel on the stack,
 // so the reduction may be at most kBatchMatMulMaxPanelK long (the registry checks).
 constexpr size_t kBatchMatMulMaxPanelK = 512;

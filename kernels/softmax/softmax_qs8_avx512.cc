@@ -2,13 +2,16 @@
 // gather from the exp table after it. The sum of table entries is kept in int64 lanes (as the
 // reference's int64 sum: the same number, whatever the order); the reciprocal is the reference's
 // scalar expression, and each output follows its steps: float(entry) * reciprocal, clamp to the
-// output range, round half to even, add the zero point.
+// output range, round half to even, add the zero point. Gathers are slow, so a row's entries are
+// kept on the stack for the second pass, rows of up to kKeptEntries; longer rows gather again.
 #include <immintrin.h>
 
 #include "softmax/softmax.h"
 
 namespace qrun::kernels {
 namespace {
+
+constexpr size_t kKeptEntries = 2048;
 
 __mmask16 first_lanes(size_t count) {
   return count >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << count) - 1);
@@ -28,6 +31,8 @@ void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, co
   const __m512 low = _mm512_set1_ps(static_cast<float>(-128 - kSoftmaxQs8OutputZeroPoint));
   const __m512 high = _mm512_set1_ps(static_cast<float>(127 - kSoftmaxQs8OutputZeroPoint));
   const __m512i zero_point = _mm512_set1_epi32(kSoftmaxQs8OutputZeroPoint);
+  alignas(64) int32_t kept[kKeptEntries];
+  const bool keep = length <= kKeptEntries;
   for (size_t r = 0; r < rows; ++r) {
     const int8_t* in = input + r * length;
     int8_t* out = output + r * length;
@@ -50,6 +55,7 @@ void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, co
     for (size_t i = 0; i < length; i += 16) {
       const __mmask16 mask = first_lanes(length - i);
       const __m512i e = _mm512_maskz_mov_epi32(mask, entries(exp_table, row_max, in + i, mask));
+      if (keep) _mm512_mask_storeu_epi32(kept + i, mask, e);
       sums = _mm512_add_epi64(sums, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(e)));
       sums = _mm512_add_epi64(sums, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(e, 1)));
     }
@@ -58,8 +64,9 @@ void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, co
         _mm512_set1_ps(1.0f / (kSoftmaxQs8OutputScale * static_cast<float>(sum)));
     for (size_t i = 0; i < length; i += 16) {
       const __mmask16 mask = first_lanes(length - i);
-      __m512 scaled =
-          _mm512_mul_ps(_mm512_cvtepi32_ps(entries(exp_table, row_max, in + i, mask)), reciprocal);
+      const __m512i e = keep ? _mm512_maskz_loadu_epi32(mask, kept + i)
+                             : entries(exp_table, row_max, in + i, mask);
+      __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(e), reciprocal);
       scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
       const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(scaled), zero_point);
       _mm_mask_storeu_epi8(out + i, mask, _mm512_cvtsepi32_epi8(q));
