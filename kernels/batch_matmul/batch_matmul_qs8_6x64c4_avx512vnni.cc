@@ -9,18 +9,19 @@
 // the row sums of u taken per row, the column sums of b per panel. The int32 arithmetic wraps,
 // but the result is the reference's exact sum, which the loader bounds to int32. Requantization
 // follows the reference step by step: float(acc) * m, clamp, round half to even, add the zero
-// point.
+// point. The products go through dpbusd_in_place, which keeps the accumulators in registers.
 #include <immintrin.h>
 
 #include <cstring>
 
 #include "batch_matmul/batch_matmul.h"
+#include "common/dpbusd_in_place.h"
 
 namespace qrun::kernels {
 namespace {
 
 constexpr size_t kPanelColumns = 64;
-constexpr size_t kVectors = kPanelColumns / 16;
+constexpr int kVectors = static_cast<int>(kPanelColumns / 16);
 constexpr int kTileRows = 6;
 
 __mmask64 first_bytes(size_t count) {
@@ -33,7 +34,7 @@ void pack_panel(const int8_t* b, size_t k, size_t n, size_t columns, uint8_t* pa
                 __m512i (&column_sums)[kVectors]) {
   const __mmask64 mask = first_bytes(columns);
   const __m512i ones = _mm512_set1_epi8(1);
-  for (size_t v = 0; v < kVectors; ++v) column_sums[v] = _mm512_setzero_si512();
+  for (int v = 0; v < kVectors; ++v) column_sums[v] = _mm512_setzero_si512();
   for (size_t row = 0; row < k; row += 4) {
     __m512i r[4];
     for (size_t t = 0; t < 4; ++t) {
@@ -58,7 +59,7 @@ void pack_panel(const int8_t* b, size_t k, size_t n, size_t columns, uint8_t* pa
     const __m512i out[kVectors] = {
         _mm512_shuffle_i32x4(a0, a2, 0x88), _mm512_shuffle_i32x4(a0, a2, 0xDD),
         _mm512_shuffle_i32x4(a1, a3, 0x88), _mm512_shuffle_i32x4(a1, a3, 0xDD)};
-    for (size_t v = 0; v < kVectors; ++v) {
+    for (int v = 0; v < kVectors; ++v) {
       _mm512_store_si512(panel + (row / 4 * kVectors + v) * 64, out[v]);
       column_sums[v] = _mm512_dpbusd_epi32(column_sums[v], ones, out[v]);
     }
@@ -84,34 +85,44 @@ void tile(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p, const int
           const uint8_t* panel, const __m512i (&panel_bias)[kVectors], int8_t* out,
           size_t columns) {
   const __m512i sign_flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  // Loops over the accumulators are unrolled whole, so that GCC keeps each in a register of its
+  // own instead of an array on the stack.
   __m512i acc[Rows][kVectors];
+#pragma GCC unroll 8
   for (int r = 0; r < Rows; ++r) {
     // The row's term, -zb * sum u, with the panel's column terms.
     const uint32_t row_term = 0u - static_cast<uint32_t>(p.b_zero_point) *
                                        static_cast<uint32_t>(unsigned_row_sum(a + r * g.k, g.k));
     const __m512i row_vector = _mm512_set1_epi32(static_cast<int32_t>(row_term));
-    for (size_t v = 0; v < kVectors; ++v) acc[r][v] = _mm512_add_epi32(panel_bias[v], row_vector);
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v) acc[r][v] = _mm512_add_epi32(panel_bias[v], row_vector);
   }
   const size_t quads = (g.k + 3) / 4;
   for (size_t q = 0; q < quads; ++q) {
     __m512i w[kVectors];
-    for (size_t v = 0; v < kVectors; ++v) w[v] = _mm512_load_si512(panel + (q * kVectors + v) * 64);
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v) w[v] = _mm512_load_si512(panel + (q * kVectors + v) * 64);
+#pragma GCC unroll 8
     for (int r = 0; r < Rows; ++r) {
       int32_t quad;
       // The last quad may read up to three bytes past the row (into the next row or the
       // tensor's slack): they meet the panel's zero rows.
       std::memcpy(&quad, a + r * g.k + 4 * q, 4);
       const __m512i x = _mm512_xor_si512(_mm512_set1_epi32(quad), sign_flip);
-      for (size_t v = 0; v < kVectors; ++v) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], x, w[v]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kVectors; ++v) dpbusd_in_place(acc[r][v], x, w[v]);
     }
   }
   const __m512 multiplier = _mm512_set1_ps(p.multiplier);
   const __m512 low = _mm512_set1_ps(static_cast<float>(p.output.min - p.output.zero_point));
   const __m512 high = _mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point));
   const __m512i zero_point = _mm512_set1_epi32(p.output.zero_point);
+#pragma GCC unroll 8
   for (int r = 0; r < Rows; ++r) {
-    for (size_t v = 0; v < kVectors && 16 * v < columns; ++v) {
-      const size_t left = columns - 16 * v;
+#pragma GCC unroll 4
+    for (int v = 0; v < kVectors; ++v) {
+      if (16 * static_cast<size_t>(v) >= columns) break;
+      const size_t left = columns - 16 * static_cast<size_t>(v);
       const __mmask16 mask =
           left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
       __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[r][v]), multiplier);
@@ -139,7 +150,7 @@ void batch_matmul_qs8_6x64c4_avx512vnni(const BatchMatMulGeometry& g, const Batc
       const size_t columns = g.n - j < kPanelColumns ? g.n - j : kPanelColumns;
       __m512i panel_bias[kVectors];
       pack_panel(b_rows + j, g.k, g.n, columns, panel, panel_bias);
-      for (size_t v = 0; v < kVectors; ++v) {
+      for (int v = 0; v < kVectors; ++v) {
         panel_bias[v] = _mm512_add_epi32(
             _mm512_set1_epi32(static_cast<int32_t>(constant)),
             _mm512_mullo_epi32(panel_bias[v], _mm512_set1_epi32(-static_cast<int32_t>(a_shift))));
