@@ -38,6 +38,11 @@ void batch_matmul_qs8_rows_portable(const BatchMatMulGeometry&, const BatchMatMu
 constexpr size_t kBatchMatMulMaxPanelK = 512;
 void batch_matmul_qs8_6x64c4_avx512vnni(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
                                         const int8_t* a, const int8_t* b, int8_t* out);
+// x86 AVX2: tiles of 6 rows x 16 columns, both operands centred to int16 (exact) and multiplied
+// by vpmaddwd; `b` is interleaved panel by panel on the stack, so the reduction may be at most
+// kBatchMatMulMaxPanelK long (the registry checks).
+void batch_matmul_qs8_6x16c2_avx2(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                  const int8_t* a, const int8_t* b, int8_t* out);
 void batch_matmul_f32_reference(const BatchMatMulGeometry&, F32Range, const float* a,
                                 const float* b, float* out);
 
