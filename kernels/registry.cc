@@ -319,6 +319,12 @@ const Entry<MulQs8Kernel, BroadcastGeometry> kMulQs8[] = {
 };
 
 const Entry<BatchMatMulQs8Kernel, BatchMatMulGeometry> kBatchMatMulQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"batch_matmul_qs8_4x16c4_neondot", batch_matmul_qs8_4x16c4_neondot},
+     [](const CpuFeatures& cpu, const BatchMatMulGeometry& g) {
+       return cpu.arm_neon_dot && g.k <= kBatchMatMulMaxPanelK;
+     }},
+#endif
 #if QRUN_X86_KERNELS
     {{"batch_matmul_qs8_6x64c4_avx512vnni", batch_matmul_qs8_6x64c4_avx512vnni},
      [](const CpuFeatures& cpu, const BatchMatMulGeometry& g) {

@@ -43,6 +43,11 @@ void batch_matmul_qs8_6x64c4_avx512vnni(const BatchMatMulGeometry&, const BatchM
 // kBatchMatMulMaxPanelK long (the registry checks).
 void batch_matmul_qs8_6x16c2_avx2(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
                                   const int8_t* a, const int8_t* b, int8_t* out);
+// 64-bit ARM, NEON with the dot product: tiles of 4 rows x 16 columns (sdot); `b` is interleaved
+// panel by panel on the stack, so the reduction may be at most kBatchMatMulMaxPanelK long (the
+// registry checks).
+void batch_matmul_qs8_4x16c4_neondot(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                     const int8_t* a, const int8_t* b, int8_t* out);
 void batch_matmul_f32_reference(const BatchMatMulGeometry&, F32Range, const float* a,
                                 const float* b, float* out);
 
