@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
   const k::BatchMatMulGeometry products[] = {{kHeads, kSequence, head, kSequence},
                                              {kHeads, kSequence, kSequence, head}};
   for (const k::BatchMatMulGeometry& g : products) {
-    for (const k::BatchMatMulQs8Kernel& kernel : k::batch_matmul_qs8_candidates(cpu, g)) {
+    for (const k::BatchMatMulQs8Kernel& kernel : k::batch_matmul_qs8_candidates(cpu)) {
       const std::string name = "batch_matmul/" + std::to_string(g.batch) + "x" +
                                std::to_string(g.m) + "x" + std::to_string(g.k) + "x" +
                                std::to_string(g.n) + "/" + kernel.name;

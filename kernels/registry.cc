@@ -300,61 +300,7 @@ const Entry<AveragePool2dQs8Kernel, Pool2dGeometry> kAveragePool2dQs8[] = {
     {{"average_pool2d_qs8_reference", average_pool2d_qs8_reference}, everywhere},
 };
 
-const Entry<MulQs8Kernel, BroadcastGeometry> kMulQs8[] = {
-#if QRUN_ARM64_KERNELS
-    {{"mul_qs8_neon", mul_qs8_neon},
-     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.arm_neon; }},
-#endif
-#if QRUN_ARMV7_KERNELS
-    {{"mul_qs8_armv7neon", mul_qs8_armv7neon},
-     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.armv7_neon; }},
-#endif
-#if QRUN_X86_KERNELS
-    {{"mul_qs8_avx512", mul_qs8_avx512},
-     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx512; }},
-    {{"mul_qs8_avx2", mul_qs8_avx2},
-     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
-#endif
-    {{"mul_qs8_reference", mul_qs8_reference}, everywhere},
-};
-
-const Entry<BatchMatMulQs8Kernel, BatchMatMulGeometry> kBatchMatMulQs8[] = {
-#if QRUN_ARM64_KERNELS
-    {{"batch_matmul_qs8_4x16c4_neondot", batch_matmul_qs8_4x16c4_neondot},
-     [](const CpuFeatures& cpu, const BatchMatMulGeometry& g) {
-       return cpu.arm_neon_dot && g.k <= kBatchMatMulMaxPanelK;
-     }},
-#endif
-#if QRUN_X86_KERNELS
-    {{"batch_matmul_qs8_6x64c4_avx512vnni", batch_matmul_qs8_6x64c4_avx512vnni},
-     [](const CpuFeatures& cpu, const BatchMatMulGeometry& g) {
-       return cpu.x86_avx512_vnni && g.k <= kBatchMatMulMaxPanelK;
-     }},
-    {{"batch_matmul_qs8_6x16c2_avx2", batch_matmul_qs8_6x16c2_avx2},
-     [](const CpuFeatures& cpu, const BatchMatMulGeometry& g) {
-       return cpu.x86_avx2 && g.k <= kBatchMatMulMaxPanelK;
-     }},
-#endif
-    {{"batch_matmul_qs8_rows_portable", batch_matmul_qs8_rows_portable}, everywhere},
-    {{"batch_matmul_qs8_reference", batch_matmul_qs8_reference}, everywhere},
-};
-
 }  // namespace
-
-std::vector<MulQs8Kernel> mul_qs8_candidates(const CpuFeatures& cpu, const BroadcastGeometry& g) {
-  return serving(kMulQs8, cpu, g);
-}
-MulQs8Kernel select_mul_qs8(const CpuFeatures& cpu, const BroadcastGeometry& g) {
-  return mul_qs8_candidates(cpu, g).front();
-}
-
-std::vector<BatchMatMulQs8Kernel> batch_matmul_qs8_candidates(const CpuFeatures& cpu,
-                                                              const BatchMatMulGeometry& g) {
-  return serving(kBatchMatMulQs8, cpu, g);
-}
-BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures& cpu, const BatchMatMulGeometry& g) {
-  return batch_matmul_qs8_candidates(cpu, g).front();
-}
 
 std::vector<Conv2dQs8Kernel> conv2d_qs8_candidates(const CpuFeatures& cpu,
                                                    const Conv2dGeometry& g) {
@@ -448,6 +394,25 @@ AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2
   return {"average_pool2d_f32_reference", average_pool2d_f32_reference};
 }
 
+std::vector<MulQs8Kernel> mul_qs8_candidates(const CpuFeatures& cpu) {
+  std::vector<MulQs8Kernel> kernels;
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512) kernels.push_back({"mul_qs8_avx512", mul_qs8_avx512});
+  if (cpu.x86_avx2) kernels.push_back({"mul_qs8_avx2", mul_qs8_avx2});
+#elif QRUN_ARM64_KERNELS
+  if (cpu.arm_neon) kernels.push_back({"mul_qs8_neon", mul_qs8_neon});
+#elif QRUN_ARMV7_KERNELS
+  if (cpu.armv7_neon) kernels.push_back({"mul_qs8_armv7neon", mul_qs8_armv7neon});
+#else
+  (void)cpu;
+#endif
+  kernels.push_back({"mul_qs8_reference", mul_qs8_reference});
+  return kernels;
+}
+MulQs8Kernel select_mul_qs8(const CpuFeatures& cpu) {
+  return mul_qs8_candidates(cpu).front();
+}
+
 MulF32Kernel select_mul_f32(const CpuFeatures&) {
   return {"mul_f32_reference", mul_f32_reference};
 }
@@ -476,6 +441,30 @@ UnaryF32Kernel select_unary_f32(const CpuFeatures&) {
 
 FullyConnectedDynamicKernel select_fully_connected_dynamic(const CpuFeatures&) {
   return {"fully_connected_dynamic_reference", fully_connected_dynamic_reference};
+}
+
+// The SIMD kernels hand reductions longer than their stack panel to the portable one themselves.
+std::vector<BatchMatMulQs8Kernel> batch_matmul_qs8_candidates(const CpuFeatures& cpu) {
+  std::vector<BatchMatMulQs8Kernel> kernels;
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512_vnni) {
+    kernels.push_back({"batch_matmul_qs8_6x64c4_avx512vnni", batch_matmul_qs8_6x64c4_avx512vnni});
+  }
+  if (cpu.x86_avx2)
+    kernels.push_back({"batch_matmul_qs8_6x16c2_avx2", batch_matmul_qs8_6x16c2_avx2});
+#elif QRUN_ARM64_KERNELS
+  if (cpu.arm_neon_dot) {
+    kernels.push_back({"batch_matmul_qs8_4x16c4_neondot", batch_matmul_qs8_4x16c4_neondot});
+  }
+#else
+  (void)cpu;
+#endif
+  kernels.push_back({"batch_matmul_qs8_rows_portable", batch_matmul_qs8_rows_portable});
+  kernels.push_back({"batch_matmul_qs8_reference", batch_matmul_qs8_reference});
+  return kernels;
+}
+BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures& cpu) {
+  return batch_matmul_qs8_candidates(cpu).front();
 }
 
 BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&) {

@@ -110,8 +110,8 @@ AveragePool2dQs8Kernel select_average_pool2d_qs8(const CpuFeatures&, const Pool2
 std::vector<AveragePool2dQs8Kernel> average_pool2d_qs8_candidates(const CpuFeatures&,
                                                                   const Pool2dGeometry&);
 AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
-MulQs8Kernel select_mul_qs8(const CpuFeatures&, const BroadcastGeometry&);
-std::vector<MulQs8Kernel> mul_qs8_candidates(const CpuFeatures&, const BroadcastGeometry&);
+MulQs8Kernel select_mul_qs8(const CpuFeatures&);
+std::vector<MulQs8Kernel> mul_qs8_candidates(const CpuFeatures&);
 MulF32Kernel select_mul_f32(const CpuFeatures&);
 LookupTableS8Kernel select_lookup_table_s8(const CpuFeatures&);
 std::vector<LookupTableS8Kernel> lookup_table_s8_candidates(const CpuFeatures&);
@@ -124,9 +124,8 @@ using LayerNormF32Kernel = Kernel<LayerNormF32Fn>;
 using LayerNormQs8Kernel = Kernel<LayerNormQs8Fn>;
 LayerNormQs8Kernel select_layer_norm_qs8(const CpuFeatures&);
 std::vector<LayerNormQs8Kernel> layer_norm_qs8_candidates(const CpuFeatures&);
-BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures&, const BatchMatMulGeometry&);
-std::vector<BatchMatMulQs8Kernel> batch_matmul_qs8_candidates(const CpuFeatures&,
-                                                              const BatchMatMulGeometry&);
+BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures&);
+std::vector<BatchMatMulQs8Kernel> batch_matmul_qs8_candidates(const CpuFeatures&);
 BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&);
 LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&);
 SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&);

@@ -7,8 +7,9 @@
 //
 // `b` is an activation, so it cannot be packed at load time: each panel of 16 of its columns is
 // interleaved into sdot's [k / 4][column][4] order on the stack (kBatchMatMulMaxPanelK rows at
-// most), then reused by every row tile. Requantization follows the reference step by step:
-// float(acc) * m, clamp, round half to even, add the zero point.
+// most; longer reductions go to the portable kernel), then reused by every row tile.
+// Requantization follows the reference step by step: float(acc) * m, clamp, round half to even,
+// add the zero point.
 #include <arm_neon.h>
 
 #include <cstring>
@@ -99,6 +100,11 @@ void tile(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p, const int
 
 void batch_matmul_qs8_4x16c4_neondot(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p,
                                      const int8_t* a, const int8_t* b, int8_t* out) {
+  if (g.k > kBatchMatMulMaxPanelK) {
+    // The panel would not fit the stack.
+    batch_matmul_qs8_rows_portable(g, p, a, b, out);
+    return;
+  }
   alignas(16) int8_t panel[kBatchMatMulMaxPanelK * kPanelColumns];
   // za * zb * K, wrapping as the kernel's int32 sums do.
   const uint32_t constant = static_cast<uint32_t>(p.a_zero_point) *

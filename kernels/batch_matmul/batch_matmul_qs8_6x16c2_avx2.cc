@@ -5,9 +5,9 @@
 //
 // `b` is an activation, so it cannot be packed at load time: each panel of 16 of its columns is
 // centred and interleaved into [k / 2][column][2] int16 on the stack (kBatchMatMulMaxPanelK rows
-// at most), then reused by every row tile; each tile's rows of `a` are centred into int16 on the
-// stack too. Requantization follows the reference step by step: float(acc) * m, clamp, round half
-// to even, add the zero point.
+// at most; longer reductions go to the portable kernel), then reused by every row tile; each tile's
+// rows of `a` are centred into int16 on the stack too. Requantization follows the reference step by
+// step: float(acc) * m, clamp, round half to even, add the zero point.
 #include <immintrin.h>
 
 #include <cstring>
@@ -102,6 +102,11 @@ void tile(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p, const int
 
 void batch_matmul_qs8_6x16c2_avx2(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p,
                                   const int8_t* a, const int8_t* b, int8_t* out) {
+  if (g.k > kBatchMatMulMaxPanelK) {
+    // The panel would not fit the stack.
+    batch_matmul_qs8_rows_portable(g, p, a, b, out);
+    return;
+  }
   __m256i panel[2 * kMaxPairs];
   alignas(32) int16_t centred_rows[kTileRows * kCentredRowStride];
   for (size_t batch = 0; batch < g.batch; ++batch) {

@@ -3,8 +3,9 @@
 //
 // `b` is an activation, so it cannot be packed at load time: each panel of 64 of its columns is
 // interleaved into vpdpbusd's [k / 4][column][4] order on the stack (kBatchMatMulMaxPanelK rows
-// at most) and then reused by every row tile. vpdpbusd multiplies unsigned by signed bytes: `a`
-// is made unsigned by flipping its sign bit (u = a + 128), and, with S = sum u * b,
+// at most; longer reductions go to the portable kernel) and then reused by every row tile. vpdpbusd
+// multiplies unsigned by signed bytes: `a` is made unsigned by flipping its sign bit (u = a + 128),
+// and, with S = sum u * b,
 //   sum (a - za) * (b - zb) = S - zb * sum u - (128 + za) * sum b + (128 + za) * zb * K,
 // the row sums of u taken per row, the column sums of b per panel. The int32 arithmetic wraps,
 // but the result is the reference's exact sum, which the loader bounds to int32. Requantization
@@ -137,6 +138,11 @@ void tile(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p, const int
 
 void batch_matmul_qs8_6x64c4_avx512vnni(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p,
                                         const int8_t* a, const int8_t* b, int8_t* out) {
+  if (g.k > kBatchMatMulMaxPanelK) {
+    // The panel would not fit the stack.
+    batch_matmul_qs8_rows_portable(g, p, a, b, out);
+    return;
+  }
   alignas(64) uint8_t panel[kBatchMatMulMaxPanelK * kPanelColumns];
   // (128 + za) * zb * K, wrapping as the kernel's int32 sums do.
   const uint32_t a_shift = 128u + static_cast<uint32_t>(p.a_zero_point);

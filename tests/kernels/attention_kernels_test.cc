@@ -61,7 +61,7 @@ TEST(BatchMatMulQs8Kernels, EveryKernelMatchesTheReference) {
     const size_t count = g.batch * g.m * g.n;
     std::vector<int8_t> expected(count);
     batch_matmul_qs8_reference(g, p, a.data(), b.data(), expected.data());
-    for (const BatchMatMulQs8Kernel& kernel : batch_matmul_qs8_candidates(cpu, g)) {
+    for (const BatchMatMulQs8Kernel& kernel : batch_matmul_qs8_candidates(cpu)) {
       if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
       std::vector<int8_t> actual(count);
       kernel.run(g, p, a.data(), b.data(), actual.data());

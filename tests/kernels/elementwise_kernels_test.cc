@@ -100,7 +100,7 @@ TEST(MulQs8Kernels, EveryKernelMatchesTheReference) {
     const size_t count = g.output_dims[0] * g.output_dims[1] * g.output_dims[2] * g.output_dims[3];
     std::vector<int8_t> expected(count);
     mul_qs8_reference(g, p, a.data(), b.data(), expected.data());
-    for (const MulQs8Kernel& kernel : mul_qs8_candidates(cpu, g)) {
+    for (const MulQs8Kernel& kernel : mul_qs8_candidates(cpu)) {
       if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
       std::vector<int8_t> actual(count);
       kernel.run(g, p, a.data(), b.data(), actual.data());

@@ -41,7 +41,7 @@ Status make_batch_matmul(const OperatorSource& s, std::unique_ptr<Operator>* op)
     params.a_zero_point = a.zero_point();
     params.b_zero_point = b.zero_point();
     params.multiplier = multipliers[0];
-    const kernels::BatchMatMulQs8Kernel kernel = kernels::select_batch_matmul_qs8(s.cpu, g);
+    const kernels::BatchMatMulQs8Kernel kernel = kernels::select_batch_matmul_qs8(s.cpu);
     *op = make_operator(kernel.name, [=, &a, &b, &output](const RunContext& context) {
       kernel.run(g, params, a.data<int8_t>(context.arena), b.data<int8_t>(context.arena),
                  output.mutable_data<int8_t>(context.arena));

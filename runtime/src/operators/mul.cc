@@ -17,8 +17,7 @@ Status make_mul(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     params.a_zero_point = s.input(0).zero_point();
     params.b_zero_point = s.input(1).zero_point();
     params.multiplier = multipliers[0];
-    *op = make_broadcast_operator<int8_t>(s, kernels::select_mul_qs8(s.cpu, geometry), geometry,
-                                          params);
+    *op = make_broadcast_operator<int8_t>(s, kernels::select_mul_qs8(s.cpu), geometry, params);
     return Status::Ok();
   }
   kernels::F32Range range;
