@@ -36,6 +36,7 @@ struct CpuFeatures {
   bool x86_avx_vnni = false;
   bool x86_avx512 = false;  // F, BW, VL and DQ: the Skylake-X set
   bool x86_avx512_vnni = false;
+  bool x86_avx512_vbmi = false;  // byte permutes across a whole zmm (vpermb, vpermi2b)
   bool arm_neon = false;
   bool arm_neon_dot = false;
   bool arm_i8mm = false;
@@ -122,8 +123,10 @@ std::vector<AveragePool2dQs8Kernel> average_pool2d_qs8_candidates(const CpuFeatu
                                                                   const Pool2dGeometry&);
 AveragePool2dF32Kernel select_average_pool2d_f32(const CpuFeatures&, const Pool2dGeometry&);
 MulQs8Kernel select_mul_qs8(const CpuFeatures&);
+std::vector<MulQs8Kernel> mul_qs8_candidates(const CpuFeatures&);
 MulF32Kernel select_mul_f32(const CpuFeatures&);
 LookupTableS8Kernel select_lookup_table_s8(const CpuFeatures&);
+std::vector<LookupTableS8Kernel> lookup_table_s8_candidates(const CpuFeatures&);
 UnaryF32Kernel select_unary_f32(const CpuFeatures&);
 using FullyConnectedDynamicKernel = Kernel<FullyConnectedDynamicFn>;
 FullyConnectedDynamicKernel select_fully_connected_dynamic(const CpuFeatures&);
@@ -132,10 +135,13 @@ using BatchMatMulF32Kernel = Kernel<BatchMatMulF32Fn>;
 using LayerNormF32Kernel = Kernel<LayerNormF32Fn>;
 using LayerNormQs8Kernel = Kernel<LayerNormQs8Fn>;
 LayerNormQs8Kernel select_layer_norm_qs8(const CpuFeatures&);
+std::vector<LayerNormQs8Kernel> layer_norm_qs8_candidates(const CpuFeatures&);
 BatchMatMulQs8Kernel select_batch_matmul_qs8(const CpuFeatures&);
+std::vector<BatchMatMulQs8Kernel> batch_matmul_qs8_candidates(const CpuFeatures&);
 BatchMatMulF32Kernel select_batch_matmul_f32(const CpuFeatures&);
 LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&);
 SoftmaxQs8Kernel select_softmax_qs8(const CpuFeatures&);
+std::vector<SoftmaxQs8Kernel> softmax_qs8_candidates(const CpuFeatures&);
 SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);
 ConcatQs8Kernel select_concat_qs8(const CpuFeatures&);
 ConcatF32Kernel select_concat_f32(const CpuFeatures&);

@@ -30,6 +30,23 @@ using BatchMatMulF32Fn = void (*)(const BatchMatMulGeometry&, F32Range, const fl
 
 void batch_matmul_qs8_reference(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
                                 const int8_t* a, const int8_t* b, int8_t* out);
+// Plain C++ for any CPU: a row of `a` against contiguous rows of `b`, vectorized by the compiler.
+void batch_matmul_qs8_rows_portable(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                    const int8_t* a, const int8_t* b, int8_t* out);
+// The SIMD kernels below interleave `b` panel by panel on the stack, for reductions of up to
+// kBatchMatMulMaxPanelK; they hand longer ones to batch_matmul_qs8_rows_portable.
+//
+// x86 AVX512-VNNI: tiles of 6 rows x 64 columns (vpdpbusd).
+constexpr size_t kBatchMatMulMaxPanelK = 512;
+void batch_matmul_qs8_6x64c4_avx512vnni(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                        const int8_t* a, const int8_t* b, int8_t* out);
+// x86 AVX2: tiles of 6 rows x 16 columns, both operands centred to int16 (exact) and multiplied
+// by vpmaddwd.
+void batch_matmul_qs8_6x16c2_avx2(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                  const int8_t* a, const int8_t* b, int8_t* out);
+// 64-bit ARM, NEON with the dot product: tiles of 4 rows x 16 columns (sdot).
+void batch_matmul_qs8_4x16c4_neondot(const BatchMatMulGeometry&, const BatchMatMulQs8Params&,
+                                     const int8_t* a, const int8_t* b, int8_t* out);
 void batch_matmul_f32_reference(const BatchMatMulGeometry&, F32Range, const float* a,
                                 const float* b, float* out);
 

@@ -17,6 +17,13 @@ using LookupTableS8Fn = void (*)(size_t count, const int8_t* table, const int8_t
                                  int8_t* output);
 void lookup_table_s8_reference(size_t count, const int8_t* table, const int8_t* input,
                                int8_t* output);
+// x86 AVX512-VBMI (with F and BW): 64 elements per step, two vpermi2b over the table's halves.
+void lookup_table_s8_avx512vbmi(size_t count, const int8_t* table, const int8_t* input,
+                                int8_t* output);
+// x86 AVX2: 32 elements per step, vpshufb over the table's 16 parts of 16.
+void lookup_table_s8_avx2(size_t count, const int8_t* table, const int8_t* input, int8_t* output);
+// AArch64 NEON: 16 elements per step, tbl and tbx over the table's four parts of 64.
+void lookup_table_s8_neon(size_t count, const int8_t* table, const int8_t* input, int8_t* output);
 
 enum class UnaryFunction {
   kHardSwish,    // x * clamp(alpha * x + beta, 0, 1)

@@ -125,4 +125,64 @@ void fully_connected_qs8_armv7neon(const FullyConnectedGeometry&, const FullyCon
                                    const FullyConnectedQs8Weights&, const int8_t* input,
                                    int8_t* output, size_t channel_begin, size_t channel_end);
 
+// Many rows: the Conv2D implicit-GEMM kernels of the same ISA, run as a 1x1 convolution over a
+// [rows, 1] image (fully_connected_qs8_igemm.cc), each packed weight block reused over a tile of
+// rows. Weights packed at load time (the Conv2D kernel's layout); channel_begin a multiple of the
+// Conv2D kernel's block of channels.
+size_t fully_connected_qs8_igemm_6x64c4_avx512vnni_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_igemm_6x64c4_avx512vnni_pack(const FullyConnectedGeometry&,
+                                                      const FullyConnectedQs8Params&,
+                                                      const FullyConnectedQs8Weights&,
+                                                      void* packed);
+void fully_connected_qs8_igemm_6x64c4_avx512vnni(const FullyConnectedGeometry&,
+                                                 const FullyConnectedQs8Params&,
+                                                 const FullyConnectedQs8Weights&,
+                                                 const int8_t* input, int8_t* output,
+                                                 size_t channel_begin, size_t channel_end);
+size_t fully_connected_qs8_igemm_4x24c4_avxvnni_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_igemm_4x24c4_avxvnni_pack(const FullyConnectedGeometry&,
+                                                   const FullyConnectedQs8Params&,
+                                                   const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_igemm_4x24c4_avxvnni(const FullyConnectedGeometry&,
+                                              const FullyConnectedQs8Params&,
+                                              const FullyConnectedQs8Weights&, const int8_t* input,
+                                              int8_t* output, size_t channel_begin,
+                                              size_t channel_end);
+size_t fully_connected_qs8_igemm_4x16c8_i8mm_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_igemm_4x16c8_i8mm_pack(const FullyConnectedGeometry&,
+                                                const FullyConnectedQs8Params&,
+                                                const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_igemm_4x16c8_i8mm(const FullyConnectedGeometry&,
+                                           const FullyConnectedQs8Params&,
+                                           const FullyConnectedQs8Weights&, const int8_t* input,
+                                           int8_t* output, size_t channel_begin,
+                                           size_t channel_end);
+size_t fully_connected_qs8_igemm_4x16c4_neondot_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_igemm_4x16c4_neondot_pack(const FullyConnectedGeometry&,
+                                                   const FullyConnectedQs8Params&,
+                                                   const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_igemm_4x16c4_neondot(const FullyConnectedGeometry&,
+                                              const FullyConnectedQs8Params&,
+                                              const FullyConnectedQs8Weights&, const int8_t* input,
+                                              int8_t* output, size_t channel_begin,
+                                              size_t channel_end);
+size_t fully_connected_qs8_igemm_4x16c8_neon_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_igemm_4x16c8_neon_pack(const FullyConnectedGeometry&,
+                                                const FullyConnectedQs8Params&,
+                                                const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_igemm_4x16c8_neon(const FullyConnectedGeometry&,
+                                           const FullyConnectedQs8Params&,
+                                           const FullyConnectedQs8Weights&, const int8_t* input,
+                                           int8_t* output, size_t channel_begin,
+                                           size_t channel_end);
+size_t fully_connected_qs8_igemm_2x16c8_armv7neon_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_igemm_2x16c8_armv7neon_pack(const FullyConnectedGeometry&,
+                                                     const FullyConnectedQs8Params&,
+                                                     const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_igemm_2x16c8_armv7neon(const FullyConnectedGeometry&,
+                                                const FullyConnectedQs8Params&,
+                                                const FullyConnectedQs8Weights&,
+                                                const int8_t* input, int8_t* output,
+                                                size_t channel_begin, size_t channel_end);
+
 }  // namespace qrun::kernels

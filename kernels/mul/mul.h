@@ -25,6 +25,18 @@ using MulF32Fn = void (*)(const BroadcastGeometry&, F32Range, const float* a, co
 
 void mul_qs8_reference(const BroadcastGeometry&, const MulQs8Params&, const int8_t* a,
                        const int8_t* b, int8_t* output);
+// x86 AVX-512 (F, BW, VL, DQ): 16 lanes along the innermost dimension.
+void mul_qs8_avx512(const BroadcastGeometry&, const MulQs8Params&, const int8_t* a, const int8_t* b,
+                    int8_t* output);
+// x86 AVX2: 16 lanes along the innermost dimension, in two vectors of 8.
+void mul_qs8_avx2(const BroadcastGeometry&, const MulQs8Params&, const int8_t* a, const int8_t* b,
+                  int8_t* output);
+// 64-bit ARM, baseline NEON: 16 lanes along the innermost dimension.
+void mul_qs8_neon(const BroadcastGeometry&, const MulQs8Params&, const int8_t* a, const int8_t* b,
+                  int8_t* output);
+// ARMv7 NEON: the same kernel built for 32-bit ARM.
+void mul_qs8_armv7neon(const BroadcastGeometry&, const MulQs8Params&, const int8_t* a,
+                       const int8_t* b, int8_t* output);
 void mul_f32_reference(const BroadcastGeometry&, F32Range, const float* a, const float* b,
                        float* output);
 

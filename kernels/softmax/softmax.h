@@ -21,6 +21,12 @@ using SoftmaxF32Fn = void (*)(size_t rows, size_t length, const float* input, fl
 
 void softmax_qs8_reference(size_t rows, size_t length, const int32_t* exp_table,
                            const int8_t* input, int8_t* output);
+// x86 AVX-512 (F, BW): the row's maximum 64 elements per step, the table 16 lanes per gather.
+void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, const int8_t* input,
+                        int8_t* output);
+// x86 AVX2: the row's maximum 32 elements per step, the table 8 lanes per gather.
+void softmax_qs8_avx2(size_t rows, size_t length, const int32_t* exp_table, const int8_t* input,
+                      int8_t* output);
 void softmax_f32_reference(size_t rows, size_t length, const float* input, float* output);
 
 }  // namespace qrun::kernels

@@ -48,6 +48,7 @@ kernels::CpuFeatures detect_cpu_features() {
   features.x86_avx512 = cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
                         cpuinfo_has_x86_avx512vl() && cpuinfo_has_x86_avx512dq();
   features.x86_avx512_vnni = features.x86_avx512 && cpuinfo_has_x86_avx512vnni();
+  features.x86_avx512_vbmi = features.x86_avx512 && cpuinfo_has_x86_avx512vbmi();
 #elif defined(__aarch64__)
   features.arm_neon = cpuinfo_has_arm_neon();
   features.arm_neon_dot = cpuinfo_has_arm_neon_dot();
@@ -70,6 +71,7 @@ kernels::CpuFeatures detect_cpu_features() {
   features.x86_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   features.x86_avx512_vnni = features.x86_avx512 && __builtin_cpu_supports("avx512vnni");
+  features.x86_avx512_vbmi = features.x86_avx512 && __builtin_cpu_supports("avx512vbmi");
 #elif defined(__aarch64__) && defined(__linux__)
   // Linux and Android report the ARM features in the auxiliary vector.
   const unsigned long hwcap = getauxval(AT_HWCAP);
@@ -100,6 +102,8 @@ Status restrict_to_isa(const std::string& isa, kernels::CpuFeatures* features) {
     wanted.x86_avx2 = wanted.x86_avx_vnni = true;
   } else if (isa == "avx512vnni") {
     wanted.x86_avx2 = wanted.x86_avx512 = wanted.x86_avx512_vnni = true;
+    // VBMI (byte permutes) comes with the family where the CPU has it.
+    wanted.x86_avx512_vbmi = cpu.x86_avx512_vbmi;
   } else if (isa == "neon") {
     wanted.arm_neon = true;
   } else if (isa == "neondot") {

@@ -1,6 +1,6 @@
-// Every Add, Sub / Div / Maximum / Minimum, PReLU, MaxPool2D and AveragePool2D kernel this CPU can
-// run, held to the reference bit for bit over random shapes, broadcasts, windows and quantization
-// parameters.
+// Every Add, Mul, Sub / Div / Maximum / Minimum, PReLU, table lookup, MaxPool2D and AveragePool2D
+// kernel this CPU can run, held to the reference bit for bit over random shapes, broadcasts,
+// windows and quantization parameters.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -147,6 +147,66 @@ TEST(PReluQs8Kernels, EveryKernelMatchesTheReference) {
       if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
       std::vector<int8_t> actual(count);
       kernel.run(g, p, x.data(), negative.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
+    }
+  }
+}
+
+TEST(MulQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(8);
+  for (int trial = 0; trial < 300; ++trial) {
+    BroadcastGeometry g;
+    bool a_broadcast[kMaxBroadcastRank], b_broadcast[kMaxBroadcastRank];
+    for (int d = 0; d < kMaxBroadcastRank; ++d) {
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      a_broadcast[d] = pick(random, 0, 4) == 0;
+      b_broadcast[d] = pick(random, 0, 2) == 0;
+    }
+    const std::vector<int8_t> a =
+        random_bytes(random, strides_for(g.output_dims, a_broadcast, g.a_strides));
+    const std::vector<int8_t> b =
+        random_bytes(random, strides_for(g.output_dims, b_broadcast, g.b_strides));
+    MulQs8Params p;
+    p.a_zero_point = pick(random, 0, 1) ? 127 : pick(random, -128, 127);
+    p.b_zero_point = pick(random, 0, 1) ? -128 : pick(random, -128, 127);
+    // A power of two makes ties (halves) common; otherwise a scale that spreads the outputs.
+    p.multiplier = pick(random, 0, 3) == 0
+                       ? std::ldexp(1.0f, -pick(random, 1, 10))
+                       : static_cast<float>(std::pow(
+                             10.0, std::uniform_real_distribution<double>(-4, -1)(random)));
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
+    const size_t count = g.output_dims[0] * g.output_dims[1] * g.output_dims[2] * g.output_dims[3];
+    std::vector<int8_t> expected(count);
+    mul_qs8_reference(g, p, a.data(), b.data(), expected.data());
+    for (const MulQs8Kernel& kernel : mul_qs8_candidates(cpu)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(g, p, a.data(), b.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
+    }
+  }
+}
+
+// Every input value, at every position of a vector, through random tables and lengths.
+TEST(LookupTableS8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(9);
+  for (int trial = 0; trial < 100; ++trial) {
+    const std::vector<int8_t> table = random_bytes(random, kLookupTableSize);
+    const size_t count = trial == 0 ? 256 * 3 : static_cast<size_t>(pick(random, 0, 300));
+    std::vector<int8_t> input = random_bytes(random, count);
+    if (trial == 0) {
+      for (size_t i = 0; i < count; ++i) input[i] = static_cast<int8_t>(i * 7 % 256);
+    }
+    std::vector<int8_t> expected(count);
+    lookup_table_s8_reference(count, table.data(), input.data(), expected.data());
+    for (const LookupTableS8Kernel& kernel : lookup_table_s8_candidates(cpu)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(count, table.data(), input.data(), actual.data());
       ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
     }
   }

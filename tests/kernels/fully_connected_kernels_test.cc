@@ -24,7 +24,9 @@ TEST(FullyConnectedQs8Kernels, EveryKernelMatchesTheReference) {
   const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(5);
   for (int trial = 0; trial < 200; ++trial) {
-    const FullyConnectedGeometry g{pick(random, 1, 3), pick(random, 1, 300), pick(random, 1, 200)};
+    // Few rows (the FullyConnected kernels) or many (the Conv2D GEMMs serve those).
+    const int rows = pick(random, 0, 1) ? pick(random, 1, 3) : pick(random, 4, 40);
+    const FullyConnectedGeometry g{rows, pick(random, 1, 300), pick(random, 1, 200)};
     std::vector<int8_t> input(static_cast<size_t>(g.batch) * g.input_channels +
                               kInputOverreadBytes);
     for (int8_t& x : input) x = static_cast<int8_t>(pick(random, -128, 127));
@@ -50,9 +52,10 @@ TEST(FullyConnectedQs8Kernels, EveryKernelMatchesTheReference) {
     std::vector<int8_t> expected(count);
     fully_connected_qs8_reference(g, params, {weights.data(), bias.data(), nullptr}, input.data(),
                                   expected.data(), 0, g.output_channels);
-    const size_t step = kFullyConnectedChannelStep * static_cast<size_t>(pick(random, 1, 5));
+    const size_t steps = static_cast<size_t>(pick(random, 1, 5));
     for (const FullyConnectedQs8Kernel& kernel : fully_connected_qs8_candidates(cpu, g)) {
-      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      const size_t step = kernel.channel_step * steps;
+      if (trial < 2) std::printf("kernel checked: %s\n", kernel.name);
       FullyConnectedQs8Weights operands{weights.data(), bias.data(), nullptr};
       std::vector<uint8_t> storage;
       if (kernel.pack != nullptr) {

@@ -1,0 +1,145 @@
+// Every BatchMatMul, Softmax and LayerNorm kernel this CPU can run (attention's int8 ops), held to
+// the reference bit for bit over random shapes (lengths not multiples of the kernels' steps, row
+// counts around the tiles'), zero points at the ends of their range, multipliers that land on
+// rounding ties, and constant rows.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "common/overread.h"
+#include "cpu_features.h"
+#include "registry.h"
+
+namespace qrun::kernels {
+namespace {
+
+int pick(std::mt19937& random, int low, int high) {
+  return std::uniform_int_distribution<int>(low, high)(random);
+}
+
+// Random bytes followed by the slack a kernel may read past an activation.
+std::vector<int8_t> random_activation(std::mt19937& random, size_t count) {
+  std::vector<int8_t> bytes(count + kInputOverreadBytes);
+  for (int8_t& b : bytes) b = static_cast<int8_t>(pick(random, -128, 127));
+  return bytes;
+}
+
+int32_t extreme_or_random_zero_point(std::mt19937& random) {
+  switch (pick(random, 0, 3)) {
+    case 0: return -128;
+    case 1: return 127;
+    default: return pick(random, -128, 127);
+  }
+}
+
+TEST(BatchMatMulQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 150; ++trial) {
+    BatchMatMulGeometry g;
+    g.batch = static_cast<size_t>(pick(random, 1, 3));
+    g.m = static_cast<size_t>(pick(random, 1, 20));
+    g.k =
+        static_cast<size_t>(pick(random, 0, 3) == 0 ? pick(random, 1, 600) : pick(random, 1, 140));
+    g.n = static_cast<size_t>(pick(random, 1, 150));
+    const std::vector<int8_t> a = random_activation(random, g.batch * g.m * g.k);
+    const std::vector<int8_t> b = random_activation(random, g.batch * g.k * g.n);
+    BatchMatMulQs8Params p;
+    p.a_zero_point = extreme_or_random_zero_point(random);
+    p.b_zero_point = extreme_or_random_zero_point(random);
+    // A power of two makes ties (halves) common; otherwise a scale that spreads the outputs.
+    p.multiplier = pick(random, 0, 3) == 0
+                       ? std::ldexp(1.0f, -pick(random, 1, 14))
+                       : static_cast<float>(std::pow(
+                             10.0, std::uniform_real_distribution<double>(-6, -2)(random)));
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    const size_t count = g.batch * g.m * g.n;
+    std::vector<int8_t> expected(count);
+    batch_matmul_qs8_reference(g, p, a.data(), b.data(), expected.data());
+    for (const BatchMatMulQs8Kernel& kernel : batch_matmul_qs8_candidates(cpu)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(count);
+      kernel.run(g, p, a.data(), b.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial << ", batch " << g.batch
+                                  << ", m " << g.m << ", k " << g.k << ", n " << g.n;
+    }
+  }
+}
+
+TEST(SoftmaxQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(12);
+  for (int trial = 0; trial < 150; ++trial) {
+    // The converter's table for a random input scale: round(2^23 * exp(-s * d)).
+    const double scale = std::pow(10.0, std::uniform_real_distribution<double>(-3, 0)(random));
+    std::vector<int32_t> exp_table(kSoftmaxTableSize);
+    for (int d = 0; d < kSoftmaxTableSize; ++d) {
+      exp_table[d] = static_cast<int32_t>(std::lround(std::ldexp(std::exp(-scale * d), 23)));
+    }
+    const size_t rows = static_cast<size_t>(pick(random, 1, 6));
+    const size_t length =
+        static_cast<size_t>(pick(random, 0, 3) == 0 ? pick(random, 1, 2500) : pick(random, 1, 150));
+    std::vector<int8_t> input = random_activation(random, rows * length);
+    // Rows of one value, and rows with a narrow range (sums of many near-equal entries).
+    if (trial % 5 == 0) std::fill(input.begin(), input.begin() + length, input[0]);
+    if (trial % 5 == 1) {
+      for (size_t i = 0; i < rows * length; ++i) input[i] = static_cast<int8_t>(input[i] % 3 + 100);
+    }
+    std::vector<int8_t> expected(rows * length);
+    softmax_qs8_reference(rows, length, exp_table.data(), input.data(), expected.data());
+    for (const SoftmaxQs8Kernel& kernel : softmax_qs8_candidates(cpu)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(rows * length);
+      kernel.run(rows, length, exp_table.data(), input.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial << ", length " << length;
+    }
+  }
+}
+
+TEST(LayerNormQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(13);
+  for (int trial = 0; trial < 150; ++trial) {
+    LayerNormGeometry g;
+    g.rows = static_cast<size_t>(pick(random, 1, 6));
+    g.channels =
+        static_cast<size_t>(pick(random, 0, 3) == 0 ? pick(random, 1, 2000) : pick(random, 1, 300));
+    std::vector<int8_t> input = random_activation(random, g.rows * g.channels);
+    // A constant row: with epsilon 0 its inverse deviation is infinite and its outputs NaN.
+    if (trial % 4 == 0) std::fill(input.begin(), input.begin() + g.channels, input[0]);
+    std::vector<double> scale(g.channels), shift(g.channels);
+    for (size_t c = 0; c < g.channels; ++c) {
+      scale[c] = std::uniform_real_distribution<double>(-40, 40)(random);
+      // Halves now and then: ties for the rounding.
+      shift[c] = pick(random, 0, 3) == 0 ? pick(random, -50, 50) + 0.5
+                                         : std::uniform_real_distribution<double>(-50, 50)(random);
+    }
+    LayerNormQs8Params p;
+    p.input_zero_point = extreme_or_random_zero_point(random);
+    p.epsilon_in_input_steps =
+        trial % 8 == 0 ? 0.0
+                       : std::pow(10.0, std::uniform_real_distribution<double>(-3, 2)(random));
+    p.scale = scale.data();
+    p.shift = shift.data();
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
+    std::vector<int8_t> expected(g.rows * g.channels);
+    layer_norm_qs8_reference(g, p, input.data(), expected.data());
+    for (const LayerNormQs8Kernel& kernel : layer_norm_qs8_candidates(cpu)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(g.rows * g.channels);
+      kernel.run(g, p, input.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial << ", channels "
+                                  << g.channels;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qrun::kernels
