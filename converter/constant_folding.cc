@@ -15,7 +15,7 @@ namespace {
 
 const std::set<std::string> kEvaluableOps = {
     "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",   "Cast",      "Reshape", "Flatten",
-    "Mul",   "Add",    "Sub",       "Div",     "Identity", "Transpose", "Dropout"};
+    "Mul",   "Add",    "Sub",       "Div",     "Identity", "Transpose", "Dropout", "Slice"};
 
 // Row-major strides of `shape`, with 0 for the dimensions that broadcast to `rank`-D `target`.
 std::vector<int64_t> BroadcastStrides(const std::vector<int64_t>& shape,
@@ -91,6 +91,7 @@ class Evaluator {
     if (op == "Concat") return is_float ? Concat<float>() : Concat<int64_t>();
     if (op == "Cast") return Cast();
     if (op == "Transpose") return is_float ? Transpose<float>() : Transpose<int64_t>();
+    if (op == "Slice") return is_float ? Slice<float>() : Slice<int64_t>();
     if (op == "Mul" || op == "Add" || op == "Sub" || op == "Div") {
       return is_float ? Binary<float>() : Binary<int64_t>();
     }
@@ -308,6 +309,44 @@ class Evaluator {
     return SetOutput(std::move(out));
   }
 
+  // Of a 1-D constant (CanFold lets no other through): a part of a shape, as
+  // torch.flatten(x, start_dim) exports it.
+  template <typename T>
+  Status Slice() {
+    for (size_t i = 1; i < 5; ++i) {
+      if (!node_.input(i).empty() && In(i).type != DataType::kInt64) {
+        return InvalidNode(node_, "starts, ends, axes and steps must be int64");
+      }
+    }
+    if (node_.input(1).empty() || node_.input(2).empty() || In(1).int64_data.size() != 1 ||
+        In(2).int64_data.size() != 1) {
+      return InvalidNode(node_, "a slice of a 1-D tensor needs one start and one end");
+    }
+    std::vector<int64_t> axes = {0}, steps = {1};
+    QRUN_RETURN_IF_ERROR(AxesInput(3, &axes));
+    if (!node_.input(4).empty()) steps = In(4).int64_data;
+    if (axes.size() != 1 || (axes[0] != 0 && axes[0] != -1) || steps.size() != 1 || steps[0] == 0) {
+      return InvalidNode(node_, "bad axes or steps for a 1-D tensor");
+    }
+    const int64_t length = In(0).shape[0];
+    const int64_t step = steps[0];
+    auto clamp = [&](int64_t index, int64_t low, int64_t high) {
+      if (index < 0) index += length;
+      return std::max(low, std::min(index, high));
+    };
+    // ONNX clamps to [0, length] going forward and to [-1, length - 1] going backward.
+    const int64_t start = step > 0 ? clamp(In(1).int64_data[0], 0, length)
+                                   : clamp(In(1).int64_data[0], 0, length - 1);
+    const int64_t end = step > 0 ? clamp(In(2).int64_data[0], 0, length)
+                                 : clamp(In(2).int64_data[0], -1, length - 1);
+    Tensor out = MakeOutput(In(0).type, {0});
+    for (int64_t i = start; step > 0 ? i < end : i > end; i += step) {
+      Elements<T>::Of(out).push_back(Elements<T>::Of(In(0))[i]);
+    }
+    out.shape[0] = static_cast<int64_t>(Elements<T>::Of(out).size());
+    return SetOutput(std::move(out));
+  }
+
   template <typename T>
   Status Binary() {
     const Tensor& a = In(0);
@@ -343,6 +382,10 @@ bool CanFold(const Graph& graph, const Node& node) {
   if (!kEvaluableOps.count(node.op) || node.inputs.empty() || node.input(0).empty()) return false;
   if (node.op == "Shape") return true;
   if (node.op == "Dropout" && node.outputs.size() > 1) return false;
+  if (node.op == "Slice" &&
+      (!graph.is_constant(node.inputs[0]) || graph.tensor(node.inputs[0]).shape.size() != 1)) {
+    return false;
+  }
   return std::all_of(node.inputs.begin(), node.inputs.end(), [&](const std::string& input) {
     return input.empty() || graph.is_constant(input);
   });

@@ -41,7 +41,10 @@ const std::set<std::string> kComputeOps = {"Conv",
                                            "Sqrt",
                                            "Transpose",
                                            "Slice",
-                                           "LayerNormalization"};
+                                           "LayerNormalization",
+                                           "Resize",
+                                           "Upsample",
+                                           "Pad"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
 const std::set<std::string> kConstantOnlyOps = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast"};

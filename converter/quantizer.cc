@@ -321,9 +321,17 @@ class Quantizer {
   Status QuantizeNode(Node& node) {
     const std::string& op = node.op;
     const std::string& output = node.outputs[0];
-    if (op == "MAX_POOL_2D" || op == "RESHAPE" || op == "TRANSPOSE") {
-      SetActivation(output, graph_.tensor(node.inputs[0]).quantization);
+    if (op == "MAX_POOL_2D" || op == "RESHAPE" || op == "TRANSPOSE" || op == "RESIZE" ||
+        op == "CHANNEL_SHUFFLE") {
+      for (const std::string& part : node.outputs) {
+        SetActivation(part, graph_.tensor(node.inputs[0]).quantization);
+      }
       if (op == "MAX_POOL_2D") SetOutputRange(node);
+      // A linear resize blends values in the input's range: the output keeps its parameters.
+      if (op == "RESIZE" && node.attribute_text("mode", "") == "linear") {
+        node.requantization.multiplier = {1.0f};
+        SetOutputRange(node);
+      }
       return Status::Ok();
     }
     if (op == "SOFTMAX") {

@@ -1,6 +1,7 @@
 #include "converter/shape_inference.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "converter/window2d.h"
 
@@ -155,6 +156,49 @@ Status InferSlice(Graph& graph, const Node& node) {
   return SetOutputShape(graph, node, 0, out);
 }
 
+// Resize (and Upsample, which the opset conversion turns into Resize): the output's shape from
+// constant sizes, or else floor(input * scale) from constant scales.
+Status InferResize(Graph& graph, const Node& node) {
+  const auto& x = InputShape(graph, node, 0);
+  const std::string& scales = node.input(2);
+  const std::string& sizes = node.input(3);
+  for (const std::string& name : {node.input(1), scales, sizes}) {
+    if (!name.empty() && !graph.is_constant(name)) {
+      return UnsupportedNode(graph, node, "its roi, scales and sizes must be constants");
+    }
+  }
+  std::vector<int64_t> out;
+  if (!sizes.empty() && graph.tensor(sizes).element_count() > 0) {
+    out = graph.tensor(sizes).int64_data;
+  } else if (!scales.empty() && graph.tensor(scales).element_count() > 0) {
+    const std::vector<float>& factors = graph.tensor(scales).float_data;
+    if (factors.size() != x.size()) return InvalidNode(node, "one scale per input axis is needed");
+    for (size_t d = 0; d < x.size(); ++d) {
+      if (!(factors[d] > 0.0f)) return InvalidNode(node, "scales must be positive");
+      out.push_back(static_cast<int64_t>(std::floor(static_cast<double>(x[d]) * factors[d])));
+    }
+  } else {
+    return InvalidNode(node, "has neither scales nor sizes");
+  }
+  if (out.size() != x.size()) return InvalidNode(node, "sizes must give every input axis");
+  for (int64_t dim : out) {
+    if (dim < 1) return InvalidNode(node, "computes an empty output");
+  }
+  return SetOutputShape(graph, node, 0, out);
+}
+
+// Pad: only one that pads nothing (an exporter's artefact, dropped by RemoveIdentities).
+Status InferPad(Graph& graph, const Node& node) {
+  const std::string& pads = node.input(1);
+  if (pads.empty() || !graph.is_constant(pads)) {
+    return UnsupportedNode(graph, node, "its pads must be a constant");
+  }
+  for (int64_t pad : graph.tensor(pads).int64_data) {
+    if (pad != 0) return UnsupportedNode(graph, node, "padding other than none");
+  }
+  return SetOutputShape(graph, node, 0, InputShape(graph, node, 0));
+}
+
 // Add and Mul: NumPy broadcasting.
 Status InferBroadcast(Graph& graph, const Node& node) {
   std::vector<int64_t> out;
@@ -253,6 +297,7 @@ size_t RequiredInputCount(const std::string& op) {
     return 2;
   }
   if (op == "Slice") return 3;
+  if (op == "Pad") return 2;
   return 1;
 }
 
@@ -284,6 +329,8 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   if (op == "Reshape") return InferReshape(graph, node);
   if (op == "Concat") return InferConcat(graph, node);
   if (op == "Softmax") return InferSoftmax(graph, node);
+  if (op == "Resize") return InferResize(graph, node);
+  if (op == "Pad") return InferPad(graph, node);
   if (op == "GlobalAveragePool") {
     const auto& x = InputShape(graph, node, 0);
     if (x.size() != 4) return UnsupportedNode(graph, node, "only a 4-D input");

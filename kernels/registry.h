@@ -9,6 +9,7 @@
 
 #include "add/add.h"
 #include "batch_matmul/batch_matmul.h"
+#include "channel_shuffle/channel_shuffle.h"
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
 #include "elementwise_unary/elementwise_unary.h"
@@ -18,6 +19,7 @@
 #include "peak/peak.h"
 #include "pooling/pool2d.h"
 #include "quantize/quantize.h"
+#include "resize/resize.h"
 #include "softmax/softmax.h"
 #include "transpose/transpose.h"
 
@@ -128,6 +130,14 @@ SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&);
 ConcatQs8Kernel select_concat_qs8(const CpuFeatures&);
 ConcatF32Kernel select_concat_f32(const CpuFeatures&);
 TransposeKernel select_transpose(const CpuFeatures&);
+using ResizeNearestKernel = Kernel<ResizeNearestFn>;
+using ResizeLinearQs8Kernel = Kernel<ResizeLinearQs8Fn>;
+using ResizeLinearF32Kernel = Kernel<ResizeLinearF32Fn>;
+using ChannelShuffleKernel = Kernel<ChannelShuffleFn>;
+ResizeNearestKernel select_resize_nearest(const CpuFeatures&);
+ResizeLinearQs8Kernel select_resize_linear_qs8(const CpuFeatures&);
+ResizeLinearF32Kernel select_resize_linear_f32(const CpuFeatures&);
+ChannelShuffleKernel select_channel_shuffle(const CpuFeatures&);
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&);
 DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&);
 

@@ -33,6 +33,8 @@ OperatorFactory factory_for(fb::OperatorType type) {
     case fb::OperatorType::ELEMENTWISE_UNARY: return make_elementwise_unary;
     case fb::OperatorType::BATCH_MATMUL: return make_batch_matmul;
     case fb::OperatorType::LAYER_NORM: return make_layer_norm;
+    case fb::OperatorType::RESIZE: return make_resize;
+    case fb::OperatorType::CHANNEL_SHUFFLE: return make_channel_shuffle;
   }
   return nullptr;
 }

@@ -116,6 +116,8 @@ Status make_softmax(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_transpose(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_batch_matmul(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_layer_norm(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_resize(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_channel_shuffle(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_quantize(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_dequantize(const OperatorSource&, std::unique_ptr<Operator>*);
 
