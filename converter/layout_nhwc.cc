@@ -145,6 +145,10 @@ class NhwcLowering {
     if (op == "MatMul") return LowerBatchMatMul(node);
     if (op == "LayerNormalization") return LowerLayerNorm(node);
     if (op == "Resize") return LowerResize(node);
+    if (op == "Gather" || op == "Unsqueeze") {
+      // Shape inference let them through for FuseChannelwiseAffines, which took none of these.
+      return UnsupportedNode(graph_, node, "only on constant inputs");
+    }
     if (op == "ChannelShuffle") {
       // A permutation of the channel axis, last in NHWC; every output is one part of it.
       Node shuffle = Make(node, "CHANNEL_SHUFFLE");

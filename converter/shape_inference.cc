@@ -187,6 +187,41 @@ Status InferResize(Graph& graph, const Node& node) {
   return SetOutputShape(graph, node, 0, out);
 }
 
+// Gather of an activation by constant indices (a channel picked out, as googlenet's
+// transform_input does) and Unsqueeze of an activation by constant axes: their shapes, so that
+// FuseChannelwiseAffines can find them; alone, the lowering rejects them.
+Status InferGatherOrUnsqueeze(Graph& graph, const Node& node) {
+  const auto& x = InputShape(graph, node, 0);
+  if (!graph.is_constant(node.inputs[1]) || graph.tensor(node.inputs[1]).type != DataType::kInt64) {
+    return UnsupportedNode(graph, node, "only with constant indices or axes");
+  }
+  const Tensor& constant = graph.tensor(node.inputs[1]);
+  std::vector<int64_t> out;
+  if (node.op == "Gather") {
+    int64_t axis;
+    if (!NormalizeAxis(node.attribute_int("axis", 0), x.size(), &axis)) {
+      return InvalidNode(node, "bad axis");
+    }
+    for (int64_t index : constant.int64_data) {
+      if (index < -x[axis] || index >= x[axis]) return InvalidNode(node, "index out of range");
+    }
+    out.assign(x.begin(), x.begin() + axis);
+    out.insert(out.end(), constant.shape.begin(), constant.shape.end());
+    out.insert(out.end(), x.begin() + axis + 1, x.end());
+    return SetOutputShape(graph, node, 0, out);
+  }
+  const size_t rank = x.size() + constant.int64_data.size();
+  std::vector<bool> inserted(rank, false);
+  for (int64_t axis : constant.int64_data) {
+    int64_t a;
+    if (!NormalizeAxis(axis, rank, &a) || inserted[a]) return InvalidNode(node, "bad axes");
+    inserted[a] = true;
+  }
+  size_t next = 0;
+  for (size_t d = 0; d < rank; ++d) out.push_back(inserted[d] ? 1 : x[next++]);
+  return SetOutputShape(graph, node, 0, out);
+}
+
 // Pad: only one that pads nothing (an exporter's artefact, dropped by RemoveIdentities).
 Status InferPad(Graph& graph, const Node& node) {
   const std::string& pads = node.input(1);
@@ -297,7 +332,7 @@ size_t RequiredInputCount(const std::string& op) {
     return 2;
   }
   if (op == "Slice") return 3;
-  if (op == "Pad") return 2;
+  if (op == "Pad" || op == "Gather" || op == "Unsqueeze") return 2;
   return 1;
 }
 
@@ -331,6 +366,7 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   if (op == "Softmax") return InferSoftmax(graph, node);
   if (op == "Resize") return InferResize(graph, node);
   if (op == "Pad") return InferPad(graph, node);
+  if (op == "Gather" || op == "Unsqueeze") return InferGatherOrUnsqueeze(graph, node);
   if (op == "GlobalAveragePool") {
     const auto& x = InputShape(graph, node, 0);
     if (x.size() != 4) return UnsupportedNode(graph, node, "only a 4-D input");

@@ -1,24 +1,32 @@
 #!/usr/bin/python3
 """Converts a torchvision model with qconvert, runs it with qrun and checks it against PyTorch.
 
-    /usr/bin/python3 tests/models/check_torchvision.py --model resnet18|mobilenet_v2 \
-        --qconvert build/bin/qconvert --qrun build/bin/qrun --workdir DIR
+    /usr/bin/python3 tests/models/check_torchvision.py --model resnet18|mobilenet_v2|... \
+        [--size 224] --qconvert build/bin/qconvert --qrun build/bin/qrun --workdir DIR
+
+Models (MODELS): resnet18, resnet50, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large,
+efficientnet_b0, shufflenet_v2_x1_0, squeezenet1_1, googlenet, densenet121, regnet_y_400mf.
+--size sets the input's height and width (default 224); torchvision's classifiers end in
+adaptive pooling, so smaller inputs keep the whole architecture at a fraction of the cost.
 
 What it does, all seeded, so every run checks the same numbers:
-  1. Builds the torchvision model with random weights (torch.manual_seed(0), weights=None) and
+  1. Builds the torchvision model with random weights (torch.manual_seed(0), weights=None;
+     googlenet with transform_input, as its pretrained configuration has it) and
      gives every BatchNorm non-trivial statistics: running mean and variance are first measured
-     on seeded random batches (so activations keep a sane range through the depth), then every
+     on seeded random batches, with only the BatchNorms in training mode (so activations keep a
+     sane range through the depth, and stochastic depth and dropout stay off), then every
      BatchNorm's mean, variance, gamma and beta get a seeded random perturbation per channel, and
-     the last BatchNorm of each residual branch a gamma in [0.3, 0.6] (see build_model for why).
+     the last BatchNorm of each residual branch (resnet, mobilenet, efficientnet, regnet blocks)
+     a gamma in [0.3, 0.6] (see build_model for why).
      The model is put in eval mode.
-  2. Exports it to ONNX opset 13 at [1,3,224,224] (input `input`, output `output`). By default
+  2. Exports it to ONNX opset 13 at [1,3,S,S] (input `input`, output `output`). By default
      the BatchNormalization nodes are kept in the ONNX file (export with TrainingMode.PRESERVE on
      an eval-mode module, which skips the exporter's Conv+BN folding), so that qconvert's own BN
      folding is what gets tested; `--batchnorm fold` exports the way torch.onnx.export does by
      default (BN already folded into the Conv weights).
   3. Writes N calibration samples and, from another seed, one test image: random "images" (uniform
-     pixels in [0, 1] normalized with the ImageNet mean and std), NCHW [1,3,224,224] float32, one
-     .npy each; the test image also as NHWC [1,224,224,3] for qrun. N = 8 (--calib-samples).
+     pixels in [0, 1] normalized with the ImageNet mean and std), NCHW [1,3,S,S] float32, one
+     .npy each; the test image also as NHWC [1,S,S,3] for qrun. N = 8 (--calib-samples).
      Measured on the 2-core build machine: about 30 s for resnet18 (qconvert's calibration 9 s)
      and 5 s for mobilenet_v2, far below the ctest TIMEOUT of 900 s.
   4. The fp32 reference output is computed by PyTorch, on the very module that was exported, in
@@ -82,7 +90,11 @@ class CheckFailed(Exception):
 def build_model(name, shape):
     """The torchvision model with seeded random weights and non-trivial BatchNorm statistics."""
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None)
+    # googlenet as torchvision's pretrained weights configure it: transform_input on (a
+    # per-channel affine written channel by channel), no auxiliary heads (eval ignores them).
+    options = {"transform_input": True, "aux_logits": False, "init_weights": True} \
+        if name == "googlenet" else {}
+    model = getattr(torchvision.models, name)(weights=None, **options)
     batchnorms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     # Measure the running statistics on random data (cumulative average, momentum None), so each
     # BatchNorm really normalizes what reaches it...
@@ -338,8 +350,8 @@ def check(args):
         if not route >= args.min_route_cosine:
             failures.append(f"TorchScript ({mode}) int8 output: cosine to the ONNX route's "
                             f"{route:.6f} < {args.min_route_cosine}")
-        run_tool(f"qconvert ({mode}, --float)", [args.qconvert, pt, "--input-shape",
-                                                 shape_text, "-o", fp32_qfb, "--float"], args.step_timeout)
+        run_tool(f"qconvert ({mode}, --float)", [args.qconvert, pt, "--input-shape", shape_text,
+                                                 "-o", fp32_qfb, "--float"], args.step_timeout)
         run_tool(f"qrun ({mode}, fp32)", [args.qrun, fp32_qfb, paths["input_nhwc.npy"], "-o",
                                           out_fp32_path], args.step_timeout)
         out_fp32 = load_output(out_fp32_path, reference.shape, f"{mode} fp32")

@@ -1,6 +1,7 @@
-// ONNX Resize, ShuffleNet's channel shuffle (with and without its chunk) and a Pad of nothing:
-// what the lowered graph holds, what the runtime's fp32 path computes from it, and how the
-// quantizer passes parameters through them.
+// What the model families of issue 7 brought: ONNX Resize, ShuffleNet's channel shuffle (with and
+// without its chunk), googlenet's channel-by-channel transform_input and densenet's Pad of
+// nothing: what the lowered graph holds, what the runtime's fp32 path computes from it, and how
+// the quantizer passes parameters through them.
 #include <gtest/gtest.h>
 
 #include "converter/onnx_importer.h"
@@ -208,6 +209,44 @@ TEST(Pad, APadOfNothingIsDroppedAndARealOneRejected) {
                 "node 'pad' (op Pad, opset 13) is not supported: padding other than none");
     }
   }
+}
+
+// transform_input of googlenet: x[:, c] * a_c + b_c for c = 0, 1, 2, concatenated.
+OnnxBuilder TransformInputModel(const std::vector<int64_t>& channels) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 1, 2});
+  b.initializer_int64("axes", {1}, {1});
+  std::vector<std::string> terms;
+  for (size_t i = 0; i < channels.size(); ++i) {
+    const std::string c = std::to_string(i);
+    b.initializer_int64("index" + c, {}, {channels[i]});
+    b.initializer("a" + c, {}, {float(i + 2)});
+    b.initializer("b" + c, {}, {-float(i)});
+    OnnxBuilder::set_int(b.node("Gather", {"x", "index" + c}, {"picked" + c}, "pick" + c), "axis",
+                         1);
+    b.node("Unsqueeze", {"picked" + c, "axes"}, {"channel" + c}, "unsqueeze" + c);
+    b.node("Mul", {"channel" + c, "a" + c}, {"scaled" + c}, "scale" + c);
+    b.node("Add", {"b" + c, "scaled" + c}, {"term" + c}, "shift" + c);
+    terms.push_back("term" + c);
+  }
+  OnnxBuilder::set_int(b.node("Concat", terms, {"y"}, "transform_input"), "axis", 1);
+  b.output("y");
+  return b;
+}
+
+TEST(ChannelwiseAffine, TransformInputIsOneDepthwiseConv) {
+  const Graph graph = Lowered(TransformInputModel({0, 1, 2}));
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"CONV_2D"});
+  EXPECT_EQ(graph.nodes[0].attribute_int("groups", 0), 3);
+  // Channel c of each pixel times c + 2, minus c.
+  EXPECT_EQ(testing::run_float_model(FloatQfb(graph), {1, 10, 100, 2, 20, 200}),
+            (std::vector<float>{2, 29, 398, 4, 59, 798}));
+}
+
+TEST(ChannelwiseAffine, ChannelsOutOfOrderAreNoAffineAndRejected) {
+  Graph graph;
+  EXPECT_EQ(Lower(TransformInputModel({0, 2, 1}), &graph).message(),
+            "node 'pick0' (op Gather, opset 13) is not supported: only on constant inputs");
 }
 
 }  // namespace
