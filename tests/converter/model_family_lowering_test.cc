@@ -101,6 +101,18 @@ TEST(Resize, SizesWithAlignCornersSetTheOutputShape) {
   }
 }
 
+TEST(Resize, UpsampleOfOpset9BecomesAResize) {
+  OnnxBuilder b(9);
+  b.input("x", {1, 1, 1, 2});
+  b.initializer("scales", {4}, {1, 1, 2, 2});
+  OnnxBuilder::set_string(b.node("Upsample", {"x", "scales"}, {"y"}, "up"), "mode", "nearest");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"RESIZE"});
+  EXPECT_EQ(testing::run_float_model(FloatQfb(graph), {3, 7}),
+            (std::vector<float>{3, 3, 7, 7, 3, 3, 7, 7}));
+}
+
 TEST(Resize, CubicAndCropAndResizeAreRejectedByName) {
   Graph graph;
   EXPECT_EQ(Lower(UpsampleModel("cubic", "half_pixel"), &graph).message(),
