@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,34 @@ TEST(ChannelShuffleOp, LoadsValidAndRefusesDamagedModels) {
   EXPECT_NE(load_error(ShuffleModel(0, 6, 1, 0)).find("do not split into 0 groups"),
             std::string::npos);
   EXPECT_FALSE(load_error(ShuffleModel(2, 6, 2, 5)).empty());  // parameters changed
+}
+
+// The fuzzer's seed of these ops: it loads, runs, and no single changed byte crashes its loading.
+TEST(ResizeShuffleModel, SingleByteChangesNeverCrash) {
+  const std::vector<uint8_t> bytes = testing::resize_shuffle_int8_model().serialize();
+  {
+    Model model;
+    ASSERT_TRUE(model.load_buffer(bytes.data(), bytes.size()).ok());
+    const std::vector<int8_t> x(16, 5);
+    ASSERT_TRUE(model.set_input(0, x.data(), x.size()).ok());
+    ASSERT_TRUE(model.run().ok());
+    std::vector<int8_t> second(18);
+    ASSERT_TRUE(model.get_output(1, second.data(), second.size()).ok());
+    EXPECT_EQ(second, std::vector<int8_t>(18, 5));  // a constant image stays constant
+  }
+  std::mt19937 random(99);
+  for (int trial = 0; trial < 1000; ++trial) {
+    std::vector<uint8_t> damaged = bytes;
+    const size_t at = random() % damaged.size();
+    damaged[at] = static_cast<uint8_t>(damaged[at] ^ (1 + random() % 255));
+    Model model;
+    if (!model.load_buffer(damaged.data(), damaged.size()).ok()) continue;
+    qrun_tensor_info info;
+    ASSERT_TRUE(model.input_info(0, &info).ok());
+    std::vector<uint8_t> input(info.byte_size, 7);
+    ASSERT_TRUE(model.set_input(0, input.data(), input.size()).ok());
+    EXPECT_TRUE(model.run().ok());
+  }
 }
 
 }  // namespace
