@@ -466,6 +466,10 @@ bool CanFold(const Graph& graph, const Node& node) {
   if (!kEvaluableOps.count(node.op) || node.inputs.empty() || node.input(0).empty()) return false;
   if (node.op == "Shape") return true;
   if (node.op == "Dropout" && node.outputs.size() > 1) return false;
+  if (node.op == "Slice" &&
+      (!graph.is_constant(node.inputs[0]) || graph.tensor(node.inputs[0]).shape.size() != 1)) {
+    return false;
+  }
   return std::all_of(node.inputs.begin(), node.inputs.end(), [&](const std::string& input) {
     return input.empty() || graph.is_constant(input);
   });

@@ -6,6 +6,8 @@ Status RunGraphPasses(Graph& graph) {
   QRUN_RETURN_IF_ERROR(FoldConstants(graph));
   QRUN_RETURN_IF_ERROR(RemoveIdentities(graph));
   QRUN_RETURN_IF_ERROR(FoldPadsIntoConvs(graph));
+  QRUN_RETURN_IF_ERROR(FuseChannelShuffles(graph));
+  QRUN_RETURN_IF_ERROR(FuseChannelwiseAffines(graph));
   QRUN_RETURN_IF_ERROR(FuseGatedActivations(graph));
   QRUN_RETURN_IF_ERROR(FuseLayerNorms(graph));
   QRUN_RETURN_IF_ERROR(SplitPackedProjections(graph));

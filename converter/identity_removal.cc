@@ -1,4 +1,5 @@
-// Identity and inference-mode Dropout copy their input: their readers read the input instead.
+// Identity, inference-mode Dropout and a Pad of nothing (shape inference let only such a Pad
+// through) copy their input: their readers read the input instead.
 // When the copy is a graph output, the graph output's name is kept by renaming the producer's
 // output, since users look outputs up by the names the ONNX model gave them. A copy of a graph
 // input or output to a graph output stays a copy: a RESHAPE to the same shape.
@@ -9,7 +10,7 @@ namespace qrun::converter {
 Status RemoveIdentities(Graph& graph) {
   for (size_t i = 0; i < graph.nodes.size();) {
     const Node node = graph.nodes[i];
-    if (node.op != "Identity" && node.op != "Dropout") {
+    if (node.op != "Identity" && node.op != "Dropout" && node.op != "Pad") {
       ++i;
       continue;
     }

@@ -163,6 +163,15 @@ class NhwcLowering {
     if (op == "ConvTranspose") return LowerConvTranspose(node);
     if (op == "MatMul") return LowerBatchMatMul(node);
     if (op == "LayerNormalization") return LowerLayerNorm(node);
+    if (op == "Resize") return LowerResize(node);
+    if (op == "ChannelShuffle") {
+      // A permutation of the channel axis, last in NHWC; every output is one part of it.
+      Node shuffle = Make(node, "CHANNEL_SHUFFLE");
+      shuffle.outputs = node.outputs;
+      shuffle.attributes = node.attributes;
+      lowered_.push_back(std::move(shuffle));
+      return Status::Ok();
+    }
     if (op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" || op == "Silu" ||
         op == "Gelu" || op == "Tanh" || op == "LeakyRelu") {
       // Elementwise, so the layout does not matter; ONNX's HardSigmoid defaults to alpha 0.2.
@@ -684,6 +693,45 @@ class NhwcLowering {
     Node norm = Make(node, "LAYER_NORM");
     norm.attributes["epsilon"].floats = {node.attribute_float("epsilon", 1e-5f)};
     lowered_.push_back(std::move(norm));
+    return Status::Ok();
+  }
+
+  // Resize of H and W only, nearest or linear, in any coordinate transformation but
+  // tf_crop_and_resize; the scales are kept for the transformations that use them.
+  Status LowerResize(const Node& node) {
+    const std::vector<int64_t>& in = Shape(node.inputs[0]);
+    const std::vector<int64_t>& out = Shape(node.outputs[0]);
+    if (in.size() != 4 || out[0] != in[0] || out[1] != in[1]) {
+      return UnsupportedNode(graph_, node, "only a resize of H and W of a 4-D tensor");
+    }
+    const std::string mode = node.attribute_text("mode", "nearest");
+    if (mode != "nearest" && mode != "linear") {
+      return UnsupportedNode(graph_, node, "mode '" + mode + "' (nearest and linear are)");
+    }
+    const std::string coordinates =
+        node.attribute_text("coordinate_transformation_mode", "half_pixel");
+    if (coordinates == "tf_crop_and_resize") {
+      return UnsupportedNode(graph_, node, "coordinate transformation tf_crop_and_resize");
+    }
+    if (mode == "linear" && node.attribute_int("exclude_outside", 0) != 0) {
+      return UnsupportedNode(graph_, node, "exclude_outside=1");
+    }
+    float scale_h = static_cast<float>(out[2]) / static_cast<float>(in[2]);
+    float scale_w = static_cast<float>(out[3]) / static_cast<float>(in[3]);
+    const std::string& scales = node.input(2);
+    if (!scales.empty() && graph_.tensor(scales).element_count() == 4) {
+      scale_h = graph_.tensor(scales).float_data[2];
+      scale_w = graph_.tensor(scales).float_data[3];
+    }
+    Node resize = Make(node, "RESIZE");
+    resize.inputs = {node.inputs[0]};
+    resize.attributes["mode"].text = mode;
+    resize.attributes["coordinates"].text = coordinates;
+    resize.attributes["nearest_rounding"].text =
+        node.attribute_text("nearest_mode", "round_prefer_floor");
+    resize.attributes["scale_h"].floats = {scale_h};
+    resize.attributes["scale_w"].floats = {scale_w};
+    lowered_.push_back(std::move(resize));
     return Status::Ok();
   }
 

@@ -19,7 +19,7 @@ Node ConversionNode(const std::string& op, const std::string& name, const std::s
 
 bool MovesValuesOnly(const std::string& op) {
   return op == "RESHAPE" || op == "TRANSPOSE" || op == "SLICE" || op == "GATHER" || op == "PAD" ||
-         op == "MAX_POOL_2D" || op == "QUANTIZE" || op == "DEQUANTIZE";
+         op == "MAX_POOL_2D" || op == "QUANTIZE" || op == "DEQUANTIZE" || op == "CHANNEL_SHUFFLE";
 }
 
 Status KeepNodesInFloat(const std::vector<std::string>& names, Graph& graph) {

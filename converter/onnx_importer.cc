@@ -55,7 +55,9 @@ const std::set<std::string> kComputeOps = {"Conv",
                                            "Pad",
                                            "ConvTranspose",
                                            "Squeeze",
-                                           "Unsqueeze"};
+                                           "Unsqueeze",
+                                           "Resize",
+                                           "Upsample"};
 // Ops that only compute constants (shapes, reshaped weights): constant folding evaluates them,
 // and they are an error anywhere else.
 const std::set<std::string> kConstantOnlyOps = {"Shape", "Cast", "ConstantOfShape", "Range"};

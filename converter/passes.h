@@ -9,11 +9,17 @@ namespace qrun::converter {
 
 // Evaluates constant subgraphs and Shape of static shapes; computes every remaining tensor's shape.
 Status FoldConstants(Graph& graph);
-// Drops Identity and inference-mode Dropout.
+// Drops Identity, inference-mode Dropout and Pad of nothing.
 Status RemoveIdentities(Graph& graph);
 // A zero Pad of H and W read only by a Conv (or an AveragePool counting padding) becomes its
 // padding.
 Status FoldPadsIntoConvs(Graph& graph);
+// Reshape to [N, g, C/g, H, W], Transpose (0, 2, 1, 3, 4), Reshape back becomes ChannelShuffle,
+// with the Slices of its channels into equal parts that alone read it as extra outputs.
+Status FuseChannelShuffles(Graph& graph);
+// Concat over the channels of Add(Mul(Unsqueeze(Gather(x, c, axis 1)), a_c), b_c), c = 0..C-1,
+// becomes one BatchNormalization (scale a, bias b) of x.
+Status FuseChannelwiseAffines(Graph& graph);
 // Mul(x, HardSigmoid(x)) with alpha 1/6, beta 1/2 becomes HardSwish(x), Mul(x, Sigmoid(x))
 // becomes Silu(x): how opset-13 exports write those functions.
 Status FuseGatedActivations(Graph& graph);

@@ -358,6 +358,44 @@ class ModelBuilder {
         *options =
             fb::CreateLayerNormOptions(*fbb_, node.attribute_float("epsilon", 1e-5f)).Union();
         break;
+      case fb::OperatorType::RESIZE: {
+        static const std::map<std::string, fb::ResizeCoordinates> kCoordinates = {
+            {"half_pixel", fb::ResizeCoordinates::HALF_PIXEL},
+            {"pytorch_half_pixel", fb::ResizeCoordinates::PYTORCH_HALF_PIXEL},
+            {"align_corners", fb::ResizeCoordinates::ALIGN_CORNERS},
+            {"asymmetric", fb::ResizeCoordinates::ASYMMETRIC},
+            {"tf_half_pixel_for_nn", fb::ResizeCoordinates::TF_HALF_PIXEL_FOR_NN}};
+        static const std::map<std::string, fb::ResizeNearestRounding> kRoundings = {
+            {"round_prefer_floor", fb::ResizeNearestRounding::ROUND_PREFER_FLOOR},
+            {"round_prefer_ceil", fb::ResizeNearestRounding::ROUND_PREFER_CEIL},
+            {"floor", fb::ResizeNearestRounding::FLOOR},
+            {"ceil", fb::ResizeNearestRounding::CEIL}};
+        const std::string coordinates = node.attribute_text("coordinates", "");
+        const std::string rounding = node.attribute_text("nearest_rounding", "");
+        auto found_coordinates = kCoordinates.find(coordinates);
+        auto found_rounding = kRoundings.find(rounding);
+        if (found_coordinates == kCoordinates.end() || found_rounding == kRoundings.end()) {
+          return UnsupportedNode(graph_, node,
+                                 "unknown coordinate transformation '" + coordinates +
+                                     "' or nearest mode '" + rounding + "'");
+        }
+        const fb::ResizeMode mode = node.attribute_text("mode", "") == "linear"
+                                        ? fb::ResizeMode::LINEAR
+                                        : fb::ResizeMode::NEAREST;
+        *options_type = fb::OperatorOptions::ResizeOptions;
+        *options = fb::CreateResizeOptions(
+                       *fbb_, mode, found_coordinates->second, found_rounding->second,
+                       node.attribute_float("scale_h", 1.0f), node.attribute_float("scale_w", 1.0f))
+                       .Union();
+        break;
+      }
+      case fb::OperatorType::CHANNEL_SHUFFLE: {
+        int32_t groups;
+        QRUN_RETURN_IF_ERROR(Int(node, "groups", &groups));
+        *options_type = fb::OperatorOptions::ChannelShuffleOptions;
+        *options = fb::CreateChannelShuffleOptions(*fbb_, groups).Union();
+        break;
+      }
       case fb::OperatorType::ELEMENTWISE_UNARY: {
         static const std::map<std::string, fb::UnaryFunction> kFunctions = {
             {"HardSwish", fb::UnaryFunction::HARD_SWISH},

@@ -347,13 +347,18 @@ class Quantizer {
     const std::string& op = node.op;
     const std::string& output = node.outputs[0];
     if (op == "MAX_POOL_2D" || op == "RESHAPE" || op == "TRANSPOSE" || op == "SLICE" ||
-        op == "GATHER" || op == "PAD") {
+        op == "GATHER" || op == "PAD" || op == "RESIZE" || op == "CHANNEL_SHUFFLE") {
       const Quantization params = graph_.tensor(node.inputs[0]).quantization;
-      SetActivation(output, params);
+      for (const std::string& part : node.outputs) SetActivation(part, params);
       if (op == "MAX_POOL_2D") SetOutputRange(node);
       // PAD's constant takes the input's parameters: padding moves no value but this one.
       if (op == "PAD" && node.inputs.size() > 1) {
         ReplaceConstant(node, 1, QuantizeWithParams(graph_.tensor(node.inputs[1]), params));
+      }
+      // A linear resize blends values in the input's range: the output keeps its parameters.
+      if (op == "RESIZE" && node.attribute_text("mode", "") == "linear") {
+        node.requantization.multiplier = {1.0f};
+        SetOutputRange(node);
       }
       return Status::Ok();
     }

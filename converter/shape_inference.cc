@@ -1,6 +1,7 @@
 #include "converter/shape_inference.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "converter/data_movement.h"
 #include "converter/window2d.h"
@@ -170,6 +171,37 @@ Status InferConvTranspose(Graph& graph, const Node& node) {
       {InputShape(graph, node, 0)[0], window.output_channels, window.output_h, window.output_w});
 }
 
+// Resize (and Upsample, which the opset conversion turns into Resize): the output's shape from
+// constant sizes, or else floor(input * scale) from constant scales.
+Status InferResize(Graph& graph, const Node& node) {
+  const auto& x = InputShape(graph, node, 0);
+  const std::string& scales = node.input(2);
+  const std::string& sizes = node.input(3);
+  for (const std::string& name : {node.input(1), scales, sizes}) {
+    if (!name.empty() && !graph.is_constant(name)) {
+      return UnsupportedNode(graph, node, "its roi, scales and sizes must be constants");
+    }
+  }
+  std::vector<int64_t> out;
+  if (!sizes.empty() && graph.tensor(sizes).element_count() > 0) {
+    out = graph.tensor(sizes).int64_data;
+  } else if (!scales.empty() && graph.tensor(scales).element_count() > 0) {
+    const std::vector<float>& factors = graph.tensor(scales).float_data;
+    if (factors.size() != x.size()) return InvalidNode(node, "one scale per input axis is needed");
+    for (size_t d = 0; d < x.size(); ++d) {
+      if (!(factors[d] > 0.0f)) return InvalidNode(node, "scales must be positive");
+      out.push_back(static_cast<int64_t>(std::floor(static_cast<double>(x[d]) * factors[d])));
+    }
+  } else {
+    return InvalidNode(node, "has neither scales nor sizes");
+  }
+  if (out.size() != x.size()) return InvalidNode(node, "sizes must give every input axis");
+  for (int64_t dim : out) {
+    if (dim < 1) return InvalidNode(node, "computes an empty output");
+  }
+  return SetOutputShape(graph, node, 0, out);
+}
+
 // Add and Mul: NumPy broadcasting.
 Status InferBroadcast(Graph& graph, const Node& node) {
   std::vector<int64_t> out;
@@ -323,6 +355,7 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   if (op == "Reshape") return InferReshape(graph, node);
   if (op == "Concat") return InferConcat(graph, node);
   if (op == "Softmax") return InferSoftmax(graph, node);
+  if (op == "Resize") return InferResize(graph, node);
   if (op == "GlobalAveragePool") {
     const auto& x = InputShape(graph, node, 0);
     if (x.size() != 4) return UnsupportedNode(graph, node, "only a 4-D input");

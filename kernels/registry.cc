@@ -595,6 +595,22 @@ TransposeConv2dF32Kernel select_transpose_conv2d_f32(const CpuFeatures&,
   return {"transpose_conv2d_f32_reference", transpose_conv2d_f32_reference};
 }
 
+ResizeNearestKernel select_resize_nearest(const CpuFeatures&) {
+  return {"resize_nearest_reference", resize_nearest_reference};
+}
+
+ResizeLinearQs8Kernel select_resize_linear_qs8(const CpuFeatures&) {
+  return {"resize_linear_qs8_reference", resize_linear_qs8_reference};
+}
+
+ResizeLinearF32Kernel select_resize_linear_f32(const CpuFeatures&) {
+  return {"resize_linear_f32_reference", resize_linear_f32_reference};
+}
+
+ChannelShuffleKernel select_channel_shuffle(const CpuFeatures&) {
+  return {"channel_shuffle_reference", channel_shuffle_reference};
+}
+
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&) {
   return {"quantize_f32_qs8_reference", quantize_f32_qs8_reference};
 }

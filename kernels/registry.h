@@ -9,6 +9,7 @@
 
 #include "add/add.h"
 #include "batch_matmul/batch_matmul.h"
+#include "channel_shuffle/channel_shuffle.h"
 #include "concat/concat.h"
 #include "conv2d/conv2d.h"
 #include "elementwise_binary/elementwise_binary.h"
@@ -24,6 +25,7 @@
 #include "quantize/quantize.h"
 #include "reduce/reduce.h"
 #include "slice/slice.h"
+#include "resize/resize.h"
 #include "softmax/softmax.h"
 #include "transpose/transpose.h"
 #include "transpose_conv2d/transpose_conv2d.h"
@@ -156,6 +158,14 @@ TransposeConv2dQs8Kernel select_transpose_conv2d_qs8(const CpuFeatures&,
                                                      const TransposeConv2dGeometry&);
 TransposeConv2dF32Kernel select_transpose_conv2d_f32(const CpuFeatures&,
                                                      const TransposeConv2dGeometry&);
+using ResizeNearestKernel = Kernel<ResizeNearestFn>;
+using ResizeLinearQs8Kernel = Kernel<ResizeLinearQs8Fn>;
+using ResizeLinearF32Kernel = Kernel<ResizeLinearF32Fn>;
+using ChannelShuffleKernel = Kernel<ChannelShuffleFn>;
+ResizeNearestKernel select_resize_nearest(const CpuFeatures&);
+ResizeLinearQs8Kernel select_resize_linear_qs8(const CpuFeatures&);
+ResizeLinearF32Kernel select_resize_linear_f32(const CpuFeatures&);
+ChannelShuffleKernel select_channel_shuffle(const CpuFeatures&);
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&);
 DequantizeQs8F32Kernel select_dequantize_qs8_f32(const CpuFeatures&);
 using PReluQs8Kernel = Kernel<PReluQs8Fn>;

@@ -41,6 +41,8 @@ OperatorFactory factory_for(fb::OperatorType type) {
     case fb::OperatorType::GATHER: return make_gather;
     case fb::OperatorType::PAD: return make_pad;
     case fb::OperatorType::TRANSPOSE_CONV_2D: return make_transpose_conv2d;
+    case fb::OperatorType::RESIZE: return make_resize;
+    case fb::OperatorType::CHANNEL_SHUFFLE: return make_channel_shuffle;
   }
   return nullptr;
 }

@@ -17,5 +17,7 @@ int main(int argc, char** argv) {
   preprocessing.mean = {0.485f, 0.456f, 0.406f};
   preprocessing.std_dev = {0.229f, 0.224f, 0.225f};
   qrun::testing::image_int8_model(preprocessing).write(std::string(argv[1]) + "/image_int8.qfb");
+  qrun::testing::resize_shuffle_int8_model().write(std::string(argv[1]) +
+                                                   "/resize_shuffle_int8.qfb");
   return 0;
 }

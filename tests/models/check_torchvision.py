@@ -1,24 +1,32 @@
 #!/usr/bin/python3
 """Converts a torchvision model with qconvert, runs it with qrun and checks it against PyTorch.
 
-    /usr/bin/python3 tests/models/check_torchvision.py --model resnet18|mobilenet_v2 \
-        --qconvert build/bin/qconvert --qrun build/bin/qrun --workdir DIR
+    /usr/bin/python3 tests/models/check_torchvision.py --model resnet18|mobilenet_v2|... \
+        [--size 224] --qconvert build/bin/qconvert --qrun build/bin/qrun --workdir DIR
+
+Models (MODELS): resnet18, resnet50, mobilenet_v2, mobilenet_v3_small, mobilenet_v3_large,
+efficientnet_b0, shufflenet_v2_x1_0, squeezenet1_1, googlenet, densenet121, regnet_y_400mf.
+--size sets the input's height and width (default 224); torchvision's classifiers end in
+adaptive pooling, so smaller inputs keep the whole architecture at a fraction of the cost.
 
 What it does, all seeded, so every run checks the same numbers:
-  1. Builds the torchvision model with random weights (torch.manual_seed(0), weights=None) and
+  1. Builds the torchvision model with random weights (torch.manual_seed(0), weights=None;
+     googlenet with transform_input, as its pretrained configuration has it) and
      gives every BatchNorm non-trivial statistics: running mean and variance are first measured
-     on seeded random batches (so activations keep a sane range through the depth), then every
+     on seeded random batches, with only the BatchNorms in training mode (so activations keep a
+     sane range through the depth, and stochastic depth and dropout stay off), then every
      BatchNorm's mean, variance, gamma and beta get a seeded random perturbation per channel, and
-     the last BatchNorm of each residual branch a gamma in [0.3, 0.6] (see build_model for why).
+     the last BatchNorm of each residual branch (resnet, mobilenet, efficientnet, regnet blocks)
+     a gamma in [0.3, 0.6] (see build_model for why).
      The model is put in eval mode.
-  2. Exports it to ONNX opset 13 at [1,3,224,224] (input `input`, output `output`). By default
+  2. Exports it to ONNX opset 13 at [1,3,S,S] (input `input`, output `output`). By default
      the BatchNormalization nodes are kept in the ONNX file (export with TrainingMode.PRESERVE on
      an eval-mode module, which skips the exporter's Conv+BN folding), so that qconvert's own BN
      folding is what gets tested; `--batchnorm fold` exports the way torch.onnx.export does by
      default (BN already folded into the Conv weights).
   3. Writes N calibration samples and, from another seed, one test image: random "images" (uniform
-     pixels in [0, 1] normalized with the ImageNet mean and std), NCHW [1,3,224,224] float32, one
-     .npy each; the test image also as NHWC [1,224,224,3] for qrun. N = 8 (--calib-samples).
+     pixels in [0, 1] normalized with the ImageNet mean and std), NCHW [1,3,S,S] float32, one
+     .npy each; the test image also as NHWC [1,S,S,3] for qrun. N = 8 (--calib-samples).
      Measured on the 2-core build machine: about 30 s for resnet18 (qconvert's calibration 9 s)
      and 5 s for mobilenet_v2, far below the ctest TIMEOUT of 900 s.
   4. The fp32 reference output is computed by PyTorch, on the very module that was exported, in
@@ -67,9 +75,11 @@ import torch
 import torch.nn as nn
 import torchvision
 
-MODELS = ("resnet18", "mobilenet_v2", "mobilenet_v3_large")
+MODELS = ("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
+          "efficientnet_b0", "shufflenet_v2_x1_0", "squeezenet1_1", "googlenet", "densenet121",
+          "regnet_y_400mf")
 DEFAULT_CALIB_SAMPLES = 8
-INPUT_SHAPE = (1, 3, 224, 224)
+DEFAULT_SIZE = 224
 DECOYS = 3  # unrelated inputs whose fp32 outputs the int8 output must be farther from
 
 
@@ -77,10 +87,14 @@ class CheckFailed(Exception):
     pass
 
 
-def build_model(name):
+def build_model(name, shape):
     """The torchvision model with seeded random weights and non-trivial BatchNorm statistics."""
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None)
+    # googlenet as torchvision's pretrained weights configure it: transform_input on (a
+    # per-channel affine written channel by channel), no auxiliary heads (eval ignores them).
+    options = {"transform_input": True, "aux_logits": False, "init_weights": True} \
+        if name == "googlenet" else {}
+    model = getattr(torchvision.models, name)(weights=None, **options)
     batchnorms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     # Measure the running statistics on random data (cumulative average, momentum None), so each
     # BatchNorm really normalizes what reaches it...
@@ -88,10 +102,14 @@ def build_model(name):
     for bn in batchnorms:
         bn.reset_running_stats()
         bn.momentum = None
-    model.train()
+    # Only the BatchNorms measure: the rest runs as at inference, so that stochastic depth
+    # (efficientnet) and dropout do not skew what the BatchNorms see.
+    model.eval()
+    for bn in batchnorms:
+        bn.train()
     with torch.no_grad():
         for _ in range(2):
-            model(torch.randn(4, *INPUT_SHAPE[1:], generator=generator))
+            model(torch.randn(4, *shape[1:], generator=generator))
     # ...then move every parameter of it away from what the data gave, per channel.
     with torch.no_grad():
         for bn in batchnorms:
@@ -112,10 +130,14 @@ def build_model(name):
                 last = module.bn2
             elif kind == "Bottleneck":  # resnet50 (benchmarks/compare.py builds it from here)
                 last = module.bn3
-            elif kind == "InvertedResidual" and module.use_res_connect:
+            elif kind == "InvertedResidual" and getattr(module, "use_res_connect", False):
                 # mobilenet_v2: conv[-1] is the BatchNorm; mobilenet_v3: block[-1] is a
-                # Conv2dNormActivation whose [1] is.
+                # Conv2dNormActivation whose [1] is. (shufflenet's InvertedResidual has no sum.)
                 last = module.conv[-1] if hasattr(module, "conv") else module.block[-1][1]
+            elif kind == "MBConv" and module.use_res_connect:  # efficientnet_b0
+                last = module.block[-1][1]
+            elif kind == "ResBottleneckBlock":  # regnet_y_400mf: f.c is conv + BatchNorm
+                last = module.f.c[1]
             if last is not None:
                 last.weight.copy_(
                     torch.empty(last.num_features).uniform_(0.3, 0.6, generator=generator))
@@ -123,19 +145,19 @@ def build_model(name):
     return model
 
 
-def random_images(count, seed):
+def random_images(count, seed, shape):
     """Images as a classifier sees them: uniform random pixels in [0, 1], normalized with the
     ImageNet mean and std (values in about [-2.1, 2.6]), NCHW float32 [1,3,224,224] each."""
     rng = np.random.RandomState(seed)
     mean = np.array([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1)
     std = np.array([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1)
-    return [((rng.uniform(0.0, 1.0, INPUT_SHAPE) - mean) / std).astype(np.float32)
+    return [((rng.uniform(0.0, 1.0, shape) - mean) / std).astype(np.float32)
             for _ in range(count)]
 
 
-def export_onnx(model, path, batchnorm):
+def export_onnx(model, path, batchnorm, shape):
     mode = torch.onnx.TrainingMode.PRESERVE if batchnorm == "keep" else torch.onnx.TrainingMode.EVAL
-    torch.onnx.export(model, torch.zeros(*INPUT_SHAPE), path, opset_version=13,
+    torch.onnx.export(model, torch.zeros(*shape), path, opset_version=13,
                       input_names=["input"], output_names=["output"], training=mode,
                       do_constant_folding=True)
     import onnx
@@ -143,7 +165,8 @@ def export_onnx(model, path, batchnorm):
     ops = sorted({node.op_type for node in graph.node})
     bn_count = sum(node.op_type == "BatchNormalization" for node in graph.node)
     print(f"exported {path}: {len(graph.node)} nodes, {bn_count} BatchNormalization; ops {ops}")
-    if batchnorm == "keep" and bn_count == 0:
+    if batchnorm == "keep" and bn_count == 0 and any(
+            isinstance(m, nn.BatchNorm2d) for m in model.modules()):
         raise CheckFailed("the export was asked to keep BatchNormalization nodes but has none")
 
 
@@ -225,15 +248,16 @@ def check(args):
         os.makedirs(folder)
 
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    model = build_model(args.model)
-    export_onnx(model, paths["model.onnx"], args.batchnorm)
+    shape = (1, 3, args.size, args.size)
+    model = build_model(args.model, shape)
+    export_onnx(model, paths["model.onnx"], args.batchnorm, shape)
 
     samples = args.calib_samples or DEFAULT_CALIB_SAMPLES
-    calibration = random_images(samples, seed=1000)
+    calibration = random_images(samples, seed=1000, shape=shape)
     for i, sample in enumerate(calibration):
         np.save(os.path.join(calib_dir, f"sample_{i:02d}.npy"), sample)
     np.save(os.path.join(float_calib_dir, "sample_00.npy"), calibration[0])
-    test_input, *decoys = random_images(1 + DECOYS, seed=2000)
+    test_input, *decoys = random_images(1 + DECOYS, seed=2000, shape=shape)
     np.save(paths["input_nchw.npy"], test_input)
     np.save(paths["input_nhwc.npy"], np.ascontiguousarray(test_input.transpose(0, 2, 3, 1)))
 
@@ -313,8 +337,8 @@ def check(args):
             saved = (torch.jit.trace(model, torch.from_numpy(test_input)) if mode == "trace"
                      else torch.jit.script(model))
         saved.save(pt)
-        shape = ",".join(str(d) for d in INPUT_SHAPE)
-        run_tool(f"qconvert ({mode}, int8)", [args.qconvert, pt, "--input-shape", shape, "-o",
+        shape_text = ",".join(str(d) for d in shape)
+        run_tool(f"qconvert ({mode}, int8)", [args.qconvert, pt, "--input-shape", shape_text, "-o",
                                               int8_qfb, "--calib", calib_dir], args.step_timeout)
         run_tool(f"qrun ({mode}, int8)", [args.qrun, int8_qfb, paths["input_nhwc.npy"], "-o",
                                           out_int8_path], args.step_timeout)
@@ -326,7 +350,7 @@ def check(args):
         if not route >= args.min_route_cosine:
             failures.append(f"TorchScript ({mode}) int8 output: cosine to the ONNX route's "
                             f"{route:.6f} < {args.min_route_cosine}")
-        run_tool(f"qconvert ({mode}, --float)", [args.qconvert, pt, "--input-shape", shape,
+        run_tool(f"qconvert ({mode}, --float)", [args.qconvert, pt, "--input-shape", shape_text,
                                                  "-o", fp32_qfb, "--float"], args.step_timeout)
         run_tool(f"qrun ({mode}, fp32)", [args.qrun, fp32_qfb, paths["input_nhwc.npy"], "-o",
                                           out_fp32_path], args.step_timeout)
@@ -357,6 +381,8 @@ def main():
     parser.add_argument("--qconvert", required=True, help="path of the qconvert binary")
     parser.add_argument("--qrun", required=True, help="path of the qrun binary")
     parser.add_argument("--workdir", required=True, help="folder for the model, inputs, outputs")
+    parser.add_argument("--size", type=int, default=DEFAULT_SIZE,
+                        help=f"input height and width (default {DEFAULT_SIZE})")
     parser.add_argument("--calib-samples", type=int, default=0,
                         help=f"calibration samples (default {DEFAULT_CALIB_SAMPLES})")
     parser.add_argument("--batchnorm", choices=("keep", "fold"), default="keep",

@@ -247,4 +247,40 @@ TestModel data_movement_int8_model() {
   return m;
 }
 
+TestModel resize_shuffle_int8_model() {
+  TestModel m;
+  const int input =
+      m.add_tensor({"input", fb::TensorType::INT8, {1, 2, 2, 4}, {0.05f}, {-3}, -1, {}});
+  const int resized =
+      m.add_tensor({"resized", fb::TensorType::INT8, {1, 3, 3, 4}, {0.05f}, {-3}, -1, {}});
+  m.add_operator(
+      {fb::OperatorType::RESIZE,
+       {input},
+       {resized},
+       [](flatbuffers::FlatBufferBuilder& b) {
+         return std::make_pair(
+             fb::OperatorOptions::ResizeOptions,
+             fb::CreateResizeOptions(b, fb::ResizeMode::LINEAR, fb::ResizeCoordinates::HALF_PIXEL,
+                                     fb::ResizeNearestRounding::ROUND_PREFER_FLOOR, 1.5f, 1.5f)
+                 .Union());
+       },
+       {1.0f}});
+  std::vector<int> parts;
+  for (const char* name : {"first", "second"}) {
+    parts.push_back(
+        m.add_tensor({name, fb::TensorType::INT8, {1, 3, 3, 2}, {0.05f}, {-3}, -1, {}}));
+  }
+  m.add_operator({fb::OperatorType::CHANNEL_SHUFFLE,
+                  {resized},
+                  parts,
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    return std::make_pair(fb::OperatorOptions::ChannelShuffleOptions,
+                                          fb::CreateChannelShuffleOptions(b, 2).Union());
+                  },
+                  {}});
+  m.set_inputs({input});
+  m.set_outputs(parts);
+  return m;
+}
+
 }  // namespace qrun::testing

@@ -101,4 +101,8 @@ TestModel data_movement_int8_model();
 // logits. It stores `preprocessing` for its input.
 TestModel image_int8_model(const TestPreprocessing& preprocessing);
 
+// An int8 model of the model families' data movement: RESIZE (bilinear, half-pixel) of a
+// [1,2,2,4] input to [1,3,3,4], then CHANNEL_SHUFFLE (2 groups) split into two [1,3,3,2] outputs.
+TestModel resize_shuffle_int8_model();
+
 }  // namespace qrun::testing

@@ -123,6 +123,8 @@ Status make_pad(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_transpose_conv2d(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_batch_matmul(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_layer_norm(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_resize(const OperatorSource&, std::unique_ptr<Operator>*);
+Status make_channel_shuffle(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_quantize(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_dequantize(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_prelu(const OperatorSource&, std::unique_ptr<Operator>*);

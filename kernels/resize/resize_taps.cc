@@ -1,0 +1,67 @@
+// Where each output row and column of a resize reads from: ONNX's coordinate transformations and
+// rounding modes, in double. Computed once at load time with +, -, * and / only, which IEEE
+// arithmetic gives alike on every CPU, so every kernel and every ISA blends the same taps.
+#include <algorithm>
+#include <cmath>
+
+#include "resize/resize.h"
+
+namespace qrun::kernels {
+namespace {
+
+double Clamp(double value, size_t length) {
+  return std::min(std::max(value, 0.0), static_cast<double>(length - 1));
+}
+
+double RoundNearest(ResizeNearestRounding rounding, double value) {
+  switch (rounding) {
+    case ResizeNearestRounding::kRoundPreferFloor:
+      return value == std::floor(value) + 0.5 ? std::floor(value) : std::round(value);
+    case ResizeNearestRounding::kRoundPreferCeil:
+      return value == std::floor(value) + 0.5 ? std::ceil(value) : std::round(value);
+    case ResizeNearestRounding::kFloor: return std::floor(value);
+    case ResizeNearestRounding::kCeil: return std::ceil(value);
+  }
+  return std::floor(value);
+}
+
+}  // namespace
+
+double resize_source_coordinate(ResizeCoordinates coordinates, const ResizeAxis& axis, size_t x) {
+  const double position = static_cast<double>(x);
+  switch (coordinates) {
+    case ResizeCoordinates::kHalfPixel: return (position + 0.5) / axis.scale - 0.5;
+    case ResizeCoordinates::kPytorchHalfPixel:
+      return axis.output > 1 ? (position + 0.5) / axis.scale - 0.5 : 0.0;
+    case ResizeCoordinates::kAlignCorners:
+      return axis.output > 1 ? position * static_cast<double>(axis.input - 1) /
+                                   static_cast<double>(axis.output - 1)
+                             : 0.0;
+    case ResizeCoordinates::kAsymmetric: return position / axis.scale;
+    case ResizeCoordinates::kTfHalfPixelForNn: return (position + 0.5) / axis.scale;
+  }
+  return 0.0;
+}
+
+void resize_nearest_taps(ResizeCoordinates coordinates, ResizeNearestRounding rounding,
+                         const ResizeAxis& axis, int32_t* index) {
+  for (size_t x = 0; x < axis.output; ++x) {
+    const double source = RoundNearest(rounding, resize_source_coordinate(coordinates, axis, x));
+    index[x] = static_cast<int32_t>(Clamp(source, axis.input));
+  }
+}
+
+void resize_linear_taps(ResizeCoordinates coordinates, const ResizeAxis& axis, int32_t* index0,
+                        int32_t* index1, int32_t* weight1, float* fraction1) {
+  for (size_t x = 0; x < axis.output; ++x) {
+    const double source = Clamp(resize_source_coordinate(coordinates, axis, x), axis.input);
+    const double first = std::floor(source);
+    const double fraction = source - first;
+    index0[x] = static_cast<int32_t>(first);
+    index1[x] = std::min(index0[x] + 1, static_cast<int32_t>(axis.input - 1));
+    weight1[x] = static_cast<int32_t>(std::nearbyint(fraction * kResizeWeightOne));
+    fraction1[x] = static_cast<float>(fraction);
+  }
+}
+
+}  // namespace qrun::kernels

@@ -1,0 +1,175 @@
+// RESIZE's taps (ONNX's coordinate transformations and nearest modes, worked out by hand), its
+// reference kernels against direct formulas, and CHANNEL_SHUFFLE's permutation and split.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "channel_shuffle/channel_shuffle.h"
+#include "resize/resize.h"
+
+namespace qrun::kernels {
+namespace {
+
+std::vector<int32_t> NearestTaps(ResizeCoordinates coordinates, ResizeNearestRounding rounding,
+                                 size_t in, size_t out, double scale) {
+  std::vector<int32_t> index(out);
+  resize_nearest_taps(coordinates, rounding, {in, out, scale}, index.data());
+  return index;
+}
+
+TEST(ResizeTaps, CoordinateTransformations) {
+  const ResizeAxis up{4, 8, 2.0};
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kHalfPixel, up, 0), -0.25);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kHalfPixel, up, 3), 1.25);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kPytorchHalfPixel, up, 3), 1.25);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kAsymmetric, up, 3), 1.5);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kTfHalfPixelForNn, up, 3), 1.75);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kAlignCorners, up, 7), 3.0);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kAlignCorners, up, 1), 3.0 / 7);
+  // An output of one pixel: pytorch_half_pixel and align_corners read the first input pixel.
+  const ResizeAxis to_one{4, 1, 0.25};
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kPytorchHalfPixel, to_one, 0), 0);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kAlignCorners, to_one, 0), 0);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kHalfPixel, to_one, 0), 1.5);
+}
+
+TEST(ResizeTaps, NearestRoundingModesAndClamping) {
+  // Half-pixel x2 up on a 3-pixel axis: -0.25, 0.25, 0.75, 1.25, 1.75, 2.25.
+  const auto half = ResizeCoordinates::kHalfPixel;
+  EXPECT_EQ(NearestTaps(half, ResizeNearestRounding::kRoundPreferFloor, 3, 6, 2.0),
+            (std::vector<int32_t>{0, 0, 1, 1, 2, 2}));
+  EXPECT_EQ(NearestTaps(half, ResizeNearestRounding::kFloor, 3, 6, 2.0),
+            (std::vector<int32_t>{0, 0, 0, 1, 1, 2}));  // floor(-0.25) = -1 clamps to 0
+  EXPECT_EQ(NearestTaps(half, ResizeNearestRounding::kCeil, 3, 6, 2.0),
+            (std::vector<int32_t>{0, 1, 1, 2, 2, 2}));  // ceil(2.25) = 3 clamps to 2
+  // Coordinates of exactly k + 0.5: tf_half_pixel_for_nn at scale 1 gives 0.5, 1.5, 2.5.
+  const auto tf = ResizeCoordinates::kTfHalfPixelForNn;
+  EXPECT_EQ(NearestTaps(tf, ResizeNearestRounding::kRoundPreferFloor, 4, 3, 1.0),
+            (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_EQ(NearestTaps(tf, ResizeNearestRounding::kRoundPreferCeil, 4, 3, 1.0),
+            (std::vector<int32_t>{1, 2, 3}));
+  EXPECT_EQ(NearestTaps(ResizeCoordinates::kAsymmetric, ResizeNearestRounding::kFloor, 4, 8, 2.0),
+            (std::vector<int32_t>{0, 0, 1, 1, 2, 2, 3, 3}));
+}
+
+TEST(ResizeTaps, LinearWeightsAreElevenBitFractionsOfClampedCoordinates) {
+  // Half-pixel x2 up on 3 pixels: -0.25 (clamped to 0), 0.25, 0.75, 1.25, 1.75, 2.25 (to 2).
+  std::vector<int32_t> i0(6), i1(6), w1(6);
+  std::vector<float> f1(6);
+  resize_linear_taps(ResizeCoordinates::kHalfPixel, {3, 6, 2.0}, i0.data(), i1.data(), w1.data(),
+                     f1.data());
+  EXPECT_EQ(i0, (std::vector<int32_t>{0, 0, 0, 1, 1, 2}));
+  EXPECT_EQ(i1, (std::vector<int32_t>{1, 1, 1, 2, 2, 2}));
+  EXPECT_EQ(w1, (std::vector<int32_t>{0, 512, 1536, 512, 1536, 0}));
+  EXPECT_EQ(f1, (std::vector<float>{0, 0.25f, 0.75f, 0.25f, 0.75f, 0}));
+}
+
+TEST(ResizeReference, NearestCopiesWholePixels) {
+  const ResizeGeometry g{1, 2, 2, 4, 4, 2};
+  const std::vector<int32_t> y = {0, 0, 1, 1}, x = {0, 0, 1, 1};
+  const std::vector<float> in = {1, -1, 2, -2, 3, -3, 4, -4};
+  std::vector<float> out(32);
+  resize_nearest_reference(g, {y.data(), x.data()}, sizeof(float), in.data(), out.data());
+  const std::vector<float> row0 = {1, -1, 1, -1, 2, -2, 2, -2};
+  const std::vector<float> row2 = {3, -3, 3, -3, 4, -4, 4, -4};
+  EXPECT_EQ(std::vector<float>(out.begin(), out.begin() + 8), row0);
+  EXPECT_EQ(std::vector<float>(out.begin() + 8, out.begin() + 16), row0);
+  EXPECT_EQ(std::vector<float>(out.begin() + 16, out.begin() + 24), row2);
+  EXPECT_EQ(std::vector<float>(out.begin() + 24, out.end()), row2);
+}
+
+// Random shapes, every coordinate transformation: int8 linear within one step of the exact blend
+// of the dequantized input (the weights' rounding to 1/2048 and one requantization), float linear
+// equal to the blend with its fractions.
+TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
+  std::mt19937 rng(7);
+  const ResizeCoordinates all[] = {ResizeCoordinates::kHalfPixel,
+                                   ResizeCoordinates::kPytorchHalfPixel,
+                                   ResizeCoordinates::kAlignCorners, ResizeCoordinates::kAsymmetric,
+                                   ResizeCoordinates::kTfHalfPixelForNn};
+  for (int trial = 0; trial < 40; ++trial) {
+    const ResizeCoordinates coordinates = all[trial % 5];
+    ResizeGeometry g;
+    g.batch = 1 + rng() % 2;
+    g.input_height = 1 + rng() % 6;
+    g.input_width = 1 + rng() % 6;
+    g.output_height = 1 + rng() % 11;
+    g.output_width = 1 + rng() % 11;
+    g.channels = 1 + rng() % 5;
+    const ResizeAxis axis_h{g.input_height, g.output_height,
+                            double(g.output_height) / double(g.input_height)};
+    const ResizeAxis axis_w{g.input_width, g.output_width,
+                            double(g.output_width) / double(g.input_width)};
+    std::vector<int32_t> y0(g.output_height), y1(g.output_height), wy(g.output_height);
+    std::vector<int32_t> x0(g.output_width), x1(g.output_width), wx(g.output_width);
+    std::vector<float> fy(g.output_height), fx(g.output_width);
+    resize_linear_taps(coordinates, axis_h, y0.data(), y1.data(), wy.data(), fy.data());
+    resize_linear_taps(coordinates, axis_w, x0.data(), x1.data(), wx.data(), fx.data());
+    const ResizeLinearTaps taps{y0.data(), y1.data(), wy.data(), fy.data(),
+                                x0.data(), x1.data(), wx.data(), fx.data()};
+    const size_t in_count = g.batch * g.input_height * g.input_width * g.channels;
+    const size_t out_count = g.batch * g.output_height * g.output_width * g.channels;
+    std::vector<int8_t> q(in_count);
+    for (int8_t& v : q) v = static_cast<int8_t>(int(rng() % 256) - 128);
+    std::vector<float> real(in_count);
+    const int32_t zp_in = int32_t(rng() % 41) - 20, zp_out = int32_t(rng() % 41) - 20;
+    const float s_in = 0.05f, s_out = 0.04f;
+    for (size_t i = 0; i < in_count; ++i) real[i] = s_in * float(q[i] - zp_in);
+    ResizeLinearQs8Params params;
+    params.input_zero_point = zp_in;
+    params.multiplier = std::ldexp(s_in / s_out, -2 * kResizeWeightBits);
+    params.output.zero_point = zp_out;
+    std::vector<int8_t> out_q(out_count);
+    std::vector<float> out_f(out_count);
+    resize_linear_qs8_reference(g, taps, params, q.data(), out_q.data());
+    resize_linear_f32_reference(g, taps, real.data(), out_f.data());
+    size_t o = 0;
+    for (size_t n = 0; n < g.batch; ++n) {
+      for (size_t oy = 0; oy < g.output_height; ++oy) {
+        for (size_t ox = 0; ox < g.output_width; ++ox) {
+          for (size_t c = 0; c < g.channels; ++c, ++o) {
+            auto at = [&](int32_t yy, int32_t xx) {
+              return double(
+                  real[((n * g.input_height + yy) * g.input_width + xx) * g.channels + c]);
+            };
+            const double top = at(y0[oy], x0[ox]) * (1 - fx[ox]) + at(y0[oy], x1[ox]) * fx[ox];
+            const double bottom = at(y1[oy], x0[ox]) * (1 - fx[ox]) + at(y1[oy], x1[ox]) * fx[ox];
+            const double exact = top * (1 - fy[oy]) + bottom * fy[oy];
+            ASSERT_NEAR(out_f[o], exact, 1e-5) << "trial " << trial << " element " << o;
+            const double expected_q =
+                std::min(127.0, std::max(-128.0, std::nearbyint(exact / s_out) + zp_out));
+            ASSERT_LE(std::fabs(double(out_q[o]) - expected_q), 1.0)
+                << "trial " << trial << " element " << o;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(ChannelShuffleReference, PermutesAndSplitsEachPixel) {
+  // Two pixels of 6 channels in 2 groups of 3: output channel a * 2 + b is input b * 3 + a, so
+  // the order is 0 3 1 4 2 5; then two outputs of 3 channels each.
+  const std::vector<int8_t> in = {0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15};
+  std::vector<int8_t> first(6), second(6), whole(12);
+  ChannelShuffleGeometry g{2, 6, 2, 2, 1};
+  void* const parts[] = {first.data(), second.data()};
+  channel_shuffle_reference(g, in.data(), parts);
+  EXPECT_EQ(first, (std::vector<int8_t>{0, 3, 1, 10, 13, 11}));
+  EXPECT_EQ(second, (std::vector<int8_t>{4, 2, 5, 14, 12, 15}));
+  g.output_count = 1;
+  void* const one[] = {whole.data()};
+  channel_shuffle_reference(g, in.data(), one);
+  EXPECT_EQ(whole, (std::vector<int8_t>{0, 3, 1, 4, 2, 5, 10, 13, 11, 14, 12, 15}));
+  // Float: the same permutation of 4-byte elements.
+  const std::vector<float> in_f = {0.5f, 1.5f, 2.5f, 3.5f};
+  std::vector<float> out_f(4);
+  void* const out_parts[] = {out_f.data()};
+  channel_shuffle_reference({1, 4, 2, 1, sizeof(float)}, in_f.data(), out_parts);
+  EXPECT_EQ(out_f, (std::vector<float>{0.5f, 2.5f, 1.5f, 3.5f}));
+}
+
+}  // namespace
+}  // namespace qrun::kernels
