@@ -1,5 +1,6 @@
-// Identity, inference-mode Dropout and a Pad of nothing (shape inference let only such a Pad
-// through) copy their input: their readers read the input instead.
+// Identity, inference-mode Dropout and a Pad of nothing (its output's shape is its input's: the
+// pads are all zero, as densenet's export writes) copy their input: their readers read the input
+// instead.
 // When the copy is a graph output, the graph output's name is kept by renaming the producer's
 // output, since users look outputs up by the names the ONNX model gave them. A copy of a graph
 // input or output to a graph output stays a copy: a RESHAPE to the same shape.
@@ -10,7 +11,9 @@ namespace qrun::converter {
 Status RemoveIdentities(Graph& graph) {
   for (size_t i = 0; i < graph.nodes.size();) {
     const Node node = graph.nodes[i];
-    if (node.op != "Identity" && node.op != "Dropout" && node.op != "Pad") {
+    const bool pads_nothing =
+        node.op == "Pad" && graph.tensor(node.outputs[0]).shape == graph.tensor(node.inputs[0]).shape;
+    if (node.op != "Identity" && node.op != "Dropout" && !pads_nothing) {
       ++i;
       continue;
     }

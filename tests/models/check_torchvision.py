@@ -80,6 +80,7 @@ MODELS = ("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "mobilen
           "regnet_y_400mf")
 DEFAULT_CALIB_SAMPLES = 8
 DEFAULT_SIZE = 224
+DEFAULT_SHAPE = (1, 3, DEFAULT_SIZE, DEFAULT_SIZE)
 DECOYS = 3  # unrelated inputs whose fp32 outputs the int8 output must be farther from
 
 
@@ -87,7 +88,7 @@ class CheckFailed(Exception):
     pass
 
 
-def build_model(name, shape):
+def build_model(name, shape=DEFAULT_SHAPE):
     """The torchvision model with seeded random weights and non-trivial BatchNorm statistics."""
     torch.manual_seed(0)
     # googlenet as torchvision's pretrained weights configure it: transform_input on (a
@@ -145,9 +146,9 @@ def build_model(name, shape):
     return model
 
 
-def random_images(count, seed, shape):
+def random_images(count, seed, shape=DEFAULT_SHAPE):
     """Images as a classifier sees them: uniform random pixels in [0, 1], normalized with the
-    ImageNet mean and std (values in about [-2.1, 2.6]), NCHW float32 [1,3,224,224] each."""
+    ImageNet mean and std (values in about [-2.1, 2.6]), NCHW float32 of `shape` each."""
     rng = np.random.RandomState(seed)
     mean = np.array([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1)
     std = np.array([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1)
@@ -155,7 +156,7 @@ def random_images(count, seed, shape):
             for _ in range(count)]
 
 
-def export_onnx(model, path, batchnorm, shape):
+def export_onnx(model, path, batchnorm, shape=DEFAULT_SHAPE):
     mode = torch.onnx.TrainingMode.PRESERVE if batchnorm == "keep" else torch.onnx.TrainingMode.EVAL
     torch.onnx.export(model, torch.zeros(*shape), path, opset_version=13,
                       input_names=["input"], output_names=["output"], training=mode,
