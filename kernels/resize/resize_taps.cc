@@ -33,10 +33,13 @@ double resize_source_coordinate(ResizeCoordinates coordinates, const ResizeAxis&
     case ResizeCoordinates::kHalfPixel: return (position + 0.5) / axis.scale - 0.5;
     case ResizeCoordinates::kPytorchHalfPixel:
       return axis.output > 1 ? (position + 0.5) / axis.scale - 0.5 : 0.0;
-    case ResizeCoordinates::kAlignCorners:
-      return axis.output > 1 ? position * static_cast<double>(axis.input - 1) /
-                                   static_cast<double>(axis.output - 1)
+    case ResizeCoordinates::kAlignCorners: {
+      // ONNX's resized length is input * scale, unrounded: with scales that need not be the
+      // output's integer length (4 * 0.6 = 2.4 where the output has 2), with sizes it is.
+      const double resized = static_cast<double>(axis.input) * axis.scale;
+      return axis.output > 1 ? position * static_cast<double>(axis.input - 1) / (resized - 1.0)
                              : 0.0;
+    }
     case ResizeCoordinates::kAsymmetric: return position / axis.scale;
     case ResizeCoordinates::kTfHalfPixelForNn: return (position + 0.5) / axis.scale;
   }
