@@ -13,8 +13,8 @@ namespace qrun::converter {
 namespace {
 
 const std::set<std::string> kOpsWithActivation = {
-    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add",        "Mul",
-    "Sub",  "Div",           "Max",  "Min",    "MaxPool",    "AveragePool"};
+    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add",     "Mul",
+    "Sub",  "Div",           "Max",  "Min",    "MaxPool", "AveragePool"};
 
 float ScalarBound(const Graph& graph, const std::string& name, float fallback) {
   if (name.empty()) return fallback;

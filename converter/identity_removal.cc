@@ -11,8 +11,8 @@ namespace qrun::converter {
 Status RemoveIdentities(Graph& graph) {
   for (size_t i = 0; i < graph.nodes.size();) {
     const Node node = graph.nodes[i];
-    const bool pads_nothing =
-        node.op == "Pad" && graph.tensor(node.outputs[0]).shape == graph.tensor(node.inputs[0]).shape;
+    const bool pads_nothing = node.op == "Pad" && graph.tensor(node.outputs[0]).shape ==
+                                                      graph.tensor(node.inputs[0]).shape;
     if (node.op != "Identity" && node.op != "Dropout" && !pads_nothing) {
       ++i;
       continue;
