@@ -2,28 +2,16 @@
 // where the input is contiguous or one broadcast value and the negative side's multipliers are
 // contiguous or one broadcast value. Each lane takes the positive or the negative multiplier by its
 // sign and is requantized as the reference does (one fp32 product, clamp, round half to even, zero
-// point). A row's last few elements are staged through buffers so that nothing is read past the
-// inputs.
+// point). It walks the rows as the other binary kernels do (common/broadcast_walk_avx2.h) but
+// loads its float multipliers itself; a row's last few elements are staged or masked so that
+// nothing is read past the inputs.
 #include <immintrin.h>
 
-#include <cstring>
-
-#include "common/requantize_avx2.h"
+#include "common/broadcast_walk_avx2.h"
 #include "prelu/prelu.h"
 
 namespace qrun::kernels {
 namespace {
-
-constexpr size_t kStep = 16;
-
-// Sixteen elements from `p` (or `count` of them, the rest zero), or one broadcast if stride is 0.
-__m128i load_bytes(const int8_t* p, size_t stride, size_t count) {
-  if (stride == 0) return _mm_set1_epi8(*p);
-  if (count >= kStep) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  alignas(16) int8_t staged[kStep] = {};
-  std::memcpy(staged, p, count);
-  return _mm_load_si128(reinterpret_cast<const __m128i*>(staged));
-}
 
 // Eight floats from `p` (or `count` of them, the rest zero), or one broadcast if stride is 0.
 __m256 load_floats(const float* p, size_t stride, size_t count) {
@@ -45,32 +33,24 @@ void prelu_qs8_avx2(const BroadcastGeometry& g, const PReluQs8Params& p, const i
     const __m256 below = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_setzero_si256(), d));
     return avx2_narrow(requantize(d, _mm256_blendv_ps(positive, negative, below)));
   };
-  const size_t* dims = g.output_dims;
-  const size_t inner = dims[3];
-  for (size_t i0 = 0; i0 < dims[0]; ++i0) {
-    for (size_t i1 = 0; i1 < dims[1]; ++i1) {
-      for (size_t i2 = 0; i2 < dims[2]; ++i2) {
-        const int8_t* x_row =
-            input + i0 * g.a_strides[0] + i1 * g.a_strides[1] + i2 * g.a_strides[2];
-        const float* m_row =
-            negative_multipliers + i0 * g.b_strides[0] + i1 * g.b_strides[1] + i2 * g.b_strides[2];
-        const size_t m_stride = g.b_strides[3];
-        for (size_t i = 0; i < inner; i += kStep) {
+  const size_t inner = g.output_dims[3];
+  const size_t m_stride = g.b_strides[3];
+  for_each_broadcast_row(
+      g, input, negative_multipliers, output,
+      [&](const int8_t* x_row, const float* m_row, int8_t* out_row) {
+        for (size_t i = 0; i < inner; i += kAvx2BroadcastStep) {
           const size_t left = inner - i;
-          const __m128i x = load_bytes(x_row + i * g.a_strides[3], g.a_strides[3], left);
+          const __m128i x = avx2_load_bytes(x_row + i * g.a_strides[3], g.a_strides[3], left);
           const float* m = m_row + i * m_stride;
           const __m256 m_low = load_floats(m, m_stride, left);
           const __m256 m_high =
               left > 8 ? load_floats(m + 8 * m_stride, m_stride, left - 8) : _mm256_setzero_ps();
           const __m128i low = half(x, m_low);
           const __m128i high = half(_mm_srli_si128(x, 8), m_high);
-          avx2_store_bytes(output + i, _mm_unpacklo_epi64(low, high),
-                           static_cast<int>(left < kStep ? left : kStep));
+          avx2_store_bytes(out_row + i, _mm_unpacklo_epi64(low, high),
+                           static_cast<int>(left < kAvx2BroadcastStep ? left : kAvx2BroadcastStep));
         }
-        output += inner;
-      }
-    }
-  }
+      });
 }
 
 }  // namespace qrun::kernels

@@ -1,5 +1,6 @@
 // CONV_2D: inputs [input NHWC, weights OHWI, bias], output NHWC.
 #include "operators/checks.h"
+#include "operators/conv_common.h"
 
 namespace qrun {
 namespace {
@@ -28,26 +29,7 @@ Status geometry_of(const OperatorSource& s, const fb::Conv2DOptions& o,
       o.pad_right() > max_pad || o.dilation_h() > max_pad || o.dilation_w() > max_pad) {
     return s.error("padding or dilation is implausibly large");
   }
-  g->batch = input.dim(0);
-  g->input_height = input.dim(1);
-  g->input_width = input.dim(2);
-  g->input_channels = input.dim(3);
-  g->output_channels = weights.dim(0);
-  g->kernel_height = weights.dim(1);
-  g->kernel_width = weights.dim(2);
-  g->stride_height = o.stride_h();
-  g->stride_width = o.stride_w();
-  g->dilation_height = o.dilation_h();
-  g->dilation_width = o.dilation_w();
-  g->pad_top = o.pad_top();
-  g->pad_left = o.pad_left();
-  g->groups = o.groups();
-  if (g->input_channels % g->groups != 0 || g->output_channels % g->groups != 0 ||
-      weights.dim(3) != g->input_channels / g->groups) {
-    return s.error("weights " + shape_string(weights.shape) + " do not fit " +
-                   std::to_string(g->input_channels) + " input channels in " +
-                   std::to_string(g->groups) + " groups");
-  }
+  QRUN_RETURN_IF_ERROR(read_conv_geometry(s, o, g));
   g->output_height = output_extent(g->input_height, o.pad_top(), o.pad_bottom(), g->kernel_height,
                                    g->dilation_height, g->stride_height);
   g->output_width = output_extent(g->input_width, o.pad_left(), o.pad_right(), g->kernel_width,
@@ -109,16 +91,9 @@ struct ResidualSource {
 Status make_conv2d_qs8(const OperatorSource& s, const kernels::Conv2dGeometry& geometry,
                        const kernels::Conv2dQs8Kernel& kernel, const ResidualSource* residual,
                        std::unique_ptr<Operator>* op) {
-  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kInt8));
-  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kInt32));
-  QRUN_RETURN_IF_ERROR(
-      expect_accumulator_fits(s, s.input(2),
-                              static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
-                                  geometry.input_channels_per_group()));
   std::vector<float> multipliers;
   kernels::Conv2dQs8Params params;
-  QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
-                                      &multipliers, &params.output));
+  QRUN_RETURN_IF_ERROR(read_conv_qs8_requantization(s, geometry, &multipliers, &params.output));
   params.input_zero_point = s.input(0).zero_point();
   // Packing may fold the multipliers in; the closure below owns them (a moved vector keeps its
   // storage, so the pointer stays good).

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "operators/checks.h"
+#include "operators/conv_common.h"
 
 namespace qrun {
 namespace {
@@ -34,26 +35,7 @@ Status geometry_of(const OperatorSource& s, const fb::TransposeConv2DOptions& o,
       return s.error("strides, dilations and groups must be in [1, 65536], paddings in [0, 65536]");
     }
   }
-  g->batch = input.dim(0);
-  g->input_height = input.dim(1);
-  g->input_width = input.dim(2);
-  g->input_channels = input.dim(3);
-  g->output_channels = weights.dim(0);
-  g->kernel_height = weights.dim(1);
-  g->kernel_width = weights.dim(2);
-  g->stride_height = o.stride_h();
-  g->stride_width = o.stride_w();
-  g->dilation_height = o.dilation_h();
-  g->dilation_width = o.dilation_w();
-  g->pad_top = o.pad_top();
-  g->pad_left = o.pad_left();
-  g->groups = o.groups();
-  if (g->input_channels % g->groups != 0 || g->output_channels % g->groups != 0 ||
-      weights.dim(3) != g->input_channels / g->groups) {
-    return s.error("weights " + shape_string(weights.shape) + " do not fit " +
-                   std::to_string(g->input_channels) + " input channels in " +
-                   std::to_string(g->groups) + " groups");
-  }
+  QRUN_RETURN_IF_ERROR(read_conv_geometry(s, o, g));
   auto extent = [](int64_t in, int64_t stride, int64_t kernel, int64_t dilation, int64_t before,
                    int64_t after, int64_t extra) {
     return (in - 1) * stride + (kernel - 1) * dilation + 1 + extra - before - after;
@@ -302,16 +284,9 @@ Status make_transpose_conv2d(const OperatorSource& s, std::unique_ptr<Operator>*
     });
     return Status::Ok();
   }
-  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(1), ElementType::kInt8));
-  QRUN_RETURN_IF_ERROR(expect_type(s, s.input(2), ElementType::kInt32));
-  QRUN_RETURN_IF_ERROR(
-      expect_accumulator_fits(s, s.input(2),
-                              static_cast<size_t>(geometry.kernel_height) * geometry.kernel_width *
-                                  geometry.input_channels_per_group()));
   std::vector<float> multipliers;
   kernels::TransposeConv2dQs8Params params;
-  QRUN_RETURN_IF_ERROR(requantization(s, static_cast<size_t>(geometry.output_channels),
-                                      &multipliers, &params.output));
+  QRUN_RETURN_IF_ERROR(read_conv_qs8_requantization(s, geometry, &multipliers, &params.output));
   params.input_zero_point = input.zero_point();
   kernels::Conv2dQs8Params conv_params;
   conv_params.input_zero_point = params.input_zero_point;
