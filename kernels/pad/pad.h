@@ -21,6 +21,18 @@ struct PadGeometry {
   size_t element_size = 1;
 };
 
+// The input index that output index `at` of an axis of length `dim` reads; -1 for the constant.
+// Plain C++, shared by the reference and the portable kernel.
+inline ptrdiff_t pad_source_index(PadMode mode, ptrdiff_t at, ptrdiff_t dim) {
+  if (at >= 0 && at < dim) return at;
+  switch (mode) {
+    case PadMode::kConstant: return -1;
+    case PadMode::kEdge: return at < 0 ? 0 : dim - 1;
+    case PadMode::kReflect: return at < 0 ? -at : 2 * (dim - 1) - at;
+  }
+  return -1;
+}
+
 using PadFn = void (*)(const PadGeometry&, const void* value, const void* input, void* output);
 
 void pad_reference(const PadGeometry&, const void* value, const void* input, void* output);

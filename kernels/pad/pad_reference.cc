@@ -5,20 +5,6 @@
 #include "pad/pad.h"
 
 namespace qrun::kernels {
-namespace {
-
-// The input index output index `at` of an axis reads; -1 for the constant.
-ptrdiff_t source_index(PadMode mode, ptrdiff_t at, ptrdiff_t dim) {
-  if (at >= 0 && at < dim) return at;
-  switch (mode) {
-    case PadMode::kConstant: return -1;
-    case PadMode::kEdge: return at < 0 ? 0 : dim - 1;
-    case PadMode::kReflect: return at < 0 ? -at : 2 * (dim - 1) - at;
-  }
-  return -1;
-}
-
-}  // namespace
 
 void pad_reference(const PadGeometry& g, const void* value, const void* input, void* output) {
   const auto* in = static_cast<const unsigned char*>(input);
@@ -38,7 +24,7 @@ void pad_reference(const PadGeometry& g, const void* value, const void* input, v
     size_t source = 0;
     bool inside = true;
     for (int d = 0; d < g.rank && inside; ++d) {
-      const ptrdiff_t at = source_index(
+      const ptrdiff_t at = pad_source_index(
           g.mode, static_cast<ptrdiff_t>(index[d]) - static_cast<ptrdiff_t>(g.before[d]),
           static_cast<ptrdiff_t>(g.input_dims[d]));
       inside = at >= 0;

@@ -8,17 +8,6 @@
 namespace qrun::kernels {
 namespace {
 
-// The input index output index `at` of an axis reads; -1 for the constant.
-ptrdiff_t source_index(PadMode mode, ptrdiff_t at, ptrdiff_t dim) {
-  if (at >= 0 && at < dim) return at;
-  switch (mode) {
-    case PadMode::kConstant: return -1;
-    case PadMode::kEdge: return at < 0 ? 0 : dim - 1;
-    case PadMode::kReflect: return at < 0 ? -at : 2 * (dim - 1) - at;
-  }
-  return -1;
-}
-
 void fill(unsigned char* out, const void* value, size_t count, size_t element_size) {
   for (size_t i = 0; i < count; ++i) std::memcpy(out + i * element_size, value, element_size);
 }
@@ -51,7 +40,7 @@ void pad_rows_portable(const PadGeometry& g, const void* value, const void* inpu
     size_t source = 0;
     bool inside = true;
     for (int d = 0; d < last && inside; ++d) {
-      const ptrdiff_t at = source_index(
+      const ptrdiff_t at = pad_source_index(
           g.mode, static_cast<ptrdiff_t>(index[d]) - static_cast<ptrdiff_t>(g.before[d]),
           static_cast<ptrdiff_t>(g.input_dims[d]));
       inside = at >= 0;
@@ -63,14 +52,14 @@ void pad_rows_portable(const PadGeometry& g, const void* value, const void* inpu
       const unsigned char* in_row = in + source * size;
       std::memcpy(out + g.before[last] * size, in_row, width * size);
       for (size_t e = 0; e < g.before[last]; ++e) {
-        const ptrdiff_t at =
-            source_index(g.mode, static_cast<ptrdiff_t>(e) - static_cast<ptrdiff_t>(g.before[last]),
-                         static_cast<ptrdiff_t>(width));
+        const ptrdiff_t at = pad_source_index(
+            g.mode, static_cast<ptrdiff_t>(e) - static_cast<ptrdiff_t>(g.before[last]),
+            static_cast<ptrdiff_t>(width));
         std::memcpy(out + e * size, at < 0 ? value : in_row + at * size, size);
       }
       for (size_t e = 0; e < g.after[last]; ++e) {
-        const ptrdiff_t at =
-            source_index(g.mode, static_cast<ptrdiff_t>(width + e), static_cast<ptrdiff_t>(width));
+        const ptrdiff_t at = pad_source_index(g.mode, static_cast<ptrdiff_t>(width + e),
+                                              static_cast<ptrdiff_t>(width));
         std::memcpy(out + (g.before[last] + width + e) * size, at < 0 ? value : in_row + at * size,
                     size);
       }

@@ -11,6 +11,7 @@
 
 #include "add/add.h"
 #include "mul/mul.h"
+#include "operators/binary_qs8_params.h"
 #include "operators/checks.h"
 
 namespace qrun {
@@ -272,25 +273,16 @@ Status lower_binary(const OperatorSource& s, const char* kernel_name, XnnCreateB
 }
 
 Status lower_add(const OperatorSource& s, const Lowering& lowering) {
-  std::vector<float> multipliers;
   kernels::AddQs8Params params;
-  QRUN_RETURN_IF_ERROR(requantization(s, 2, &multipliers, &params.output));
-  params.a_zero_point = s.input(0).zero_point();
-  params.b_zero_point = s.input(1).zero_point();
-  params.a_multiplier = multipliers[0];
-  params.b_multiplier = multipliers[1];
+  QRUN_RETURN_IF_ERROR(read_add_qs8_params(s, &params));
   return lower_binary(s, "xnnpack_add_nd_qs8", xnn_create_add_nd_qs8, xnn_setup_add_nd_qs8,
                       params.a_multiplier, params.b_multiplier, kernels::add_qs8_reference, params,
                       lowering);
 }
 
 Status lower_mul(const OperatorSource& s, const Lowering& lowering) {
-  std::vector<float> multipliers;
   kernels::MulQs8Params params;
-  QRUN_RETURN_IF_ERROR(requantization(s, 1, &multipliers, &params.output));
-  params.a_zero_point = s.input(0).zero_point();
-  params.b_zero_point = s.input(1).zero_point();
-  params.multiplier = multipliers[0];
+  QRUN_RETURN_IF_ERROR(read_mul_qs8_params(s, &params));
   // XNNPACK's product scale, a_scale * b_scale / output_scale, is then the file's multiplier.
   return lower_binary(s, "xnnpack_multiply_nd_qs8", xnn_create_multiply_nd_qs8,
                       xnn_setup_multiply_nd_qs8, params.multiplier, 1.0f,

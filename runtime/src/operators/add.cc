@@ -1,4 +1,5 @@
 // ADD: two inputs of rank <= 4 broadcast NumPy-style to the output's shape.
+#include "operators/binary_qs8_params.h"
 #include "operators/broadcast.h"
 
 namespace qrun {
@@ -10,13 +11,8 @@ Status make_add(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   const fb::AddOptions* options = nullptr;
   QRUN_RETURN_IF_ERROR(options_as(s, &options));
   if (int8) {
-    std::vector<float> multipliers;
     kernels::AddQs8Params params;
-    QRUN_RETURN_IF_ERROR(requantization(s, 2, &multipliers, &params.output));
-    params.a_zero_point = s.input(0).zero_point();
-    params.b_zero_point = s.input(1).zero_point();
-    params.a_multiplier = multipliers[0];
-    params.b_multiplier = multipliers[1];
+    QRUN_RETURN_IF_ERROR(read_add_qs8_params(s, &params));
     *op = make_broadcast_operator<int8_t>(s, kernels::select_add_qs8(s.cpu, geometry), geometry,
                                           params);
     return Status::Ok();

@@ -1,5 +1,6 @@
 // MUL: two inputs of rank <= 4 broadcast NumPy-style to the output's shape (squeeze-and-
 // excitation's per-channel scale).
+#include "operators/binary_qs8_params.h"
 #include "operators/broadcast.h"
 
 namespace qrun {
@@ -11,12 +12,8 @@ Status make_mul(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   const fb::MulOptions* options = nullptr;
   QRUN_RETURN_IF_ERROR(options_as(s, &options));
   if (int8) {
-    std::vector<float> multipliers;
     kernels::MulQs8Params params;
-    QRUN_RETURN_IF_ERROR(requantization(s, 1, &multipliers, &params.output));
-    params.a_zero_point = s.input(0).zero_point();
-    params.b_zero_point = s.input(1).zero_point();
-    params.multiplier = multipliers[0];
+    QRUN_RETURN_IF_ERROR(read_mul_qs8_params(s, &params));
     *op = make_broadcast_operator<int8_t>(s, kernels::select_mul_qs8(s.cpu), geometry, params);
     return Status::Ok();
   }
