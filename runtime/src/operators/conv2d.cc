@@ -13,12 +13,8 @@ int output_extent(int input, int pad_before, int pad_after, int kernel, int dila
 
 Status geometry_of(const OperatorSource& s, const fb::Conv2DOptions& o,
                    kernels::Conv2dGeometry* g) {
-  const Tensor& input = s.input(0);
-  const Tensor& weights = s.input(1);
+  QRUN_RETURN_IF_ERROR(expect_conv_ranks(s));
   const Tensor& output = s.output(0);
-  QRUN_RETURN_IF_ERROR(expect_rank(s, input, 4));
-  QRUN_RETURN_IF_ERROR(expect_rank(s, weights, 4));
-  QRUN_RETURN_IF_ERROR(expect_rank(s, output, 4));
   if (o.stride_h() < 1 || o.stride_w() < 1 || o.dilation_h() < 1 || o.dilation_w() < 1 ||
       o.groups() < 1 || o.pad_top() < 0 || o.pad_left() < 0 || o.pad_bottom() < 0 ||
       o.pad_right() < 0) {

@@ -11,6 +11,13 @@
 
 namespace qrun {
 
+// The input, weights and output, each of rank 4.
+inline Status expect_conv_ranks(const OperatorSource& s) {
+  QRUN_RETURN_IF_ERROR(expect_rank(s, s.input(0), 4));
+  QRUN_RETURN_IF_ERROR(expect_rank(s, s.input(1), 4));
+  return expect_rank(s, s.output(0), 4);
+}
+
 // The input's and weights' dimensions and the options' strides, dilations, leading paddings and
 // groups, and the check that the weights' channels fit the groups.
 template <typename Options, typename Geometry>

@@ -19,12 +19,8 @@ namespace {
 
 Status geometry_of(const OperatorSource& s, const fb::TransposeConv2DOptions& o,
                    kernels::TransposeConv2dGeometry* g) {
-  const Tensor& input = s.input(0);
-  const Tensor& weights = s.input(1);
+  QRUN_RETURN_IF_ERROR(expect_conv_ranks(s));
   const Tensor& output = s.output(0);
-  QRUN_RETURN_IF_ERROR(expect_rank(s, input, 4));
-  QRUN_RETURN_IF_ERROR(expect_rank(s, weights, 4));
-  QRUN_RETURN_IF_ERROR(expect_rank(s, output, 4));
   const int limit = 1 << 16;
   const int values[] = {o.stride_h(),  o.stride_w(),         o.dilation_h(),      o.dilation_w(),
                         o.groups(),    o.pad_top(),          o.pad_left(),        o.pad_bottom(),
