@@ -537,8 +537,14 @@ bool innermost_axis_stays(const CpuFeatures&, const TransposeGeometry& g) {
   return g.rank > 0 && g.perm[g.rank - 1] == g.rank - 1;
 }
 
+bool innermost_axis_moves_whole_elements(const CpuFeatures&, const TransposeGeometry& g) {
+  const size_t e = g.element_size;
+  return g.rank > 1 && g.perm[g.rank - 1] != g.rank - 1 && (e == 1 || e == 2 || e == 4 || e == 8);
+}
+
 const Entry<TransposeKernel, TransposeGeometry> kTranspose[] = {
     {{"transpose_rows_portable", transpose_rows_portable}, innermost_axis_stays},
+    {{"transpose_tiles_portable", transpose_tiles_portable}, innermost_axis_moves_whole_elements},
     {{"transpose_reference", transpose_reference}, everywhere<TransposeGeometry>},
 };
 

@@ -21,5 +21,8 @@ using TransposeFn = void (*)(const TransposeGeometry&, const void* input, void* 
 void transpose_reference(const TransposeGeometry&, const void* input, void* output);
 // One memcpy per output row; only where the innermost axis stays in place (see the registry).
 void transpose_rows_portable(const TransposeGeometry&, const void* input, void* output);
+// Tiles of the plane of the two innermost axes (input's and output's), where the innermost axis
+// moves; elements of 1, 2, 4 or 8 bytes (see the registry).
+void transpose_tiles_portable(const TransposeGeometry&, const void* input, void* output);
 
 }  // namespace qrun::kernels
