@@ -114,6 +114,7 @@ Status Interpreter::load(std::unique_ptr<ModelFile> file) {
     graph_ = LoadedGraph{};
     return status;
   }
+  mark_views();
   arena_bytes_ = plan_arena(&graph_.tensors, static_cast<int>(graph_.model->operators()->size()));
   const size_t allocation = arena_bytes_ + kernels::kInputOverreadBytes;
   void* arena =
@@ -227,6 +228,17 @@ Status Interpreter::prepare_operators() {
     operators_.push_back(std::move(prepared));
   }
   return Status::Ok();
+}
+
+void Interpreter::mark_views() {
+  for (const PreparedOperator& prepared : operators_) {
+    if (!prepared.op->is_view()) continue;
+    const Tensor& input = graph_.tensors[prepared.inputs[0]];
+    if (input.is_constant()) continue;
+    // Operators run in order, so the input's own root, if it is a view, is marked already.
+    graph_.tensors[prepared.outputs[0]].view_of =
+        input.view_of >= 0 ? input.view_of : prepared.inputs[0];
+  }
 }
 
 uint64_t Interpreter::conv2d_macs(int weights, int output) const {

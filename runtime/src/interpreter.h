@@ -116,6 +116,8 @@ class Interpreter {
   // ADD at index + 1.
   bool feeds_next_add(int index, const std::vector<int>& readers) const;
   // Multiply-accumulates of a convolution or FC with these weights and output.
+  // Gives each view operator's output (operator.h) its input's bytes in the arena plan.
+  void mark_views();
   uint64_t conv2d_macs(int weights, int output) const;
   ThreadPool threads_;
   std::string isa_;

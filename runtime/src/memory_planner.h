@@ -12,7 +12,8 @@ namespace qrun {
 
 constexpr size_t kArenaAlignment = 64;
 
-// Sets arena_offset of every non-constant tensor and returns the arena's size in bytes.
+// Sets arena_offset of every non-constant tensor and returns the arena's size in bytes. A tensor
+// with view_of set gets the bytes of that one (which must not be a view itself).
 size_t plan_arena(std::vector<Tensor>* tensors, int op_count);
 
 }  // namespace qrun

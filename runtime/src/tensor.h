@@ -31,6 +31,7 @@ struct Tensor {
   size_t arena_offset = 0;         // for activations
   int producer = -1;               // index of the op that writes it; -1 for inputs and constants
   int last_consumer = -1;          // index of the last op that reads it
+  int view_of = -1;  // the activation whose bytes this one is (a view's output), or -1
   bool is_graph_input = false;
   bool is_graph_output = false;
 

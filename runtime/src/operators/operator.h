@@ -31,6 +31,9 @@ class Operator {
   virtual const char* kernel_name() const = 0;
   // Bytes of weights repacked for the chosen kernel at load time.
   virtual size_t packed_bytes() const { return 0; }
+  // Whether the output is input 0's bytes unchanged (RESHAPE, a TRANSPOSE of unit axes): then the
+  // arena plan gives both the same bytes and running the operator does nothing.
+  virtual bool is_view() const { return false; }
 };
 
 // An operator whose whole run is one closure over what preparation decided: the kernel, its
@@ -114,6 +117,9 @@ Status make_max_pool2d(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_average_pool2d(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_mean(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_reshape(const OperatorSource&, std::unique_ptr<Operator>*);
+// The output as a view of the input's bytes: a copy only where the two do not share them (a
+// constant input).
+std::unique_ptr<Operator> make_view(const Tensor& input, const Tensor& output);
 Status make_concatenation(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_softmax(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_transpose(const OperatorSource&, std::unique_ptr<Operator>*);

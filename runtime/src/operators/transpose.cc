@@ -2,6 +2,21 @@
 #include "operators/checks.h"
 
 namespace qrun {
+namespace {
+
+// Whether the axes longer than 1 keep their order: then the elements keep theirs too.
+bool moves_only_unit_axes(const kernels::TransposeGeometry& g) {
+  int previous = -1;
+  for (int d = 0; d < g.rank; ++d) {
+    const int source = g.perm[d];
+    if (g.input_dims[source] == 1) continue;
+    if (source < previous) return false;
+    previous = source;
+  }
+  return true;
+}
+
+}  // namespace
 
 Status make_transpose(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   QRUN_RETURN_IF_ERROR(expect_io_count(s, 1, 1));
@@ -30,6 +45,10 @@ Status make_transpose(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     output_shape.push_back(input.shape[source]);
   }
   QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), output_shape));
+  if (moves_only_unit_axes(geometry)) {
+    *op = make_view(input, s.output(0));
+    return Status::Ok();
+  }
   const kernels::TransposeKernel kernel = kernels::select_transpose(s.cpu, geometry);
   const Tensor& output = s.output(0);
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
