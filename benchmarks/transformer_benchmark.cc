@@ -118,7 +118,7 @@ void run_softmax(benchmark::State& state, k::SoftmaxQs8Kernel kernel, size_t row
 
 void run_layer_norm(benchmark::State& state, k::LayerNormQs8Kernel kernel, k::LayerNormGeometry g) {
   const std::vector<int8_t> input = random_activation(g.rows * g.channels);
-  std::vector<double> scale(g.channels, 3.5), shift(g.channels, -1.25);
+  std::vector<float> scale(g.channels, 3.5f), shift(g.channels, -1.25f);
   k::LayerNormQs8Params params;
   params.input_zero_point = 2;
   params.epsilon_in_input_steps = 0.01;

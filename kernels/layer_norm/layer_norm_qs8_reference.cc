@@ -1,15 +1,23 @@
-#include <algorithm>
 #include <cmath>
 
 #include "layer_norm/layer_norm.h"
 
 namespace qrun::kernels {
 
+LayerNormRowFactors layer_norm_row_factors(int64_t sum, int64_t square_sum, size_t channels,
+                                           double epsilon_in_input_steps) {
+  const int64_t c = static_cast<int64_t>(channels);
+  const double mean = static_cast<double>(sum) / static_cast<double>(c);
+  const double variance = static_cast<double>(c * square_sum - sum * sum) /
+                          (static_cast<double>(c) * static_cast<double>(c));
+  return {static_cast<float>(mean),
+          static_cast<float>(1.0 / std::sqrt(variance + epsilon_in_input_steps))};
+}
+
 void layer_norm_qs8_reference(const LayerNormGeometry& g, const LayerNormQs8Params& p,
                               const int8_t* input, int8_t* output) {
-  const int64_t channels = static_cast<int64_t>(g.channels);
-  const double low = static_cast<double>(p.output.min - p.output.zero_point);
-  const double high = static_cast<double>(p.output.max - p.output.zero_point);
+  const float low = static_cast<float>(p.output.min - p.output.zero_point);
+  const float high = static_cast<float>(p.output.max - p.output.zero_point);
   for (size_t row = 0; row < g.rows; ++row) {
     const int8_t* x = input + row * g.channels;
     int8_t* y = output + row * g.channels;
@@ -19,15 +27,13 @@ void layer_norm_qs8_reference(const LayerNormGeometry& g, const LayerNormQs8Para
       sum += v;
       squares += v * v;
     }
-    const double mean = static_cast<double>(sum) / static_cast<double>(channels);
-    const double variance = static_cast<double>(channels * squares - sum * sum) /
-                            (static_cast<double>(channels) * static_cast<double>(channels));
-    const double inverse = 1.0 / std::sqrt(variance + p.epsilon_in_input_steps);
+    const LayerNormRowFactors row_factors =
+        layer_norm_row_factors(sum, squares, g.channels, p.epsilon_in_input_steps);
     for (size_t c = 0; c < g.channels; ++c) {
-      const double centred = static_cast<double>(x[c] - p.input_zero_point) - mean;
-      const double level = std::nearbyint(centred * inverse * p.scale[c] + p.shift[c]);
+      const float centred = static_cast<float>(x[c] - p.input_zero_point) - row_factors.mean;
+      const float level = std::nearbyint(centred * row_factors.inverse * p.scale[c] + p.shift[c]);
       // NaN (a constant row with epsilon 0) lands on the low end, as in requantize().
-      const double clamped = level > high ? high : (level >= low ? level : low);
+      const float clamped = level > high ? high : (level >= low ? level : low);
       y[c] = static_cast<int8_t>(static_cast<int32_t>(clamped) + p.output.zero_point);
     }
   }

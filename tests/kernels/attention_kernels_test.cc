@@ -112,12 +112,12 @@ TEST(LayerNormQs8Kernels, EveryKernelMatchesTheReference) {
     std::vector<int8_t> input = random_activation(random, g.rows * g.channels);
     // A constant row: with epsilon 0 its inverse deviation is infinite and its outputs NaN.
     if (trial % 4 == 0) std::fill(input.begin(), input.begin() + g.channels, input[0]);
-    std::vector<double> scale(g.channels), shift(g.channels);
+    std::vector<float> scale(g.channels), shift(g.channels);
     for (size_t c = 0; c < g.channels; ++c) {
-      scale[c] = std::uniform_real_distribution<double>(-40, 40)(random);
+      scale[c] = std::uniform_real_distribution<float>(-40, 40)(random);
       // Halves now and then: ties for the rounding.
-      shift[c] = pick(random, 0, 3) == 0 ? pick(random, -50, 50) + 0.5
-                                         : std::uniform_real_distribution<double>(-50, 50)(random);
+      shift[c] = pick(random, 0, 3) == 0 ? static_cast<float>(pick(random, -50, 50)) + 0.5f
+                                         : std::uniform_real_distribution<float>(-50, 50)(random);
     }
     LayerNormQs8Params p;
     p.input_zero_point = extreme_or_random_zero_point(random);

@@ -217,8 +217,8 @@ TEST(LayerNormReference, NormalizesEachRowThenScalesAndShifts) {
 TEST(LayerNormQs8Reference, IntegerStatisticsThenScaleAndShiftRoundedHalfToEven) {
   // A row of zp - 1, zp + 1: sum 0, squares 2, mean 0, variance (2 * 2 - 0) / 4 = 1.
   const LayerNormGeometry g{2, 2, 0.0f};
-  const double scale[] = {10.0, 20.0};
-  const double shift[] = {0.5, -0.5};
+  const float scale[] = {10.0f, 20.0f};
+  const float shift[] = {0.5f, -0.5f};
   LayerNormQs8Params p;
   p.input_zero_point = 4;
   p.scale = scale;

@@ -41,12 +41,12 @@ Status make_layer_norm(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     params.epsilon_in_input_steps = g.epsilon / (input_scale * input_scale);
     params.output.zero_point = output.zero_point();
     // Per channel, folded with the output's scale once; the closure owns them.
-    std::vector<double> scale(g.channels), shift(g.channels);
+    std::vector<float> scale(g.channels), shift(g.channels);
     for (size_t c = 0; c < g.channels; ++c) {
-      scale[c] = gamma[c] / output_scale;
-      shift[c] = beta[c] / output_scale;
+      scale[c] = static_cast<float>(gamma[c] / output_scale);
+      shift[c] = static_cast<float>(beta[c] / output_scale);
       if (!std::isfinite(scale[c]) || !std::isfinite(shift[c])) {
-        return s.error("gamma and beta must be finite");
+        return s.error("gamma / output scale and beta / output scale must be finite floats");
       }
     }
     const kernels::LayerNormQs8Kernel kernel = kernels::select_layer_norm_qs8(s.cpu);
