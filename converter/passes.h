@@ -28,6 +28,9 @@ Status FuseGatedActivations(Graph& graph);
 Status FuseLayerNorms(Graph& graph);
 // MatMul + bias whose result only Slices of the last axis read becomes one MatMul + bias per slice.
 Status SplitPackedProjections(Graph& graph);
+// Mul or Div by a scalar constant of a MatMul (+ bias) result, through Reshapes and Transposes,
+// folds into the MatMul's weights and bias.
+Status FoldScalesIntoProjections(Graph& graph);
 // Folds BatchNormalization into the Conv or ConvTranspose before it; a lone one becomes a
 // depthwise 1x1 Conv.
 Status FoldBatchNorms(Graph& graph);

@@ -510,5 +510,43 @@ TEST(Softmax, BeforeOpset13ItsAxisCoercesToTwoDimensions) {
   EXPECT_EQ(graph.nodes[1].attribute_int("axis", 0), 1);
 }
 
+// Attention's query scaling: MatMul + bias, the heads split by Reshape and Transpose, then / 4.
+OnnxBuilder ScaledQueryModel(bool scaled_is_read_twice) {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 4});
+  b.initializer("w", {4, 4}, testing::random_floats(16, -1, 1, 3));
+  b.initializer("c", {4}, {0.5f, -0.25f, 1.0f, 2.0f});
+  b.initializer("four", {}, {4.0f});
+  b.initializer_int64("heads", {4}, {1, 3, 2, 2});
+  b.initializer_int64("rows", {3}, {1, 3, 4});
+  b.node("MatMul", {"x", "w"}, {"m"}, "matmul");
+  b.node("Add", {"c", "m"}, {"q"}, "bias");
+  b.node("Reshape", {"q", "heads"}, {"split"}, "split");
+  OnnxBuilder::set_ints(b.node("Transpose", {"split"}, {"t"}, "heads_first"), "perm", {0, 2, 1, 3});
+  b.node("Div", {"t", "four"}, {"scaled"}, "scale");
+  OnnxBuilder::set_ints(b.node("Transpose", {"scaled"}, {"back"}, "rows_first"), "perm",
+                        {0, 2, 1, 3});
+  b.node("Reshape", {"back", "rows"}, {"y"}, "merge");
+  b.output("y");
+  if (scaled_is_read_twice) b.output("t");
+  return b;
+}
+
+TEST(ScaleFolding, ADivisionOfAProjectionThroughDataMovementFoldsIntoItsWeights) {
+  const Graph folded = Lowered(ScaledQueryModel(false));
+  for (const Node& node : folded.nodes) {
+    EXPECT_NE(node.op, "MUL") << "the scale should have folded";
+  }
+  // With the transposed heads also a graph output, the scale cannot fold and stays a MUL.
+  const Graph unfolded = Lowered(ScaledQueryModel(true));
+  int muls = 0;
+  for (const Node& node : unfolded.nodes) muls += node.op == "MUL";
+  EXPECT_EQ(muls, 1);
+  const std::vector<float> x = testing::random_floats(12, -2, 2, 5);
+  const std::vector<float> y_folded = testing::run_float_model(FloatQfb(folded), x);
+  const std::vector<float> y_unfolded = testing::run_float_model(FloatQfb(unfolded), x);
+  ExpectNear(y_folded, std::vector<double>(y_unfolded.begin(), y_unfolded.end()), 1e-6);
+}
+
 }  // namespace
 }  // namespace qrun::converter
