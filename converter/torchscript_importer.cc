@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
 #include <vector>
 
 #include "converter/shape_inference.h"
@@ -1035,14 +1036,8 @@ Status Importer::ImportOutputs(const TorchGraph& torch_graph) {
   return Status::Ok();
 }
 
-}  // namespace
-
-bool TorchScriptImportAvailable() {
-  return true;
-}
-
-Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& options,
-                              Graph* graph) {
+Status ImportTorchScriptInModule(const std::string& bytes, const ImportOptions& options,
+                                 Graph* graph) {
   int64_t version = 0;
   if (ReadFormatVersion(bytes, &version) &&
       (version > static_cast<int64_t>(caffe2::serialize::kMaxSupportedFileFormatVersion) ||
@@ -1075,4 +1070,13 @@ Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& opt
   return Status::Ok();
 }
 
+}  // namespace
 }  // namespace qrun::converter
+
+extern "C" __attribute__((visibility("default"))) qrun::Status qrun_import_torchscript(
+    const std::string& bytes, const qrun::converter::ImportOptions& options,
+    qrun::converter::Graph* graph) {
+  static_assert(std::is_same_v<decltype(&qrun_import_torchscript),
+                               qrun::converter::ImportTorchScriptFn>);
+  return qrun::converter::ImportTorchScriptInModule(bytes, options, graph);
+}

@@ -6,7 +6,10 @@
 // the shape checks that scripting leaves around ops (aten::size, aten::len, prim::If on the
 // results) are evaluated here and disappear.
 //
-// Built only when libtorch is found (QRUN_WITH_TORCH); TorchScriptImportAvailable() says which.
+// Built only when libtorch is found (QRUN_WITH_TORCH), and then as a module of its own,
+// libqrun_torchscript.so beside qconvert, which qconvert opens on its first TorchScript file
+// (torchscript_module_loader.cc): libtorch's static initializers take most of a second, which
+// every ONNX conversion would otherwise pay at start-up.
 #pragma once
 
 #include <string>
@@ -17,14 +20,17 @@
 
 namespace qrun::converter {
 
-// Whether this qconvert was built with libtorch.
-bool TorchScriptImportAvailable();
-
 // A TorchScript file is a zip archive: true when `bytes` starts like one.
 inline bool LooksLikeTorchScript(const std::string& bytes) {
   return bytes.compare(0, 4, std::string("PK\x03\x04", 4)) == 0;
 }
 
 Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& options, Graph* graph);
+
+// The module's entry point, which ImportTorchScriptModel looks up by this name.
+using ImportTorchScriptFn = Status (*)(const std::string& bytes, const ImportOptions& options,
+                                       Graph* graph);
+constexpr const char* kTorchScriptModuleFile = "libqrun_torchscript.so";
+constexpr const char* kTorchScriptModuleEntry = "qrun_import_torchscript";
 
 }  // namespace qrun::converter

@@ -3,10 +3,6 @@
 
 namespace qrun::converter {
 
-bool TorchScriptImportAvailable() {
-  return false;
-}
-
 Status ImportTorchScriptModel(const std::string&, const ImportOptions&, Graph*) {
   return Unsupported(
       "a TorchScript file, and this qconvert was built without libtorch (install libtorch-dev and "
