@@ -19,6 +19,16 @@ bool IsOutside(ResizeCoordinates coordinates, double source, size_t length) {
          (source < 0.0 || source > static_cast<double>(length - 1));
 }
 
+// ONNX's resized length, input * scale unrounded, as its reference takes it (5 * 0.5 = 2.5 where
+// the output has 2). A scale that is output / input in float32, as the converter writes for sizes,
+// stands for the output's own length, which the product would miss by the float's rounding.
+double ResizedLength(const ResizeAxis& axis) {
+  const float sizes_scale = static_cast<float>(axis.output) / static_cast<float>(axis.input);
+  return static_cast<float>(axis.scale) == sizes_scale
+             ? static_cast<double>(axis.output)
+             : static_cast<double>(axis.input) * axis.scale;
+}
+
 double RoundNearest(ResizeNearestRounding rounding, double value) {
   switch (rounding) {
     case ResizeNearestRounding::kRoundPreferFloor:
@@ -54,9 +64,9 @@ double resize_source_coordinate(ResizeCoordinates coordinates, const ResizeAxis&
       const float extent = axis.roi_end - axis.roi_start;
       const double last = static_cast<double>(axis.input - 1);
       const double start = static_cast<double>(axis.roi_start) * last;
-      return axis.output > 1
-                 ? position * extent * last / static_cast<double>(axis.output - 1) + start
-                 : extent * last / 2.0 + start;
+      const double resized = ResizedLength(axis);
+      return resized > 1.0 ? position * extent * last / (resized - 1.0) + start
+                           : extent * last / 2.0 + start;
     }
   }
   return 0.0;

@@ -75,6 +75,10 @@ TEST(ResizeTaps, TfCropAndResizeMapsTheRoiOntoTheOutput) {
   // A reversed roi runs backwards: [1, 0] of 3 onto 3 is 2, 1, 0.
   EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {3, 3, 1.0, 1.0f, 0.0f}, 0), 2.0);
   EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {3, 3, 1.0, 1.0f, 0.0f}, 2), 0.0);
+  // Scales that do not give a whole length: ONNX's reference divides by 5 * 0.5 - 1 = 1.5, not by
+  // the output's 2 - 1; a scale of exactly 2 / 5 in float32 is the output's length.
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {5, 2, 0.5, 0.0f, 1.0f}, 1), 4.0 / 1.5);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {5, 2, double(2.0f / 5.0f), 0.0f, 1.0f}, 1), 4);
   // The roi's extent is a float32 difference, as ONNX's reference takes it: 1.3f - 0.2f.
   EXPECT_EQ(resize_source_coordinate(crop, {4, 3, 0.75, 0.2f, 1.3f}, 1),
             double(1.3f - 0.2f) * 3 / 2 + double(0.2f) * 3);
