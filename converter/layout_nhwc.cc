@@ -8,6 +8,7 @@
 // one back to NHWC after it when a 4-D output's does; a Gather that changes the rank to or from 4
 // runs between such TRANSPOSEs too.
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -696,8 +697,36 @@ class NhwcLowering {
     return Status::Ok();
   }
 
-  // Resize of H and W only, nearest or linear, in any coordinate transformation but
-  // tf_crop_and_resize; the scales are kept for the transformations that use them.
+  // tf_crop_and_resize's roi of H and W ([start, end] each); N and C must keep their whole
+  // extent, [0, 1], unless they hold one element, which any roi maps to itself.
+  Status ResizeRoi(const Node& node, const std::vector<int64_t>& in, Node* resize) {
+    const std::string& roi = node.input(1);
+    if (roi.empty() || graph_.tensor(roi).float_data.size() != 2 * in.size()) {
+      return UnsupportedNode(
+          graph_, node,
+          "tf_crop_and_resize needs a roi of 8 values (starts, then ends of N, C, H, W)");
+    }
+    const std::vector<float>& bounds = graph_.tensor(roi).float_data;
+    for (size_t axis = 0; axis < in.size(); ++axis) {
+      const float start = bounds[axis], end = bounds[axis + in.size()];
+      if (!std::isfinite(start) || !std::isfinite(end)) {
+        return UnsupportedNode(graph_, node, "its roi must be finite");
+      }
+      if (axis < 2 && in[axis] > 1 && (start != 0.0f || end != 1.0f)) {
+        return UnsupportedNode(graph_, node, "a roi that crops N or C (only H and W)");
+      }
+    }
+    resize->attributes["roi_h_start"].floats = {bounds[2]};
+    resize->attributes["roi_w_start"].floats = {bounds[3]};
+    resize->attributes["roi_h_end"].floats = {bounds[6]};
+    resize->attributes["roi_w_end"].floats = {bounds[7]};
+    resize->attributes["extrapolation_value"].floats = {
+        node.attribute_float("extrapolation_value", 0.0f)};
+    return Status::Ok();
+  }
+
+  // Resize of H and W only, nearest or linear, in any coordinate transformation; the scales are
+  // kept for the transformations that use them, the roi for tf_crop_and_resize.
   Status LowerResize(const Node& node) {
     const std::vector<int64_t>& in = Shape(node.inputs[0]);
     const std::vector<int64_t>& out = Shape(node.outputs[0]);
@@ -710,9 +739,6 @@ class NhwcLowering {
     }
     const std::string coordinates =
         node.attribute_text("coordinate_transformation_mode", "half_pixel");
-    if (coordinates == "tf_crop_and_resize") {
-      return UnsupportedNode(graph_, node, "coordinate transformation tf_crop_and_resize");
-    }
     if (mode == "linear" && node.attribute_int("exclude_outside", 0) != 0) {
       return UnsupportedNode(graph_, node, "exclude_outside=1");
     }
@@ -731,6 +757,7 @@ class NhwcLowering {
         node.attribute_text("nearest_mode", "round_prefer_floor");
     resize.attributes["scale_h"].floats = {scale_h};
     resize.attributes["scale_w"].floats = {scale_w};
+    if (coordinates == "tf_crop_and_resize") QRUN_RETURN_IF_ERROR(ResizeRoi(node, in, &resize));
     lowered_.push_back(std::move(resize));
     return Status::Ok();
   }

@@ -364,7 +364,8 @@ class ModelBuilder {
             {"pytorch_half_pixel", fb::ResizeCoordinates::PYTORCH_HALF_PIXEL},
             {"align_corners", fb::ResizeCoordinates::ALIGN_CORNERS},
             {"asymmetric", fb::ResizeCoordinates::ASYMMETRIC},
-            {"tf_half_pixel_for_nn", fb::ResizeCoordinates::TF_HALF_PIXEL_FOR_NN}};
+            {"tf_half_pixel_for_nn", fb::ResizeCoordinates::TF_HALF_PIXEL_FOR_NN},
+            {"tf_crop_and_resize", fb::ResizeCoordinates::TF_CROP_AND_RESIZE}};
         static const std::map<std::string, fb::ResizeNearestRounding> kRoundings = {
             {"round_prefer_floor", fb::ResizeNearestRounding::ROUND_PREFER_FLOOR},
             {"round_prefer_ceil", fb::ResizeNearestRounding::ROUND_PREFER_CEIL},
@@ -383,10 +384,14 @@ class ModelBuilder {
                                         ? fb::ResizeMode::LINEAR
                                         : fb::ResizeMode::NEAREST;
         *options_type = fb::OperatorOptions::ResizeOptions;
-        *options = fb::CreateResizeOptions(
-                       *fbb_, mode, found_coordinates->second, found_rounding->second,
-                       node.attribute_float("scale_h", 1.0f), node.attribute_float("scale_w", 1.0f))
-                       .Union();
+        *options =
+            fb::CreateResizeOptions(
+                *fbb_, mode, found_coordinates->second, found_rounding->second,
+                node.attribute_float("scale_h", 1.0f), node.attribute_float("scale_w", 1.0f),
+                node.attribute_float("roi_h_start", 0.0f), node.attribute_float("roi_h_end", 1.0f),
+                node.attribute_float("roi_w_start", 0.0f), node.attribute_float("roi_w_end", 1.0f),
+                node.attribute_float("extrapolation_value", 0.0f))
+                .Union();
         break;
       }
       case fb::OperatorType::CHANNEL_SHUFFLE: {

@@ -13,6 +13,22 @@ double Clamp(double value, size_t length) {
   return std::min(std::max(value, 0.0), static_cast<double>(length - 1));
 }
 
+// tf_crop_and_resize extrapolates where the others clamp.
+bool IsOutside(ResizeCoordinates coordinates, double source, size_t length) {
+  return coordinates == ResizeCoordinates::kTfCropAndResize &&
+         (source < 0.0 || source > static_cast<double>(length - 1));
+}
+
+// ONNX's resized length, input * scale unrounded, as its reference takes it (5 * 0.5 = 2.5 where
+// the output has 2). A scale that is output / input in float32, as the converter writes for sizes,
+// stands for the output's own length, which the product would miss by the float's rounding.
+double ResizedLength(const ResizeAxis& axis) {
+  const float sizes_scale = static_cast<float>(axis.output) / static_cast<float>(axis.input);
+  return static_cast<float>(axis.scale) == sizes_scale
+             ? static_cast<double>(axis.output)
+             : static_cast<double>(axis.input) * axis.scale;
+}
+
 double RoundNearest(ResizeNearestRounding rounding, double value) {
   switch (rounding) {
     case ResizeNearestRounding::kRoundPreferFloor:
@@ -42,6 +58,16 @@ double resize_source_coordinate(ResizeCoordinates coordinates, const ResizeAxis&
     }
     case ResizeCoordinates::kAsymmetric: return position / axis.scale;
     case ResizeCoordinates::kTfHalfPixelForNn: return (position + 0.5) / axis.scale;
+    case ResizeCoordinates::kTfCropAndResize: {
+      // In the order of ONNX's reference, which takes the roi's extent in float32 and the rest in
+      // double, so that coordinates on a pixel or half-way between two stay exactly there.
+      const float extent = axis.roi_end - axis.roi_start;
+      const double last = static_cast<double>(axis.input - 1);
+      const double start = static_cast<double>(axis.roi_start) * last;
+      const double resized = ResizedLength(axis);
+      return resized > 1.0 ? position * extent * last / (resized - 1.0) + start
+                           : extent * last / 2.0 + start;
+    }
   }
   return 0.0;
 }
@@ -49,15 +75,24 @@ double resize_source_coordinate(ResizeCoordinates coordinates, const ResizeAxis&
 void resize_nearest_taps(ResizeCoordinates coordinates, ResizeNearestRounding rounding,
                          const ResizeAxis& axis, int32_t* index) {
   for (size_t x = 0; x < axis.output; ++x) {
-    const double source = RoundNearest(rounding, resize_source_coordinate(coordinates, axis, x));
-    index[x] = static_cast<int32_t>(Clamp(source, axis.input));
+    const double source = resize_source_coordinate(coordinates, axis, x);
+    index[x] = IsOutside(coordinates, source, axis.input)
+                   ? kResizeOutside
+                   : static_cast<int32_t>(Clamp(RoundNearest(rounding, source), axis.input));
   }
 }
 
 void resize_linear_taps(ResizeCoordinates coordinates, const ResizeAxis& axis, int32_t* index0,
                         int32_t* index1, int32_t* weight1, float* fraction1) {
   for (size_t x = 0; x < axis.output; ++x) {
-    const double source = Clamp(resize_source_coordinate(coordinates, axis, x), axis.input);
+    const double unclamped = resize_source_coordinate(coordinates, axis, x);
+    if (IsOutside(coordinates, unclamped, axis.input)) {
+      index0[x] = index1[x] = kResizeOutside;
+      weight1[x] = 0;
+      fraction1[x] = 0.0f;
+      continue;
+    }
+    const double source = Clamp(unclamped, axis.input);
     const double first = std::floor(source);
     const double fraction = source - first;
     index0[x] = static_cast<int32_t>(first);

@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "converter/onnx_importer.h"
 #include "converter/passes.h"
 #include "converter/qfb_writer.h"
 #include "converter/quantizer.h"
 #include "onnx_builder.h"
+#include "qrun/qrun.hpp"
 #include "reference_math.h"
 
 namespace qrun::converter {
@@ -115,15 +117,100 @@ TEST(Resize, UpsampleOfOpset9BecomesAResize) {
             (std::vector<float>{3, 3, 7, 7, 3, 3, 7, 7}));
 }
 
-TEST(Resize, CubicAndCropAndResizeAreRejectedByName) {
+TEST(Resize, CubicIsRejectedByName) {
   Graph graph;
   EXPECT_EQ(Lower(UpsampleModel("cubic", "half_pixel"), &graph).message(),
             "node 'up' (op Resize, opset 13) is not supported: mode 'cubic' (nearest and linear "
             "are)");
-  graph = Graph();
+}
+
+// x [1, 2, 4, 5] (channel 0 holds (5 h + w) / 10, channel 1 its negation) cropped to sizes
+// [1, 2, 3, 4] with roi H [0.2, 1.3] and W [-0.25, 0.75], which reach outside the input: input
+// rows 0.6, 2.25 and 3.9 (outside), columns -1 (outside), 1/3, 5/3 and 3.
+OnnxBuilder CropAndResizeModel(const std::string& mode, const std::vector<float>& roi) {
+  OnnxBuilder b;
+  b.input("x", {1, 2, 4, 5});
+  b.initializer("roi", {static_cast<int64_t>(roi.size())}, roi);
+  b.initializer("scales", {0}, {});
+  b.initializer_int64("sizes", {4}, {1, 2, 3, 4});
+  auto& resize = b.node("Resize", {"x", "roi", "scales", "sizes"}, {"y"}, "crop");
+  OnnxBuilder::set_string(resize, "mode", mode);
+  OnnxBuilder::set_string(resize, "coordinate_transformation_mode", "tf_crop_and_resize");
+  OnnxBuilder::set_string(resize, "nearest_mode", "round_prefer_ceil");
+  OnnxBuilder::set_float(resize, "extrapolation_value", 0.5f);
+  b.output("y");
+  return b;
+}
+
+const std::vector<float> kCropRoi = {0, 0, 0.2f, -0.25f, 1, 1, 1.3f, 0.75f};
+
+std::vector<float> CropInput() {
+  std::vector<float> x;
+  for (int c = 0; c < 2; ++c) {
+    for (int i = 0; i < 20; ++i) x.push_back((c == 0 ? 1.0f : -1.0f) * static_cast<float>(i) / 10);
+  }
+  return testing::nchw_to_nhwc(x, 1, 2, 4, 5);
+}
+
+// ONNX Runtime's output for the model (ONNX's reference agrees within 1.2e-7), NCHW.
+std::vector<float> CropExpected(const std::string& mode) {
+  if (mode == "linear") {
+    return testing::nchw_to_nhwc<float>({0.5f, 0.33333337f,  0.4666667f,  0.6f,     //
+                                         0.5f, 1.1583333f,   1.2916667f,  1.425f,   //
+                                         0.5f, 0.5f,         0.5f,        0.5f,     //
+                                         0.5f, -0.33333337f, -0.4666667f, -0.6f,    //
+                                         0.5f, -1.1583333f,  -1.2916667f, -1.425f,  //
+                                         0.5f, 0.5f,         0.5f,        0.5f},
+                                        1, 2, 3, 4);
+  }
+  return testing::nchw_to_nhwc<float>({0.5f, 0.5f,  0.7f,  0.8f,   //
+                                       0.5f, 1.0f,  1.2f,  1.3f,   //
+                                       0.5f, 0.5f,  0.5f,  0.5f,   //
+                                       0.5f, -0.5f, -0.7f, -0.8f,  //
+                                       0.5f, -1.0f, -1.2f, -1.3f,  //
+                                       0.5f, 0.5f,  0.5f,  0.5f},
+                                      1, 2, 3, 4);
+}
+
+// fp32 within float rounding of ONNX Runtime; int8 (x and y in [-2, 2]) within one step of it.
+TEST(Resize, TfCropAndResizeMatchesOnnxRuntimeInFloatAndInt8) {
+  for (const std::string mode : {"linear", "nearest"}) {
+    SCOPED_TRACE(mode);
+    Graph graph = Lowered(CropAndResizeModel(mode, kCropRoi));
+    ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"RESIZE"});
+    EXPECT_EQ(graph.tensor("y").shape, (std::vector<int64_t>{1, 3, 4, 2}));
+    const std::vector<float> expected = CropExpected(mode);
+    const std::vector<float> y = testing::run_float_model(FloatQfb(graph), CropInput());
+    ASSERT_EQ(y.size(), expected.size());
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], expected[i], 1e-6) << "element " << i;
+
+    const Status status =
+        QuantizeGraph({{"x", {-2.0f, 2.0f}}, {"y", {-2.0f, 2.0f}}}, QuantizeOptions(), graph);
+    ASSERT_TRUE(status.ok()) << status.message();
+    std::vector<uint8_t> file;
+    ASSERT_TRUE(SerializeQfb(graph, {}, &file).ok());
+    Model model;
+    ASSERT_TRUE(model.load_buffer(file.data(), file.size()).ok());
+    ASSERT_TRUE(model.set_input_float(0, CropInput()).ok());
+    ASSERT_TRUE(model.run().ok());
+    std::vector<float> y8(expected.size());
+    ASSERT_TRUE(model.get_output_float(0, &y8).ok());
+    const float step = graph.tensor("y").quantization.scale[0];
+    for (size_t i = 0; i < y8.size(); ++i) {
+      EXPECT_LE(std::fabs(y8[i] - expected[i]), step) << "element " << i;
+    }
+  }
+}
+
+TEST(Resize, TfCropAndResizeRefusesRoisItCannotRun) {
+  Graph graph;
   EXPECT_EQ(Lower(UpsampleModel("nearest", "tf_crop_and_resize"), &graph).message(),
-            "node 'up' (op Resize, opset 13) is not supported: coordinate transformation "
-            "tf_crop_and_resize");
+            "node 'up' (op Resize, opset 13) is not supported: tf_crop_and_resize needs a roi of "
+            "8 values (starts, then ends of N, C, H, W)");
+  graph = Graph();
+  EXPECT_EQ(Lower(CropAndResizeModel("linear", {0, 0.5f, 0, 0, 1, 1, 1, 1}), &graph).message(),
+            "node 'crop' (op Resize, opset 13) is not supported: a roi that crops N or C (only H "
+            "and W)");
 }
 
 TEST(Resize, Int8KeepsTheInputParameters) {

@@ -1,5 +1,6 @@
 // RESIZE's taps (ONNX's coordinate transformations and nearest modes, worked out by hand), its
-// reference kernels against direct formulas, and CHANNEL_SHUFFLE's permutation and split.
+// reference kernels against direct formulas (tf_crop_and_resize's extrapolation too), and
+// CHANNEL_SHUFFLE's permutation and split.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,6 +19,16 @@ std::vector<int32_t> NearestTaps(ResizeCoordinates coordinates, ResizeNearestRou
   resize_nearest_taps(coordinates, rounding, {in, out, scale}, index.data());
   return index;
 }
+
+std::vector<int32_t> CropNearestTaps(ResizeNearestRounding rounding, size_t in, size_t out,
+                                     float roi_start, float roi_end) {
+  std::vector<int32_t> index(out);
+  resize_nearest_taps(ResizeCoordinates::kTfCropAndResize, rounding,
+                      {in, out, double(out) / double(in), roi_start, roi_end}, index.data());
+  return index;
+}
+
+constexpr int32_t kOut = kResizeOutside;
 
 TEST(ResizeTaps, CoordinateTransformations) {
   const ResizeAxis up{4, 8, 2.0};
@@ -54,6 +65,53 @@ TEST(ResizeTaps, NearestRoundingModesAndClamping) {
             (std::vector<int32_t>{0, 0, 1, 1, 2, 2, 3, 3}));
 }
 
+TEST(ResizeTaps, TfCropAndResizeMapsTheRoiOntoTheOutput) {
+  const auto crop = ResizeCoordinates::kTfCropAndResize;
+  // roi [0.25, 0.75] of 5 pixels (last index 4) onto 3: 1, 2, 3; onto 1: its middle, 2.
+  const ResizeAxis inner{5, 3, 0.6, 0.25f, 0.75f};
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, inner, 0), 1.0);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, inner, 2), 3.0);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {5, 1, 0.2, 0.25f, 0.75f}, 0), 2.0);
+  // A reversed roi runs backwards: [1, 0] of 3 onto 3 is 2, 1, 0.
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {3, 3, 1.0, 1.0f, 0.0f}, 0), 2.0);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {3, 3, 1.0, 1.0f, 0.0f}, 2), 0.0);
+  // Scales that do not give a whole length: ONNX's reference divides by 5 * 0.5 - 1 = 1.5, not by
+  // the output's 2 - 1; a scale of exactly 2 / 5 in float32 is the output's length.
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {5, 2, 0.5, 0.0f, 1.0f}, 1), 4.0 / 1.5);
+  EXPECT_DOUBLE_EQ(resize_source_coordinate(crop, {5, 2, double(2.0f / 5.0f), 0.0f, 1.0f}, 1), 4);
+  // The roi's extent is a float32 difference, as ONNX's reference takes it: 1.3f - 0.2f.
+  EXPECT_EQ(resize_source_coordinate(crop, {4, 3, 0.75, 0.2f, 1.3f}, 1),
+            double(1.3f - 0.2f) * 3 / 2 + double(0.2f) * 3);
+}
+
+TEST(ResizeTaps, TfCropAndResizeNearestRoundsInsideAndMarksOutside) {
+  const auto prefer_floor = ResizeNearestRounding::kRoundPreferFloor;
+  const auto prefer_ceil = ResizeNearestRounding::kRoundPreferCeil;
+  // roi [0, 1] of 3 onto 5: 0, 0.5, 1, 1.5, 2; the halves go down or up as the mode says.
+  EXPECT_EQ(CropNearestTaps(prefer_floor, 3, 5, 0.0f, 1.0f), (std::vector<int32_t>{0, 0, 1, 1, 2}));
+  EXPECT_EQ(CropNearestTaps(prefer_ceil, 3, 5, 0.0f, 1.0f), (std::vector<int32_t>{0, 1, 1, 2, 2}));
+  EXPECT_EQ(CropNearestTaps(ResizeNearestRounding::kCeil, 3, 5, 0.0f, 1.0f),
+            (std::vector<int32_t>{0, 1, 1, 2, 2}));
+  // roi [-0.5, 1.5] of 3 onto 5: -1 and 3 lie outside [0, 2], whatever the rounding would give;
+  // 0 and 2, on the edges, are inside.
+  EXPECT_EQ(CropNearestTaps(prefer_floor, 3, 5, -0.5f, 1.5f),
+            (std::vector<int32_t>{kOut, 0, 1, 2, kOut}));
+  EXPECT_EQ(CropNearestTaps(ResizeNearestRounding::kFloor, 3, 4, -0.25f, 1.25f),
+            (std::vector<int32_t>{kOut, 0, 1, kOut}));  // -0.5, 0.5, 1.5, 2.5
+}
+
+TEST(ResizeTaps, TfCropAndResizeLinearBlendsInsideWithoutClamping) {
+  // roi [-0.25, 1.25] of 3 (last index 2) onto 4: -0.5 (outside), 0.5, 1.5, 2.5 (outside).
+  std::vector<int32_t> i0(4), i1(4), w1(4);
+  std::vector<float> f1(4);
+  resize_linear_taps(ResizeCoordinates::kTfCropAndResize, {3, 4, 4.0 / 3, -0.25f, 1.25f}, i0.data(),
+                     i1.data(), w1.data(), f1.data());
+  EXPECT_EQ(i0, (std::vector<int32_t>{kOut, 0, 1, kOut}));
+  EXPECT_EQ(i1, (std::vector<int32_t>{kOut, 1, 2, kOut}));
+  EXPECT_EQ(w1, (std::vector<int32_t>{0, 1024, 1024, 0}));
+  EXPECT_EQ(f1, (std::vector<float>{0, 0.5f, 0.5f, 0}));
+}
+
 TEST(ResizeTaps, LinearWeightsAreElevenBitFractionsOfClampedCoordinates) {
   // Half-pixel x2 up on 3 pixels: -0.25 (clamped to 0), 0.25, 0.75, 1.25, 1.75, 2.25 (to 2).
   std::vector<int32_t> i0(6), i1(6), w1(6);
@@ -71,7 +129,7 @@ TEST(ResizeReference, NearestCopiesWholePixels) {
   const std::vector<int32_t> y = {0, 0, 1, 1}, x = {0, 0, 1, 1};
   const std::vector<float> in = {1, -1, 2, -2, 3, -3, 4, -4};
   std::vector<float> out(32);
-  resize_nearest_reference(g, {y.data(), x.data()}, sizeof(float), in.data(), out.data());
+  resize_nearest_reference(g, {y.data(), x.data()}, sizeof(float), nullptr, in.data(), out.data());
   const std::vector<float> row0 = {1, -1, 1, -1, 2, -2, 2, -2};
   const std::vector<float> row2 = {3, -3, 3, -3, 4, -4, 4, -4};
   EXPECT_EQ(std::vector<float>(out.begin(), out.begin() + 8), row0);
@@ -80,17 +138,31 @@ TEST(ResizeReference, NearestCopiesWholePixels) {
   EXPECT_EQ(std::vector<float>(out.begin() + 24, out.end()), row2);
 }
 
-// Random shapes, every coordinate transformation: int8 linear within one step of the exact blend
-// of the dequantized input (the weights' rounding to 1/2048 and one requantization), float linear
-// equal to the blend with its fractions.
+TEST(ResizeReference, NearestWritesTheOutsidePixelWhereEitherTapIsOutside) {
+  // Rows: input row 1, outside; columns: outside, input column 0, input column 1.
+  const ResizeGeometry g{1, 2, 2, 2, 3, 2};
+  const std::vector<int32_t> y = {1, kOut}, x = {kOut, 0, 1};
+  const std::vector<int8_t> in = {1, -1, 2, -2, 3, -3, 4, -4};
+  const std::vector<int8_t> outside = {9, 9};
+  std::vector<int8_t> out(12);
+  resize_nearest_reference(g, {y.data(), x.data()}, 1, outside.data(), in.data(), out.data());
+  EXPECT_EQ(out, (std::vector<int8_t>{9, 9, 3, -3, 4, -4, 9, 9, 9, 9, 9, 9}));
+}
+
+// Random shapes, every coordinate transformation (tf_crop_and_resize with random rois that may
+// reach outside the input): int8 linear within one step of the exact blend of the dequantized
+// input (the weights' rounding to 1/2048 and one requantization), float linear equal to the blend
+// with its fractions, both the outside value wherever a tap is outside.
 TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
   std::mt19937 rng(7);
-  const ResizeCoordinates all[] = {ResizeCoordinates::kHalfPixel,
-                                   ResizeCoordinates::kPytorchHalfPixel,
-                                   ResizeCoordinates::kAlignCorners, ResizeCoordinates::kAsymmetric,
-                                   ResizeCoordinates::kTfHalfPixelForNn};
-  for (int trial = 0; trial < 40; ++trial) {
-    const ResizeCoordinates coordinates = all[trial % 5];
+  const ResizeCoordinates all[] = {
+      ResizeCoordinates::kHalfPixel,        ResizeCoordinates::kPytorchHalfPixel,
+      ResizeCoordinates::kAlignCorners,     ResizeCoordinates::kAsymmetric,
+      ResizeCoordinates::kTfHalfPixelForNn, ResizeCoordinates::kTfCropAndResize};
+  std::uniform_real_distribution<float> roi_bound(-0.5f, 1.5f);
+  size_t outside_count = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const ResizeCoordinates coordinates = all[trial % 6];
     ResizeGeometry g;
     g.batch = 1 + rng() % 2;
     g.input_height = 1 + rng() % 6;
@@ -99,9 +171,11 @@ TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
     g.output_width = 1 + rng() % 11;
     g.channels = 1 + rng() % 5;
     const ResizeAxis axis_h{g.input_height, g.output_height,
-                            double(g.output_height) / double(g.input_height)};
+                            double(g.output_height) / double(g.input_height), roi_bound(rng),
+                            roi_bound(rng)};
     const ResizeAxis axis_w{g.input_width, g.output_width,
-                            double(g.output_width) / double(g.input_width)};
+                            double(g.output_width) / double(g.input_width), roi_bound(rng),
+                            roi_bound(rng)};
     std::vector<int32_t> y0(g.output_height), y1(g.output_height), wy(g.output_height);
     std::vector<int32_t> x0(g.output_width), x1(g.output_width), wx(g.output_width);
     std::vector<float> fy(g.output_height), fx(g.output_width);
@@ -121,15 +195,23 @@ TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
     params.input_zero_point = zp_in;
     params.multiplier = std::ldexp(s_in / s_out, -2 * kResizeWeightBits);
     params.output.zero_point = zp_out;
+    params.outside = static_cast<int8_t>(int(rng() % 256) - 128);
+    const float outside_f = 1.25f;
     std::vector<int8_t> out_q(out_count);
     std::vector<float> out_f(out_count);
     resize_linear_qs8_reference(g, taps, params, q.data(), out_q.data());
-    resize_linear_f32_reference(g, taps, real.data(), out_f.data());
+    resize_linear_f32_reference(g, taps, outside_f, real.data(), out_f.data());
     size_t o = 0;
     for (size_t n = 0; n < g.batch; ++n) {
       for (size_t oy = 0; oy < g.output_height; ++oy) {
         for (size_t ox = 0; ox < g.output_width; ++ox) {
           for (size_t c = 0; c < g.channels; ++c, ++o) {
+            if (y0[oy] == kOut || x0[ox] == kOut) {
+              ASSERT_EQ(out_f[o], outside_f) << "trial " << trial << " element " << o;
+              ASSERT_EQ(out_q[o], params.outside) << "trial " << trial << " element " << o;
+              ++outside_count;
+              continue;
+            }
             auto at = [&](int32_t yy, int32_t xx) {
               return double(
                   real[((n * g.input_height + yy) * g.input_width + xx) * g.channels + c]);
@@ -147,6 +229,7 @@ TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
       }
     }
   }
+  EXPECT_GT(outside_count, 0u);
 }
 
 TEST(ChannelShuffleReference, PermutesAndSplitsEachPixel) {

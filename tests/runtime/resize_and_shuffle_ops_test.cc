@@ -1,5 +1,6 @@
-// RESIZE and CHANNEL_SHUFFLE as the runtime loads them: an int8 bilinear resize worked out by
-// hand, and the damaged options and tensors each op must refuse with a message.
+// RESIZE and CHANNEL_SHUFFLE as the runtime loads them: int8 bilinear and tf_crop_and_resize
+// resizes worked out by hand, and the damaged options and tensors each op must refuse with a
+// message.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -24,6 +25,9 @@ struct ResizeCase {
   int out = 3;
   int output_zero_point = 1;
   std::vector<float> multipliers = {1.0f};
+  float roi_h[2] = {0.0f, 1.0f};
+  float roi_w[2] = {0.0f, 1.0f};
+  float extrapolation = 0.0f;
 
   testing::TestModel build() const {
     testing::TestModel m;
@@ -33,15 +37,17 @@ struct ResizeCase {
     const auto mode_ = mode;
     const auto coordinates_ = coordinates;
     const float scale_ = scale;
+    const ResizeCase c = *this;
     m.add_operator({fb::OperatorType::RESIZE,
                     {0},
                     {1},
                     [=](flatbuffers::FlatBufferBuilder& b) -> Options {
-                      return {
-                          fb::OperatorOptions::ResizeOptions,
-                          fb::CreateResizeOptions(b, mode_, coordinates_,
-                                                  fb::ResizeNearestRounding::FLOOR, scale_, scale_)
-                              .Union()};
+                      return {fb::OperatorOptions::ResizeOptions,
+                              fb::CreateResizeOptions(b, mode_, coordinates_,
+                                                      fb::ResizeNearestRounding::FLOOR, scale_,
+                                                      scale_, c.roi_h[0], c.roi_h[1], c.roi_w[0],
+                                                      c.roi_w[1], c.extrapolation)
+                                  .Union()};
                     },
                     multipliers});
     m.set_inputs({0});
@@ -72,6 +78,40 @@ TEST(ResizeOp, Int8BilinearAlignCornersIsTheIntegerBlend) {
   EXPECT_EQ(y, (std::vector<int8_t>{1, 3, 5, 5, 7, 9, 9, 11, 14}));
 }
 
+std::vector<int8_t> run_int8(const ResizeCase& c, const std::vector<int8_t>& x) {
+  Model model;
+  const std::vector<uint8_t> bytes = c.build().serialize();
+  const Status status = model.load_buffer(bytes.data(), bytes.size());
+  EXPECT_TRUE(status.ok()) << status.message();
+  std::vector<int8_t> y(static_cast<size_t>(c.out * c.out));
+  EXPECT_TRUE(model.set_input(0, x.data(), x.size()).ok());
+  EXPECT_TRUE(model.run().ok());
+  EXPECT_TRUE(model.get_output(0, y.data(), y.size()).ok());
+  return y;
+}
+
+// Rows at roi [0, 1]: 0, 0.5, 1; columns at roi [-1, 1]: -1 (outside), 0, 1. The extrapolation
+// value is quantized with the output's parameters (scale 0.5, zero point 1), half to even and
+// saturated: 1.25 -> 2.5 -> 2 -> 3; -0.75 -> -1.5 -> -2 -> -1; 100 -> 127.
+TEST(ResizeOp, Int8TfCropAndResizeExtrapolatesOutsideTheInput) {
+  const std::vector<int8_t> x = {1, 5, 9, 14};  // q - zp: 0 4 / 8 13
+  ResizeCase linear;
+  linear.coordinates = fb::ResizeCoordinates::TF_CROP_AND_RESIZE;
+  linear.roi_w[0] = -1.0f;
+  linear.extrapolation = 1.25f;
+  // Middle row: (0 + 8) / 2 = 4, (4 + 13) / 2 = 8.5 -> 8; then + zp 1.
+  EXPECT_EQ(run_int8(linear, x), (std::vector<int8_t>{3, 1, 5, 3, 5, 9, 3, 9, 14}));
+  linear.extrapolation = -0.75f;
+  EXPECT_EQ(run_int8(linear, x), (std::vector<int8_t>{-1, 1, 5, -1, 5, 9, -1, 9, 14}));
+  linear.extrapolation = 100.0f;
+  EXPECT_EQ(run_int8(linear, x), (std::vector<int8_t>{127, 1, 5, 127, 5, 9, 127, 9, 14}));
+  ResizeCase nearest = linear;
+  nearest.mode = fb::ResizeMode::NEAREST;
+  nearest.extrapolation = 1.25f;
+  // FLOOR rounding: rows 0, 0, 1.
+  EXPECT_EQ(run_int8(nearest, x), (std::vector<int8_t>{3, 1, 5, 3, 1, 5, 3, 9, 14}));
+}
+
 TEST(ResizeOp, DamagedOptionsAreRefused) {
   ResizeCase nan_scale;
   nan_scale.coordinates = fb::ResizeCoordinates::ASYMMETRIC;
@@ -82,6 +122,11 @@ TEST(ResizeOp, DamagedOptionsAreRefused) {
   ResizeCase unknown_coordinates;
   unknown_coordinates.coordinates = static_cast<fb::ResizeCoordinates>(9);
   EXPECT_NE(load_error(unknown_coordinates.build()).find("unknown coordinate transformation 9"),
+            std::string::npos);
+  ResizeCase infinite_roi;
+  infinite_roi.coordinates = fb::ResizeCoordinates::TF_CROP_AND_RESIZE;
+  infinite_roi.roi_w[1] = std::numeric_limits<float>::infinity();
+  EXPECT_NE(load_error(infinite_roi.build()).find("roi bounds must be finite numbers"),
             std::string::npos);
   ResizeCase unknown_mode;
   unknown_mode.mode = static_cast<fb::ResizeMode>(7);
