@@ -1076,7 +1076,7 @@ Status ImportTorchScriptInModule(const std::string& bytes, const ImportOptions& 
 extern "C" __attribute__((visibility("default"))) qrun::Status qrun_import_torchscript(
     const std::string& bytes, const qrun::converter::ImportOptions& options,
     qrun::converter::Graph* graph) {
-  static_assert(std::is_same_v<decltype(&qrun_import_torchscript),
-                               qrun::converter::ImportTorchScriptFn>);
+  static_assert(
+      std::is_same_v<decltype(&qrun_import_torchscript), qrun::converter::ImportTorchScriptFn>);
   return qrun::converter::ImportTorchScriptInModule(bytes, options, graph);
 }
