@@ -3,11 +3,13 @@
 // three byte planes of 256 entries, and a lookup is, per plane, two vpermi2b (by the distance's
 // low seven bits, into the plane's two halves) merged by its top bit. The row's int64 sum of
 // entries is the sum over planes of the plane's bytes (vpsadbw against zero, in 64-bit lanes)
-// times 2^(8 * plane), so no entry is widened in the first pass. A row's planes are kept on the
-// stack for the second pass, rows of up to kKeptEntries; longer rows look up again. There in-lane
-// unpacks rebuild each entry in 32 bits, which follows the reference's steps: float(entry) *
-// reciprocal (the reference's scalar expression), clamp, round half to even; the in-lane packs
-// that narrow the results undo the unpacks' order, and the zero point is added to the bytes.
+// times 2^(8 * plane), so no entry is widened in the first pass. Then each output follows the
+// reference's steps: float(entry) * reciprocal (the reference's scalar expression), clamp, round
+// half to even, add the zero point. Short rows keep their planes on the stack and rebuild each
+// entry in 32 bits by in-lane unpacks (the in-lane packs that narrow the outputs undo their
+// order). In rows of kOutputTableFrom elements or more, an output depends on its distance alone,
+// so the row's 256 outputs are computed once and looked up like the entries; measured on Zen 5,
+// that pays from about 512 elements.
 #include <immintrin.h>
 
 #include "softmax/softmax.h"
@@ -16,8 +18,8 @@ namespace qrun::kernels {
 namespace {
 
 constexpr int kPlanes = 3;
-constexpr size_t kKeptEntries = 2048;
-static_assert(kKeptEntries % 64 == 0, "rows are kept in whole 64-element blocks");
+constexpr size_t kOutputTableFrom = 512;
+static_assert(kOutputTableFrom % 64 == 0, "rows are kept in whole 64-element blocks");
 // The clamped, rounded outputs are then unsigned bytes [0, 255], and adding the zero point to
 // them modulo 256 gives [-128, 127].
 static_assert(kSoftmaxQs8OutputZeroPoint == -128, "the outputs are narrowed as unsigned bytes");
@@ -75,17 +77,49 @@ int8_t row_maximum(const int8_t* in, size_t length) {
   return static_cast<int8_t>(_mm_extract_epi8(max16, 0));
 }
 
+// The outputs of 64 elements from their entries in float, laid out as widen_entries gives them:
+// the reference's steps, then in-lane packs that narrow the results and undo that layout.
+__m512i outputs(const __m512 entries[4], __m512 reciprocal) {
+  const __m512 low = _mm512_set1_ps(static_cast<float>(-128 - kSoftmaxQs8OutputZeroPoint));
+  const __m512 high = _mm512_set1_ps(static_cast<float>(127 - kSoftmaxQs8OutputZeroPoint));
+  __m512i rounded[4];
+  for (int k = 0; k < 4; ++k) {
+    const __m512 scaled = _mm512_mul_ps(entries[k], reciprocal);
+    rounded[k] = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(scaled, low), high));
+  }
+  const __m512i bytes = _mm512_packus_epi16(_mm512_packs_epi32(rounded[0], rounded[1]),
+                                            _mm512_packs_epi32(rounded[2], rounded[3]));
+  return _mm512_add_epi8(bytes, _mm512_set1_epi8(static_cast<char>(kSoftmaxQs8OutputZeroPoint)));
+}
+
+// 64 entries from their three planes, in float: in each 128-bit lane, entries[k] holds that lane's
+// elements 4k to 4k + 3.
+void widen_entries(const __m512i entry_planes[kPlanes], __m512 entries[4]) {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i low01 = _mm512_unpacklo_epi8(entry_planes[0], entry_planes[1]);
+  const __m512i high01 = _mm512_unpackhi_epi8(entry_planes[0], entry_planes[1]);
+  const __m512i low2 = _mm512_unpacklo_epi8(entry_planes[2], zero);
+  const __m512i high2 = _mm512_unpackhi_epi8(entry_planes[2], zero);
+  entries[0] = _mm512_cvtepi32_ps(_mm512_unpacklo_epi16(low01, low2));
+  entries[1] = _mm512_cvtepi32_ps(_mm512_unpackhi_epi16(low01, low2));
+  entries[2] = _mm512_cvtepi32_ps(_mm512_unpacklo_epi16(high01, high2));
+  entries[3] = _mm512_cvtepi32_ps(_mm512_unpackhi_epi16(high01, high2));
+}
+
 }  // namespace
 
 void softmax_qs8_avx512vbmi(size_t rows, size_t length, const int32_t* exp_table,
                             const int8_t* input, int8_t* output) {
-  const __m512 low = _mm512_set1_ps(static_cast<float>(-128 - kSoftmaxQs8OutputZeroPoint));
-  const __m512 high = _mm512_set1_ps(static_cast<float>(127 - kSoftmaxQs8OutputZeroPoint));
-  const __m512i zero_point = _mm512_set1_epi8(static_cast<char>(kSoftmaxQs8OutputZeroPoint));
   const __m512i zero = _mm512_setzero_si512();
   const ExpPlanes planes(exp_table);
-  __m512i kept[kKeptEntries / 64][kPlanes];
-  const bool keep = length <= kKeptEntries;
+  // The whole table in float, 64 distances per group of four, for the rows' output tables.
+  __m512 table_entries[4][4];
+  for (int q = 0; q < 4; ++q) {
+    const __m512i group[kPlanes] = {planes.bytes[0][q], planes.bytes[1][q], planes.bytes[2][q]};
+    widen_entries(group, table_entries[q]);
+  }
+  const bool short_rows = length < kOutputTableFrom;
+  __m512i kept[kOutputTableFrom / 64][kPlanes];
   for (size_t r = 0; r < rows; ++r) {
     const int8_t* in = input + r * length;
     int8_t* out = output + r * length;
@@ -99,7 +133,7 @@ void softmax_qs8_avx512vbmi(size_t rows, size_t length, const int32_t* exp_table
       planes.look_up(distance, mask, entry_planes);
       for (int p = 0; p < kPlanes; ++p) {
         plane_sums[p] = _mm512_add_epi64(plane_sums[p], _mm512_sad_epu8(entry_planes[p], zero));
-        if (keep) kept[i / 64][p] = entry_planes[p];
+        if (short_rows) kept[i / 64][p] = entry_planes[p];
       }
     }
     const __m512i sums =
@@ -108,32 +142,27 @@ void softmax_qs8_avx512vbmi(size_t rows, size_t length, const int32_t* exp_table
     const int64_t sum = _mm512_reduce_add_epi64(sums);
     const __m512 reciprocal =
         _mm512_set1_ps(1.0f / (kSoftmaxQs8OutputScale * static_cast<float>(sum)));
+    if (short_rows) {
+      for (size_t i = 0; i < length; i += 64) {
+        __m512 entries[4];
+        widen_entries(kept[i / 64], entries);
+        _mm512_mask_storeu_epi8(out + i, first_bytes(length - i), outputs(entries, reciprocal));
+      }
+      continue;
+    }
+    // The output is a function of the distance alone: a 256-byte table looked up as the entries
+    // were.
+    __m512i output_table[4];
+    for (int q = 0; q < 4; ++q) output_table[q] = outputs(table_entries[q], reciprocal);
     for (size_t i = 0; i < length; i += 64) {
       const __mmask64 mask = first_bytes(length - i);
-      __m512i entry_planes[kPlanes];
-      if (keep) {
-        for (int p = 0; p < kPlanes; ++p) entry_planes[p] = kept[i / 64][p];
-      } else {
-        const __m512i distance = _mm512_sub_epi8(row_max, _mm512_maskz_loadu_epi8(mask, in + i));
-        planes.look_up(distance, mask, entry_planes);
-      }
-      // In each 128-bit lane, entries[k] holds that lane's elements 4k to 4k + 3.
-      const __m512i low01 = _mm512_unpacklo_epi8(entry_planes[0], entry_planes[1]);
-      const __m512i high01 = _mm512_unpackhi_epi8(entry_planes[0], entry_planes[1]);
-      const __m512i low2 = _mm512_unpacklo_epi8(entry_planes[2], zero);
-      const __m512i high2 = _mm512_unpackhi_epi8(entry_planes[2], zero);
-      const __m512i entries[4] = {
-          _mm512_unpacklo_epi16(low01, low2), _mm512_unpackhi_epi16(low01, low2),
-          _mm512_unpacklo_epi16(high01, high2), _mm512_unpackhi_epi16(high01, high2)};
-      __m512i rounded[4];
-      for (int k = 0; k < 4; ++k) {
-        __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(entries[k]), reciprocal);
-        scaled = _mm512_min_ps(_mm512_max_ps(scaled, low), high);
-        rounded[k] = _mm512_cvtps_epi32(scaled);
-      }
-      const __m512i bytes = _mm512_packus_epi16(_mm512_packs_epi32(rounded[0], rounded[1]),
-                                                _mm512_packs_epi32(rounded[2], rounded[3]));
-      _mm512_mask_storeu_epi8(out + i, mask, _mm512_add_epi8(bytes, zero_point));
+      const __m512i distance = _mm512_sub_epi8(row_max, _mm512_maskz_loadu_epi8(mask, in + i));
+      const __m512i low_half = _mm512_permutex2var_epi8(output_table[0], distance, output_table[1]);
+      const __m512i high_half =
+          _mm512_permutex2var_epi8(output_table[2], distance, output_table[3]);
+      _mm512_mask_storeu_epi8(
+          out + i, mask,
+          _mm512_mask_blend_epi8(_mm512_movepi8_mask(distance), low_half, high_half));
     }
   }
 }
