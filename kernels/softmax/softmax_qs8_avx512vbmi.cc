@@ -9,7 +9,7 @@
 // entry in 32 bits by in-lane unpacks (the in-lane packs that narrow the outputs undo their
 // order). In rows of kOutputTableFrom elements or more, an output depends on its distance alone,
 // so the row's 256 outputs are computed once and looked up like the entries; measured on Zen 5,
-// that pays from about 512 elements. Rows go in groups, each pass over the whole group (maxima,
+// that pays from about 256 elements. Rows go in groups, each pass over the whole group (maxima,
 // sums, outputs), so that a row's reductions, long chains of latency, overlap other rows' work:
 // about 1.4x on rows of 128.
 #include <immintrin.h>
@@ -20,7 +20,7 @@ namespace qrun::kernels {
 namespace {
 
 constexpr int kPlanes = 3;
-constexpr size_t kOutputTableFrom = 512;
+constexpr size_t kOutputTableFrom = 256;
 // A group is at most this many rows, and, of short rows, this many blocks of 64 elements (their
 // planes kept on the stack).
 constexpr size_t kGroupLimit = 16;

@@ -93,7 +93,7 @@ TEST(SoftmaxQs8Kernels, EveryKernelMatchesTheReference) {
     const size_t rows =
         static_cast<size_t>(pick(random, 0, 2) == 0 ? pick(random, 7, 40) : pick(random, 1, 6));
     // Lengths around the kernels' 16 and 64-element steps, past the rows they keep (up to 2048)
-    // and those that get a table of outputs (from 512).
+    // and those that get a table of outputs (from 256).
     const size_t length =
         static_cast<size_t>(pick(random, 0, 3) == 0 ? pick(random, 1, 4200) : pick(random, 1, 150));
     std::vector<int8_t> input = random_activation(random, rows * length);
