@@ -164,13 +164,15 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMicrosecond);
     }
   }
-  for (const k::SoftmaxQs8Kernel& kernel : k::softmax_qs8_candidates(cpu)) {
-    const std::string name = "softmax/" + std::to_string(kHeads * kSequence) + "x" +
-                             std::to_string(kSequence) + "/" + kernel.name;
-    benchmark::RegisterBenchmark(name.c_str(), run_softmax, kernel,
-                                 static_cast<size_t>(kHeads * kSequence),
-                                 static_cast<size_t>(kSequence))
-        ->Unit(benchmark::kMicrosecond);
+  // Attention's scores (every head's rows of one sequence), then rows of a longer sequence.
+  const size_t softmax_shapes[][2] = {{kHeads * kSequence, kSequence}, {64, 1000}};
+  for (const auto& [rows, length] : softmax_shapes) {
+    for (const k::SoftmaxQs8Kernel& kernel : k::softmax_qs8_candidates(cpu)) {
+      const std::string name =
+          "softmax/" + std::to_string(rows) + "x" + std::to_string(length) + "/" + kernel.name;
+      benchmark::RegisterBenchmark(name.c_str(), run_softmax, kernel, rows, length)
+          ->Unit(benchmark::kMicrosecond);
+    }
   }
   const k::LayerNormGeometry norm{kSequence, kModel, 1e-5f};
   for (const k::LayerNormQs8Kernel& kernel : k::layer_norm_qs8_candidates(cpu)) {

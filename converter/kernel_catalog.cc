@@ -25,6 +25,8 @@ std::vector<CpuFeatures> FamilyCpus() {
   cpus.push_back(cpu);
   cpu.x86_avx512_vnni = true;
   cpus.push_back(cpu);
+  cpu.x86_avx512_vbmi = true;
+  cpus.push_back(cpu);
   cpu = CpuFeatures();
   cpu.arm_neon = true;
   cpus.push_back(cpu);

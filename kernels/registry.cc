@@ -509,6 +509,7 @@ LayerNormF32Kernel select_layer_norm_f32(const CpuFeatures&) {
 std::vector<SoftmaxQs8Kernel> softmax_qs8_candidates(const CpuFeatures& cpu) {
   std::vector<SoftmaxQs8Kernel> kernels;
 #if QRUN_X86_KERNELS
+  if (cpu.x86_avx512_vbmi) kernels.push_back({"softmax_qs8_avx512vbmi", softmax_qs8_avx512vbmi});
   if (cpu.x86_avx512) kernels.push_back({"softmax_qs8_avx512", softmax_qs8_avx512});
   if (cpu.x86_avx2) kernels.push_back({"softmax_qs8_avx2", softmax_qs8_avx2});
 #else

@@ -21,6 +21,10 @@ using SoftmaxF32Fn = void (*)(size_t rows, size_t length, const float* input, fl
 
 void softmax_qs8_reference(size_t rows, size_t length, const int32_t* exp_table,
                            const int8_t* input, int8_t* output);
+// x86 AVX512-VBMI: 64 elements per step in both passes, the table as three byte planes looked up
+// by vpermi2b (entries must be in [0, 2^23], as the loader checks).
+void softmax_qs8_avx512vbmi(size_t rows, size_t length, const int32_t* exp_table,
+                            const int8_t* input, int8_t* output);
 // x86 AVX-512 (F, BW): the row's maximum 64 elements per step, the table 16 lanes per gather.
 void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, const int8_t* input,
                         int8_t* output);

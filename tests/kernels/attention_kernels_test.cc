@@ -75,15 +75,27 @@ TEST(SoftmaxQs8Kernels, EveryKernelMatchesTheReference) {
   const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(12);
   for (int trial = 0; trial < 150; ++trial) {
-    // The converter's table for a random input scale: round(2^23 * exp(-s * d)).
-    const double scale = std::pow(10.0, std::uniform_real_distribution<double>(-3, 0)(random));
+    // The converter's table for a random input scale: round(2^23 * exp(-s * d)). Now and then
+    // the extremes the loader allows: scale 0 (every entry 2^23), a scale so large that only the
+    // first entries are nonzero, or any entries in [0, 2^23] (entry 0 positive).
+    const double scale =
+        trial % 7 == 2   ? 0.0
+        : trial % 7 == 3 ? std::uniform_real_distribution<double>(2, 20)(random)
+                         : std::pow(10.0, std::uniform_real_distribution<double>(-3, 0)(random));
     std::vector<int32_t> exp_table(kSoftmaxTableSize);
     for (int d = 0; d < kSoftmaxTableSize; ++d) {
-      exp_table[d] = static_cast<int32_t>(std::lround(std::ldexp(std::exp(-scale * d), 23)));
+      exp_table[d] = trial % 7 == 4
+                         ? pick(random, d == 0 ? 1 : 0, 1 << 23)
+                         : static_cast<int32_t>(std::lround(std::ldexp(std::exp(-scale * d), 23)));
     }
-    const size_t rows = static_cast<size_t>(pick(random, 1, 6));
+    // Sometimes more rows than a kernel takes in one group (softmax_qs8_avx512vbmi: 16 / blocks
+    // of 64 elements, 16 long rows).
+    const size_t rows =
+        static_cast<size_t>(pick(random, 0, 2) == 0 ? pick(random, 7, 40) : pick(random, 1, 6));
+    // Lengths around the kernels' 16 and 64-element steps, past the rows they keep (up to 2048)
+    // and those that get a table of outputs (from 256).
     const size_t length =
-        static_cast<size_t>(pick(random, 0, 3) == 0 ? pick(random, 1, 2500) : pick(random, 1, 150));
+        static_cast<size_t>(pick(random, 0, 3) == 0 ? pick(random, 1, 4200) : pick(random, 1, 150));
     std::vector<int8_t> input = random_activation(random, rows * length);
     // Rows of one value, and rows with a narrow range (sums of many near-equal entries).
     if (trial % 5 == 0) std::fill(input.begin(), input.begin() + length, input[0]);
