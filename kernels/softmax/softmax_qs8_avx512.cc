@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include "softmax/softmax.h"
+#include "softmax/softmax_row_max_avx512.h"
 
 namespace qrun::kernels {
 namespace {
@@ -62,21 +63,7 @@ void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, co
   for (size_t r = 0; r < rows; ++r) {
     const int8_t* in = input + r * length;
     int8_t* out = output + r * length;
-    __m512i maxima = _mm512_set1_epi8(-128);
-    for (size_t i = 0; i < length; i += 64) {
-      const size_t left = length - i;
-      const __mmask64 mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
-      maxima = _mm512_max_epi8(maxima, _mm512_mask_loadu_epi8(maxima, mask, in + i));
-    }
-    // The widest lane's maximum, through 32, 16 and 8 bits.
-    const __m256i max32 =
-        _mm256_max_epi8(_mm512_castsi512_si256(maxima), _mm512_extracti64x4_epi64(maxima, 1));
-    __m128i max16 = _mm_max_epi8(_mm256_castsi256_si128(max32), _mm256_extracti128_si256(max32, 1));
-    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 8));
-    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 4));
-    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 2));
-    max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 1));
-    const __m512i row_max = _mm512_set1_epi32(static_cast<int8_t>(_mm_extract_epi8(max16, 0)));
+    const __m512i row_max = _mm512_set1_epi32(softmax_row_max_avx512(in, length));
     __m512i sums = _mm512_setzero_si512();
     for (size_t i = 0; i < length; i += 16) {
       const __mmask16 mask = first_lanes(length - i);

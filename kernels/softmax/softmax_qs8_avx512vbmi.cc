@@ -15,6 +15,7 @@
 #include <immintrin.h>
 
 #include "softmax/softmax.h"
+#include "softmax/softmax_row_max_avx512.h"
 
 namespace qrun::kernels {
 namespace {
@@ -64,23 +65,6 @@ struct ExpPlanes {
     }
   }
 };
-
-int8_t row_maximum(const int8_t* in, size_t length) {
-  __m512i maxima = _mm512_set1_epi8(-128);
-  for (size_t i = 0; i < length; i += 64) {
-    maxima =
-        _mm512_max_epi8(maxima, _mm512_mask_loadu_epi8(maxima, first_bytes(length - i), in + i));
-  }
-  // The widest lane's maximum, through 32, 16 and 8 bits.
-  const __m256i max32 =
-      _mm256_max_epi8(_mm512_castsi512_si256(maxima), _mm512_extracti64x4_epi64(maxima, 1));
-  __m128i max16 = _mm_max_epi8(_mm256_castsi256_si128(max32), _mm256_extracti128_si256(max32, 1));
-  max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 8));
-  max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 4));
-  max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 2));
-  max16 = _mm_max_epi8(max16, _mm_srli_si128(max16, 1));
-  return static_cast<int8_t>(_mm_extract_epi8(max16, 0));
-}
 
 // The outputs of 64 elements from their entries in float, laid out as widen_entries gives them:
 // the reference's steps, then in-lane packs that narrow the results and undo that layout.
@@ -162,7 +146,8 @@ void softmax_qs8_avx512vbmi(size_t rows, size_t length, const int32_t* exp_table
     const size_t count = rows - first < group ? rows - first : group;
     const int8_t* in = input + first * length;
     int8_t* out = output + first * length;
-    for (size_t g = 0; g < count; ++g) row_maxima[g] = row_maximum(in + g * length, length);
+    for (size_t g = 0; g < count; ++g)
+      row_maxima[g] = softmax_row_max_avx512(in + g * length, length);
     for (size_t g = 0; g < count; ++g) {
       reciprocals[g] = reciprocal_of_sum(planes, in + g * length, length, row_maxima[g],
                                          short_rows ? kept + g * blocks : nullptr);
