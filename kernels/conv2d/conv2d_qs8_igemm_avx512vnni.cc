@@ -188,6 +188,14 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
     for (int i = 0; i < TilePixels; ++i) acc[i][v] = b;
   }
 
+  // A fused Add reads the residual's rows only in the epilogue: asked for now, they arrive while
+  // the tile computes instead of stalling it at the end.
+  if (residual != nullptr) {
+#pragma GCC unroll 8
+    for (int i = 0; i < TilePixels; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(tile.residual[i] + output_channel), _MM_HINT_T0);
+    }
+  }
   const uint8_t* w = block + Vectors * 64;
   // Every tile also asks for the same bytes of the next block's weights (into L2): a block is
   // used by many tiles in turn, so the next one arrives while this one computes, and a large
