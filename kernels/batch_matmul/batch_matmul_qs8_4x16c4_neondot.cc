@@ -65,19 +65,17 @@ void pack_transposed_panel(const int8_t* b, size_t k, size_t columns, int8_t* pa
       int32x4_t r[4];
       for (size_t c = 0; c < 4; ++c) {
         const size_t column = 4 * static_cast<size_t>(v) + c;
-        r[c] = column < columns
-                   ? vreinterpretq_s32_s8(neon_load_bytes(b + column * k + k0, count))
-                   : vdupq_n_s32(0);
+        r[c] = column < columns ? vreinterpretq_s32_s8(neon_load_bytes(b + column * k + k0, count))
+                                : vdupq_n_s32(0);
       }
       // Words 0 and 2, 1 and 3 of two rows side by side, then the halves of those exchanged.
       const int64x2_t t0 = vreinterpretq_s64_s32(vtrn1q_s32(r[0], r[1]));
       const int64x2_t t1 = vreinterpretq_s64_s32(vtrn2q_s32(r[0], r[1]));
       const int64x2_t t2 = vreinterpretq_s64_s32(vtrn1q_s32(r[2], r[3]));
       const int64x2_t t3 = vreinterpretq_s64_s32(vtrn2q_s32(r[2], r[3]));
-      const int8x16_t out[4] = {vreinterpretq_s8_s64(vtrn1q_s64(t0, t2)),
-                                vreinterpretq_s8_s64(vtrn1q_s64(t1, t3)),
-                                vreinterpretq_s8_s64(vtrn2q_s64(t0, t2)),
-                                vreinterpretq_s8_s64(vtrn2q_s64(t1, t3))};
+      const int8x16_t out[4] = {
+          vreinterpretq_s8_s64(vtrn1q_s64(t0, t2)), vreinterpretq_s8_s64(vtrn1q_s64(t1, t3)),
+          vreinterpretq_s8_s64(vtrn2q_s64(t0, t2)), vreinterpretq_s8_s64(vtrn2q_s64(t1, t3))};
       // Quads past k are whole zero words; k <= kBatchMatMulMaxPanelK keeps them in the panel.
       for (size_t q = 0; q < 4; ++q) {
         vst1q_s8(panel + ((k0 / 4 + q) * kVectors + static_cast<size_t>(v)) * 16, out[q]);

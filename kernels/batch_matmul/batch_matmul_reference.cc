@@ -20,8 +20,7 @@ void batch_matmul_rows(const BatchMatMulGeometry& g, const Element* a, const Ele
         Accumulator acc = 0;
         for (size_t k = 0; k < g.k; ++k) {
           acc += (static_cast<Accumulator>(a_rows[i * g.k + k]) - a_zero_point) *
-                 (static_cast<Accumulator>(b_rows[k * b_k_stride + j * b_n_stride]) -
-                  b_zero_point);
+                 (static_cast<Accumulator>(b_rows[k * b_k_stride + j * b_n_stride]) - b_zero_point);
         }
         out[(batch * g.m + i) * g.n + j] = finish(acc);
       }
