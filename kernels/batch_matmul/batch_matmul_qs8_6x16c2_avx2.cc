@@ -96,8 +96,16 @@ void pack_transposed_panel(const int8_t* b, size_t k, size_t columns, int32_t b_
       __m256i block[8];
       for (size_t c = 0; c < 8; ++c) {
         const size_t column = 8 * half + c;
-        block[c] = column < columns ? centred_columns(b + column * k + k0, count, zero_point)
-                                    : _mm256_setzero_si256();
+        const int8_t* row = b + column * k + k0;
+        if (column >= columns) {
+          block[c] = _mm256_setzero_si256();
+        } else if (count == 16) {
+          block[c] = _mm256_sub_epi16(
+              _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row))),
+              zero_point);
+        } else {
+          block[c] = centred_columns(row, count, zero_point);
+        }
       }
       transpose_words_8x8(block);
       // Pairs past k are whole zero words; k <= kBatchMatMulMaxPanelK keeps them in the panel.
