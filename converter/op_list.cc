@@ -92,7 +92,7 @@ const std::map<std::string, std::string>& Notes() {
       {"Slice", "a packed projection's slices split the FULLY_CONNECTED"},
       {"Pad", "a zero pad before a Conv or pool folds into its padding"},
       {"Gather", "indices must be constant"},
-      {"Transpose", "one of a MatMul's right side into [.., N, K] folds into BATCH_MATMUL"},
+      {"Transpose", "a MatMul's right side transposed from [.., N, K] folds into BATCH_MATMUL"},
       {"Reshape", "a shufflenet channel shuffle becomes CHANNEL_SHUFFLE"},
       {"QuantizeLinear", "int8 models only: sets the quantization"},
       {"DequantizeLinear", "int8 models only: sets the quantization"},
