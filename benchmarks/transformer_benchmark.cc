@@ -203,6 +203,21 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMicrosecond);
     }
   }
+  for (const k::SoftmaxQs8Kernel& kernel : k::softmax_qs8_candidates(cpu)) {
+    const std::string name = "softmax/" + std::to_string(kHeads * kSequence) + "x" +
+                             std::to_string(kSequence) + "/" + kernel.name;
+    benchmark::RegisterBenchmark(name.c_str(), run_softmax, kernel,
+                                 static_cast<size_t>(kHeads * kSequence),
+                                 static_cast<size_t>(kSequence))
+        ->Unit(benchmark::kMicrosecond);
+  }
+  const k::LayerNormGeometry norm{kSequence, kModel, 1e-5f};
+  for (const k::LayerNormQs8Kernel& kernel : k::layer_norm_qs8_candidates(cpu)) {
+    const std::string name = "layer_norm/" + std::to_string(kSequence) + "x" +
+                             std::to_string(kModel) + "/" + kernel.name;
+    benchmark::RegisterBenchmark(name.c_str(), run_layer_norm, kernel, norm)
+        ->Unit(benchmark::kMicrosecond);
+  }
   // Q K^T from K [H, S, D] (transposed by (0, 2, 1), or not) and from K [S, H, D] (by (1, 2, 0),
   // or by (1, 0, 2) to [H, S, D] and read transposed), with the kernel the runtime picks.
   struct Scores {
@@ -226,21 +241,6 @@ int main(int argc, char** argv) {
     const std::string name = std::string("attention_scores/") + variant.name + "/" + best.name;
     benchmark::RegisterBenchmark(name.c_str(), run_attention_scores, cpu, best, g, variant.k_layout,
                                  variant.perm, peak)
-        ->Unit(benchmark::kMicrosecond);
-  }
-  for (const k::SoftmaxQs8Kernel& kernel : k::softmax_qs8_candidates(cpu)) {
-    const std::string name = "softmax/" + std::to_string(kHeads * kSequence) + "x" +
-                             std::to_string(kSequence) + "/" + kernel.name;
-    benchmark::RegisterBenchmark(name.c_str(), run_softmax, kernel,
-                                 static_cast<size_t>(kHeads * kSequence),
-                                 static_cast<size_t>(kSequence))
-        ->Unit(benchmark::kMicrosecond);
-  }
-  const k::LayerNormGeometry norm{kSequence, kModel, 1e-5f};
-  for (const k::LayerNormQs8Kernel& kernel : k::layer_norm_qs8_candidates(cpu)) {
-    const std::string name = "layer_norm/" + std::to_string(kSequence) + "x" +
-                             std::to_string(kModel) + "/" + kernel.name;
-    benchmark::RegisterBenchmark(name.c_str(), run_layer_norm, kernel, norm)
         ->Unit(benchmark::kMicrosecond);
   }
   benchmark::Initialize(&argc, argv);
