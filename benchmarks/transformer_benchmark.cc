@@ -2,7 +2,9 @@
 // encoder in tests/models/check_transformer.py (sequence 128, d_model 256, 4 heads, feed-forward
 // 1024): FullyConnected and BatchMatMul with counters GMAC (per second) and of_peak (the fraction
 // of the core's peak, measured at start-up as conv2d_benchmark does), Softmax and LayerNorm with
-// Gelem (elements per second).
+// Gelem (elements per second). attention_scores/ times K^T and Q K^T together, as the encoder
+// runs them: a TRANSPOSE of K then BATCH_MATMUL, against BATCH_MATMUL reading K as it is
+// (transpose_b), from K as [H, S, D] and as PyTorch's export has it, [S, H, D].
 //   build/bin/transformer_benchmark --benchmark_filter=fully_connected   (Google Benchmark flags)
 #include <benchmark/benchmark.h>
 
@@ -102,6 +104,39 @@ void run_batch_matmul(benchmark::State& state, k::BatchMatMulQs8Kernel kernel,
   count_macs(state, static_cast<double>(g.batch * g.m * g.k * g.n), peak_gmacs);
 }
 
+// K given as `k_layout` ([H, S, D] or [S, H, D]), moved by `perm` (none when empty) into b of the
+// product, which reads it transposed when g.transpose_b is set.
+void run_attention_scores(benchmark::State& state, k::CpuFeatures cpu,
+                          k::BatchMatMulQs8Kernel kernel, k::BatchMatMulGeometry g,
+                          std::vector<size_t> k_layout, std::vector<int> perm, double peak_gmacs) {
+  const std::vector<int8_t> q = random_activation(g.batch * g.m * g.k);
+  const std::vector<int8_t> keys = random_activation(g.batch * g.k * g.n);
+  std::vector<int8_t> b(keys.size());
+  k::TransposeGeometry t;
+  t.rank = static_cast<int>(k_layout.size());
+  for (size_t d = 0; d < k_layout.size(); ++d) {
+    t.input_dims[d] = k_layout[d];
+    if (!perm.empty()) t.perm[d] = perm[d];
+  }
+  const k::TransposeKernel transpose = k::select_transpose(cpu, t);
+  k::BatchMatMulQs8Params params;
+  params.a_zero_point = 3;
+  params.b_zero_point = -7;
+  params.multiplier = 1e-4f;
+  std::vector<int8_t> output(g.batch * g.m * g.n);
+  for (auto _ : state) {
+    const int8_t* right = keys.data();
+    if (!perm.empty()) {
+      transpose.run(t, keys.data(), b.data());
+      right = b.data();
+    }
+    kernel.run(g, params, q.data(), right, output.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(perm.empty() ? "no transpose" : transpose.name);
+  count_macs(state, static_cast<double>(g.batch * g.m * g.k * g.n), peak_gmacs);
+}
+
 void run_softmax(benchmark::State& state, k::SoftmaxQs8Kernel kernel, size_t rows, size_t length) {
   std::vector<int32_t> table(k::kSoftmaxTableSize);
   for (int d = 0; d < k::kSoftmaxTableSize; ++d) {
@@ -155,11 +190,15 @@ int main(int argc, char** argv) {
   const size_t head = kModel / kHeads;
   const k::BatchMatMulGeometry products[] = {{kHeads, kSequence, head, kSequence},
                                              {kHeads, kSequence, kSequence, head}};
-  for (const k::BatchMatMulGeometry& g : products) {
+  // The scores once more with K read as [H, S, D] (transpose_b).
+  k::BatchMatMulGeometry scores_transposed_b = products[0];
+  scores_transposed_b.transpose_b = true;
+  for (const k::BatchMatMulGeometry& g : {products[0], products[1], scores_transposed_b}) {
     for (const k::BatchMatMulQs8Kernel& kernel : k::batch_matmul_qs8_candidates(cpu)) {
       const std::string name = "batch_matmul/" + std::to_string(g.batch) + "x" +
                                std::to_string(g.m) + "x" + std::to_string(g.k) + "x" +
-                               std::to_string(g.n) + "/" + kernel.name;
+                               std::to_string(g.n) + (g.transpose_b ? "/transpose_b/" : "/") +
+                               kernel.name;
       benchmark::RegisterBenchmark(name.c_str(), run_batch_matmul, kernel, g, peak)
           ->Unit(benchmark::kMicrosecond);
     }
@@ -179,6 +218,31 @@ int main(int argc, char** argv) {
     const std::string name = "layer_norm/" + std::to_string(kSequence) + "x" +
                              std::to_string(kModel) + "/" + kernel.name;
     benchmark::RegisterBenchmark(name.c_str(), run_layer_norm, kernel, norm)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  // Q K^T from K [H, S, D] (transposed by (0, 2, 1), or not) and from K [S, H, D] (by (1, 2, 0),
+  // or by (1, 0, 2) to [H, S, D] and read transposed), with the kernel the runtime picks.
+  struct Scores {
+    const char* name;
+    std::vector<size_t> k_layout;
+    std::vector<int> perm;
+    bool transpose_b;
+  };
+  const std::vector<Scores> scores = {
+      {"heads_first/transpose_then_product", {kHeads, kSequence, head}, {0, 2, 1}, false},
+      {"heads_first/transpose_b", {kHeads, kSequence, head}, {}, true},
+      {"sequence_first/transpose_then_product", {kSequence, kHeads, head}, {1, 2, 0}, false},
+      {"sequence_first/row_transpose_then_transpose_b",
+       {kSequence, kHeads, head},
+       {1, 0, 2},
+       true}};
+  const k::BatchMatMulQs8Kernel best = k::select_batch_matmul_qs8(cpu);
+  for (const Scores& variant : scores) {
+    k::BatchMatMulGeometry g = products[0];
+    g.transpose_b = variant.transpose_b;
+    const std::string name = std::string("attention_scores/") + variant.name + "/" + best.name;
+    benchmark::RegisterBenchmark(name.c_str(), run_attention_scores, cpu, best, g, variant.k_layout,
+                                 variant.perm, peak)
         ->Unit(benchmark::kMicrosecond);
   }
   benchmark::Initialize(&argc, argv);

@@ -15,7 +15,8 @@ Status RunGraphPasses(Graph& graph) {
   QRUN_RETURN_IF_ERROR(FoldBatchNorms(graph));
   QRUN_RETURN_IF_ERROR(FuseActivations(graph));
   QRUN_RETURN_IF_ERROR(LowerFullyConnected(graph));
-  return ConvertToNhwc(graph);
+  QRUN_RETURN_IF_ERROR(ConvertToNhwc(graph));
+  return FoldTransposesIntoBatchMatMuls(graph);
 }
 
 }  // namespace qrun::converter

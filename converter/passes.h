@@ -41,6 +41,9 @@ Status FuseActivations(Graph& graph);
 Status LowerFullyConnected(Graph& graph);
 // NCHW to NHWC, once, and every remaining ONNX op to its qfb operator.
 Status ConvertToNhwc(Graph& graph);
+// A TRANSPOSE that alone feeds a BATCH_MATMUL's b and moves its innermost axis to b's reduction
+// axis becomes the product's transpose_b (and a row-moving TRANSPOSE, or none).
+Status FoldTransposesIntoBatchMatMuls(Graph& graph);
 
 // All of the above, in order: the float graph that the writer and the quantizer take.
 Status RunGraphPasses(Graph& graph);

@@ -351,7 +351,9 @@ class ModelBuilder {
         break;
       case fb::OperatorType::BATCH_MATMUL:
         *options_type = fb::OperatorOptions::BatchMatMulOptions;
-        *options = fb::CreateBatchMatMulOptions(*fbb_, Activation(node)).Union();
+        *options = fb::CreateBatchMatMulOptions(*fbb_, Activation(node),
+                                                node.attribute_int("transpose_b", 0) != 0)
+                       .Union();
         break;
       case fb::OperatorType::LAYER_NORM:
         *options_type = fb::OperatorOptions::LayerNormOptions;

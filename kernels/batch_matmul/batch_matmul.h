@@ -1,5 +1,6 @@
 // The product of two activations, batch by batch: out[b] = a[b] (M x K) times b[b] (K x N), all
-// row-major (attention's scores Q K^T and its context P V).
+// row-major (attention's scores Q K^T and its context P V), or times the transpose of b[b] (N x K)
+// when transpose_b is set (the scores, with K as it comes from its projection).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,8 @@ namespace qrun::kernels {
 struct BatchMatMulGeometry {
   size_t batch = 1;
   size_t m = 0, k = 0, n = 0;
+  // b is [batch][n][k] row-major (each row one column of the product) instead of [batch][k][n].
+  bool transpose_b = false;
 };
 
 // Int8: acc = sum_k (a - a_zp) * (b - b_zp) in int32, then the requantization of BRIEF §3 with

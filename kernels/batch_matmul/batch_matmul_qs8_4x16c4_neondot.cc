@@ -7,7 +7,9 @@
 //
 // `b` is an activation, so it cannot be packed at load time: each panel of 16 of its columns is
 // interleaved into sdot's [k / 4][column][4] order on the stack (kBatchMatMulMaxPanelK rows at
-// most; longer reductions go to the portable kernel), then reused by every row tile.
+// most; longer reductions go to the portable kernel), then reused by every row tile. A b given
+// transposed ([n][k]) already holds each column's four k values of a quad as one 32-bit word, so
+// its panel is a transpose of 4 x 4 blocks of words.
 // Requantization follows the reference step by step: float(acc) * m, clamp, round half to even,
 // add the zero point.
 #include <arm_neon.h>
@@ -47,6 +49,38 @@ void pack_panel(const int8_t* b, size_t k, size_t n, size_t columns, int8_t* pan
     for (int v = 0; v < kVectors; ++v) {
       vst1q_s8(panel + (row / 4 * kVectors + static_cast<size_t>(v)) * 16, out[v]);
       column_sums[v] = vdotq_s32(column_sums[v], ones, out[v]);
+    }
+  }
+}
+
+// pack_panel for b given as [n][k]: `columns` (<= 16) rows of k values from `b`, one per column
+// of the product. Each block of 4 columns x 4 quads is loaded row by row and transposed.
+void pack_transposed_panel(const int8_t* b, size_t k, size_t columns, int8_t* panel,
+                           int32x4_t (&column_sums)[kVectors]) {
+  const int8x16_t ones = vdupq_n_s8(1);
+  for (int v = 0; v < kVectors; ++v) column_sums[v] = vdupq_n_s32(0);
+  for (size_t k0 = 0; k0 < k; k0 += 16) {
+    const int count = k - k0 < 16 ? static_cast<int>(k - k0) : 16;
+    for (int v = 0; v < kVectors; ++v) {
+      int32x4_t r[4];
+      for (size_t c = 0; c < 4; ++c) {
+        const size_t column = 4 * static_cast<size_t>(v) + c;
+        r[c] = column < columns ? vreinterpretq_s32_s8(neon_load_bytes(b + column * k + k0, count))
+                                : vdupq_n_s32(0);
+      }
+      // Words 0 and 2, 1 and 3 of two rows side by side, then the halves of those exchanged.
+      const int64x2_t t0 = vreinterpretq_s64_s32(vtrn1q_s32(r[0], r[1]));
+      const int64x2_t t1 = vreinterpretq_s64_s32(vtrn2q_s32(r[0], r[1]));
+      const int64x2_t t2 = vreinterpretq_s64_s32(vtrn1q_s32(r[2], r[3]));
+      const int64x2_t t3 = vreinterpretq_s64_s32(vtrn2q_s32(r[2], r[3]));
+      const int8x16_t out[4] = {
+          vreinterpretq_s8_s64(vtrn1q_s64(t0, t2)), vreinterpretq_s8_s64(vtrn1q_s64(t1, t3)),
+          vreinterpretq_s8_s64(vtrn2q_s64(t0, t2)), vreinterpretq_s8_s64(vtrn2q_s64(t1, t3))};
+      // Quads past k are whole zero words; k <= kBatchMatMulMaxPanelK keeps them in the panel.
+      for (size_t q = 0; q < 4; ++q) {
+        vst1q_s8(panel + ((k0 / 4 + q) * kVectors + static_cast<size_t>(v)) * 16, out[q]);
+        column_sums[v] = vdotq_s32(column_sums[v], ones, out[q]);
+      }
     }
   }
 }
@@ -116,7 +150,11 @@ void batch_matmul_qs8_4x16c4_neondot(const BatchMatMulGeometry& g, const BatchMa
     for (size_t j = 0; j < g.n; j += kPanelColumns) {
       const size_t columns = g.n - j < kPanelColumns ? g.n - j : kPanelColumns;
       int32x4_t panel_bias[kVectors];
-      pack_panel(b_rows + j, g.k, g.n, columns, panel, panel_bias);
+      if (g.transpose_b) {
+        pack_transposed_panel(b_rows + j * g.k, g.k, columns, panel, panel_bias);
+      } else {
+        pack_panel(b_rows + j, g.k, g.n, columns, panel, panel_bias);
+      }
       for (int v = 0; v < kVectors; ++v) {
         panel_bias[v] = vaddq_s32(vdupq_n_s32(static_cast<int32_t>(constant)),
                                   vmulq_n_s32(panel_bias[v], -p.a_zero_point));

@@ -5,7 +5,9 @@
 //
 // `b` is an activation, so it cannot be packed at load time: each panel of 16 of its columns is
 // centred and interleaved into [k / 2][column][2] int16 on the stack (kBatchMatMulMaxPanelK rows
-// at most; longer reductions go to the portable kernel), then reused by every row tile; each tile's
+// at most; longer reductions go to the portable kernel), then reused by every row tile (a b given
+// transposed, [n][k], holds each column's pair as one 32-bit word of its centred row: its panel is
+// a transpose of 8 x 8 blocks of words); each tile's
 // rows of `a` are centred into int16 on the stack too. Requantization follows the reference step by
 // step: float(acc) * m, clamp, round half to even, add the zero point.
 #include <immintrin.h>
@@ -58,6 +60,57 @@ void pack_panel(const int8_t* b, size_t k, size_t n, size_t columns, int32_t b_z
     const __m256i high = _mm256_unpackhi_epi16(r0, r1);
     panel[row] = _mm256_permute2x128_si256(low, high, 0x20);
     panel[row + 1] = _mm256_permute2x128_si256(low, high, 0x31);
+  }
+}
+
+// The 8 x 8 transpose of 32-bit words: word c of rows[r] goes to word r of rows[c].
+void transpose_words_8x8(__m256i (&rows)[8]) {
+  // Words 0-1 and 2-3 of each 128-bit lane, of rows 2i and 2i + 1 side by side.
+  __m256i pairs[8];
+  for (int i = 0; i < 4; ++i) {
+    pairs[2 * i] = _mm256_unpacklo_epi32(rows[2 * i], rows[2 * i + 1]);
+    pairs[2 * i + 1] = _mm256_unpackhi_epi32(rows[2 * i], rows[2 * i + 1]);
+  }
+  // quads[4i + c] holds, in lane L, word 4L + c of rows 4i .. 4i + 3.
+  __m256i quads[8];
+  for (int i = 0; i < 2; ++i) {
+    quads[4 * i] = _mm256_unpacklo_epi64(pairs[4 * i], pairs[4 * i + 2]);
+    quads[4 * i + 1] = _mm256_unpackhi_epi64(pairs[4 * i], pairs[4 * i + 2]);
+    quads[4 * i + 2] = _mm256_unpacklo_epi64(pairs[4 * i + 1], pairs[4 * i + 3]);
+    quads[4 * i + 3] = _mm256_unpackhi_epi64(pairs[4 * i + 1], pairs[4 * i + 3]);
+  }
+  for (int c = 0; c < 4; ++c) {
+    rows[c] = _mm256_permute2x128_si256(quads[c], quads[4 + c], 0x20);
+    rows[4 + c] = _mm256_permute2x128_si256(quads[c], quads[4 + c], 0x31);
+  }
+}
+
+// pack_panel for b given as [n][k]: `columns` (<= 16) rows of k values from `b`, one per column
+// of the product, centred. Each block of 8 columns x 8 pairs is loaded row by row and transposed.
+void pack_transposed_panel(const int8_t* b, size_t k, size_t columns, int32_t b_zero_point,
+                           __m256i* panel) {
+  const __m256i zero_point = _mm256_set1_epi16(static_cast<int16_t>(b_zero_point));
+  for (size_t k0 = 0; k0 < k; k0 += 16) {
+    const size_t count = k - k0 < 16 ? k - k0 : 16;
+    for (size_t half = 0; half < 2; ++half) {
+      __m256i block[8];
+      for (size_t c = 0; c < 8; ++c) {
+        const size_t column = 8 * half + c;
+        const int8_t* row = b + column * k + k0;
+        if (column >= columns) {
+          block[c] = _mm256_setzero_si256();
+        } else if (count == 16) {
+          block[c] = _mm256_sub_epi16(
+              _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row))),
+              zero_point);
+        } else {
+          block[c] = centred_columns(row, count, zero_point);
+        }
+      }
+      transpose_words_8x8(block);
+      // Pairs past k are whole zero words; k <= kBatchMatMulMaxPanelK keeps them in the panel.
+      for (size_t q = 0; q < 8; ++q) panel[2 * (k0 / 2 + q) + half] = block[q];
+    }
   }
 }
 
@@ -115,7 +168,11 @@ void batch_matmul_qs8_6x16c2_avx2(const BatchMatMulGeometry& g, const BatchMatMu
     int8_t* out_rows = out + batch * g.m * g.n;
     for (size_t j = 0; j < g.n; j += kPanelColumns) {
       const size_t columns = g.n - j < kPanelColumns ? g.n - j : kPanelColumns;
-      pack_panel(b_rows + j, g.k, g.n, columns, p.b_zero_point, panel);
+      if (g.transpose_b) {
+        pack_transposed_panel(b_rows + j * g.k, g.k, columns, p.b_zero_point, panel);
+      } else {
+        pack_panel(b_rows + j, g.k, g.n, columns, p.b_zero_point, panel);
+      }
       size_t i = 0;
       for (; i + kTileRows <= g.m; i += kTileRows) {
         tile<kTileRows>(g, p, a_rows + i * g.k, panel, out_rows + i * g.n + j, columns,

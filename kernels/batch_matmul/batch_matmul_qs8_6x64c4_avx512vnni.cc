@@ -3,7 +3,9 @@
 //
 // `b` is an activation, so it cannot be packed at load time: each panel of 64 of its columns is
 // interleaved into vpdpbusd's [k / 4][column][4] order on the stack (kBatchMatMulMaxPanelK rows
-// at most; longer reductions go to the portable kernel) and then reused by every row tile. vpdpbusd
+// at most; longer reductions go to the portable kernel) and then reused by every row tile. A b
+// given transposed ([n][k]) already holds each column's four k values of a quad as one 32-bit
+// word, so its panel is a transpose of 16 x 16 blocks of words. vpdpbusd
 // multiplies unsigned by signed bytes: `a` is made unsigned by flipping its sign bit (u = a + 128),
 // and, with S = sum u * b,
 //   sum (a - za) * (b - zb) = S - zb * sum u - (128 + za) * sum b + (128 + za) * zb * K,
@@ -63,6 +65,63 @@ void pack_panel(const int8_t* b, size_t k, size_t n, size_t columns, uint8_t* pa
     for (int v = 0; v < kVectors; ++v) {
       _mm512_store_si512(panel + (row / 4 * kVectors + v) * 64, out[v]);
       column_sums[v] = _mm512_dpbusd_epi32(column_sums[v], ones, out[v]);
+    }
+  }
+}
+
+// The 16 x 16 transpose of 32-bit words: word c of rows[r] goes to word r of rows[c].
+void transpose_words_16x16(__m512i (&rows)[16]) {
+  // Words 0-1 and 2-3 of each 128-bit lane, of rows 2i and 2i + 1 side by side.
+  __m512i pairs[16];
+  for (int i = 0; i < 8; ++i) {
+    pairs[2 * i] = _mm512_unpacklo_epi32(rows[2 * i], rows[2 * i + 1]);
+    pairs[2 * i + 1] = _mm512_unpackhi_epi32(rows[2 * i], rows[2 * i + 1]);
+  }
+  // quads[4i + c] holds, in lane L, word 4L + c of rows 4i .. 4i + 3.
+  __m512i quads[16];
+  for (int i = 0; i < 4; ++i) {
+    quads[4 * i] = _mm512_unpacklo_epi64(pairs[4 * i], pairs[4 * i + 2]);
+    quads[4 * i + 1] = _mm512_unpackhi_epi64(pairs[4 * i], pairs[4 * i + 2]);
+    quads[4 * i + 2] = _mm512_unpacklo_epi64(pairs[4 * i + 1], pairs[4 * i + 3]);
+    quads[4 * i + 3] = _mm512_unpackhi_epi64(pairs[4 * i + 1], pairs[4 * i + 3]);
+  }
+  // A 4 x 4 transpose of 128-bit lanes: word 4L + c of every row comes from lane L of
+  // quads[c], quads[4 + c], quads[8 + c], quads[12 + c].
+  for (int c = 0; c < 4; ++c) {
+    const __m512i x0 = _mm512_shuffle_i32x4(quads[c], quads[4 + c], 0x44);
+    const __m512i x1 = _mm512_shuffle_i32x4(quads[c], quads[4 + c], 0xEE);
+    const __m512i x2 = _mm512_shuffle_i32x4(quads[8 + c], quads[12 + c], 0x44);
+    const __m512i x3 = _mm512_shuffle_i32x4(quads[8 + c], quads[12 + c], 0xEE);
+    rows[c] = _mm512_shuffle_i32x4(x0, x2, 0x88);
+    rows[4 + c] = _mm512_shuffle_i32x4(x0, x2, 0xDD);
+    rows[8 + c] = _mm512_shuffle_i32x4(x1, x3, 0x88);
+    rows[12 + c] = _mm512_shuffle_i32x4(x1, x3, 0xDD);
+  }
+}
+
+// pack_panel for b given as [n][k]: `columns` (<= 64) rows of k values from `b`, one per column
+// of the product. Each block of 16 columns x 16 quads is loaded row by row and transposed.
+void pack_transposed_panel(const int8_t* b, size_t k, size_t columns, uint8_t* panel,
+                           __m512i (&column_sums)[kVectors]) {
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int v = 0; v < kVectors; ++v) column_sums[v] = _mm512_setzero_si512();
+  for (size_t k0 = 0; k0 < k; k0 += 64) {
+    const __mmask64 mask = first_bytes(k - k0);
+    // The quads this block fills: up to 16, none past k.
+    const size_t quads = (k - k0 + 3) / 4 < 16 ? (k - k0 + 3) / 4 : 16;
+    for (int v = 0; v < kVectors; ++v) {
+      __m512i block[16];
+      for (size_t c = 0; c < 16; ++c) {
+        const size_t column = 16 * static_cast<size_t>(v) + c;
+        block[c] = column < columns ? _mm512_maskz_loadu_epi8(mask, b + column * k + k0)
+                                    : _mm512_setzero_si512();
+      }
+      transpose_words_16x16(block);
+      for (size_t q = 0; q < quads; ++q) {
+        _mm512_store_si512(panel + ((k0 / 4 + q) * kVectors + static_cast<size_t>(v)) * 64,
+                           block[q]);
+        column_sums[v] = _mm512_dpbusd_epi32(column_sums[v], ones, block[q]);
+      }
     }
   }
 }
@@ -155,7 +214,11 @@ void batch_matmul_qs8_6x64c4_avx512vnni(const BatchMatMulGeometry& g, const Batc
     for (size_t j = 0; j < g.n; j += kPanelColumns) {
       const size_t columns = g.n - j < kPanelColumns ? g.n - j : kPanelColumns;
       __m512i panel_bias[kVectors];
-      pack_panel(b_rows + j, g.k, g.n, columns, panel, panel_bias);
+      if (g.transpose_b) {
+        pack_transposed_panel(b_rows + j * g.k, g.k, columns, panel, panel_bias);
+      } else {
+        pack_panel(b_rows + j, g.k, g.n, columns, panel, panel_bias);
+      }
       for (int v = 0; v < kVectors; ++v) {
         panel_bias[v] = _mm512_add_epi32(
             _mm512_set1_epi32(static_cast<int32_t>(constant)),

@@ -9,6 +9,9 @@ template <typename Element, typename Accumulator, typename Finish>
 void batch_matmul_rows(const BatchMatMulGeometry& g, const Element* a, const Element* b,
                        Accumulator a_zero_point, Accumulator b_zero_point, Element* out,
                        Finish finish) {
+  // Where b[k][j] of the product lies: b is [k][n], or [n][k] when given transposed.
+  const size_t b_k_stride = g.transpose_b ? 1 : g.n;
+  const size_t b_n_stride = g.transpose_b ? g.k : 1;
   for (size_t batch = 0; batch < g.batch; ++batch) {
     const Element* a_rows = a + batch * g.m * g.k;
     const Element* b_rows = b + batch * g.k * g.n;
@@ -17,7 +20,7 @@ void batch_matmul_rows(const BatchMatMulGeometry& g, const Element* a, const Ele
         Accumulator acc = 0;
         for (size_t k = 0; k < g.k; ++k) {
           acc += (static_cast<Accumulator>(a_rows[i * g.k + k]) - a_zero_point) *
-                 (static_cast<Accumulator>(b_rows[k * g.n + j]) - b_zero_point);
+                 (static_cast<Accumulator>(b_rows[k * b_k_stride + j * b_n_stride]) - b_zero_point);
         }
         out[(batch * g.m + i) * g.n + j] = finish(acc);
       }

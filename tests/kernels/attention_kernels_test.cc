@@ -36,6 +36,21 @@ int32_t extreme_or_random_zero_point(std::mt19937& random) {
   }
 }
 
+// b ([batch][k][n]) as [batch][n][k], with the slack a kernel may read past it.
+std::vector<int8_t> transposed(const BatchMatMulGeometry& g, const std::vector<int8_t>& b) {
+  std::vector<int8_t> t(b.size());
+  for (size_t batch = 0; batch < g.batch; ++batch) {
+    for (size_t k = 0; k < g.k; ++k) {
+      for (size_t j = 0; j < g.n; ++j) {
+        t[(batch * g.n + j) * g.k + k] = b[(batch * g.k + k) * g.n + j];
+      }
+    }
+  }
+  return t;
+}
+
+// Each trial runs b as given ([k][n]) and transposed ([n][k], transpose_b): the reference must
+// give the same bytes both ways, and every kernel the reference's.
 TEST(BatchMatMulQs8Kernels, EveryKernelMatchesTheReference) {
   const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(11);
@@ -48,6 +63,7 @@ TEST(BatchMatMulQs8Kernels, EveryKernelMatchesTheReference) {
     g.n = static_cast<size_t>(pick(random, 1, 150));
     const std::vector<int8_t> a = random_activation(random, g.batch * g.m * g.k);
     const std::vector<int8_t> b = random_activation(random, g.batch * g.k * g.n);
+    const std::vector<int8_t> b_transposed = transposed(g, b);
     BatchMatMulQs8Params p;
     p.a_zero_point = extreme_or_random_zero_point(random);
     p.b_zero_point = extreme_or_random_zero_point(random);
@@ -61,12 +77,22 @@ TEST(BatchMatMulQs8Kernels, EveryKernelMatchesTheReference) {
     const size_t count = g.batch * g.m * g.n;
     std::vector<int8_t> expected(count);
     batch_matmul_qs8_reference(g, p, a.data(), b.data(), expected.data());
+    BatchMatMulGeometry g_transposed = g;
+    g_transposed.transpose_b = true;
+    std::vector<int8_t> expected_transposed(count);
+    batch_matmul_qs8_reference(g_transposed, p, a.data(), b_transposed.data(),
+                               expected_transposed.data());
+    ASSERT_EQ(expected, expected_transposed) << "trial " << trial;
     for (const BatchMatMulQs8Kernel& kernel : batch_matmul_qs8_candidates(cpu)) {
       if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
-      std::vector<int8_t> actual(count);
-      kernel.run(g, p, a.data(), b.data(), actual.data());
-      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial << ", batch " << g.batch
-                                  << ", m " << g.m << ", k " << g.k << ", n " << g.n;
+      for (const bool transpose_b : {false, true}) {
+        std::vector<int8_t> actual(count);
+        kernel.run(transpose_b ? g_transposed : g, p, a.data(),
+                   transpose_b ? b_transposed.data() : b.data(), actual.data());
+        ASSERT_EQ(expected, actual)
+            << kernel.name << ", trial " << trial << ", transpose_b " << transpose_b << ", batch "
+            << g.batch << ", m " << g.m << ", k " << g.k << ", n " << g.n;
+      }
     }
   }
 }

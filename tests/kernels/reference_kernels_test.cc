@@ -197,6 +197,28 @@ TEST(BatchMatMulReference, MultipliesEachBatchAndRequantizes) {
   EXPECT_EQ(q, (std::vector<int8_t>{3, 4, 7, 3}));
 }
 
+TEST(BatchMatMulReference, TransposedBHoldsEachColumnOfTheProductAsARow) {
+  BatchMatMulGeometry g{1, 1, 3, 2};
+  g.transpose_b = true;
+  // [1 2 3] x [[1 0 2] [0 1 -1]]^T = [7 -1].
+  const std::vector<float> a = {1, 2, 3};
+  const std::vector<float> b = {1, 0, 2, 0, 1, -1};
+  std::vector<float> out(2);
+  batch_matmul_f32_reference(g, {-INFINITY, INFINITY}, a.data(), b.data(), out.data());
+  EXPECT_EQ(out, (std::vector<float>{7, -1}));
+  // The same in int8 with zero points 1 (a) and -1 (b), multiplier 1, output zero point 2.
+  const std::vector<int8_t> qa = {2, 3, 4};
+  const std::vector<int8_t> qb = {0, -1, 1, -1, 0, -2};
+  std::vector<int8_t> q(2);
+  BatchMatMulQs8Params p;
+  p.a_zero_point = 1;
+  p.b_zero_point = -1;
+  p.multiplier = 1.0f;
+  p.output.zero_point = 2;
+  batch_matmul_qs8_reference(g, p, qa.data(), qb.data(), q.data());
+  EXPECT_EQ(q, (std::vector<int8_t>{9, 1}));
+}
+
 TEST(LayerNormReference, NormalizesEachRowThenScalesAndShifts) {
   const LayerNormGeometry g{2, 4, 0.0f};
   const std::vector<float> x = {1, 2, 3, 4, 5, 5, 5, 5};

@@ -1,4 +1,5 @@
-// BATCH_MATMUL: [B,] M x K times [B,] K x N, two activations of the same rank (2 or 3).
+// BATCH_MATMUL: [B,] M x K times [B,] K x N, two activations of the same rank (2 or 3); with
+// transpose_b the second is given as [B,] N x K.
 #include "operators/checks.h"
 
 namespace qrun {
@@ -20,16 +21,22 @@ Status make_batch_matmul(const OperatorSource& s, std::unique_ptr<Operator>* op)
     return s.error("needs two inputs of the same rank, 2 or 3");
   }
   kernels::BatchMatMulGeometry g;
+  g.transpose_b = options->transpose_b();
   g.batch = rank == 3 ? static_cast<size_t>(a.dim(0)) : 1;
   g.m = static_cast<size_t>(a.dim(-2));
   g.k = static_cast<size_t>(a.dim(-1));
-  g.n = static_cast<size_t>(b.dim(-1));
+  g.n = static_cast<size_t>(g.transpose_b ? b.dim(-2) : b.dim(-1));
   std::vector<int> expected = {static_cast<int>(g.m), static_cast<int>(g.n)};
   if (rank == 3) {
     if (b.dim(0) != a.dim(0)) return s.error("the two inputs differ in batch");
     expected.insert(expected.begin(), a.dim(0));
   }
-  if (static_cast<size_t>(b.dim(-2)) != g.k) return s.error("the inputs do not multiply");
+  const size_t b_reduction = static_cast<size_t>(g.transpose_b ? b.dim(-1) : b.dim(-2));
+  if (b_reduction != g.k) {
+    return s.error("the inputs do not multiply: a " + shape_string(a.shape) + " is [.., M, K], b " +
+                   shape_string(b.shape) +
+                   (g.transpose_b ? " is [.., N, K] (transpose_b)" : " is [.., K, N]"));
+  }
   QRUN_RETURN_IF_ERROR(expect_shape(s, output, expected));
   if (int8) {
     QRUN_RETURN_IF_ERROR(expect_per_tensor(s, b));
