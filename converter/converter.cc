@@ -182,7 +182,10 @@ Status ConvertModel(const ConvertOptions& options, ConvertSummary* summary) {
     QRUN_RETURN_IF_ERROR(LoadSamples(DescribeInput(graph.tensor(graph.inputs[0])), report_set,
                                      options.report_samples, &measured));
   }
-  const std::vector<std::string>& kept = options.keep_float;
+  std::vector<std::string> kept = options.keep_float;
+  for (const std::string& name : NodesWithoutInt8Form(graph)) {
+    if (std::find(kept.begin(), kept.end(), name) == kept.end()) kept.push_back(name);
+  }
   summary->float_nodes = kept;
   if (options.float_model || options.dynamic) {
     summary->float_nodes.clear();

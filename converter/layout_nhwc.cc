@@ -676,24 +676,105 @@ class NhwcLowering {
     return Status::Ok();
   }
 
+  bool IsRead(const Node& node, size_t output) const {
+    if (output >= node.outputs.size() || node.outputs[output].empty()) return false;
+    const std::string& name = node.outputs[output];
+    return graph_.consumer_count(name) > 0 || graph_.is_graph_output(name);
+  }
+
+  // LayerNormalization's scale (input 1) or bias (input 2) as LAYER_NORM takes it: one float per
+  // normalized element, [columns], in the order the normalized elements have in memory. An
+  // omitted bias is zeros. `nhwc`: the normalized axes are C, H, W (or all four) of a 4-D tensor
+  // and lie in NHWC order, so the constant is permuted alike.
+  Status NormParameter(const Node& node, size_t input, int64_t columns,
+                       const std::vector<int64_t>& normalized, bool nhwc, std::string* name) {
+    const std::string& given = node.input(input);
+    if (given.empty() && input == 2) {
+      Tensor zeros;
+      zeros.name = node.name + "/bias";
+      zeros.is_constant = true;
+      zeros.shape = {columns};
+      zeros.float_data.assign(static_cast<size_t>(columns), 0.0f);
+      *name = graph_.add_tensor(std::move(zeros));
+      return Status::Ok();
+    }
+    if (given.empty() || !IsFloatConstant(given) ||
+        graph_.tensor(given).element_count() != columns) {
+      return UnsupportedNode(graph_, node,
+                             "its scale and bias must be float constants, one per normalized "
+                             "element (" +
+                                 std::to_string(columns) + ")");
+    }
+    const Tensor& tensor = graph_.tensor(given);
+    if (!nhwc && tensor.shape == std::vector<int64_t>{columns}) {
+      *name = given;
+      return Status::Ok();
+    }
+    Tensor flat = tensor;
+    if (nhwc) {
+      flat.shape = normalized;
+      flat.shape.insert(flat.shape.begin(), 4 - normalized.size(), 1);
+      flat = PermutedConstant(flat, kNchwToNhwc, given);
+    }
+    flat.name = node.name + (input == 1 ? "/scale" : "/bias");
+    flat.shape = {columns};
+    *name = graph_.add_tensor(std::move(flat));
+    return Status::Ok();
+  }
+
+  // LAYER_NORM normalizes the last axis of what it reads; LayerNormalization normalizes axes
+  // [axis, rank). Over the last axis of a tensor that is not 4-D it runs on the input as it is;
+  // otherwise on a [rows, columns] RESHAPE of it, with the normalized elements in the order they
+  // have in memory: NHWC for a 4-D input normalized from N or C (the normalized axes then end the
+  // NHWC tensor too; scale and bias are permuted), NCHW from H or W (LowerReshape's TRANSPOSEs to
+  // NCHW and back around it). Mean and InvStdDev, when read, are LAYER_NORM's [rows] outputs 1
+  // and 2 reshaped to ONNX's shape.
   Status LowerLayerNorm(const Node& node) {
-    const size_t rank = Shape(node.inputs[0]).size();
+    const std::vector<int64_t> in = Shape(node.inputs[0]);
+    const size_t rank = in.size();
     int64_t axis;
-    if (rank == 4 || !NormalizeAxis(node.attribute_int("axis", -1), rank, &axis) ||
-        axis != static_cast<int64_t>(rank) - 1) {
-      return UnsupportedNode(graph_, node, "only over the last axis of a tensor of rank up to 3");
+    if (!NormalizeAxis(node.attribute_int("axis", -1), rank, &axis)) {
+      return InvalidNode(node, "bad axis");
     }
-    for (size_t i = 1; i < 3; ++i) {
-      const std::string& name = node.input(i);
-      if (name.empty() || !graph_.is_constant(name) ||
-          graph_.tensor(name).element_count() != Shape(node.inputs[0]).back()) {
-        return UnsupportedNode(graph_, node,
-                               "its scale and bias must be constants, one per channel");
-      }
-    }
+    const std::vector<int64_t> normalized(in.begin() + axis, in.end());
+    const int64_t columns = ElementCount(normalized);
+    const int64_t rows = ElementCount(std::vector<int64_t>(in.begin(), in.begin() + axis));
+    const bool nhwc = rank == 4 && axis <= 1;
     Node norm = Make(node, "LAYER_NORM");
+    norm.inputs.resize(3);
+    QRUN_RETURN_IF_ERROR(NormParameter(node, 1, columns, normalized, nhwc, &norm.inputs[1]));
+    QRUN_RETURN_IF_ERROR(NormParameter(node, 2, columns, normalized, nhwc, &norm.inputs[2]));
     norm.attributes["epsilon"].floats = {node.attribute_float("epsilon", 1e-5f)};
+    // A RESHAPE between the rows and a tensor of the graph: in NHWC order the bytes are in place
+    // already; in NCHW order LowerReshape adds the TRANSPOSEs a 4-D tensor needs.
+    const auto reshape = [&](const std::string& suffix, const std::string& from,
+                             const std::string& to) {
+      Node part;
+      part.name = node.name + suffix;
+      part.op = "RESHAPE";
+      part.inputs = {from};
+      part.outputs = {to};
+      if (!nhwc) return LowerReshape(part, from, to);
+      lowered_.push_back(std::move(part));
+      return Status::Ok();
+    };
+    const bool on_rows = rank == 4 || axis != static_cast<int64_t>(rank) - 1;
+    if (on_rows) {
+      norm.inputs[0] = NewActivation(node.outputs[0] + "/rows_in", {rows, columns});
+      norm.outputs[0] = NewActivation(node.outputs[0] + "/rows", {rows, columns});
+      QRUN_RETURN_IF_ERROR(reshape("/to_rows", node.inputs[0], norm.inputs[0]));
+    }
+    if (IsRead(node, 1) || IsRead(node, 2)) {
+      norm.outputs.push_back(NewActivation(node.outputs[0] + "/mean", {rows}));
+      norm.outputs.push_back(NewActivation(node.outputs[0] + "/inv_std_dev", {rows}));
+    }
+    const std::vector<std::string> results = norm.outputs;
     lowered_.push_back(std::move(norm));
+    if (on_rows) QRUN_RETURN_IF_ERROR(reshape("/from_rows", results[0], node.outputs[0]));
+    if (IsRead(node, 1)) QRUN_RETURN_IF_ERROR(reshape("/mean", results[1], node.outputs[1]));
+    if (IsRead(node, 2)) {
+      QRUN_RETURN_IF_ERROR(reshape("/inv_std_dev", results[2], node.outputs[2]));
+    }
     return Status::Ok();
   }
 

@@ -22,6 +22,14 @@ bool MovesValuesOnly(const std::string& op) {
          op == "MAX_POOL_2D" || op == "QUANTIZE" || op == "DEQUANTIZE" || op == "CHANNEL_SHUFFLE";
 }
 
+std::vector<std::string> NodesWithoutInt8Form(const Graph& graph) {
+  std::vector<std::string> names;
+  for (const Node& node : graph.nodes) {
+    if (node.op == "LAYER_NORM" && node.outputs.size() > 1) names.push_back(node.name);
+  }
+  return names;
+}
+
 Status KeepNodesInFloat(const std::vector<std::string>& names, Graph& graph) {
   const std::set<std::string> kept(names.begin(), names.end());
   for (const std::string& name : kept) {

@@ -18,6 +18,10 @@ namespace qrun::converter {
 // is no node of the graph.
 Status KeepNodesInFloat(const std::vector<std::string>& names, Graph& graph);
 
+// The nodes that have no int8 form, so stay fp32 in every int8 model: a LAYER_NORM with its mean
+// and inverse deviation outputs (ONNX's Mean and InvStdDev, read by the model).
+std::vector<std::string> NodesWithoutInt8Form(const Graph& graph);
+
 // The ops that only move or pick values (their int8 error is their input's): never worth keeping
 // in fp32 on their own.
 bool MovesValuesOnly(const std::string& op);

@@ -437,6 +437,10 @@ class Quantizer {
           Multiplier(Scale(graph_.tensor(node.inputs[0])) * Scale(graph_.tensor(node.inputs[1])),
                      output_scale)};
     } else if (op == "LAYER_NORM") {
+      if (node.outputs.size() != 1) {
+        return UnsupportedNode(graph_, node,
+                               "in int8 it has no Mean and InvStdDev outputs: keep it in fp32");
+      }
       // gamma and beta stay float: the runtime folds them with the output's scale at load.
       return Status::Ok();
     } else if (op == "ELEMENTWISE_UNARY") {

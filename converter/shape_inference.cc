@@ -41,6 +41,26 @@ Status InferSameShape(Graph& graph, const Node& node) {
   return SetOutputShape(graph, node, 0, InputShape(graph, node, 0));
 }
 
+// Y has X's shape; the optional Mean and InvStdDev have it with the normalized axes [axis, rank)
+// set to 1, in float (stash_type 1, the one type ONNX defines for them).
+Status InferLayerNorm(Graph& graph, const Node& node) {
+  const auto& x = InputShape(graph, node, 0);
+  int64_t axis;
+  if (!NormalizeAxis(node.attribute_int("axis", -1), x.size(), &axis)) {
+    return InvalidNode(node, "axis " + std::to_string(node.attribute_int("axis", -1)) +
+                                 " is out of range for an input of shape " + ShapeToString(x));
+  }
+  if (node.attribute_int("stash_type", 1) != 1) {
+    return UnsupportedNode(graph, node, "a stash_type other than 1 (float)");
+  }
+  std::vector<int64_t> reduced = x;
+  std::fill(reduced.begin() + axis, reduced.end(), 1);
+  for (size_t i = 1; i < node.outputs.size(); ++i) {
+    if (!node.outputs[i].empty()) QRUN_RETURN_IF_ERROR(SetOutputShape(graph, node, i, reduced));
+  }
+  return SetOutputShape(graph, node, 0, x);
+}
+
 Status InferConv(Graph& graph, const Node& node) {
   const auto& x = InputShape(graph, node, 0);
   const auto& w = InputShape(graph, node, 1);
@@ -356,6 +376,7 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   if (op == "Concat") return InferConcat(graph, node);
   if (op == "Softmax") return InferSoftmax(graph, node);
   if (op == "Resize") return InferResize(graph, node);
+  if (op == "LayerNormalization") return InferLayerNorm(graph, node);
   if (op == "GlobalAveragePool") {
     const auto& x = InputShape(graph, node, 0);
     if (x.size() != 4) return UnsupportedNode(graph, node, "only a 4-D input");
@@ -363,8 +384,7 @@ Status InferOutputShapes(Graph& graph, const Node& node) {
   }
   if (op == "BatchNormalization" || op == "Relu" || op == "Clip" || op == "Identity" ||
       op == "Dropout" || op == "HardSwish" || op == "HardSigmoid" || op == "Sigmoid" ||
-      op == "Silu" || op == "Gelu" || op == "Sqrt" || op == "LayerNormalization" || op == "Tanh" ||
-      op == "LeakyRelu") {
+      op == "Silu" || op == "Gelu" || op == "Sqrt" || op == "Tanh" || op == "LeakyRelu") {
     return InferSameShape(graph, node);
   }
   // Ops that only constant folding can handle, met with a non-constant input.

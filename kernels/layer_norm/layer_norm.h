@@ -1,6 +1,7 @@
 // Layer normalization of each row (the last axis) of a [rows, channels] tensor:
 //   y = (x - mean) / sqrt(variance + epsilon) * gamma[c] + beta[c]
-// with the mean and the (biased) variance of the row.
+// with the mean and the (biased) variance of the row. The fp32 kernel can also write each row's
+// mean and 1 / sqrt(variance + epsilon) (ONNX's Mean and InvStdDev).
 #pragma once
 
 #include <cstddef>
@@ -16,11 +17,14 @@ struct LayerNormGeometry {
   float epsilon = 1e-5f;
 };
 
+// `mean` and `inverse_deviation` hold one float per row, or are null when not wanted.
 using LayerNormF32Fn = void (*)(const LayerNormGeometry&, const float* gamma, const float* beta,
-                                const float* input, float* output);
+                                const float* input, float* output, float* mean,
+                                float* inverse_deviation);
 
 void layer_norm_f32_reference(const LayerNormGeometry&, const float* gamma, const float* beta,
-                              const float* input, float* output);
+                              const float* input, float* output, float* mean,
+                              float* inverse_deviation);
 
 // Int8: the row's statistics are exact integers, sum (q - zp) and sum (q - zp)^2, whatever the
 // order they are taken in; the scale cancels in (x - mean) / std, so the input's enters only

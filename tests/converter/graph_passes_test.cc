@@ -548,5 +548,126 @@ TEST(ScaleFolding, ADivisionOfAProjectionThroughDataMovementFoldsIntoItsWeights)
   ExpectNear(y_folded, std::vector<double>(y_unfolded.begin(), y_unfolded.end()), 1e-6);
 }
 
+// LayerNormalization (opset 17) of `shape` over axes [axis, rank), with Mean and InvStdDev graph
+// outputs when `statistics`.
+OnnxBuilder LayerNormModel(const std::vector<int64_t>& shape, int64_t axis, bool statistics) {
+  OnnxBuilder b(17);
+  b.input("x", shape);
+  const size_t from =
+      static_cast<size_t>(axis < 0 ? axis + static_cast<int64_t>(shape.size()) : axis);
+  const std::vector<int64_t> normalized(shape.begin() + from, shape.end());
+  size_t columns = 1;
+  for (int64_t dim : normalized) columns *= static_cast<size_t>(dim);
+  b.initializer("gamma", normalized, testing::random_floats(columns, -2, 2, 11));
+  b.initializer("beta", normalized, testing::random_floats(columns, -1, 1, 12));
+  const std::vector<std::string> outputs =
+      statistics ? std::vector<std::string>{"y", "mean", "inv"} : std::vector<std::string>{"y"};
+  onnx::NodeProto& node = b.node("LayerNormalization", {"x", "gamma", "beta"}, outputs, "ln");
+  OnnxBuilder::set_int(node, "axis", axis);
+  for (const std::string& output : outputs) b.output(output);
+  return b;
+}
+
+// ONNX's LayerNormalization in double on NCHW-ordered data: {y, mean, inv_std_dev}.
+std::vector<std::vector<double>> ReferenceLayerNorm(const std::vector<float>& x,
+                                                    const std::vector<float>& gamma,
+                                                    const std::vector<float>& beta,
+                                                    size_t columns) {
+  const size_t rows = x.size() / columns;
+  std::vector<std::vector<double>> out = {std::vector<double>(x.size()), {}, {}};
+  for (size_t r = 0; r < rows; ++r) {
+    double sum = 0, squares = 0;
+    for (size_t c = 0; c < columns; ++c) sum += x[r * columns + c];
+    const double mean = sum / static_cast<double>(columns);
+    for (size_t c = 0; c < columns; ++c) {
+      squares += (x[r * columns + c] - mean) * (x[r * columns + c] - mean);
+    }
+    const double inverse = 1.0 / std::sqrt(squares / static_cast<double>(columns) + 1e-5);
+    for (size_t c = 0; c < columns; ++c) {
+      out[0][r * columns + c] = (x[r * columns + c] - mean) * inverse * gamma[c] + beta[c];
+    }
+    out[1].push_back(mean);
+    out[2].push_back(inverse);
+  }
+  return out;
+}
+
+// A 4-D NCHW-ordered vector in NHWC order, as the runtime holds it; others as they are.
+std::vector<double> AsRuntimeHoldsIt(const std::vector<double>& values,
+                                     const std::vector<int64_t>& shape) {
+  if (shape.size() != 4) return values;
+  return testing::nchw_to_nhwc(values, shape[0], shape[1], shape[2], shape[3]);
+}
+
+TEST(LayerNorm, OverTheLastAxisOfARank3TensorIsOneOperator) {
+  const Graph graph = Lowered(LayerNormModel({2, 3, 4}, -1, false));
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"LAYER_NORM"});
+  EXPECT_EQ(graph.nodes[0].inputs, (std::vector<std::string>{"x", "gamma", "beta"}));
+}
+
+TEST(LayerNorm, FromTheChannelsOfAnImageRunsOnNhwcRowsWithThePermutedScale) {
+  const Graph graph = Lowered(LayerNormModel({2, 3, 2, 2}, 1, false));
+  ASSERT_EQ(OpTypes(graph), (std::vector<std::string>{"RESHAPE", "LAYER_NORM", "RESHAPE"}));
+  EXPECT_EQ(graph.tensor(graph.nodes[1].inputs[0]).shape, (std::vector<int64_t>{2, 12}));
+  // gamma [C, H, W] in H, W, C order, flat.
+  const std::vector<float> gamma = testing::random_floats(12, -2, 2, 11);
+  const Tensor& scale = graph.tensor(graph.nodes[1].inputs[1]);
+  EXPECT_EQ(scale.shape, std::vector<int64_t>{12});
+  EXPECT_EQ(scale.float_data, testing::nchw_to_nhwc(gamma, 1, 3, 2, 2));
+}
+
+TEST(LayerNorm, FromTheHeightOfAnImageRunsInNchwOrderBetweenTransposes) {
+  const Graph graph = Lowered(LayerNormModel({2, 3, 2, 2}, 2, true));
+  ASSERT_EQ(OpTypes(graph),
+            (std::vector<std::string>{"TRANSPOSE", "RESHAPE", "LAYER_NORM", "RESHAPE", "TRANSPOSE",
+                                      "RESHAPE", "RESHAPE"}));
+  EXPECT_EQ(graph.nodes[2].outputs.size(), 3u);
+  EXPECT_EQ(graph.tensor(graph.nodes[2].outputs[1]).shape, std::vector<int64_t>{6});
+}
+
+// Every axis of 2-D, 3-D and 4-D inputs, with Mean and InvStdDev, through the fp32 runtime.
+TEST(LayerNorm, EveryAxisGivesOnnxsOutputsAndStatistics) {
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> cases = {
+      {{3, 4}, {0, 1, -1}}, {{2, 3, 5}, {0, 1, 2, -2}}, {{2, 3, 4, 5}, {0, 1, 2, 3, -3}}};
+  for (const auto& [shape, axes] : cases) {
+    for (int64_t axis : axes) {
+      SCOPED_TRACE(ShapeToString(shape) + " axis " + std::to_string(axis));
+      const size_t rank = shape.size();
+      const size_t from = static_cast<size_t>(axis < 0 ? axis + static_cast<int64_t>(rank) : axis);
+      size_t columns = 1, count = 1;
+      for (size_t d = 0; d < rank; ++d) {
+        count *= static_cast<size_t>(shape[d]);
+        if (d >= from) columns *= static_cast<size_t>(shape[d]);
+      }
+      const std::vector<float> x = testing::random_floats(count, -3, 3, 13);
+      const std::vector<std::vector<double>> expected =
+          ReferenceLayerNorm(x, testing::random_floats(columns, -2, 2, 11),
+                             testing::random_floats(columns, -1, 1, 12), columns);
+      std::vector<int64_t> reduced = shape;
+      for (size_t d = from; d < rank; ++d) reduced[d] = 1;
+      std::vector<float> input(x);
+      if (rank == 4) input = testing::nchw_to_nhwc(x, shape[0], shape[1], shape[2], shape[3]);
+      const std::vector<uint8_t> qfb = FloatQfb(Lowered(LayerNormModel(shape, axis, true)));
+      ExpectNear(testing::run_float_model(qfb, input, 0), AsRuntimeHoldsIt(expected[0], shape),
+                 1e-5);
+      ExpectNear(testing::run_float_model(qfb, input, 1), AsRuntimeHoldsIt(expected[1], reduced),
+                 1e-6);
+      ExpectNear(testing::run_float_model(qfb, input, 2), AsRuntimeHoldsIt(expected[2], reduced),
+                 1e-5);
+    }
+  }
+}
+
+TEST(LayerNorm, AnOmittedBiasIsZero) {
+  OnnxBuilder b(17);
+  b.input("x", {2, 4});
+  b.initializer("gamma", {4}, {1, 2, 3, 4});
+  b.node("LayerNormalization", {"x", "gamma"}, {"y"}, "ln");
+  b.output("y");
+  const Graph graph = Lowered(b);
+  ASSERT_EQ(OpTypes(graph), std::vector<std::string>{"LAYER_NORM"});
+  EXPECT_EQ(graph.tensor(graph.nodes[0].inputs[2]).float_data, std::vector<float>(4, 0.0f));
+}
+
 }  // namespace
 }  // namespace qrun::converter

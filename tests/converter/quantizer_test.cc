@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
+#include "converter/mixed_precision.h"
 #include "converter/onnx_importer.h"
 #include "converter/passes.h"
 #include "onnx_builder.h"
@@ -169,6 +171,47 @@ TEST(Quantizer, ReshapeAndMaxPoolKeepTheirInputParameters) {
     EXPECT_EQ(graph.tensor(name).quantization.zero_point, graph.tensor("x").quantization.zero_point)
         << name;
   }
+}
+
+// Mean and InvStdDev have no int8 form: a LayerNormalization whose Mean is read is refused by the
+// quantizer as it is, and is one of the nodes every int8 model keeps in fp32 (the converter adds
+// them to --keep-float's), its outputs then quantized after it like any kept node's.
+TEST(Quantizer, ALayerNormWhoseMeanIsReadStaysInFloat) {
+  OnnxBuilder b(17);
+  b.input("x", {2, 4});
+  b.initializer("gamma", {4}, {1, 2, 3, 4});
+  b.initializer("beta", {4}, {0, 0, 0, 1});
+  b.node("LayerNormalization", {"x", "gamma", "beta"}, {"y", "mean", "inv"}, "ln");
+  b.output("y");
+  b.output("mean");
+  Graph graph;
+  ASSERT_TRUE(ImportOnnxModel(b.serialize(), {}, &graph).ok());
+  ASSERT_TRUE(RunGraphPasses(graph).ok());
+  const TensorRanges ranges = {{"x", {-3.0f, 3.0f}},
+                               {"y", {-5.0f, 5.0f}},
+                               {"y/mean", {-1.0f, 1.0f}},
+                               {"y/inv_std_dev", {0.0f, 4.0f}}};
+  Graph as_is = graph;
+  const Status refused = QuantizeGraph(ranges, QuantizeOptions(), as_is);
+  EXPECT_NE(refused.message().find("node 'ln'"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("keep it in fp32"), std::string::npos) << refused.message();
+
+  const std::vector<std::string> kept = NodesWithoutInt8Form(graph);
+  ASSERT_EQ(kept, std::vector<std::string>{"ln"});
+  ASSERT_TRUE(KeepNodesInFloat(kept, graph).ok());
+  const std::set<std::string> float_nodes(kept.begin(), kept.end());
+  QuantizeOptions options;
+  options.float_nodes = &float_nodes;
+  const Status status = QuantizeGraph(ranges, options, graph);
+  ASSERT_TRUE(status.ok()) << status.message();
+  std::vector<std::string> ops;
+  for (const Node& node : graph.nodes) ops.push_back(node.op);
+  // The InvStdDev nothing reads gets no QUANTIZE.
+  EXPECT_EQ(ops, (std::vector<std::string>{"DEQUANTIZE", "LAYER_NORM", "QUANTIZE", "QUANTIZE",
+                                           "RESHAPE"}));
+  EXPECT_EQ(graph.tensor(graph.nodes[1].outputs[1]).type, DataType::kFloat32);
+  EXPECT_EQ(graph.tensor("y").type, DataType::kInt8);
+  EXPECT_EQ(graph.tensor("mean").type, DataType::kInt8);
 }
 
 }  // namespace

@@ -224,16 +224,26 @@ TEST(LayerNormReference, NormalizesEachRowThenScalesAndShifts) {
   const std::vector<float> x = {1, 2, 3, 4, 5, 5, 5, 5};
   const std::vector<float> gamma = {1, 1, 2, 2};
   const std::vector<float> beta = {0, 0, 0, 1};
-  std::vector<float> y(8);
-  layer_norm_f32_reference(g, gamma.data(), beta.data(), x.data(), y.data());
+  std::vector<float> y(8), mean(2), inverse(2);
+  layer_norm_f32_reference(g, gamma.data(), beta.data(), x.data(), y.data(), mean.data(),
+                           inverse.data());
   // Row 0: mean 2.5, variance 1.25.
   const float d = 1.0f / std::sqrt(1.25f);
   EXPECT_NEAR(y[0], -1.5f * d, 1e-6f);
   EXPECT_NEAR(y[1], -0.5f * d, 1e-6f);
   EXPECT_NEAR(y[2], 2 * 0.5f * d, 1e-6f);
   EXPECT_NEAR(y[3], 2 * 1.5f * d + 1, 1e-6f);
+  EXPECT_EQ(mean[0], 2.5f);
+  EXPECT_NEAR(inverse[0], d, 1e-6f);
   // Row 1 is constant: with epsilon 0 that is 0 / 0; the output is NaN, as PyTorch's is.
   EXPECT_TRUE(std::isnan(y[4]));
+  EXPECT_EQ(mean[1], 5.0f);
+  EXPECT_TRUE(std::isinf(inverse[1]));
+  // Without the statistics (null pointers) the output is the same.
+  std::vector<float> y_alone(8);
+  layer_norm_f32_reference(g, gamma.data(), beta.data(), x.data(), y_alone.data(), nullptr,
+                           nullptr);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(y_alone[i], y[i]);
 }
 
 TEST(LayerNormQs8Reference, IntegerStatisticsThenScaleAndShiftRoundedHalfToEven) {

@@ -273,6 +273,44 @@ TEST(BadModel, SoftmaxAxisOutOfRange) {
   EXPECT_NE(load_error(m).find("axis 2 is out of range"), std::string::npos) << load_error(m);
 }
 
+// A float LAYER_NORM of [2, 3] with `outputs` ([2] mean and inverse deviation after y).
+std::string layer_norm_error(fb::TensorType type, const std::vector<std::vector<int>>& outputs) {
+  testing::TestModel m;
+  const bool int8 = type == fb::TensorType::INT8;
+  const std::vector<float> scales = int8 ? std::vector<float>{0.1f} : std::vector<float>{};
+  const std::vector<int> zero_points = int8 ? std::vector<int>{0} : std::vector<int>{};
+  m.add_tensor({"x", type, {2, 3}, scales, zero_points, -1, {}});
+  m.add_constant<float>("gamma", fb::TensorType::FLOAT32, {3}, {1, 1, 1});
+  m.add_constant<float>("beta", fb::TensorType::FLOAT32, {3}, {0, 0, 0});
+  std::vector<int> indices;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    indices.push_back(
+        m.add_tensor({"out" + std::to_string(i), type, outputs[i], scales, zero_points, -1, {}}));
+  }
+  m.add_operator({fb::OperatorType::LAYER_NORM,
+                  {0, 1, 2},
+                  indices,
+                  [](flatbuffers::FlatBufferBuilder& b) {
+                    return std::pair{fb::OperatorOptions::LayerNormOptions,
+                                     fb::CreateLayerNormOptions(b).Union()};
+                  },
+                  {}});
+  m.set_inputs({0});
+  m.set_outputs(indices);
+  return load_error(m);
+}
+
+TEST(BadModel, LayerNormMeanAndInverseDeviationAreCheckedOutputs) {
+  const auto f32 = fb::TensorType::FLOAT32;
+  EXPECT_EQ(layer_norm_error(f32, {{2, 3}}), "");
+  EXPECT_EQ(layer_norm_error(f32, {{2, 3}, {2}, {2}}), "");
+  EXPECT_NE(layer_norm_error(f32, {{2, 3}, {2}}).find("1 or 3 outputs"), std::string::npos);
+  EXPECT_NE(layer_norm_error(f32, {{2, 3}, {2}, {3}}).find("expected [2]"), std::string::npos)
+      << layer_norm_error(f32, {{2, 3}, {2}, {3}});
+  EXPECT_NE(layer_norm_error(fb::TensorType::INT8, {{2, 3}, {2}, {2}}).find("int8"),
+            std::string::npos);
+}
+
 TEST(BadModel, MissingFile) {
   Model model;
   const Status status = model.load_file("/nonexistent/model.qfb");

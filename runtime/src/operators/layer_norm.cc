@@ -1,5 +1,6 @@
 // LAYER_NORM over the last axis: inputs [x, gamma, beta], gamma and beta float constants of one
-// value per channel; x and the output float, or both int8 (kernels/layer_norm/layer_norm.h).
+// value per channel; x and the output float, or both int8 (kernels/layer_norm/layer_norm.h). A
+// float one may have two more outputs, each row's mean and inverse deviation ([rows] floats).
 #include <cmath>
 
 #include "operators/checks.h"
@@ -7,7 +8,12 @@
 namespace qrun {
 
 Status make_layer_norm(const OperatorSource& s, std::unique_ptr<Operator>* op) {
-  QRUN_RETURN_IF_ERROR(expect_io_count(s, 3, 1));
+  if (s.inputs.size() != 3 || (s.outputs.size() != 1 && s.outputs.size() != 3)) {
+    return s.error(
+        "takes 3 inputs and 1 or 3 outputs (y, mean, inverse deviation), the model "
+        "gives " +
+        std::to_string(s.inputs.size()) + " and " + std::to_string(s.outputs.size()));
+  }
   const fb::LayerNormOptions* options = nullptr;
   QRUN_RETURN_IF_ERROR(options_as(s, &options));
   const Tensor& input = s.input(0);
@@ -29,6 +35,15 @@ Status make_layer_norm(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   }
   const float* gamma = s.input(1).data<float>(nullptr);
   const float* beta = s.input(2).data<float>(nullptr);
+  const bool statistics = s.outputs.size() == 3;
+  if (statistics) {
+    if (int8) return s.error("an int8 layer norm has no mean and inverse deviation outputs");
+    if (g.channels == 0) return s.error("mean and inverse deviation of rows of no element");
+    for (int i = 1; i < 3; ++i) {
+      QRUN_RETURN_IF_ERROR(expect_activation(s, s.output(i)));
+      QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(i), {static_cast<int>(g.rows)}));
+    }
+  }
   if (int8) {
     kernels::LayerNormQs8Params params;
     const double input_scale = input.scale();
@@ -61,9 +76,13 @@ Status make_layer_norm(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     return Status::Ok();
   }
   const kernels::LayerNormF32Kernel kernel = kernels::select_layer_norm_f32(s.cpu);
+  const Tensor* mean = statistics ? &s.output(1) : nullptr;
+  const Tensor* inverse = statistics ? &s.output(2) : nullptr;
   *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
     kernel.run(g, gamma, beta, input.data<float>(context.arena),
-               output.mutable_data<float>(context.arena));
+               output.mutable_data<float>(context.arena),
+               mean ? mean->mutable_data<float>(context.arena) : nullptr,
+               inverse ? inverse->mutable_data<float>(context.arena) : nullptr);
   });
   return Status::Ok();
 }
