@@ -187,26 +187,75 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dAddQs8[] = {
 };
 #endif
 
+// Where a FullyConnected goes to a Conv2D GEMM (many_rows) of each family, fused Add or not.
+#if QRUN_ARM64_KERNELS
+bool fully_connected_gemm_i8mm(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return cpu.arm_i8mm && many_rows(g, 4);
+}
+bool fully_connected_gemm_neondot(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return cpu.arm_neon_dot && many_rows(g, 4);
+}
+bool fully_connected_gemm_neon(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return cpu.arm_neon && many_rows(g, 4);
+}
+#endif
+#if QRUN_ARMV7_KERNELS
+bool fully_connected_gemm_armv7neon(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return cpu.armv7_neon && many_rows(g, 2);
+}
+#endif
+#if QRUN_X86_KERNELS
+bool fully_connected_gemm_avx512vnni(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return cpu.x86_avx512_vnni && many_rows(g, 6);
+}
+bool fully_connected_gemm_avxvnni(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return cpu.x86_avx_vnni && many_rows(g, 4);
+}
+#endif
+
+// A FullyConnected with an Add behind it (a transformer's residual) runs as the 1x1 Conv2D it is,
+// through the Conv2D kernels that fuse the Add, wherever the plain FullyConnected would go to the
+// Conv2D GEMM of the same family (the conditions below are those of kFullyConnectedQs8).
+#if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS || QRUN_ARMV7_KERNELS
+const Entry<Conv2dQs8Kernel, FullyConnectedGeometry> kFullyConnectedAddQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"fully_connected_qs8_igemm_4x16c8_i8mm+add", conv2d_qs8_igemm_4x16c8_i8mm,
+      conv2d_qs8_igemm_4x16c8_i8mm_packed_size, conv2d_qs8_igemm_4x16c8_i8mm_pack, 16},
+     fully_connected_gemm_i8mm},
+    {{"fully_connected_qs8_igemm_4x16c4_neondot+add", conv2d_qs8_igemm_4x16c4_neondot,
+      conv2d_qs8_igemm_4x16c4_neondot_packed_size, conv2d_qs8_igemm_4x16c4_neondot_pack, 16},
+     fully_connected_gemm_neondot},
+    {{"fully_connected_qs8_igemm_4x16c8_neon+add", conv2d_qs8_igemm_4x16c8_neon,
+      conv2d_qs8_igemm_4x16c8_neon_packed_size, conv2d_qs8_igemm_4x16c8_neon_pack, 16},
+     fully_connected_gemm_neon},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"fully_connected_qs8_igemm_2x16c8_armv7neon+add", conv2d_qs8_igemm_2x16c8_armv7neon,
+      conv2d_qs8_igemm_2x16c8_armv7neon_packed_size, conv2d_qs8_igemm_2x16c8_armv7neon_pack, 16},
+     fully_connected_gemm_armv7neon},
+#endif
+#if QRUN_X86_KERNELS
+    {{"fully_connected_qs8_igemm_6x64c4_avx512vnni+add", conv2d_qs8_igemm_6x64c4_avx512vnni,
+      conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
+     fully_connected_gemm_avx512vnni},
+#endif
+};
+#endif
+
 const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"fully_connected_qs8_igemm_4x16c8_i8mm", fully_connected_qs8_igemm_4x16c8_i8mm,
       fully_connected_qs8_igemm_4x16c8_i8mm_packed_size, fully_connected_qs8_igemm_4x16c8_i8mm_pack,
       16},
-     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
-       return cpu.arm_i8mm && many_rows(g, 4);
-     }},
+     fully_connected_gemm_i8mm},
     {{"fully_connected_qs8_igemm_4x16c4_neondot", fully_connected_qs8_igemm_4x16c4_neondot,
       fully_connected_qs8_igemm_4x16c4_neondot_packed_size,
       fully_connected_qs8_igemm_4x16c4_neondot_pack, 16},
-     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
-       return cpu.arm_neon_dot && many_rows(g, 4);
-     }},
+     fully_connected_gemm_neondot},
     {{"fully_connected_qs8_igemm_4x16c8_neon", fully_connected_qs8_igemm_4x16c8_neon,
       fully_connected_qs8_igemm_4x16c8_neon_packed_size, fully_connected_qs8_igemm_4x16c8_neon_pack,
       16},
-     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
-       return cpu.arm_neon && many_rows(g, 4);
-     }},
+     fully_connected_gemm_neon},
     {{"fully_connected_qs8_neondot", fully_connected_qs8_neondot,
       fully_connected_qs8_neondot_packed_size, fully_connected_qs8_neondot_pack,
       kFullyConnectedChannelStep},
@@ -219,9 +268,7 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
     {{"fully_connected_qs8_igemm_2x16c8_armv7neon", fully_connected_qs8_igemm_2x16c8_armv7neon,
       fully_connected_qs8_igemm_2x16c8_armv7neon_packed_size,
       fully_connected_qs8_igemm_2x16c8_armv7neon_pack, 16},
-     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
-       return cpu.armv7_neon && many_rows(g, 2);
-     }},
+     fully_connected_gemm_armv7neon},
     {{"fully_connected_qs8_armv7neon", fully_connected_qs8_armv7neon,
       fully_connected_qs8_armv7neon_packed_size, fully_connected_qs8_armv7neon_pack,
       kFullyConnectedChannelStep},
@@ -231,9 +278,7 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
     {{"fully_connected_qs8_igemm_6x64c4_avx512vnni", fully_connected_qs8_igemm_6x64c4_avx512vnni,
       fully_connected_qs8_igemm_6x64c4_avx512vnni_packed_size,
       fully_connected_qs8_igemm_6x64c4_avx512vnni_pack, 64},
-     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
-       return cpu.x86_avx512_vnni && many_rows(g, 6);
-     }},
+     fully_connected_gemm_avx512vnni},
     {{"fully_connected_qs8_avx512vnni", fully_connected_qs8_avx512vnni,
       fully_connected_qs8_avx512vnni_packed_size, fully_connected_qs8_avx512vnni_pack,
       kFullyConnectedChannelStep},
@@ -241,9 +286,7 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
     {{"fully_connected_qs8_igemm_4x24c4_avxvnni", fully_connected_qs8_igemm_4x24c4_avxvnni,
       fully_connected_qs8_igemm_4x24c4_avxvnni_packed_size,
       fully_connected_qs8_igemm_4x24c4_avxvnni_pack, 24},
-     [](const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
-       return cpu.x86_avx_vnni && many_rows(g, 4);
-     }},
+     fully_connected_gemm_avxvnni},
     {{"fully_connected_qs8_avxvnni", fully_connected_qs8_avxvnni,
       fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack,
       kFullyConnectedChannelStep},
@@ -330,6 +373,17 @@ std::vector<Conv2dQs8Kernel> conv2d_add_qs8_candidates(const CpuFeatures& cpu,
                                                        const Conv2dGeometry& g) {
 #if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS || QRUN_ARMV7_KERNELS
   return serving(kConv2dAddQs8, cpu, g);
+#else
+  (void)cpu;
+  (void)g;
+  return {};
+#endif
+}
+
+std::vector<Conv2dQs8Kernel> fully_connected_add_qs8_candidates(const CpuFeatures& cpu,
+                                                                const FullyConnectedGeometry& g) {
+#if QRUN_X86_KERNELS || QRUN_ARM64_KERNELS || QRUN_ARMV7_KERNELS
+  return serving(kFullyConnectedAddQs8, cpu, g);
 #else
   (void)cpu;
   (void)g;

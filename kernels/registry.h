@@ -111,6 +111,10 @@ FullyConnectedQs8Kernel select_fully_connected_qs8(const CpuFeatures&,
                                                    const FullyConnectedGeometry&);
 std::vector<FullyConnectedQs8Kernel> fully_connected_qs8_candidates(const CpuFeatures&,
                                                                     const FullyConnectedGeometry&);
+// The Conv2D kernels that run a FullyConnected with an Add fused behind it, its rows as a 1x1
+// convolution's pixels (as_conv2d), best first; empty where none can.
+std::vector<Conv2dQs8Kernel> fully_connected_add_qs8_candidates(const CpuFeatures&,
+                                                                const FullyConnectedGeometry&);
 FullyConnectedF32Kernel select_fully_connected_f32(const CpuFeatures&,
                                                    const FullyConnectedGeometry&);
 

@@ -339,6 +339,33 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   }
 }
 
+// compute_tile for a block of `vectors` x 16 channels (a layer's last block may be narrower).
+template <int TilePixels, int MaxVectors, bool Pointwise>
+void compute_block(const Conv2dGeometry& g, const PackedLayout& layout, const PixelTile& tile,
+                   int pixels, size_t channel_offset, const uint8_t* block, const int8_t* zero_row,
+                   const float* multipliers, const Qs8Output& out,
+                   const Conv2dQs8Residual* residual, size_t output_channel, int channels,
+                   int vectors) {
+  switch (vectors) {
+    case 1:
+      return compute_tile<TilePixels, 1, Pointwise>(g, layout, tile, pixels, channel_offset, block,
+                                                    zero_row, multipliers, out, residual,
+                                                    output_channel, channels);
+    case 2:
+      return compute_tile<TilePixels, 2, Pointwise>(g, layout, tile, pixels, channel_offset, block,
+                                                    zero_row, multipliers, out, residual,
+                                                    output_channel, channels);
+    case 3:
+      return compute_tile<TilePixels, 3, Pointwise>(g, layout, tile, pixels, channel_offset, block,
+                                                    zero_row, multipliers, out, residual,
+                                                    output_channel, channels);
+    default:
+      return compute_tile<TilePixels, MaxVectors, Pointwise>(
+          g, layout, tile, pixels, channel_offset, block, zero_row, multipliers, out, residual,
+          output_channel, channels);
+  }
+}
+
 template <int MaxVectors>
 void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
           void* packed) {
@@ -476,34 +503,19 @@ void run_tiles(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs
   auto tile_pixels = [&](size_t first) {
     return static_cast<int>(pixel_end - first < TilePixels ? pixel_end - first : TilePixels);
   };
-  // One tile of one block: channels [c, c + block) of group `group`.
+  // One tile of one block: channels [c, c + block) of group `group`. A range's last tile, when
+  // it holds at most half a tile's pixels, runs with half the rows: the rows it would compute
+  // only to drop them cost as much as real ones (a 128-row GEMM ends on 2 of 6; a 7x7 image on 1).
   auto compute = [&](const PixelTile& tile, int pixels, int group, size_t c, const uint8_t* block,
                      int vectors) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
     const int channels = static_cast<int>(std::min(channel_end - c, layout.block_channels()));
     const float* multipliers = p.multipliers + group * cout + c;
-    switch (vectors) {
-      case 1:
-        compute_tile<TilePixels, 1, Pointwise>(g, layout, tile, pixels, channel_offset, block,
-                                               zero_row, multipliers, p.output, p.residual,
-                                               group * cout + c, channels);
-        break;
-      case 2:
-        compute_tile<TilePixels, 2, Pointwise>(g, layout, tile, pixels, channel_offset, block,
-                                               zero_row, multipliers, p.output, p.residual,
-                                               group * cout + c, channels);
-        break;
-      case 3:
-        compute_tile<TilePixels, 3, Pointwise>(g, layout, tile, pixels, channel_offset, block,
-                                               zero_row, multipliers, p.output, p.residual,
-                                               group * cout + c, channels);
-        break;
-      default:
-        compute_tile<TilePixels, MaxVectors, Pointwise>(g, layout, tile, pixels, channel_offset,
-                                                        block, zero_row, multipliers, p.output,
-                                                        p.residual, group * cout + c, channels);
-        break;
-    }
+    const auto run_block = pixels * 2 <= TilePixels
+                               ? compute_block<TilePixels / 2, MaxVectors, Pointwise>
+                               : compute_block<TilePixels, MaxVectors, Pointwise>;
+    run_block(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers, p.output,
+              p.residual, group * cout + c, channels, vectors);
   };
 
   if (g.groups == 1 && layout.total() <= kPixelsOutsideMaxWeightBytes) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "common/requantize.h"
+#include "conv2d/conv2d.h"
 
 namespace qrun::kernels {
 
@@ -13,6 +14,17 @@ struct FullyConnectedGeometry {
   int input_channels = 0;
   int output_channels = 0;
 };
+
+// The rows of a FullyConnected as the pixels of a [batch, 1] image under a 1x1 Conv2D, whose OHWI
+// weights are the OI ones: the Conv2D GEMM kernels serve FullyConnecteds with many rows.
+inline Conv2dGeometry as_conv2d(const FullyConnectedGeometry& g) {
+  Conv2dGeometry conv;
+  conv.input_height = conv.output_height = g.batch;
+  conv.input_width = conv.output_width = 1;
+  conv.input_channels = g.input_channels;
+  conv.output_channels = g.output_channels;
+  return conv;
+}
 
 struct FullyConnectedQs8Weights {
   const int8_t* oi = nullptr;

@@ -9,15 +9,6 @@
 namespace qrun::kernels {
 namespace {
 
-Conv2dGeometry as_conv2d(const FullyConnectedGeometry& g) {
-  Conv2dGeometry conv;
-  conv.input_height = conv.output_height = g.batch;
-  conv.input_width = conv.output_width = 1;
-  conv.input_channels = g.input_channels;
-  conv.output_channels = g.output_channels;
-  return conv;
-}
-
 Conv2dQs8Params as_conv2d(const FullyConnectedQs8Params& p) {
   Conv2dQs8Params conv;
   conv.input_zero_point = p.input_zero_point;

@@ -173,29 +173,45 @@ Status Interpreter::prepare_operators() {
   for (const fb::Operator* op : ops) {
     for (int input : *op->inputs()) ++readers[input];
   }
+  // Views are what a fused Add may look through: RESHAPEs, and TRANSPOSEs of unit axes, which
+  // their factories make into views (cheaply: they pack nothing).
+  auto is_view = [&](int j) {
+    const fb::OperatorType type = ops.Get(j)->type();
+    if (type != fb::OperatorType::RESHAPE && type != fb::OperatorType::TRANSPOSE) return false;
+    PreparedOperator scratch;
+    std::unique_ptr<Operator> view;
+    return factory_for(type)(source_of(j, &scratch), &view).ok() && view->is_view();
+  };
   for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
     PreparedOperator prepared;
     const OperatorSource source = source_of(i, &prepared);
-    if (fusion_ && !xnnpack && feeds_next_add(i, readers)) {
+    int fed = -1;
+    const int add_index = fusion_ && !xnnpack ? residual_add_after(i, readers, is_view, &fed) : -1;
+    if (add_index >= 0) {
       PreparedOperator add;
-      const OperatorSource add_source = source_of(i + 1, &add);
-      QRUN_RETURN_IF_ERROR(make_conv2d_add(source, add_source, &prepared.op));
+      const OperatorSource add_source = source_of(add_index, &add);
+      QRUN_RETURN_IF_ERROR(ops.Get(i)->type() == fb::OperatorType::CONV_2D
+                               ? make_conv2d_add(source, add_source, fed, &prepared.op)
+                               : make_fully_connected_add(source, add_source, fed, &prepared.op));
       if (prepared.op != nullptr) {
-        // One operator at index i now writes the ADD's output; the convolution's own output is
-        // never written, so the arena plan leaves it out.
-        Tensor& intermediate = graph_.tensors[prepared.outputs[0]];
-        intermediate.producer = -1;
-        intermediate.last_consumer = -1;
+        // One operator at index i now writes the ADD's output; the producer's own output, and the
+        // views of it, are never written, so the arena plan leaves them out.
+        for (int j = i; j < add_index; ++j) {
+          Tensor& intermediate = graph_.tensors[ops.Get(j)->outputs()->Get(0)];
+          intermediate.producer = -1;
+          intermediate.last_consumer = -1;
+        }
         graph_.tensors[add.outputs[0]].producer = i;
         prepared.type += "+" + add.type;
         prepared.name += "+" + add.name;
         for (int input : add.inputs) {
-          if (input != prepared.outputs[0]) prepared.inputs.push_back(input);
+          if (input != fed) prepared.inputs.push_back(input);
         }
+        const int producer_output = prepared.outputs[0];
         prepared.outputs = add.outputs;
-        prepared.macs = conv2d_macs(prepared.inputs[1], add.outputs[0]);
+        prepared.macs = conv2d_macs(prepared.inputs[1], producer_output);
         operators_.push_back(std::move(prepared));
-        ++i;
+        i = add_index;
         continue;
       }
     }
@@ -247,20 +263,32 @@ uint64_t Interpreter::conv2d_macs(int weights, int output) const {
   return graph_.tensors[output].element_count * (w.element_count / static_cast<size_t>(w.shape[0]));
 }
 
-bool Interpreter::feeds_next_add(int index, const std::vector<int>& readers) const {
+template <typename IsView>
+int Interpreter::residual_add_after(int index, const std::vector<int>& readers,
+                                    const IsView& is_view, int* fed) const {
   const auto& ops = *graph_.model->operators();
-  if (index + 1 >= static_cast<int>(ops.size())) return false;
-  const fb::Operator& conv = *ops.Get(index);
-  const fb::Operator& add = *ops.Get(index + 1);
-  if (conv.type() != fb::OperatorType::CONV_2D || add.type() != fb::OperatorType::ADD ||
-      conv.outputs()->size() != 1) {
-    return false;
+  const fb::Operator& producer = *ops.Get(index);
+  if ((producer.type() != fb::OperatorType::CONV_2D &&
+       producer.type() != fb::OperatorType::FULLY_CONNECTED) ||
+      producer.outputs()->size() != 1) {
+    return -1;
   }
-  const int intermediate = conv.outputs()->Get(0);
-  if (graph_.tensors[intermediate].is_graph_output) return false;
-  const auto& add_inputs = *add.inputs();
-  return readers[intermediate] == 1 && add_inputs.size() == 2 &&
-         (add_inputs.Get(0) == intermediate || add_inputs.Get(1) == intermediate);
+  int tensor = producer.outputs()->Get(0);
+  for (int j = index + 1; j < static_cast<int>(ops.size()); ++j) {
+    if (graph_.tensors[tensor].is_graph_output || readers[tensor] != 1) return -1;
+    const fb::Operator& next = *ops.Get(j);
+    const auto& inputs = *next.inputs();
+    if (next.type() == fb::OperatorType::ADD) {
+      *fed = tensor;
+      return inputs.size() == 2 && (inputs.Get(0) == tensor || inputs.Get(1) == tensor) ? j : -1;
+    }
+    if (inputs.size() < 1 || inputs.Get(0) != tensor || next.outputs()->size() != 1 ||
+        !is_view(j)) {
+      return -1;
+    }
+    tensor = next.outputs()->Get(0);
+  }
+  return -1;
 }
 
 Status Interpreter::find_tensor(const char* what, int index, const std::vector<int>& list,

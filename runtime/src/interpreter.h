@@ -112,12 +112,16 @@ class Interpreter {
   size_t arena_bytes_ = 0;
   double verify_milliseconds_ = 0;
   double prepare_milliseconds_ = 0;
-  // Whether ops[index] is a CONV_2D whose only reader (`readers` counts them per tensor) is the
-  // ADD at index + 1.
-  bool feeds_next_add(int index, const std::vector<int>& readers) const;
-  // Multiply-accumulates of a convolution or FC with these weights and output.
+  // The index of the ADD that ops[index], a CONV_2D or FULLY_CONNECTED, feeds through nothing but
+  // views, each the only reader (`readers` counts them per tensor) of the tensor before it: the
+  // ops in between are views (`is_view(j)`) and the ADD comes right after them. Sets `fed` to the
+  // tensor the ADD reads. -1 if there is no such ADD.
+  template <typename IsView>
+  int residual_add_after(int index, const std::vector<int>& readers, const IsView& is_view,
+                         int* fed) const;
   // Gives each view operator's output (operator.h) its input's bytes in the arena plan.
   void mark_views();
+  // Multiply-accumulates of a convolution or FC with these weights and output.
   uint64_t conv2d_macs(int weights, int output) const;
   ThreadPool threads_;
   std::string isa_;

@@ -165,6 +165,111 @@ TEST(Interpreter, FusedConvolutionAndAddGiveTheBytesOfTheTwoOps) {
   }
 }
 
+// A transformer's residual: x [20, 52] -> FullyConnected -> y [20, 40] -> RESHAPE [20, 1, 40] ->
+// TRANSPOSE (1, 0, 2) [1, 20, 40], which moves only a unit axis, then Add with r [1, 20, 40]. The
+// Add reads the FullyConnected's bytes through two views, and may run inside its kernel; fused or
+// not, with any kernel family and thread count, the bytes are the same.
+testing::TestModel projection_residual_model() {
+  testing::TestModel m;
+  const int rows = 20, inputs = 52, outputs = 40;
+  const int x = m.add_tensor({"x", fb::TensorType::INT8, {rows, inputs}, {0.04f}, {6}, -1, {}});
+  const int r =
+      m.add_tensor({"r", fb::TensorType::INT8, {1, rows, outputs}, {0.07f}, {-11}, -1, {}});
+  std::vector<int8_t> w(outputs * inputs);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(i * 59 % 253 - 126);
+  std::vector<int32_t> bias(outputs);
+  std::vector<float> scales(outputs), multipliers(outputs);
+  for (int o = 0; o < outputs; ++o) {
+    bias[o] = o * 131 - 2600;
+    scales[o] = 0.004f + 0.0003f * static_cast<float>(o);
+    multipliers[o] = 0.04f * scales[o] / 0.2f;
+  }
+  const int weights = m.add_constant<int8_t>("w", fb::TensorType::INT8, {outputs, inputs}, w,
+                                             scales, std::vector<int>(outputs, 0), 0);
+  const int b = m.add_constant<int32_t>("b", fb::TensorType::INT32, {outputs}, bias);
+  const auto activation = [&](const char* name, std::vector<int> shape) {
+    return m.add_tensor({name, fb::TensorType::INT8, std::move(shape), {0.2f}, {4}, -1, {}});
+  };
+  const int y = activation("y", {rows, outputs});
+  const int y3 = activation("y3", {rows, 1, outputs});
+  const int yt = activation("yt", {1, rows, outputs});
+  const int sum =
+      m.add_tensor({"sum", fb::TensorType::INT8, {1, rows, outputs}, {0.15f}, {2}, -1, {}});
+  m.add_operator({fb::OperatorType::FULLY_CONNECTED,
+                  {x, weights, b},
+                  {y},
+                  testing::fully_connected_options,
+                  multipliers,
+                  -128,
+                  127});
+  m.add_operator({fb::OperatorType::RESHAPE,
+                  {y},
+                  {y3},
+                  [](flatbuffers::FlatBufferBuilder& f) {
+                    return std::make_pair(fb::OperatorOptions::ReshapeOptions,
+                                          fb::CreateReshapeOptions(f).Union());
+                  },
+                  {}});
+  m.add_operator({fb::OperatorType::TRANSPOSE,
+                  {y3},
+                  {yt},
+                  [](flatbuffers::FlatBufferBuilder& f) {
+                    const std::vector<int32_t> perm = {1, 0, 2};
+                    return std::make_pair(fb::OperatorOptions::TransposeOptions,
+                                          fb::CreateTransposeOptionsDirect(f, &perm).Union());
+                  },
+                  {}});
+  m.add_operator({fb::OperatorType::ADD,
+                  {r, yt},
+                  {sum},
+                  [](flatbuffers::FlatBufferBuilder& f) {
+                    return std::make_pair(fb::OperatorOptions::AddOptions,
+                                          fb::CreateAddOptions(f).Union());
+                  },
+                  {0.07f / 0.15f, 0.2f / 0.15f},
+                  -128,
+                  127});
+  m.set_inputs({x, r});
+  m.set_outputs({sum});
+  return m;
+}
+
+TEST(Interpreter, FusedProjectionAndAddThroughViewsGiveTheBytesOfTheOps) {
+  const std::vector<uint8_t> bytes = projection_residual_model().serialize();
+  std::vector<int8_t> x(20 * 52), r(20 * 40);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int8_t>(i * 71 % 256 - 128);
+  for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<int8_t>(i * 29 % 256 - 128);
+  std::vector<int8_t> first;
+  for (const char* isa : {"ref", ""}) {
+    for (bool fusion : {true, false}) {
+      for (int threads : {1, 2, 3}) {
+        Model model;
+        ASSERT_TRUE(model.set_threads(threads).ok());
+        ASSERT_TRUE(model.set_isa(isa).ok());
+        ASSERT_TRUE(model.set_fusion(fusion).ok());
+        const Status loaded = model.load_buffer(bytes.data(), bytes.size());
+        ASSERT_TRUE(loaded.ok()) << loaded.message();
+        // Fused where this CPU has a kernel for it: the views and the Add go into the projection.
+        if (!fusion || std::string(isa) == "ref") {
+          EXPECT_EQ(model.operator_count(), 4);
+        } else if (model.operator_count() == 1) {
+          qrun_operator_info fused;
+          ASSERT_TRUE(model.operator_info(0, &fused).ok());
+          EXPECT_STREQ(fused.type, "FULLY_CONNECTED+ADD");
+        }
+        ASSERT_TRUE(model.set_input(0, x.data(), x.size()).ok());
+        ASSERT_TRUE(model.set_input(1, r.data(), r.size()).ok());
+        ASSERT_TRUE(model.run().ok());
+        std::vector<int8_t> output(r.size());
+        ASSERT_TRUE(model.get_output(0, output.data(), output.size()).ok());
+        if (first.empty()) first = output;
+        EXPECT_EQ(output, first) << "isa '" << isa << "', fusion " << fusion << ", " << threads
+                                 << " threads";
+      }
+    }
+  }
+}
+
 // An int8 Add broadcasting a constant row over an image, the work shared among threads: every
 // thread count and kernel family gives the same bytes.
 TEST(Interpreter, BroadcastAddIsTheSameForEveryThreadCountAndKernel) {

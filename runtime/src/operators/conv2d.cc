@@ -161,36 +161,43 @@ Status make_conv2d(const OperatorSource& s, std::unique_ptr<Operator>* op) {
   return make_conv2d_qs8(s, geometry, kernels::select_conv2d_qs8(s.cpu, geometry), nullptr, op);
 }
 
-Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add,
+Status make_gemm_add(const OperatorSource& producer, const kernels::Conv2dGeometry& geometry,
+                     const std::vector<kernels::Conv2dQs8Kernel>& kernels,
+                     const OperatorSource& add, int fed, std::unique_ptr<Operator>* op) {
+  op->reset();
+  QRUN_RETURN_IF_ERROR(expect_io_count(add, 2, 1));
+  const int fed_side = add.inputs[0] == fed ? 0 : 1;
+  if (kernels.empty() || add.inputs[fed_side] != fed || add.inputs[1 - fed_side] == fed) {
+    return Status::Ok();
+  }
+  const Tensor& residual = add.input(1 - fed_side);
+  const Tensor& output = add.output(0);
+  if (residual.type != ElementType::kInt8 || output.type != ElementType::kInt8 ||
+      residual.shape != output.shape || add.input(fed_side).shape != output.shape) {
+    return Status::Ok();  // broadcasting or mixed types: the two ops run in turn
+  }
+  QRUN_RETURN_IF_ERROR(expect_per_tensor(add, residual));
+  ResidualSource source{residual, output, {}};
+  std::vector<float> multipliers;
+  QRUN_RETURN_IF_ERROR(requantization(add, 2, &multipliers, &source.add.output));
+  // Add's definition is symmetric in its operands: the producer's result is always `a`.
+  source.add.a_zero_point = add.input(fed_side).zero_point();
+  source.add.a_multiplier = multipliers[fed_side];
+  source.add.b_zero_point = residual.zero_point();
+  source.add.b_multiplier = multipliers[1 - fed_side];
+  return make_conv2d_qs8(producer, geometry, kernels.front(), &source, op);
+}
+
+Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add, int fed,
                        std::unique_ptr<Operator>* op) {
   op->reset();
   const fb::Conv2DOptions* options = nullptr;
   kernels::Conv2dGeometry geometry;
   bool int8 = false;
   QRUN_RETURN_IF_ERROR(check_conv2d(conv, &options, &geometry, &int8));
-  QRUN_RETURN_IF_ERROR(expect_io_count(add, 2, 1));
-  const int conv_side = add.inputs[0] == conv.outputs[0] ? 0 : 1;
-  if (!int8 || add.inputs[conv_side] != conv.outputs[0]) return Status::Ok();
-  const Tensor& residual = add.input(1 - conv_side);
-  const Tensor& output = add.output(0);
-  if (residual.type != ElementType::kInt8 || output.type != ElementType::kInt8 ||
-      residual.shape != output.shape || conv.output(0).shape != output.shape) {
-    return Status::Ok();  // broadcasting or mixed types: the two ops run in turn
-  }
-  const std::vector<kernels::Conv2dQs8Kernel> kernels =
-      kernels::conv2d_add_qs8_candidates(conv.cpu, geometry);
-  if (kernels.empty()) return Status::Ok();
-
-  QRUN_RETURN_IF_ERROR(expect_per_tensor(add, residual));
-  ResidualSource source{residual, output, {}};
-  std::vector<float> multipliers;
-  QRUN_RETURN_IF_ERROR(requantization(add, 2, &multipliers, &source.add.output));
-  // Add's definition is symmetric in its operands: the convolution's result is always `a`.
-  source.add.a_zero_point = add.input(conv_side).zero_point();
-  source.add.a_multiplier = multipliers[conv_side];
-  source.add.b_zero_point = residual.zero_point();
-  source.add.b_multiplier = multipliers[1 - conv_side];
-  return make_conv2d_qs8(conv, geometry, kernels.front(), &source, op);
+  if (!int8) return Status::Ok();
+  return make_gemm_add(conv, geometry, kernels::conv2d_add_qs8_candidates(conv.cpu, geometry), add,
+                       fed, op);
 }
 
 }  // namespace qrun

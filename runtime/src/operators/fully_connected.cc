@@ -42,12 +42,12 @@ Status make_dynamic(const OperatorSource& s, const kernels::FullyConnectedGeomet
   return Status::Ok();
 }
 
-}  // namespace
-
-Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* op) {
+// What every FULLY_CONNECTED is checked for, fused or not: its inputs, options and shapes, and
+// whether it runs in int8.
+Status check_fully_connected(const OperatorSource& s, const fb::FullyConnectedOptions** options,
+                             kernels::FullyConnectedGeometry* geometry, bool* int8) {
   QRUN_RETURN_IF_ERROR(expect_io_count(s, 3, 1));
-  const fb::FullyConnectedOptions* options = nullptr;
-  QRUN_RETURN_IF_ERROR(options_as(s, &options));
+  QRUN_RETURN_IF_ERROR(options_as(s, options));
   const Tensor& input = s.input(0);
   const Tensor& weights = s.input(1);
   QRUN_RETURN_IF_ERROR(expect_activation(s, input));
@@ -55,13 +55,23 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
   QRUN_RETURN_IF_ERROR(expect_constant(s, s.input(2)));
   QRUN_RETURN_IF_ERROR(expect_rank(s, input, 2));
   QRUN_RETURN_IF_ERROR(expect_rank(s, weights, 2));
-  const kernels::FullyConnectedGeometry geometry{input.dim(0), input.dim(1), weights.dim(0)};
+  *geometry = {input.dim(0), input.dim(1), weights.dim(0)};
   QRUN_RETURN_IF_ERROR(
-      expect_shape(s, weights, {geometry.output_channels, geometry.input_channels}));
-  QRUN_RETURN_IF_ERROR(expect_shape(s, s.input(2), {geometry.output_channels}));
-  QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), {geometry.batch, geometry.output_channels}));
+      expect_shape(s, weights, {geometry->output_channels, geometry->input_channels}));
+  QRUN_RETURN_IF_ERROR(expect_shape(s, s.input(2), {geometry->output_channels}));
+  QRUN_RETURN_IF_ERROR(expect_shape(s, s.output(0), {geometry->batch, geometry->output_channels}));
+  return op_is_int8(s, int8);
+}
+
+}  // namespace
+
+Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* op) {
+  const fb::FullyConnectedOptions* options = nullptr;
+  kernels::FullyConnectedGeometry geometry;
   bool int8 = false;
-  QRUN_RETURN_IF_ERROR(op_is_int8(s, &int8));
+  QRUN_RETURN_IF_ERROR(check_fully_connected(s, &options, &geometry, &int8));
+  const Tensor& input = s.input(0);
+  const Tensor& weights = s.input(1);
   if (!int8 && weights.type == ElementType::kInt8) return make_dynamic(s, geometry, options, op);
 
   const Tensor& output = s.output(0);
@@ -126,6 +136,19 @@ Status make_fully_connected(const OperatorSource& s, std::unique_ptr<Operator>* 
       },
       packed_bytes);
   return Status::Ok();
+}
+
+Status make_fully_connected_add(const OperatorSource& fully_connected, const OperatorSource& add,
+                                int fed, std::unique_ptr<Operator>* op) {
+  op->reset();
+  const fb::FullyConnectedOptions* options = nullptr;
+  kernels::FullyConnectedGeometry geometry;
+  bool int8 = false;
+  QRUN_RETURN_IF_ERROR(check_fully_connected(fully_connected, &options, &geometry, &int8));
+  if (!int8) return Status::Ok();
+  return make_gemm_add(fully_connected, kernels::as_conv2d(geometry),
+                       kernels::fully_connected_add_qs8_candidates(fully_connected.cpu, geometry),
+                       add, fed, op);
 }
 
 }  // namespace qrun

@@ -105,10 +105,18 @@ struct OperatorSource {
 using OperatorFactory = Status (*)(const OperatorSource&, std::unique_ptr<Operator>*);
 
 Status make_conv2d(const OperatorSource&, std::unique_ptr<Operator>*);
-// A CONV_2D and the ADD right behind it that takes its output, as one operator whose kernel adds in
-// its epilogue. Leaves *op empty, without error, where no kernel can (then the two run in turn).
-Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add,
+// A CONV_2D or FULLY_CONNECTED and the ADD behind it that takes its output, `fed` (the output
+// itself, or a view of it), as one operator whose kernel adds in its epilogue and writes the ADD's
+// output. Leaves *op empty, without error, where no kernel can (then the ops run in turn).
+Status make_conv2d_add(const OperatorSource& conv, const OperatorSource& add, int fed,
                        std::unique_ptr<Operator>*);
+Status make_fully_connected_add(const OperatorSource& fully_connected, const OperatorSource& add,
+                                int fed, std::unique_ptr<Operator>*);
+// What both share: the producer computed by a Conv2D kernel of `kernels` (the first), from its
+// `geometry`, its int8 weights, bias and requantization read from `producer`.
+Status make_gemm_add(const OperatorSource& producer, const kernels::Conv2dGeometry& geometry,
+                     const std::vector<kernels::Conv2dQs8Kernel>& kernels,
+                     const OperatorSource& add, int fed, std::unique_ptr<Operator>*);
 Status make_fully_connected(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_add(const OperatorSource&, std::unique_ptr<Operator>*);
 Status make_mul(const OperatorSource&, std::unique_ptr<Operator>*);
