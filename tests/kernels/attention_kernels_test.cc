@@ -179,5 +179,30 @@ TEST(LayerNormQs8Kernels, EveryKernelMatchesTheReference) {
   }
 }
 
+// One row long enough that its sum of squares overflows int32 many times over (each value 255 steps
+// from the zero point, or on it): the kernels' integer statistics must still be exact.
+TEST(LayerNormQs8Kernels, LongRowsKeepExactStatistics) {
+  const CpuFeatures cpu = detect_cpu_features();
+  LayerNormGeometry g;
+  g.rows = 1;
+  g.channels = 300007;
+  std::vector<int8_t> input(g.channels);
+  for (size_t c = 0; c < g.channels; ++c) input[c] = c % 3 == 0 ? -128 : 127;
+  std::vector<float> scale(g.channels, 30.0f), shift(g.channels, 0.5f);
+  LayerNormQs8Params p;
+  p.input_zero_point = -128;
+  p.epsilon_in_input_steps = 0.01;
+  p.scale = scale.data();
+  p.shift = shift.data();
+  p.output = {3, -128, 127};
+  std::vector<int8_t> expected(g.channels);
+  layer_norm_qs8_reference(g, p, input.data(), expected.data());
+  for (const LayerNormQs8Kernel& kernel : layer_norm_qs8_candidates(cpu)) {
+    std::vector<int8_t> actual(g.channels);
+    kernel.run(g, p, input.data(), actual.data());
+    ASSERT_EQ(expected, actual) << kernel.name;
+  }
+}
+
 }  // namespace
 }  // namespace qrun::kernels
