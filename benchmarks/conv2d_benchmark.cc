@@ -1,7 +1,8 @@
 // Every int8 Conv2D kernel this CPU can run, on the layer shapes of ResNet-50 and MobileNet-v2
 // (batch 1, 224x224 input): counters GMAC (per second) and of_peak, the fraction of the core's
 // peak measured at start-up by the register-only loop of the best instruction the CPU has (both
-// are rates, so Google Benchmark shows them with "/s").
+// are rates, so Google Benchmark shows them with "/s"). Kernels that can fuse a residual Add run
+// each layer a second time with one ("+add" in the name), as ResNet's block ends do.
 //   build/bin/conv2d_benchmark --benchmark_filter=resnet50   (Google Benchmark flags apply)
 #include <benchmark/benchmark.h>
 
@@ -38,7 +39,7 @@ double measure_peak_gmacs(const qrun::kernels::CpuFeatures& cpu) {
 }
 
 void run_layer(benchmark::State& state, qrun::kernels::Conv2dQs8Kernel kernel, Conv2dGeometry g,
-               double peak_gmacs) {
+               bool residual, double peak_gmacs) {
   std::mt19937 random(1);
   std::vector<int8_t> input(static_cast<size_t>(g.input_height) * g.input_width * g.input_channels +
                             qrun::kernels::kInputOverreadBytes);
@@ -49,7 +50,12 @@ void run_layer(benchmark::State& state, qrun::kernels::Conv2dQs8Kernel kernel, C
   for (int8_t& w : weights) w = static_cast<int8_t>(static_cast<int>(random() % 255) - 127);
   std::vector<int32_t> bias(g.output_channels, 1000);
   std::vector<float> multipliers(g.output_channels, 1e-4f);
-  const qrun::kernels::Conv2dQs8Params params{-3, multipliers.data(), {5, -128, 127}};
+  qrun::kernels::Conv2dQs8Params params{-3, multipliers.data(), {5, -128, 127}};
+  std::vector<int8_t> residual_values(g.output_rows() * g.output_width * g.output_channels);
+  for (int8_t& r : residual_values) r = static_cast<int8_t>(random());
+  const qrun::kernels::Conv2dQs8Residual add{residual_values.data(),
+                                             {5, 7, 0.6f, 0.45f, {-4, -128, 127}}};
+  if (residual) params.residual = &add;
   qrun::kernels::Conv2dQs8Weights operands{weights.data(), bias.data(), nullptr};
   std::vector<uint8_t> storage;
   if (kernel.pack != nullptr) {
@@ -85,7 +91,13 @@ int main(int argc, char** argv) {
     for (const qrun::kernels::Conv2dQs8Kernel& kernel :
          qrun::kernels::conv2d_qs8_candidates(cpu, g)) {
       const std::string name = qrun::benchmarks::layer_name(layer) + "/" + kernel.name;
-      benchmark::RegisterBenchmark(name.c_str(), run_layer, kernel, g, peak)
+      benchmark::RegisterBenchmark(name.c_str(), run_layer, kernel, g, false, peak)
+          ->Unit(benchmark::kMicrosecond);
+    }
+    for (const qrun::kernels::Conv2dQs8Kernel& kernel :
+         qrun::kernels::conv2d_add_qs8_candidates(cpu, g)) {
+      const std::string name = qrun::benchmarks::layer_name(layer) + "/" + kernel.name;
+      benchmark::RegisterBenchmark(name.c_str(), run_layer, kernel, g, true, peak)
           ->Unit(benchmark::kMicrosecond);
     }
   }
