@@ -65,15 +65,25 @@ void layer_norm_qs8_avx512(const LayerNormGeometry& g, const LayerNormQs8Params&
   const __m512 high = _mm512_set1_ps(static_cast<float>(p.output.max - p.output.zero_point));
   const __m512i output_zero_point = _mm512_set1_epi32(p.output.zero_point);
   const __m512i input_zero_point32 = _mm512_set1_epi32(p.input_zero_point);
+  // Rows in groups: each row's statistics end in a long serial chain (reductions, a division, a
+  // square root), and the group's chains, independent, overlap before any row is normalized.
+  constexpr size_t kGroupRows = 8;
+  LayerNormRowFactors factors[kGroupRows];
   for (size_t row = 0; row < g.rows; ++row) {
+    const size_t in_group = row % kGroupRows;
+    if (in_group == 0) {
+      for (size_t r = row; r < g.rows && r < row + kGroupRows; ++r) {
+        const int8_t* x = input + r * g.channels;
+        factors[r - row] =
+            layer_norm_row_factors(centred_sum(x, g.channels, p.input_zero_point),
+                                   centred_square_sum(x, g.channels, p.input_zero_point),
+                                   g.channels, p.epsilon_in_input_steps);
+      }
+    }
     const int8_t* x = input + row * g.channels;
     int8_t* y = output + row * g.channels;
-    const LayerNormRowFactors row_factors =
-        layer_norm_row_factors(centred_sum(x, g.channels, p.input_zero_point),
-                               centred_square_sum(x, g.channels, p.input_zero_point), g.channels,
-                               p.epsilon_in_input_steps);
-    const __m512 inverse = _mm512_set1_ps(row_factors.inverse);
-    const __m512 mean = _mm512_set1_ps(row_factors.mean);
+    const __m512 inverse = _mm512_set1_ps(factors[in_group].inverse);
+    const __m512 mean = _mm512_set1_ps(factors[in_group].mean);
     for (size_t c = 0; c < g.channels; c += 16) {
       const size_t left = g.channels - c;
       const __mmask16 mask =
