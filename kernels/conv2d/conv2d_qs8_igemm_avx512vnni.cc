@@ -122,7 +122,7 @@ struct PixelTile {
 // A fused Add's constants in registers, and its arithmetic for 16 lanes.
 struct ResidualAdd {
   ResidualAdd(const AddQs8Params& p, const Qs8Output& conv_output)
-      : a_offset(static_cast<float>(conv_output.zero_point - p.a_zero_point)),
+      : a_offset(_mm512_set1_ps(static_cast<float>(conv_output.zero_point - p.a_zero_point))),
         b_zero_point(_mm512_set1_epi32(p.b_zero_point)),
         a_multiplier(_mm512_set1_ps(p.a_multiplier)),
         b_multiplier(_mm512_set1_ps(p.b_multiplier)),
@@ -130,19 +130,19 @@ struct ResidualAdd {
 
   // `conv_rounded`: the convolution's result before its zero point is added, already rounded to
   // an integer (in float, exact). Add's a - a_zero_point is that plus the two zero points'
-  // difference (zero when, as always in the runtime, a's zero point is the convolution's).
-  // Returns the sum rounded, before Add's zero point and low clamp, which the caller applies to
-  // the narrowed values as for the convolution alone.
+  // difference (zero when, as always in the runtime, a's zero point is the convolution's; adding
+  // it then changes at most the sign of a zero, which the rounding to an integer drops). Returns
+  // the sum rounded, before Add's zero point and low clamp, which the caller applies to the
+  // narrowed values as for the convolution alone.
   __m512i operator()(__m512 conv_rounded, __m512i r) const {
-    const __m512 a =
-        a_offset == 0.0f ? conv_rounded : _mm512_add_ps(conv_rounded, _mm512_set1_ps(a_offset));
+    const __m512 a = _mm512_add_ps(conv_rounded, a_offset);
     const __m512 scaled_a = _mm512_mul_ps(a, a_multiplier);
     const __m512 scaled_b =
         _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(r, b_zero_point)), b_multiplier);
     return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_add_ps(scaled_a, scaled_b), high));
   }
 
-  float a_offset;
+  __m512 a_offset;
   __m512i b_zero_point;
   __m512 a_multiplier, b_multiplier, high;
 };
@@ -285,6 +285,9 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   // round, add: both bounds are integers and rounding is monotonic, and a value below the int32
   // range (vcvtps2dq gives INT32_MIN) stays at the bottom through each saturating step.
   const __m512 high = _mm512_set1_ps(static_cast<float>(out.max - out.zero_point));
+  // Read before the stores below, which as bytes may alias anything and would make the compiler
+  // read it again for every vector.
+  const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
   const Qs8Output& stored = residual != nullptr ? residual->add.output : out;
   const __m512i zero_point = _mm512_set1_epi16(static_cast<int16_t>(stored.zero_point));
   const __m512i low_bytes = _mm512_set1_epi8(static_cast<char>(stored.min));
@@ -301,6 +304,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
 #pragma GCC unroll 8
   for (int i = 0; i < TilePixels; ++i) {
     if (i >= pixels) break;
+    int8_t* output_row = tile.output[i] + output_channel;
+    const int8_t* residual_row = tile.residual[i] + output_channel;
     __m512i q[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                     _mm512_setzero_si512()};
 #pragma GCC unroll 4
@@ -311,10 +316,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
       } else {
         // The convolution's own clamp, then rounding in float (half to even, as vcvtps2dq),
         // which keeps the value for the Add in float.
-        const __m512 low = _mm512_set1_ps(static_cast<float>(out.min - out.zero_point));
-        const __m128i r_bytes =
-            _mm_maskz_loadu_epi8(static_cast<__mmask16>(store_mask >> (kLanes * v)),
-                                 tile.residual[i] + output_channel + kLanes * v);
+        const __m128i r_bytes = _mm_maskz_loadu_epi8(
+            static_cast<__mmask16>(store_mask >> (kLanes * v)), residual_row + kLanes * v);
         q[v] = add(_mm512_roundscale_ps(_mm512_min_ps(_mm512_max_ps(scaled, low), high),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
                    _mm512_cvtepi8_epi32(r_bytes));
@@ -325,7 +328,7 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
       const __m256i words =
           _mm256_adds_epi16(_mm512_cvtsepi32_epi16(q[0]), _mm512_castsi512_si256(zero_point));
       _mm_mask_storeu_epi8(
-          tile.output[i] + output_channel, static_cast<__mmask16>(store_mask),
+          output_row, static_cast<__mmask16>(store_mask),
           _mm_max_epi8(_mm256_cvtsepi16_epi8(words), _mm512_castsi512_si128(low_bytes)));
       continue;
     }
@@ -334,7 +337,7 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
         _mm512_packs_epi16(_mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zero_point),
                            _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zero_point));
     _mm512_mask_storeu_epi8(
-        tile.output[i] + output_channel, store_mask,
+        output_row, store_mask,
         _mm512_max_epi8(_mm512_permutexvar_epi32(channel_order, bytes), low_bytes));
   }
 }
