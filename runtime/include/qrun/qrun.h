@@ -107,10 +107,11 @@ QRUN_API qrun_status qrun_interpreter_set_num_threads(qrun_interpreter* interpre
  * call the QRUN_ISA environment variable is used when set. Takes effect at the next load. */
 QRUN_API qrun_status qrun_interpreter_set_isa(qrun_interpreter* interpreter, const char* isa);
 
-/* Nonzero (the default): an int8 ADD right behind the CONV_2D that feeds it runs inside that
- * convolution's kernel where this CPU has such a kernel. Outputs are the same bytes either way;
- * fused, the convolution's own output is never computed, so an observer sees it only with fusion
- * off. Takes effect at the next load. */
+/* Nonzero (the default): an int8 ADD right behind the CONV_2D or FULLY_CONNECTED that feeds it
+ * (directly or through RESHAPEs and unit-axis TRANSPOSEs) runs inside that op's kernel where this
+ * CPU has such a kernel. Outputs are the same bytes either way; fused, the op's own output (and
+ * its views) is never computed, so an observer sees it only with fusion off. Takes effect at the
+ * next load. */
 QRUN_API qrun_status qrun_interpreter_set_fusion(qrun_interpreter* interpreter, int enabled);
 
 /* Whose kernels run the model: "qrun" (its own, the default) or "xnnpack" (XNNPACK's operator for
