@@ -344,11 +344,13 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
 
 // compute_tile for a block of `vectors` x 16 channels (a layer's last block may be narrower).
 template <int TilePixels, int MaxVectors, bool Pointwise>
-void compute_block(const Conv2dGeometry& g, const PackedLayout& layout, const PixelTile& tile,
-                   int pixels, size_t channel_offset, const uint8_t* block, const int8_t* zero_row,
-                   const float* multipliers, const Qs8Output& out,
-                   const Conv2dQs8Residual* residual, size_t output_channel, int channels,
-                   int vectors) {
+[[gnu::always_inline]] inline void compute_block(const Conv2dGeometry& g,
+                                                 const PackedLayout& layout, const PixelTile& tile,
+                                                 int pixels, size_t channel_offset,
+                                                 const uint8_t* block, const int8_t* zero_row,
+                                                 const float* multipliers, const Qs8Output& out,
+                                                 const Conv2dQs8Residual* residual,
+                                                 size_t output_channel, int channels, int vectors) {
   switch (vectors) {
     case 1:
       return compute_tile<TilePixels, 1, Pointwise>(g, layout, tile, pixels, channel_offset, block,
@@ -514,11 +516,15 @@ void run_tiles(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
     const int channels = static_cast<int>(std::min(channel_end - c, layout.block_channels()));
     const float* multipliers = p.multipliers + group * cout + c;
-    const auto run_block = pixels * 2 <= TilePixels
-                               ? compute_block<TilePixels / 2, MaxVectors, Pointwise>
-                               : compute_block<TilePixels, MaxVectors, Pointwise>;
-    run_block(g, layout, tile, pixels, channel_offset, block, zero_row, multipliers, p.output,
-              p.residual, group * cout + c, channels, vectors);
+    if (pixels * 2 > TilePixels) {
+      compute_block<TilePixels, MaxVectors, Pointwise>(
+          g, layout, tile, pixels, channel_offset, block, zero_row, multipliers, p.output,
+          p.residual, group * cout + c, channels, vectors);
+    } else {
+      compute_block<TilePixels / 2, MaxVectors, Pointwise>(
+          g, layout, tile, pixels, channel_offset, block, zero_row, multipliers, p.output,
+          p.residual, group * cout + c, channels, vectors);
+    }
   };
 
   if (g.groups == 1 && layout.total() <= kPixelsOutsideMaxWeightBytes) {
