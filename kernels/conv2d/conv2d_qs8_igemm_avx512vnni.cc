@@ -305,7 +305,8 @@ void compute_tile(const Conv2dGeometry& g, const PackedLayout& layout, const Pix
   for (int i = 0; i < TilePixels; ++i) {
     if (i >= pixels) break;
     int8_t* output_row = tile.output[i] + output_channel;
-    const int8_t* residual_row = tile.residual[i] + output_channel;
+    // Without a fused Add the tile's residual pointers are null: no offset may be added to them.
+    const int8_t* residual_row = residual != nullptr ? tile.residual[i] + output_channel : nullptr;
     __m512i q[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                     _mm512_setzero_si512()};
 #pragma GCC unroll 4
