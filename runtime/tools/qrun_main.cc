@@ -248,6 +248,37 @@ Status set_image_input(qrun::Model& model, const qrun_tensor_info& info, const s
   return model.set_input_float(0, values);
 }
 
+// The dimensions other than 1, in order: shapes that agree on them hold the same values in the
+// same order.
+std::vector<int64_t> squeezed(std::vector<int64_t> shape) {
+  shape.erase(std::remove(shape.begin(), shape.end(), int64_t{1}), shape.end());
+  return shape;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (size_t d = 0; d < shape.size(); ++d) text += (d ? "," : "") + std::to_string(shape[d]);
+  return text + "]";
+}
+
+// A .npy array must have the input's shape (up to dimensions of 1, or flattened): the same count
+// in another layout, NCHW given to an NHWC input above all, would run on scrambled values.
+Status check_npy_shape(const std::string& path, const std::vector<int64_t>& array_shape,
+                       const qrun_tensor_info& info) {
+  const std::vector<int64_t> input_shape(info.shape, info.shape + info.rank);
+  if (array_shape.size() == 1 || squeezed(array_shape) == squeezed(input_shape)) {
+    return Status::Ok();
+  }
+  std::string message = path + ": shape " + shape_text(array_shape) + ", model input " +
+                        describe(info) + " has another layout";
+  if (info.rank == 4 && array_shape.size() == 4 && array_shape[0] == info.shape[0] &&
+      array_shape[1] == info.shape[3] && array_shape[2] == info.shape[1] &&
+      array_shape[3] == info.shape[2]) {
+    message += " (the array looks NCHW, the input is NHWC: numpy's x.transpose(0, 2, 3, 1))";
+  }
+  return qrun::InvalidArgument(message);
+}
+
 // Reads the input as the model's own type, or as float32 to be quantized, or as an image.
 Status set_input(qrun::Model& model, const std::string& path) {
   qrun_tensor_info info;
@@ -266,6 +297,7 @@ Status set_input(qrun::Model& model, const std::string& path) {
                                    " values, model input " + describe(info) + " takes " +
                                    std::to_string(count));
     }
+    QRUN_RETURN_IF_ERROR(check_npy_shape(path, array.shape, info));
     if (array.type == qrun::tools::NpyType::kInt8 && info.type == QRUN_INT8) {
       bytes = std::move(array.data);
     } else if (array.type == qrun::tools::NpyType::kFloat32 ||

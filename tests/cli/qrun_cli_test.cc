@@ -227,6 +227,29 @@ TEST_F(QrunCli, InputOfTheWrongSize) {
   EXPECT_NE(access((dir_ + "/out.npy").c_str(), F_OK), 0) << "an output file was left behind";
 }
 
+// A .npy array of the right count in another layout is refused (NCHW for this NHWC input, with a
+// hint); dimensions of 1 dropped, or a flat array, are the same values in the same order.
+TEST_F(QrunCli, NpyInputInAnotherLayout) {
+  const auto npy = [&](const std::string& name, std::vector<int64_t> shape) {
+    qrun::tools::NpyArray array;
+    array.type = qrun::tools::NpyType::kInt8;
+    array.shape = std::move(shape);
+    array.data.assign(32, 5);
+    const std::string path = dir_ + "/" + name;
+    EXPECT_TRUE(qrun::tools::write_npy(path, array).ok());
+    return path;
+  };
+  const std::string nchw = npy("nchw.npy", {1, 2, 4, 4});
+  const Result r = qrun(model_ + " " + nchw);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "qrun: " + nchw +
+                       ": shape [1,2,4,4], model input input int8[1,4,4,2] scale=0.05 zp=-3 has "
+                       "another layout (the array looks NCHW, the input is NHWC: numpy's "
+                       "x.transpose(0, 2, 3, 1))\n");
+  EXPECT_EQ(qrun(model_ + " " + npy("squeezed.npy", {4, 4, 2})).exit_code, 0);
+  EXPECT_EQ(qrun(model_ + " " + npy("flat.npy", {32})).exit_code, 0);
+}
+
 TEST_F(QrunCli, MissingModelFile) {
   const std::string input = write("input.bin", std::string(32, '\0'));
   const Result r = qrun(dir_ + "/missing.qfb " + input);
