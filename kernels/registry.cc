@@ -546,6 +546,8 @@ std::vector<LayerNormQs8Kernel> layer_norm_qs8_candidates(const CpuFeatures& cpu
 #if QRUN_X86_KERNELS
   if (cpu.x86_avx512) kernels.push_back({"layer_norm_qs8_avx512", layer_norm_qs8_avx512});
   if (cpu.x86_avx2) kernels.push_back({"layer_norm_qs8_avx2", layer_norm_qs8_avx2});
+#elif QRUN_ARM64_KERNELS
+  if (cpu.arm_neon) kernels.push_back({"layer_norm_qs8_neon", layer_norm_qs8_neon});
 #else
   (void)cpu;
 #endif

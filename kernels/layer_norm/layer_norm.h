@@ -51,6 +51,11 @@ struct LayerNormRowFactors {
 };
 LayerNormRowFactors layer_norm_row_factors(int64_t sum, int64_t square_sum, size_t channels,
                                            double epsilon_in_input_steps);
+// The int8 output of channel c's value x, from its row's factors: the reference's per-element
+// steps, which the SIMD kernels also take for the channels that do not fill a vector. (Defined with
+// the reference, built for the baseline CPU, so that no SIMD file's copy of it can be linked in.)
+int8_t layer_norm_qs8_output(int8_t x, size_t c, const LayerNormRowFactors& factors,
+                             const LayerNormQs8Params& p);
 
 using LayerNormQs8Fn = void (*)(const LayerNormGeometry&, const LayerNormQs8Params&,
                                 const int8_t* input, int8_t* output);
@@ -62,6 +67,9 @@ void layer_norm_qs8_avx512(const LayerNormGeometry&, const LayerNormQs8Params&, 
                            int8_t* output);
 // x86 AVX2: the sums 16 channels per step, the outputs 8 per step.
 void layer_norm_qs8_avx2(const LayerNormGeometry&, const LayerNormQs8Params&, const int8_t* input,
+                         int8_t* output);
+// AArch64 NEON: the sums and the outputs 16 channels per step.
+void layer_norm_qs8_neon(const LayerNormGeometry&, const LayerNormQs8Params&, const int8_t* input,
                          int8_t* output);
 
 }  // namespace qrun::kernels

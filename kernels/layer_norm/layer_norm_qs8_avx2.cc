@@ -7,7 +7,6 @@
 // channels that do not fill a vector take the reference's scalar steps.
 #include <immintrin.h>
 
-#include <cmath>
 #include <cstring>
 
 #include "layer_norm/layer_norm.h"
@@ -30,10 +29,8 @@ __m256i widened_sum(__m256i pairs) {
 
 void layer_norm_qs8_avx2(const LayerNormGeometry& g, const LayerNormQs8Params& p,
                          const int8_t* input, int8_t* output) {
-  const float low_level = static_cast<float>(p.output.min - p.output.zero_point);
-  const float high_level = static_cast<float>(p.output.max - p.output.zero_point);
-  const __m256 low = _mm256_set1_ps(low_level);
-  const __m256 high = _mm256_set1_ps(high_level);
+  const __m256 low = _mm256_set1_ps(static_cast<float>(p.output.min - p.output.zero_point));
+  const __m256 high = _mm256_set1_ps(static_cast<float>(p.output.max - p.output.zero_point));
   const __m256i output_zero_point = _mm256_set1_epi32(p.output.zero_point);
   const __m256i input_zero_point16 = _mm256_set1_epi16(static_cast<int16_t>(p.input_zero_point));
   const __m256i input_zero_point32 = _mm256_set1_epi32(p.input_zero_point);
@@ -81,13 +78,7 @@ void layer_norm_qs8_avx2(const LayerNormGeometry& g, const LayerNormQs8Params& p
           _mm_packs_epi32(_mm256_castsi256_si128(result), _mm256_extracti128_si256(result, 1));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(y + c), _mm_packs_epi16(words, words));
     }
-    for (; c < g.channels; ++c) {
-      const float centred = static_cast<float>(x[c] - p.input_zero_point) - row_factors.mean;
-      const float level = std::nearbyint(centred * row_factors.inverse * p.scale[c] + p.shift[c]);
-      const float clamped =
-          level > high_level ? high_level : (level >= low_level ? level : low_level);
-      y[c] = static_cast<int8_t>(static_cast<int32_t>(clamped) + p.output.zero_point);
-    }
+    for (; c < g.channels; ++c) y[c] = layer_norm_qs8_output(x[c], c, row_factors, p);
   }
 }
 
