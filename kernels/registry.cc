@@ -568,6 +568,8 @@ std::vector<SoftmaxQs8Kernel> softmax_qs8_candidates(const CpuFeatures& cpu) {
   if (cpu.x86_avx512_vbmi) kernels.push_back({"softmax_qs8_avx512vbmi", softmax_qs8_avx512vbmi});
   if (cpu.x86_avx512) kernels.push_back({"softmax_qs8_avx512", softmax_qs8_avx512});
   if (cpu.x86_avx2) kernels.push_back({"softmax_qs8_avx2", softmax_qs8_avx2});
+#elif QRUN_ARM64_KERNELS
+  if (cpu.arm_neon) kernels.push_back({"softmax_qs8_neon", softmax_qs8_neon});
 #else
   (void)cpu;
 #endif

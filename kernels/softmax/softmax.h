@@ -31,6 +31,10 @@ void softmax_qs8_avx512(size_t rows, size_t length, const int32_t* exp_table, co
 // x86 AVX2: the row's maximum 32 elements per step, the table 8 lanes per gather.
 void softmax_qs8_avx2(size_t rows, size_t length, const int32_t* exp_table, const int8_t* input,
                       int8_t* output);
+// AArch64 NEON: the row's maximum and the outputs 16 elements per step, the table read entry by
+// entry.
+void softmax_qs8_neon(size_t rows, size_t length, const int32_t* exp_table, const int8_t* input,
+                      int8_t* output);
 void softmax_f32_reference(size_t rows, size_t length, const float* input, float* output);
 
 }  // namespace qrun::kernels
