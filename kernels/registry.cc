@@ -352,6 +352,14 @@ const Entry<MaxPool2dS8Kernel, Pool2dGeometry> kMaxPool2dS8[] = {
 };
 
 const Entry<AveragePool2dQs8Kernel, Pool2dGeometry> kAveragePool2dQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"average_pool2d_qs8_neon", average_pool2d_qs8_neon},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.arm_neon; }},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"average_pool2d_qs8_armv7neon", average_pool2d_qs8_armv7neon},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.armv7_neon; }},
+#endif
 #if QRUN_X86_KERNELS
     {{"average_pool2d_qs8_avx512", average_pool2d_qs8_avx512},
      [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx512; }},

@@ -58,6 +58,11 @@ void average_pool2d_qs8_reference(const Pool2dGeometry&, const AveragePoolQs8Par
 // x86 AVX-512 (F, BW, VL, DQ): 16 channels per vector.
 void average_pool2d_qs8_avx512(const Pool2dGeometry&, const AveragePoolQs8Params&,
                                const int8_t* input, int8_t* output);
+// Baseline NEON, 16 channels per vector: AArch64, and 32-bit ARMv7 under its own name.
+void average_pool2d_qs8_neon(const Pool2dGeometry&, const AveragePoolQs8Params&,
+                             const int8_t* input, int8_t* output);
+void average_pool2d_qs8_armv7neon(const Pool2dGeometry&, const AveragePoolQs8Params&,
+                                  const int8_t* input, int8_t* output);
 void average_pool2d_f32_reference(const Pool2dGeometry&, F32Range, const float* input,
                                   float* output);
 
