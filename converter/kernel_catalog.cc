@@ -163,7 +163,7 @@ const std::map<std::string, Probe>& Probes() {
        }},
       {"CONCATENATION",
        [](const CpuFeatures& cpu, auto* int8, auto* fp32) {
-         *int8 = {select_concat_qs8(cpu).name};
+         *int8 = {select_concat_s8_tables(cpu).name};
          *fp32 = {select_concat_f32(cpu).name};
        }},
       {"TRANSPOSE",

@@ -594,8 +594,20 @@ SoftmaxF32Kernel select_softmax_f32(const CpuFeatures&) {
   return {"softmax_f32_reference", softmax_f32_reference};
 }
 
-ConcatQs8Kernel select_concat_qs8(const CpuFeatures&) {
-  return {"concat_qs8_reference", concat_qs8_reference};
+std::vector<ConcatS8TablesKernel> concat_s8_tables_candidates(const CpuFeatures& cpu) {
+  std::vector<ConcatS8TablesKernel> kernels;
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512_vbmi) {
+    kernels.push_back({"concat_s8_tables_avx512vbmi", concat_s8_tables_avx512vbmi});
+  }
+#else
+  (void)cpu;
+#endif
+  kernels.push_back({"concat_s8_tables_portable", concat_s8_tables_portable});
+  return kernels;
+}
+ConcatS8TablesKernel select_concat_s8_tables(const CpuFeatures& cpu) {
+  return concat_s8_tables_candidates(cpu).front();
 }
 
 ConcatF32Kernel select_concat_f32(const CpuFeatures&) {

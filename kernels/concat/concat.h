@@ -30,6 +30,26 @@ using ConcatF32Fn = void (*)(const ConcatGeometry&, const float* const* inputs, 
 
 void concat_qs8_reference(const ConcatGeometry&, const ConcatQs8Params&,
                           const int8_t* const* inputs, int8_t* output);
+
+// Int8 concatenation through tables. An input's requantization (above) is a function of its byte
+// alone, so concat_qs8_table computes it once, at load time, for all 256 values (entry x + 128 for
+// byte x, the order of the lookup-table kernels); the kernels then look every element up, or copy
+// it where an input has no table. The bytes are the reference's by construction.
+constexpr int kConcatTableSize = 256;
+// Fills `table` with input i's requantization; false (and the table unused) where it is the
+// identity, so that the input can be copied instead.
+bool concat_qs8_table(int32_t input_zero_point, float multiplier, const Qs8Output& output,
+                      int8_t* table);
+// `tables[i]`: input i's table, or null for an input copied as it is.
+using ConcatS8TablesFn = void (*)(const ConcatGeometry&, const int8_t* const* tables,
+                                  const int8_t* const* inputs, int8_t* output);
+// Any CPU: input by input, element by element.
+void concat_s8_tables_portable(const ConcatGeometry&, const int8_t* const* tables,
+                               const int8_t* const* inputs, int8_t* output);
+// x86 AVX512-VBMI: input by input, its table held in four registers and looked up 64 elements at
+// a time by vpermi2b.
+void concat_s8_tables_avx512vbmi(const ConcatGeometry&, const int8_t* const* tables,
+                                 const int8_t* const* inputs, int8_t* output);
 void concat_f32_reference(const ConcatGeometry&, const float* const* inputs, float* output);
 
 }  // namespace qrun::kernels

@@ -1,13 +1,16 @@
 // Slice, Gather, Pad and Transpose reference kernels: cases worked out by hand (NumPy's results
 // for the padding modes), and randomized shapes of every rank against an element-by-element
-// statement of the definition.
+// statement of the definition. Int8 Concatenation's table kernels against its reference.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <vector>
 
+#include "cpu_features.h"
 #include "registry.h"
 
 namespace qrun::kernels {
@@ -292,6 +295,61 @@ TEST(PadKernels, EveryCandidateMatchesTheReference) {
       std::vector<uint8_t> out(expected.size(), 0xAA);
       kernel.run(g, value, in.data(), out.data());
       ASSERT_EQ(out, expected) << kernel.name << " trial " << trial;
+    }
+  }
+}
+
+// Every concatenation-by-tables kernel this CPU has gives the reference's bytes: random blocks
+// (many shorter than a vector, some longer than several), inputs that share the output's
+// parameters (copied) and inputs requantized (looked up), extreme zero points, multipliers from
+// 1e-2 to 10 and output ranges a fused activation would narrow.
+TEST(ConcatS8TablesKernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(20261122);
+  const auto pick = [&](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(random);
+  };
+  for (int trial = 0; trial < 300; ++trial) {
+    const size_t input_count = static_cast<size_t>(pick(1, 6));
+    std::vector<size_t> blocks(input_count);
+    std::vector<int32_t> zero_points(input_count);
+    std::vector<float> multipliers(input_count);
+    ConcatQs8Params p;
+    p.output.zero_point = pick(0, 2) == 0 ? -128 : pick(-128, 127);
+    p.output.min = pick(0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(0, 2) == 0 ? pick(p.output.min, 127) : 127;
+    const size_t outer = static_cast<size_t>(pick(1, 40));
+    std::vector<std::vector<int8_t>> data(input_count);
+    std::vector<const int8_t*> inputs(input_count);
+    std::vector<int8_t> tables(input_count * kConcatTableSize);
+    std::vector<const int8_t*> table_of(input_count, nullptr);
+    for (size_t i = 0; i < input_count; ++i) {
+      blocks[i] = static_cast<size_t>(pick(0, 3) == 0 ? pick(65, 300) : pick(1, 64));
+      const bool same = pick(0, 2) == 0;
+      zero_points[i] = same ? p.output.zero_point : pick(-128, 127);
+      multipliers[i] = same ? 1.0f
+                            : static_cast<float>(std::pow(
+                                  10.0, std::uniform_real_distribution<double>(-2, 1)(random)));
+      data[i].resize(outer * blocks[i]);
+      for (int8_t& x : data[i]) x = static_cast<int8_t>(pick(-128, 127));
+      inputs[i] = data[i].data();
+      if (concat_qs8_table(zero_points[i], multipliers[i], p.output,
+                           tables.data() + i * kConcatTableSize)) {
+        table_of[i] = tables.data() + i * kConcatTableSize;
+      }
+    }
+    p.input_zero_points = zero_points.data();
+    p.multipliers = multipliers.data();
+    const ConcatGeometry g{outer, input_count, blocks.data()};
+    size_t total = 0;
+    for (size_t block : blocks) total += outer * block;
+    std::vector<int8_t> expected(total);
+    concat_qs8_reference(g, p, inputs.data(), expected.data());
+    for (const ConcatS8TablesKernel& kernel : concat_s8_tables_candidates(cpu)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(total);
+      kernel.run(g, table_of.data(), inputs.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
     }
   }
 }

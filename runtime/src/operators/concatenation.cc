@@ -47,21 +47,29 @@ Status make_concatenation(const OperatorSource& s, std::unique_ptr<Operator>* op
   kernels::ConcatGeometry geometry{outer, inputs.size(), nullptr};
   if (int8) {
     std::vector<float> multipliers;
-    kernels::ConcatQs8Params params;
-    QRUN_RETURN_IF_ERROR(requantization(s, inputs.size(), &multipliers, &params.output));
-    const kernels::ConcatQs8Kernel kernel = kernels::select_concat_qs8(s.cpu);
+    kernels::Qs8Output requantized;
+    QRUN_RETURN_IF_ERROR(requantization(s, inputs.size(), &multipliers, &requantized));
+    // Each input's requantization as a table over its 256 byte values, or none where it is the
+    // identity (the input is copied). The closure owns the bytes: a moved vector keeps its storage.
+    std::vector<int8_t> table_bytes(inputs.size() * kernels::kConcatTableSize);
+    std::vector<const int8_t*> tables(inputs.size(), nullptr);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      int8_t* table = table_bytes.data() + i * kernels::kConcatTableSize;
+      if (kernels::concat_qs8_table(zero_points[i], multipliers[i], requantized, table)) {
+        tables[i] = table;
+      }
+    }
+    const kernels::ConcatS8TablesKernel kernel = kernels::select_concat_s8_tables(s.cpu);
     *op = make_operator(
-        kernel.name, [=, &output, blocks = std::move(blocks), zero_points = std::move(zero_points),
-                      multipliers = std::move(multipliers), inputs = std::move(inputs),
+        kernel.name, [=, &output, blocks = std::move(blocks), table_bytes = std::move(table_bytes),
+                      tables = std::move(tables), inputs = std::move(inputs),
                       addresses = std::move(addresses)](const RunContext& context) mutable {
           for (size_t i = 0; i < inputs.size(); ++i)
             addresses[i] = inputs[i]->data<uint8_t>(context.arena);
           kernels::ConcatGeometry call_geometry = geometry;
           call_geometry.input_blocks = blocks.data();
-          kernels::ConcatQs8Params call = params;
-          call.input_zero_points = zero_points.data();
-          call.multipliers = multipliers.data();
-          kernel.run(call_geometry, call, reinterpret_cast<const int8_t* const*>(addresses.data()),
+          kernel.run(call_geometry, tables.data(),
+                     reinterpret_cast<const int8_t* const*>(addresses.data()),
                      output.mutable_data<int8_t>(context.arena));
         });
     return Status::Ok();
