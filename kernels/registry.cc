@@ -695,7 +695,7 @@ ResizeLinearF32Kernel select_resize_linear_f32(const CpuFeatures&) {
 }
 
 ChannelShuffleKernel select_channel_shuffle(const CpuFeatures&) {
-  return {"channel_shuffle_reference", channel_shuffle_reference};
+  return {"channel_shuffle_portable", channel_shuffle_portable};
 }
 
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&) {

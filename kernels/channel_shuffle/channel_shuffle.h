@@ -22,5 +22,8 @@ using ChannelShuffleFn = void (*)(const ChannelShuffleGeometry&, const void* inp
 
 void channel_shuffle_reference(const ChannelShuffleGeometry&, const void* input,
                                void* const* outputs);
+// Any CPU: no division or call per element; two groups of bytes interleaved run by run.
+void channel_shuffle_portable(const ChannelShuffleGeometry&, const void* input,
+                              void* const* outputs);
 
 }  // namespace qrun::kernels

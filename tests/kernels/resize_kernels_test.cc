@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -252,6 +253,43 @@ TEST(ChannelShuffleReference, PermutesAndSplitsEachPixel) {
   void* const out_parts[] = {out_f.data()};
   channel_shuffle_reference({1, 4, 2, 1, sizeof(float)}, in_f.data(), out_parts);
   EXPECT_EQ(out_f, (std::vector<float>{0.5f, 2.5f, 1.5f, 3.5f}));
+}
+
+// The portable kernel gives the reference's bytes: random pixel counts, groups, parts and element
+// sizes, ShuffleNet's two groups of bytes (its interleaving path) often.
+TEST(ChannelShufflePortable, MatchesTheReference) {
+  std::mt19937 random(7);
+  const auto pick = [&](int low, int high) {
+    return static_cast<size_t>(std::uniform_int_distribution<int>(low, high)(random));
+  };
+  const size_t element_sizes[] = {1, 2, 4};
+  for (int trial = 0; trial < 300; ++trial) {
+    ChannelShuffleGeometry g;
+    g.pixels = pick(1, 20);
+    g.groups = trial % 2 == 0 ? 2 : pick(1, 5);
+    g.channels = g.groups * pick(1, 40);
+    g.element_size = trial % 2 == 0 ? 1 : element_sizes[pick(0, 2)];
+    std::vector<size_t> divisors;
+    for (size_t d = 1; d <= g.channels && d <= kMaxChannelShuffleOutputs; ++d) {
+      if (g.channels % d == 0) divisors.push_back(d);
+    }
+    g.output_count = divisors[pick(0, static_cast<int>(divisors.size()) - 1)];
+    std::vector<uint8_t> in(g.pixels * g.channels * g.element_size);
+    for (uint8_t& x : in) x = static_cast<uint8_t>(pick(0, 255));
+    const size_t part_bytes = in.size() / g.output_count;
+    std::vector<uint8_t> expected(in.size()), actual(in.size());
+    void* expected_parts[kMaxChannelShuffleOutputs];
+    void* actual_parts[kMaxChannelShuffleOutputs];
+    for (size_t k = 0; k < g.output_count; ++k) {
+      expected_parts[k] = expected.data() + k * part_bytes;
+      actual_parts[k] = actual.data() + k * part_bytes;
+    }
+    channel_shuffle_reference(g, in.data(), expected_parts);
+    channel_shuffle_portable(g, in.data(), actual_parts);
+    ASSERT_EQ(expected, actual) << "trial " << trial << ": " << g.pixels << " pixels of "
+                                << g.channels << " channels, " << g.groups << " groups, "
+                                << g.output_count << " parts, " << g.element_size << "-byte";
+  }
 }
 
 }  // namespace
