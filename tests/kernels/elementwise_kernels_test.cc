@@ -41,7 +41,7 @@ TEST(AddQs8Kernels, EveryKernelMatchesTheReference) {
     BroadcastGeometry g;
     bool a_broadcast[kMaxBroadcastRank], b_broadcast[kMaxBroadcastRank];
     for (int d = 0; d < kMaxBroadcastRank; ++d) {
-      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 200 : 5));
       a_broadcast[d] = pick(random, 0, 4) == 0;
       b_broadcast[d] = pick(random, 0, 2) == 0;
     }
@@ -81,7 +81,7 @@ TEST(BinaryQs8Kernels, EveryKernelMatchesTheReference) {
     BroadcastGeometry g;
     bool a_broadcast[kMaxBroadcastRank], b_broadcast[kMaxBroadcastRank];
     for (int d = 0; d < kMaxBroadcastRank; ++d) {
-      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 200 : 5));
       a_broadcast[d] = pick(random, 0, 4) == 0;
       b_broadcast[d] = pick(random, 0, 2) == 0;
     }
@@ -125,7 +125,7 @@ TEST(PReluQs8Kernels, EveryKernelMatchesTheReference) {
     BroadcastGeometry g;
     bool x_broadcast[kMaxBroadcastRank], m_broadcast[kMaxBroadcastRank];
     for (int d = 0; d < kMaxBroadcastRank; ++d) {
-      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 200 : 5));
       x_broadcast[d] = false;
       m_broadcast[d] = pick(random, 0, 1) == 0;
     }
@@ -159,7 +159,7 @@ TEST(MulQs8Kernels, EveryKernelMatchesTheReference) {
     BroadcastGeometry g;
     bool a_broadcast[kMaxBroadcastRank], b_broadcast[kMaxBroadcastRank];
     for (int d = 0; d < kMaxBroadcastRank; ++d) {
-      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 70 : 5));
+      g.output_dims[d] = static_cast<size_t>(pick(random, 1, d == 3 ? 200 : 5));
       a_broadcast[d] = pick(random, 0, 4) == 0;
       b_broadcast[d] = pick(random, 0, 2) == 0;
     }
