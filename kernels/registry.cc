@@ -686,8 +686,18 @@ ResizeNearestKernel select_resize_nearest(const CpuFeatures&) {
   return {"resize_nearest_reference", resize_nearest_reference};
 }
 
-ResizeLinearQs8Kernel select_resize_linear_qs8(const CpuFeatures&) {
-  return {"resize_linear_qs8_reference", resize_linear_qs8_reference};
+std::vector<ResizeLinearQs8Kernel> resize_linear_qs8_candidates(const CpuFeatures& cpu) {
+  std::vector<ResizeLinearQs8Kernel> kernels;
+#if QRUN_X86_KERNELS
+  if (cpu.x86_avx512) kernels.push_back({"resize_linear_qs8_avx512", resize_linear_qs8_avx512});
+#else
+  (void)cpu;
+#endif
+  kernels.push_back({"resize_linear_qs8_reference", resize_linear_qs8_reference});
+  return kernels;
+}
+ResizeLinearQs8Kernel select_resize_linear_qs8(const CpuFeatures& cpu) {
+  return resize_linear_qs8_candidates(cpu).front();
 }
 
 ResizeLinearF32Kernel select_resize_linear_f32(const CpuFeatures&) {

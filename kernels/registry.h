@@ -170,6 +170,7 @@ using ResizeLinearF32Kernel = Kernel<ResizeLinearF32Fn>;
 using ChannelShuffleKernel = Kernel<ChannelShuffleFn>;
 ResizeNearestKernel select_resize_nearest(const CpuFeatures&);
 ResizeLinearQs8Kernel select_resize_linear_qs8(const CpuFeatures&);
+std::vector<ResizeLinearQs8Kernel> resize_linear_qs8_candidates(const CpuFeatures&);
 ResizeLinearF32Kernel select_resize_linear_f32(const CpuFeatures&);
 ChannelShuffleKernel select_channel_shuffle(const CpuFeatures&);
 QuantizeF32Qs8Kernel select_quantize_f32_qs8(const CpuFeatures&);

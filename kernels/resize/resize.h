@@ -102,6 +102,9 @@ void resize_nearest_reference(const ResizeGeometry&, const ResizeNearestTaps&, s
                               const void* outside_pixel, const void* input, void* output);
 void resize_linear_qs8_reference(const ResizeGeometry&, const ResizeLinearTaps&,
                                  const ResizeLinearQs8Params&, const int8_t* input, int8_t* output);
+// x86 AVX-512 (F, BW): 16 channels of an output pixel at a time, the same integer blend.
+void resize_linear_qs8_avx512(const ResizeGeometry&, const ResizeLinearTaps&,
+                              const ResizeLinearQs8Params&, const int8_t* input, int8_t* output);
 void resize_linear_f32_reference(const ResizeGeometry&, const ResizeLinearTaps&, float outside,
                                  const float* input, float* output);
 

@@ -1,14 +1,17 @@
 // RESIZE's taps (ONNX's coordinate transformations and nearest modes, worked out by hand), its
-// reference kernels against direct formulas (tf_crop_and_resize's extrapolation too), and
-// CHANNEL_SHUFFLE's permutation and split.
+// reference kernels against direct formulas (tf_crop_and_resize's extrapolation too), its SIMD
+// kernels against the reference, and CHANNEL_SHUFFLE's permutation and split.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <vector>
 
 #include "channel_shuffle/channel_shuffle.h"
+#include "cpu_features.h"
+#include "registry.h"
 #include "resize/resize.h"
 
 namespace qrun::kernels {
@@ -231,6 +234,65 @@ TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
     }
   }
   EXPECT_GT(outside_count, 0u);
+}
+
+// Every int8 bilinear kernel this CPU has gives the reference's bytes: every coordinate mode
+// (tf_crop_and_resize's outside pixels too), up and down, channel counts around the vector widths,
+// extreme zero points and multipliers, output ranges a fused activation would narrow.
+TEST(ResizeLinearQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 rng(11);
+  const ResizeCoordinates all[] = {
+      ResizeCoordinates::kHalfPixel,        ResizeCoordinates::kPytorchHalfPixel,
+      ResizeCoordinates::kAlignCorners,     ResizeCoordinates::kAsymmetric,
+      ResizeCoordinates::kTfHalfPixelForNn, ResizeCoordinates::kTfCropAndResize};
+  std::uniform_real_distribution<float> roi_bound(-0.5f, 1.5f);
+  const auto pick = [&](int low, int high) {
+    return std::uniform_int_distribution<int>(low, high)(rng);
+  };
+  for (int trial = 0; trial < 200; ++trial) {
+    ResizeGeometry g;
+    g.batch = static_cast<size_t>(pick(1, 2));
+    g.input_height = static_cast<size_t>(pick(1, 8));
+    g.input_width = static_cast<size_t>(pick(1, 8));
+    g.output_height = static_cast<size_t>(pick(1, 12));
+    g.output_width = static_cast<size_t>(pick(1, 12));
+    g.channels = static_cast<size_t>(pick(0, 2) == 0 ? pick(1, 100) : pick(1, 17));
+    const ResizeAxis axis_h{g.input_height, g.output_height,
+                            double(g.output_height) / double(g.input_height), roi_bound(rng),
+                            roi_bound(rng)};
+    const ResizeAxis axis_w{g.input_width, g.output_width,
+                            double(g.output_width) / double(g.input_width), roi_bound(rng),
+                            roi_bound(rng)};
+    std::vector<int32_t> y0(g.output_height), y1(g.output_height), wy(g.output_height);
+    std::vector<int32_t> x0(g.output_width), x1(g.output_width), wx(g.output_width);
+    std::vector<float> fy(g.output_height), fx(g.output_width);
+    const ResizeCoordinates coordinates = all[trial % 6];
+    resize_linear_taps(coordinates, axis_h, y0.data(), y1.data(), wy.data(), fy.data());
+    resize_linear_taps(coordinates, axis_w, x0.data(), x1.data(), wx.data(), fx.data());
+    const ResizeLinearTaps taps{y0.data(), y1.data(), wy.data(), fy.data(),
+                                x0.data(), x1.data(), wx.data(), fx.data()};
+    std::vector<int8_t> in(g.batch * g.input_height * g.input_width * g.channels);
+    for (int8_t& v : in) v = static_cast<int8_t>(pick(-128, 127));
+    ResizeLinearQs8Params p;
+    p.input_zero_point = pick(0, 2) == 0 ? (pick(0, 1) ? -128 : 127) : pick(-128, 127);
+    p.multiplier = static_cast<float>(
+        std::ldexp(std::pow(10.0, std::uniform_real_distribution<double>(-1, 1)(rng)),
+                   -2 * kResizeWeightBits));
+    p.output.zero_point = pick(-128, 127);
+    p.output.min = pick(0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(0, 2) == 0 ? pick(p.output.min, 127) : 127;
+    p.outside = static_cast<int8_t>(pick(-128, 127));
+    const size_t out_count = g.batch * g.output_height * g.output_width * g.channels;
+    std::vector<int8_t> expected(out_count);
+    resize_linear_qs8_reference(g, taps, p, in.data(), expected.data());
+    for (const ResizeLinearQs8Kernel& kernel : resize_linear_qs8_candidates(cpu)) {
+      if (trial == 0) std::printf("kernel checked: %s\n", kernel.name);
+      std::vector<int8_t> actual(out_count);
+      kernel.run(g, taps, p, in.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
+    }
+  }
 }
 
 TEST(ChannelShuffleReference, PermutesAndSplitsEachPixel) {
