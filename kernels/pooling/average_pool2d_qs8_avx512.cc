@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "pooling/pool2d.h"
+#include "pooling/pool_span.h"
 
 namespace qrun::kernels {
 
@@ -17,14 +18,11 @@ void average_pool2d_qs8_avx512(const Pool2dGeometry& g, const AveragePoolQs8Para
   for (int n = 0; n < g.batch; ++n) {
     const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
     for (int oy = 0; oy < g.output_height; ++oy) {
-      const int y0 = oy * g.stride_height - g.pad_top;
-      const int y_begin = y0 < 0 ? 0 : y0;
-      const int y_end =
-          y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      const auto [y0, y_begin, y_end] =
+          pool_span(oy, g.stride_height, g.pad_top, g.kernel_height, g.input_height);
       for (int ox = 0; ox < g.output_width; ++ox, output += g.channels) {
-        const int x0 = ox * g.stride_width - g.pad_left;
-        const int x_begin = x0 < 0 ? 0 : x0;
-        const int x_end = x0 + g.kernel_width > g.input_width ? g.input_width : x0 + g.kernel_width;
+        const auto [x0, x_begin, x_end] =
+            pool_span(ox, g.stride_width, g.pad_left, g.kernel_width, g.input_width);
         const int valid = (y_end - y_begin) * (x_end - x_begin);
         const int count = g.count_include_pad ? g.kernel_height * g.kernel_width : valid;
         const __m512 multiplier = _mm512_set1_ps(p.multiplier / static_cast<float>(count));

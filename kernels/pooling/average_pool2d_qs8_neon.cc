@@ -8,6 +8,7 @@
 
 #include "common/requantize_neon.h"
 #include "pooling/pool2d.h"
+#include "pooling/pool_span.h"
 
 namespace qrun::kernels {
 namespace {
@@ -37,14 +38,11 @@ void run(const Pool2dGeometry& g, const AveragePoolQs8Params& p, const int8_t* i
   for (int n = 0; n < g.batch; ++n) {
     const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
     for (int oy = 0; oy < g.output_height; ++oy) {
-      const int y0 = oy * g.stride_height - g.pad_top;
-      const int y_begin = y0 < 0 ? 0 : y0;
-      const int y_end =
-          y0 + g.kernel_height > g.input_height ? g.input_height : y0 + g.kernel_height;
+      const auto [y0, y_begin, y_end] =
+          pool_span(oy, g.stride_height, g.pad_top, g.kernel_height, g.input_height);
       for (int ox = 0; ox < g.output_width; ++ox, output += channels) {
-        const int x0 = ox * g.stride_width - g.pad_left;
-        const int x_begin = x0 < 0 ? 0 : x0;
-        const int x_end = x0 + g.kernel_width > g.input_width ? g.input_width : x0 + g.kernel_width;
+        const auto [x0, x_begin, x_end] =
+            pool_span(ox, g.stride_width, g.pad_left, g.kernel_width, g.input_width);
         const int valid = (y_end - y_begin) * (x_end - x_begin);
         const int count = g.count_include_pad ? g.kernel_height * g.kernel_width : valid;
         const float32x4_t multiplier = vdupq_n_f32(p.multiplier / static_cast<float>(count));

@@ -34,6 +34,41 @@ std::vector<int32_t> CropNearestTaps(ResizeNearestRounding rounding, size_t in, 
 
 constexpr int32_t kOut = kResizeOutside;
 
+// Bilinear taps of both axes of `g` under `coordinates`, tf_crop_and_resize's regions drawn at
+// random in [-0.5, 1.5].
+struct RandomLinearTaps {
+  std::vector<int32_t> y0, y1, wy, x0, x1, wx;
+  std::vector<float> fy, fx;
+
+  RandomLinearTaps(ResizeCoordinates coordinates, const ResizeGeometry& g, std::mt19937& rng)
+      : y0(g.output_height),
+        y1(g.output_height),
+        wy(g.output_height),
+        x0(g.output_width),
+        x1(g.output_width),
+        wx(g.output_width),
+        fy(g.output_height),
+        fx(g.output_width) {
+    std::uniform_real_distribution<float> roi_bound(-0.5f, 1.5f);
+    const ResizeAxis axis_h{g.input_height, g.output_height,
+                            double(g.output_height) / double(g.input_height), roi_bound(rng),
+                            roi_bound(rng)};
+    const ResizeAxis axis_w{g.input_width, g.output_width,
+                            double(g.output_width) / double(g.input_width), roi_bound(rng),
+                            roi_bound(rng)};
+    resize_linear_taps(coordinates, axis_h, y0.data(), y1.data(), wy.data(), fy.data());
+    resize_linear_taps(coordinates, axis_w, x0.data(), x1.data(), wx.data(), fx.data());
+  }
+  ResizeLinearTaps view() const {
+    return {y0.data(), y1.data(), wy.data(), fy.data(), x0.data(), x1.data(), wx.data(), fx.data()};
+  }
+};
+
+constexpr ResizeCoordinates kAllCoordinates[] = {
+    ResizeCoordinates::kHalfPixel,        ResizeCoordinates::kPytorchHalfPixel,
+    ResizeCoordinates::kAlignCorners,     ResizeCoordinates::kAsymmetric,
+    ResizeCoordinates::kTfHalfPixelForNn, ResizeCoordinates::kTfCropAndResize};
+
 TEST(ResizeTaps, CoordinateTransformations) {
   const ResizeAxis up{4, 8, 2.0};
   EXPECT_DOUBLE_EQ(resize_source_coordinate(ResizeCoordinates::kHalfPixel, up, 0), -0.25);
@@ -159,14 +194,8 @@ TEST(ResizeReference, NearestWritesTheOutsidePixelWhereEitherTapIsOutside) {
 // with its fractions, both the outside value wherever a tap is outside.
 TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
   std::mt19937 rng(7);
-  const ResizeCoordinates all[] = {
-      ResizeCoordinates::kHalfPixel,        ResizeCoordinates::kPytorchHalfPixel,
-      ResizeCoordinates::kAlignCorners,     ResizeCoordinates::kAsymmetric,
-      ResizeCoordinates::kTfHalfPixelForNn, ResizeCoordinates::kTfCropAndResize};
-  std::uniform_real_distribution<float> roi_bound(-0.5f, 1.5f);
   size_t outside_count = 0;
   for (int trial = 0; trial < 60; ++trial) {
-    const ResizeCoordinates coordinates = all[trial % 6];
     ResizeGeometry g;
     g.batch = 1 + rng() % 2;
     g.input_height = 1 + rng() % 6;
@@ -174,19 +203,9 @@ TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
     g.output_height = 1 + rng() % 11;
     g.output_width = 1 + rng() % 11;
     g.channels = 1 + rng() % 5;
-    const ResizeAxis axis_h{g.input_height, g.output_height,
-                            double(g.output_height) / double(g.input_height), roi_bound(rng),
-                            roi_bound(rng)};
-    const ResizeAxis axis_w{g.input_width, g.output_width,
-                            double(g.output_width) / double(g.input_width), roi_bound(rng),
-                            roi_bound(rng)};
-    std::vector<int32_t> y0(g.output_height), y1(g.output_height), wy(g.output_height);
-    std::vector<int32_t> x0(g.output_width), x1(g.output_width), wx(g.output_width);
-    std::vector<float> fy(g.output_height), fx(g.output_width);
-    resize_linear_taps(coordinates, axis_h, y0.data(), y1.data(), wy.data(), fy.data());
-    resize_linear_taps(coordinates, axis_w, x0.data(), x1.data(), wx.data(), fx.data());
-    const ResizeLinearTaps taps{y0.data(), y1.data(), wy.data(), fy.data(),
-                                x0.data(), x1.data(), wx.data(), fx.data()};
+    const RandomLinearTaps random_taps(kAllCoordinates[trial % 6], g, rng);
+    const ResizeLinearTaps taps = random_taps.view();
+    const auto& [y0, y1, wy, x0, x1, wx, fy, fx] = random_taps;
     const size_t in_count = g.batch * g.input_height * g.input_width * g.channels;
     const size_t out_count = g.batch * g.output_height * g.output_width * g.channels;
     std::vector<int8_t> q(in_count);
@@ -242,11 +261,6 @@ TEST(ResizeReference, LinearInt8AndFloatFollowTheExactBlend) {
 TEST(ResizeLinearQs8Kernels, EveryKernelMatchesTheReference) {
   const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 rng(11);
-  const ResizeCoordinates all[] = {
-      ResizeCoordinates::kHalfPixel,        ResizeCoordinates::kPytorchHalfPixel,
-      ResizeCoordinates::kAlignCorners,     ResizeCoordinates::kAsymmetric,
-      ResizeCoordinates::kTfHalfPixelForNn, ResizeCoordinates::kTfCropAndResize};
-  std::uniform_real_distribution<float> roi_bound(-0.5f, 1.5f);
   const auto pick = [&](int low, int high) {
     return std::uniform_int_distribution<int>(low, high)(rng);
   };
@@ -258,20 +272,8 @@ TEST(ResizeLinearQs8Kernels, EveryKernelMatchesTheReference) {
     g.output_height = static_cast<size_t>(pick(1, 12));
     g.output_width = static_cast<size_t>(pick(1, 12));
     g.channels = static_cast<size_t>(pick(0, 2) == 0 ? pick(1, 100) : pick(1, 17));
-    const ResizeAxis axis_h{g.input_height, g.output_height,
-                            double(g.output_height) / double(g.input_height), roi_bound(rng),
-                            roi_bound(rng)};
-    const ResizeAxis axis_w{g.input_width, g.output_width,
-                            double(g.output_width) / double(g.input_width), roi_bound(rng),
-                            roi_bound(rng)};
-    std::vector<int32_t> y0(g.output_height), y1(g.output_height), wy(g.output_height);
-    std::vector<int32_t> x0(g.output_width), x1(g.output_width), wx(g.output_width);
-    std::vector<float> fy(g.output_height), fx(g.output_width);
-    const ResizeCoordinates coordinates = all[trial % 6];
-    resize_linear_taps(coordinates, axis_h, y0.data(), y1.data(), wy.data(), fy.data());
-    resize_linear_taps(coordinates, axis_w, x0.data(), x1.data(), wx.data(), fx.data());
-    const ResizeLinearTaps taps{y0.data(), y1.data(), wy.data(), fy.data(),
-                                x0.data(), x1.data(), wx.data(), fx.data()};
+    const RandomLinearTaps random_taps(kAllCoordinates[trial % 6], g, rng);
+    const ResizeLinearTaps taps = random_taps.view();
     std::vector<int8_t> in(g.batch * g.input_height * g.input_width * g.channels);
     for (int8_t& v : in) v = static_cast<int8_t>(pick(-128, 127));
     ResizeLinearQs8Params p;
