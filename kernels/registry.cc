@@ -600,6 +600,8 @@ std::vector<ConcatS8TablesKernel> concat_s8_tables_candidates(const CpuFeatures&
   if (cpu.x86_avx512_vbmi) {
     kernels.push_back({"concat_s8_tables_avx512vbmi", concat_s8_tables_avx512vbmi});
   }
+#elif QRUN_ARM64_KERNELS
+  if (cpu.arm_neon) kernels.push_back({"concat_s8_tables_neon", concat_s8_tables_neon});
 #else
   (void)cpu;
 #endif

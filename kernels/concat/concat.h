@@ -50,6 +50,10 @@ void concat_s8_tables_portable(const ConcatGeometry&, const int8_t* const* table
 // a time by vpermi2b.
 void concat_s8_tables_avx512vbmi(const ConcatGeometry&, const int8_t* const* tables,
                                  const int8_t* const* inputs, int8_t* output);
+// AArch64 NEON: input by input, its table held in sixteen registers and looked up 16 elements at a
+// time by tbl and tbx.
+void concat_s8_tables_neon(const ConcatGeometry&, const int8_t* const* tables,
+                           const int8_t* const* inputs, int8_t* output);
 void concat_f32_reference(const ConcatGeometry&, const float* const* inputs, float* output);
 
 }  // namespace qrun::kernels
