@@ -692,6 +692,12 @@ std::vector<ResizeLinearQs8Kernel> resize_linear_qs8_candidates(const CpuFeature
   std::vector<ResizeLinearQs8Kernel> kernels;
 #if QRUN_X86_KERNELS
   if (cpu.x86_avx512) kernels.push_back({"resize_linear_qs8_avx512", resize_linear_qs8_avx512});
+#elif QRUN_ARM64_KERNELS
+  if (cpu.arm_neon) kernels.push_back({"resize_linear_qs8_neon", resize_linear_qs8_neon});
+#elif QRUN_ARMV7_KERNELS
+  if (cpu.armv7_neon) {
+    kernels.push_back({"resize_linear_qs8_armv7neon", resize_linear_qs8_armv7neon});
+  }
 #else
   (void)cpu;
 #endif

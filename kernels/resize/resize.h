@@ -105,6 +105,12 @@ void resize_linear_qs8_reference(const ResizeGeometry&, const ResizeLinearTaps&,
 // x86 AVX-512 (F, BW): 16 channels of an output pixel at a time, the same integer blend.
 void resize_linear_qs8_avx512(const ResizeGeometry&, const ResizeLinearTaps&,
                               const ResizeLinearQs8Params&, const int8_t* input, int8_t* output);
+// Baseline NEON, 16 channels of an output pixel at a time: AArch64, and 32-bit ARMv7 under its own
+// name.
+void resize_linear_qs8_neon(const ResizeGeometry&, const ResizeLinearTaps&,
+                            const ResizeLinearQs8Params&, const int8_t* input, int8_t* output);
+void resize_linear_qs8_armv7neon(const ResizeGeometry&, const ResizeLinearTaps&,
+                                 const ResizeLinearQs8Params&, const int8_t* input, int8_t* output);
 void resize_linear_f32_reference(const ResizeGeometry&, const ResizeLinearTaps&, float outside,
                                  const float* input, float* output);
 
