@@ -154,10 +154,18 @@ Status parse_args(int argc, char** argv, Options* options) {
   return Status::Ok();
 }
 
-std::string shape_of(const qrun_tensor_info& info) {
+std::string shape_text(const std::vector<int64_t>& shape) {
   std::string text = "[";
-  for (int d = 0; d < info.rank; ++d) text += (d ? "," : "") + std::to_string(info.shape[d]);
+  for (size_t d = 0; d < shape.size(); ++d) text += (d ? "," : "") + std::to_string(shape[d]);
   return text + "]";
+}
+
+std::vector<int64_t> shape_of_input(const qrun_tensor_info& info) {
+  return std::vector<int64_t>(info.shape, info.shape + info.rank);
+}
+
+std::string shape_of(const qrun_tensor_info& info) {
+  return shape_text(shape_of_input(info));
 }
 
 size_t elements_of(const qrun_tensor_info& info) {
@@ -255,18 +263,11 @@ std::vector<int64_t> squeezed(std::vector<int64_t> shape) {
   return shape;
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string text = "[";
-  for (size_t d = 0; d < shape.size(); ++d) text += (d ? "," : "") + std::to_string(shape[d]);
-  return text + "]";
-}
-
 // A .npy array must have the input's shape (up to dimensions of 1, or flattened): the same count
 // in another layout, NCHW given to an NHWC input above all, would run on scrambled values.
 Status check_npy_shape(const std::string& path, const std::vector<int64_t>& array_shape,
                        const qrun_tensor_info& info) {
-  const std::vector<int64_t> input_shape(info.shape, info.shape + info.rank);
-  if (array_shape.size() == 1 || squeezed(array_shape) == squeezed(input_shape)) {
+  if (array_shape.size() == 1 || squeezed(array_shape) == squeezed(shape_of_input(info))) {
     return Status::Ok();
   }
   std::string message = path + ": shape " + shape_text(array_shape) + ", model input " +
