@@ -36,6 +36,8 @@ void concat_qs8_reference(const ConcatGeometry&, const ConcatQs8Params&,
 // byte x, the order of the lookup-table kernels); the kernels then look every element up, or copy
 // it where an input has no table. The bytes are the reference's by construction.
 constexpr int kConcatTableSize = 256;
+// Elements of one output block: the inputs' blocks side by side.
+size_t concat_output_block(const ConcatGeometry&);
 // Fills `table` with input i's requantization; false (and the table unused) where it is the
 // identity, so that the input can be copied instead.
 bool concat_qs8_table(int32_t input_zero_point, float multiplier, const Qs8Output& output,

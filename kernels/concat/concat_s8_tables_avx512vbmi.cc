@@ -19,8 +19,7 @@ __mmask64 first_bytes(size_t count) {
 void concat_s8_tables_avx512vbmi(const ConcatGeometry& g, const int8_t* const* tables,
                                  const int8_t* const* inputs, int8_t* output) {
   const __m512i sign_flip = _mm512_set1_epi8(static_cast<char>(0x80));
-  size_t stride = 0;
-  for (size_t i = 0; i < g.input_count; ++i) stride += g.input_blocks[i];
+  const size_t stride = concat_output_block(g);
   size_t offset = 0;
   for (size_t i = 0; i < g.input_count; ++i) {
     const size_t block = g.input_blocks[i];

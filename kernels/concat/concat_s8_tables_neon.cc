@@ -55,8 +55,7 @@ void map_blocks(const Map& map, size_t outer, size_t block, size_t stride, const
 
 void concat_s8_tables_neon(const ConcatGeometry& g, const int8_t* const* tables,
                            const int8_t* const* inputs, int8_t* output) {
-  size_t stride = 0;
-  for (size_t i = 0; i < g.input_count; ++i) stride += g.input_blocks[i];
+  const size_t stride = concat_output_block(g);
   size_t offset = 0;
   for (size_t i = 0; i < g.input_count; ++i) {
     const size_t block = g.input_blocks[i];

@@ -6,6 +6,12 @@
 
 namespace qrun::kernels {
 
+size_t concat_output_block(const ConcatGeometry& g) {
+  size_t elements = 0;
+  for (size_t i = 0; i < g.input_count; ++i) elements += g.input_blocks[i];
+  return elements;
+}
+
 bool concat_qs8_table(int32_t input_zero_point, float multiplier, const Qs8Output& output,
                       int8_t* table) {
   bool identity = true;
@@ -20,8 +26,7 @@ bool concat_qs8_table(int32_t input_zero_point, float multiplier, const Qs8Outpu
 
 void concat_s8_tables_portable(const ConcatGeometry& g, const int8_t* const* tables,
                                const int8_t* const* inputs, int8_t* output) {
-  size_t stride = 0;
-  for (size_t i = 0; i < g.input_count; ++i) stride += g.input_blocks[i];
+  const size_t stride = concat_output_block(g);
   size_t offset = 0;
   for (size_t i = 0; i < g.input_count; ++i) {
     const size_t block = g.input_blocks[i];
