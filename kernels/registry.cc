@@ -320,6 +320,10 @@ const Entry<AddQs8Kernel, BroadcastGeometry> kAddQs8[] = {
 };
 
 const Entry<BinaryQs8Kernel, BroadcastGeometry> kBinaryQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"binary_qs8_neon", binary_qs8_neon},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.arm_neon; }},
+#endif
 #if QRUN_X86_KERNELS
     {{"binary_qs8_avx2", binary_qs8_avx2},
      [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
@@ -328,9 +332,17 @@ const Entry<BinaryQs8Kernel, BroadcastGeometry> kBinaryQs8[] = {
 };
 
 const Entry<PReluQs8Kernel, BroadcastGeometry> kPReluQs8[] = {
+#if QRUN_ARM64_KERNELS
+    {{"prelu_qs8_neon", prelu_qs8_neon},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.arm_neon; }},
+#endif
 #if QRUN_X86_KERNELS
     {{"prelu_qs8_avx2", prelu_qs8_avx2},
      [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.x86_avx2; }},
+#endif
+#if QRUN_ARMV7_KERNELS
+    {{"prelu_qs8_armv7neon", prelu_qs8_armv7neon},
+     [](const CpuFeatures& cpu, const BroadcastGeometry&) { return cpu.armv7_neon; }},
 #endif
     {{"prelu_qs8_reference", prelu_qs8_reference}, everywhere},
 };

@@ -41,6 +41,9 @@ void binary_qs8_reference(const BroadcastGeometry&, const BinaryQs8Params&, cons
 // x86 AVX2: 16 lanes along the innermost dimension, in two vectors of 8.
 void binary_qs8_avx2(const BroadcastGeometry&, const BinaryQs8Params&, const int8_t* a,
                      const int8_t* b, int8_t* output);
+// AArch64 NEON: 16 lanes along the innermost dimension.
+void binary_qs8_neon(const BroadcastGeometry&, const BinaryQs8Params&, const int8_t* a,
+                     const int8_t* b, int8_t* output);
 void binary_f32_reference(const BroadcastGeometry&, const BinaryF32Params&, const float* a,
                           const float* b, float* output);
 

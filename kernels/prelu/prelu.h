@@ -30,6 +30,12 @@ void prelu_qs8_reference(const BroadcastGeometry&, const PReluQs8Params&, const 
 // x86 AVX2: 16 lanes along the innermost dimension, in two vectors of 8.
 void prelu_qs8_avx2(const BroadcastGeometry&, const PReluQs8Params&, const int8_t* input,
                     const float* negative_multipliers, int8_t* output);
+// ARM NEON: 16 lanes along the innermost dimension; the same source serves AArch64 and, under
+// its own name, ARMv7.
+void prelu_qs8_neon(const BroadcastGeometry&, const PReluQs8Params&, const int8_t* input,
+                    const float* negative_multipliers, int8_t* output);
+void prelu_qs8_armv7neon(const BroadcastGeometry&, const PReluQs8Params&, const int8_t* input,
+                         const float* negative_multipliers, int8_t* output);
 void prelu_f32_reference(const BroadcastGeometry&, const float* input, const float* slope,
                          float* output);
 
