@@ -197,7 +197,14 @@ const std::map<std::string, Probe>& Probes() {
        }},
       {"REDUCE",
        [](const CpuFeatures& cpu, auto* int8, auto* fp32) {
-         *int8 = {select_reduce_qs8(cpu).name};
+         // NHWC's spatial axes.
+         ReduceGeometry g;
+         g.rank = 4;
+         g.dims[0] = 1;
+         g.dims[1] = g.dims[2] = 7;
+         g.dims[3] = 64;
+         g.reduced[1] = g.reduced[2] = true;
+         *int8 = NamesOf(reduce_qs8_candidates(cpu, g));
          *fp32 = {select_reduce_f32(cpu).name};
        }},
   };

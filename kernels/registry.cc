@@ -331,6 +331,12 @@ const Entry<BinaryQs8Kernel, BroadcastGeometry> kBinaryQs8[] = {
     {{"binary_qs8_reference", binary_qs8_reference}, everywhere},
 };
 
+const Entry<ReduceQs8Kernel, ReduceGeometry> kReduceQs8[] = {
+    {{"reduce_qs8_portable", reduce_qs8_portable},
+     [](const CpuFeatures&, const ReduceGeometry& g) { return reduce_qs8_portable_serves(g); }},
+    {{"reduce_qs8_reference", reduce_qs8_reference}, everywhere},
+};
+
 const Entry<PReluQs8Kernel, BroadcastGeometry> kPReluQs8[] = {
 #if QRUN_ARM64_KERNELS
     {{"prelu_qs8_neon", prelu_qs8_neon},
@@ -760,8 +766,12 @@ BinaryF32Kernel select_binary_f32(const CpuFeatures&) {
   return {"binary_f32_reference", binary_f32_reference};
 }
 
-ReduceQs8Kernel select_reduce_qs8(const CpuFeatures&) {
-  return {"reduce_qs8_reference", reduce_qs8_reference};
+std::vector<ReduceQs8Kernel> reduce_qs8_candidates(const CpuFeatures& cpu,
+                                                   const ReduceGeometry& g) {
+  return serving(kReduceQs8, cpu, g);
+}
+ReduceQs8Kernel select_reduce_qs8(const CpuFeatures& cpu, const ReduceGeometry& g) {
+  return reduce_qs8_candidates(cpu, g).front();
 }
 
 ReduceF32Kernel select_reduce_f32(const CpuFeatures&) {

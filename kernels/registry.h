@@ -187,7 +187,8 @@ std::vector<BinaryQs8Kernel> binary_qs8_candidates(const CpuFeatures&, const Bro
 BinaryF32Kernel select_binary_f32(const CpuFeatures&);
 using ReduceQs8Kernel = Kernel<ReduceQs8Fn>;
 using ReduceF32Kernel = Kernel<ReduceF32Fn>;
-ReduceQs8Kernel select_reduce_qs8(const CpuFeatures&);
+ReduceQs8Kernel select_reduce_qs8(const CpuFeatures&, const ReduceGeometry&);
+std::vector<ReduceQs8Kernel> reduce_qs8_candidates(const CpuFeatures&, const ReduceGeometry&);
 ReduceF32Kernel select_reduce_f32(const CpuFeatures&);
 
 // The loop of the fastest int8 multiply-accumulate instruction among the families the CPU may use,

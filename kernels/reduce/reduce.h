@@ -44,6 +44,12 @@ using ReduceF32Fn = void (*)(const ReduceGeometry&, ReduceFunction, const float*
 
 void reduce_qs8_reference(const ReduceGeometry&, const ReduceQs8Params&, const int8_t* input,
                           int8_t* output);
+// Portable C++, vectorized by the compiler: reductions that fold to [outer kept] x [reduced] x
+// [inner kept] (reduce_qs8_portable_serves), which covers the last axis, NHWC's spatial axes and
+// everything; others are left to the reference.
+bool reduce_qs8_portable_serves(const ReduceGeometry&);
+void reduce_qs8_portable(const ReduceGeometry&, const ReduceQs8Params&, const int8_t* input,
+                         int8_t* output);
 void reduce_f32_reference(const ReduceGeometry&, ReduceFunction, const float* input, float* output);
 
 }  // namespace qrun::kernels

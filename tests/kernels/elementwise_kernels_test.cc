@@ -1,11 +1,12 @@
-// Every Add, Mul, Sub / Div / Maximum / Minimum, PReLU, table lookup, MaxPool2D and AveragePool2D
-// kernel this CPU can run, held to the reference bit for bit over random shapes, broadcasts,
-// windows and quantization parameters.
+// Every Add, Mul, Sub / Div / Maximum / Minimum, PReLU, reduction, table lookup, MaxPool2D and
+// AveragePool2D kernel this CPU can run, held to the reference bit for bit over random shapes,
+// broadcasts, windows and quantization parameters.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cpu_features.h"
@@ -150,6 +151,56 @@ TEST(PReluQs8Kernels, EveryKernelMatchesTheReference) {
       ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial;
     }
   }
+}
+
+// Reductions over random sets of axes of random tensors (rank 1 to 5, extents up to 300 along
+// one axis so that rows run past the portable kernel's 256-element chunks), every function, with
+// extreme zero points and inputs all at one extreme, so the sums run near their bound.
+TEST(ReduceQs8Kernels, EveryKernelMatchesTheReference) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(17);
+  const ReduceFunction functions[] = {ReduceFunction::kMean, ReduceFunction::kSum,
+                                      ReduceFunction::kMaximum, ReduceFunction::kMinimum};
+  std::vector<std::string> exercised;
+  for (int trial = 0; trial < 400; ++trial) {
+    ReduceGeometry g;
+    g.rank = pick(random, 1, 5);
+    const int long_axis = pick(random, 0, g.rank - 1);
+    size_t count = 1, outputs = 1;
+    for (int d = 0; d < g.rank; ++d) {
+      g.dims[d] = static_cast<size_t>(d == long_axis ? pick(random, 1, 300) : pick(random, 1, 6));
+      g.reduced[d] = pick(random, 0, 1) == 1;
+      count *= g.dims[d];
+      outputs *= g.reduced[d] ? 1 : g.dims[d];
+    }
+    std::vector<int8_t> x = random_bytes(random, count);
+    ReduceQs8Params p;
+    p.function = functions[trial % 4];
+    const int extremes[] = {-128, 127};
+    p.input_zero_point =
+        pick(random, 0, 1) ? extremes[pick(random, 0, 1)] : pick(random, -128, 127);
+    if (pick(random, 0, 5) == 0) {
+      std::fill(x.begin(), x.end(), static_cast<int8_t>(p.input_zero_point < 0 ? 127 : -128));
+    }
+    p.multiplier =
+        static_cast<float>(std::pow(10.0, std::uniform_real_distribution<double>(-4, 1)(random)));
+    p.output.zero_point = pick(random, -128, 127);
+    p.output.min = pick(random, 0, 1) ? -128 : p.output.zero_point;
+    p.output.max = pick(random, 0, 1) ? 127 : pick(random, p.output.min, 127);
+    std::vector<int8_t> expected(outputs);
+    reduce_qs8_reference(g, p, x.data(), expected.data());
+    for (const ReduceQs8Kernel& kernel : reduce_qs8_candidates(cpu, g)) {
+      if (std::find(exercised.begin(), exercised.end(), kernel.name) == exercised.end()) {
+        exercised.push_back(kernel.name);
+        std::printf("kernel checked: %s\n", kernel.name);
+      }
+      std::vector<int8_t> actual(outputs, 0x55);
+      kernel.run(g, p, x.data(), actual.data());
+      ASSERT_EQ(expected, actual) << kernel.name << ", trial " << trial << ", function "
+                                  << static_cast<int>(p.function);
+    }
+  }
+  EXPECT_EQ(exercised.size(), 2u) << "both the portable kernel and the reference ran";
 }
 
 TEST(MulQs8Kernels, EveryKernelMatchesTheReference) {

@@ -75,7 +75,7 @@ Status make_reduce(const OperatorSource& s, std::unique_ptr<Operator>* op) {
     params.function = function;
     params.input_zero_point = input.zero_point();
     params.multiplier = multipliers[0];
-    const kernels::ReduceQs8Kernel kernel = kernels::select_reduce_qs8(s.cpu);
+    const kernels::ReduceQs8Kernel kernel = kernels::select_reduce_qs8(s.cpu, geometry);
     *op = make_operator(kernel.name, [=, &input, &output](const RunContext& context) {
       kernel.run(geometry, params, input.data<int8_t>(context.arena),
                  output.mutable_data<int8_t>(context.arena));
