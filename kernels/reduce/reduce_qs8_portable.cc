@@ -46,8 +46,12 @@ bool fold(const ReduceGeometry& g, FoldedReduce* f) {
 // Extrema are taken over the bytes with their sign bit flipped (x + 128 as an unsigned byte,
 // which orders them as their signed values): baseline x86-64 (SSE2) has unsigned byte maxima and
 // minima, but not signed ones, so this is what the compiler can vectorize everywhere.
-uint8_t flipped(int8_t x) { return static_cast<uint8_t>(x) ^ 0x80; }
-int32_t unflipped(uint8_t u) { return static_cast<int8_t>(u ^ 0x80); }
+uint8_t flipped(int8_t x) {
+  return static_cast<uint8_t>(x) ^ 0x80;
+}
+int32_t unflipped(uint8_t u) {
+  return static_cast<int8_t>(u ^ 0x80);
+}
 
 // The sum, maximum or minimum of `count` contiguous bytes (count >= 1).
 int32_t reduce_run(ReduceFunction function, const int8_t* x, size_t count) {
