@@ -125,6 +125,14 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
               g.stride_height == g.stride_width && g.stride_width <= 2 && g.dilation_height == 1 &&
               g.dilation_width == 1;
      }},
+    {{"conv2d_qs8_depthwise_5x5_c64_avx512vnni", conv2d_qs8_depthwise_5x5_c64_avx512vnni,
+      conv2d_qs8_depthwise_5x5_c64_avx512vnni_packed_size,
+      conv2d_qs8_depthwise_5x5_c64_avx512vnni_pack, 64},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx512_vnni && depthwise(g) && g.kernel_height == 5 && g.kernel_width == 5 &&
+              g.stride_height == g.stride_width && g.stride_width <= 2 && g.dilation_height == 1 &&
+              g.dilation_width == 1;
+     }},
     {{"conv2d_qs8_depthwise_c64_avx512vnni", conv2d_qs8_depthwise_c64_avx512vnni,
       conv2d_qs8_depthwise_c64_avx512vnni_packed_size, conv2d_qs8_depthwise_c64_avx512vnni_pack,
       64},

@@ -159,6 +159,14 @@ void conv2d_qs8_depthwise_3x3_c64_avx512vnni_pack(const Conv2dGeometry&, const C
 void conv2d_qs8_depthwise_3x3_c64_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
                                              const Conv2dQs8Weights&, const int8_t* input,
                                              int8_t* output, const Conv2dSlice& slice);
+// x86 AVX512-VNNI: depthwise 5x5 at stride 1 or 2, undilated, a row of output pixels at a time:
+// each input column's top four rows are interleaved once, the bottom row's taps per pixel.
+size_t conv2d_qs8_depthwise_5x5_c64_avx512vnni_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_5x5_c64_avx512vnni_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                                  const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_5x5_c64_avx512vnni(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                             const Conv2dQs8Weights&, const int8_t* input,
+                                             int8_t* output, const Conv2dSlice& slice);
 
 // 64-bit ARM, NEON with I8MM (smmla): implicit GEMM, tiles of 4 output pixels x 16 output
 // channels, the reduction in steps of 8 input channels (2x8 by 8x2 per smmla). Weights packed at

@@ -7,7 +7,7 @@
 // a multiple of 64 (MobileNet's 32, 96, 144), the last block is one of 32 channels in ymm
 // registers, the same scheme at half width, so that no block is more than half empty.
 //
-// Two kernels share that scheme:
+// Three kernels share that scheme:
 // - conv2d_qs8_depthwise_c64: any window, one output pixel at a time, its taps taken four by four
 //   in order;
 // - conv2d_qs8_depthwise_3x3_c64: 3x3 windows at stride 1 or 2, a row of output pixels at a time.
@@ -17,6 +17,8 @@
 //   kernel, whose instruction count bounds it. At stride 1 two output rows go together: a
 //   column's four input rows fill the four slots and serve both, the lower row through a second
 //   set of weight groups shifted one slot down, which halves the loads and unpacks again.
+// - conv2d_qs8_depthwise_5x5_c64: 5x5 windows at stride 1 or 2, a row of output pixels at a time,
+//   each column's top four rows interleaved once and kept (see row_block_5x5).
 //
 // As in the GEMM, the input is made unsigned (x + 128) and the packed bias absorbs it:
 //   sum (x - zx) * w  =  sum (x + 128) * w  -  (128 + zx) * sum w,
@@ -56,10 +58,14 @@ enum class Grouping {
   // whose window starts at the interleaved rows' first; groups 3-5 the same columns one slot down
   // (slot 0 none), for the output row below it, whose window starts one input row lower.
   kByColumn,
+  // 5x5: groups 0-4 are columns kx = g with slot s row ky = s; group 5 is row 4 with slot s
+  // column kx = s; group 6 holds the last tap, row 4 column 4, in slot 0 (slots 1-3 none).
+  kByColumn5x5,
 };
 
 int groups_of(const Conv2dGeometry& g, Grouping grouping) {
   if (grouping == Grouping::kByColumn) return 6;
+  if (grouping == Grouping::kByColumn5x5) return 7;
   return static_cast<int>(
       round_up(static_cast<size_t>(g.kernel_height) * g.kernel_width, kTapsPerGroup) /
       kTapsPerGroup);
@@ -67,6 +73,11 @@ int groups_of(const Conv2dGeometry& g, Grouping grouping) {
 
 // The tap (row-major index) in a slot, or -1 for an empty one.
 int tap_of(const Conv2dGeometry& g, Grouping grouping, int group, int slot) {
+  if (grouping == Grouping::kByColumn5x5) {
+    if (group < 5) return slot * 5 + group;
+    if (group == 5) return 20 + slot;
+    return slot == 0 ? 24 : -1;
+  }
   if (grouping == Grouping::kByColumn) {
     if (group < 3) return slot < 3 ? slot * 3 + group : -1;
     return slot >= 1 ? (slot - 1) * 3 + group - 3 : -1;
@@ -349,6 +360,87 @@ void row_pair_block(const Conv2dGeometry& g, const int8_t* const* rows, const in
   }
 }
 
+// A row of output pixels' block of channels from c for a 5x5 window at stride Stride: `rows` are
+// the window's five input rows (null where they fall in the padding). Each input column's top
+// four rows are interleaved once and kept for the next pixels' windows (five columns, twenty
+// registers); the bottom row's five taps, which would need a second group per column and more
+// registers than there are, are interleaved for each pixel in two groups (four taps, then one).
+// Three interleaves a pixel at stride 1 against the seven of pixel_block.
+template <typename V, int Stride>
+void row_block_5x5(const Conv2dGeometry& g, const int8_t* const* rows, const int8_t* zero_row,
+                   int c, const uint8_t* block, const Requantization& r, int left, int8_t* out) {
+  using Vec = typename V::Vec;
+  const int width = g.input_width;
+  const int channels = g.input_channels;
+  auto at = [&](int ky, int j) {
+    return j >= 0 && j < width && rows[ky] != nullptr
+               ? rows[ky] + static_cast<size_t>(j) * channels + c
+               : zero_row + c;
+  };
+  auto column = [&](int j, Vec* quads) {
+    V::interleave(V::load(at(0, j)), V::load(at(1, j)), V::load(at(2, j)), V::load(at(3, j)),
+                  quads);
+  };
+  Vec q[5][4];
+  int j = -g.pad_left;
+  for (int k = 0; k < 5 - Stride; ++k) column(j + k, q[k]);
+  for (int x = 0; x < g.output_width; ++x, j += Stride, out += channels) {
+    for (int k = 5 - Stride; k < 5; ++k) column(j + k, q[k]);
+    Vec acc[4];
+    for (int a = 0; a < 4; ++a) {
+      acc[a] = V::bias(block, a);
+      for (int k = 0; k < 5; ++k) acc[a] = V::dot(acc[a], q[k][a], block, k, a);
+    }
+    Vec bottom[4];
+    V::interleave(V::load(at(4, j)), V::load(at(4, j + 1)), V::load(at(4, j + 2)),
+                  V::load(at(4, j + 3)), bottom);
+    for (int a = 0; a < 4; ++a) acc[a] = V::dot(acc[a], bottom[a], block, 5, a);
+    const Vec last = V::load(at(4, j + 4));
+    V::interleave(last, last, last, last, bottom);
+    for (int a = 0; a < 4; ++a) acc[a] = V::dot(acc[a], bottom[a], block, 6, a);
+    V::store(acc, block, r, left, out);
+    for (int k = 0; k < 5 - Stride; ++k) {
+      for (int a = 0; a < 4; ++a) q[k][a] = q[k + Stride][a];
+    }
+  }
+}
+
+template <int Stride>
+void run_rows_5x5(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+                  const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
+  const Layout layout(g, Grouping::kByColumn5x5);
+  const auto* packed = static_cast<const uint8_t*>(w.packed);
+  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
+  const Requantization requantization(p.output);
+  const int channel_begin = static_cast<int>(slice.channel_begin);
+  const int channel_end = static_cast<int>(slice.channel_end);
+  const int wide_end = std::min(channel_end, static_cast<int>(layout.wide_blocks) * kBlockChannels);
+  const size_t row_bytes = static_cast<size_t>(g.input_width) * g.input_channels;
+  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
+    const int n = static_cast<int>(row / g.output_height);
+    const int oy = static_cast<int>(row % g.output_height);
+    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
+    const int8_t* rows[5];
+    for (int ky = 0; ky < 5; ++ky) {
+      const int iy = oy * Stride - g.pad_top + ky;
+      rows[ky] =
+          iy >= 0 && iy < g.input_height ? image + static_cast<size_t>(iy) * row_bytes : nullptr;
+    }
+    int8_t* out = output + row * g.output_width * g.output_channels;
+    const uint8_t* block = packed + layout.zero_row_bytes +
+                           channel_begin / kBlockChannels * layout.block_bytes(kBlockChannels);
+    int c = channel_begin;
+    for (; c < wide_end; c += kBlockChannels, block += layout.block_bytes(kBlockChannels)) {
+      row_block_5x5<Zmm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c,
+                                 out + c);
+    }
+    if (c < channel_end) {
+      row_block_5x5<Ymm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c,
+                                 out + c);
+    }
+  }
+}
+
 template <int Stride>
 void run_rows(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
               const int8_t* input, int8_t* output, const Conv2dSlice& slice) {
@@ -454,6 +546,25 @@ void conv2d_qs8_depthwise_3x3_c64_avx512vnni(const Conv2dGeometry& g, const Conv
     run_rows<1>(g, p, w, input, output, slice);
   } else {
     run_rows<2>(g, p, w, input, output, slice);
+  }
+}
+
+size_t conv2d_qs8_depthwise_5x5_c64_avx512vnni_packed_size(const Conv2dGeometry& g) {
+  return Layout(g, Grouping::kByColumn5x5).total();
+}
+
+void conv2d_qs8_depthwise_5x5_c64_avx512vnni_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                                  const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, Grouping::kByColumn5x5, packed);
+}
+
+void conv2d_qs8_depthwise_5x5_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                             const Conv2dQs8Weights& w, const int8_t* input,
+                                             int8_t* output, const Conv2dSlice& slice) {
+  if (g.stride_width == 1) {
+    run_rows_5x5<1>(g, p, w, input, output, slice);
+  } else {
+    run_rows_5x5<2>(g, p, w, input, output, slice);
   }
 }
 

@@ -214,37 +214,39 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   print_checked("kernels checked", exercised);
 }
 
-// Depthwise 3x3 windows at stride 1 and 2, which have a kernel of their own on some CPUs, over
-// channel counts around the 64- and 32-channel blocks, odd widths and every padding from 0 to 2.
-TEST(Conv2dQs8Kernels, EveryDepthwise3x3KernelMatchesTheReferenceBitForBit) {
+// Depthwise 3x3 and 5x5 windows at stride 1 and 2, which have kernels of their own on some CPUs,
+// over channel counts around the 64- and 32-channel blocks, odd widths and every padding from 0 to
+// the window's size less one.
+TEST(Conv2dQs8Kernels, EveryDepthwise3x3And5x5KernelMatchesTheReferenceBitForBit) {
   const CpuFeatures cpu = detect_cpu_features();
   const Conv2dQs8Kernel reference{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr,
                                   1};
   std::mt19937 random(20261124);
   std::vector<std::string> exercised;
-  for (int trial = 0; trial < 300; ++trial) {
+  for (int trial = 0; trial < 600; ++trial) {
     Case c;
     Conv2dGeometry& g = c.g;
     g.batch = pick(random, 1, 2);
-    g.kernel_height = g.kernel_width = 3;
+    const int k = trial % 2 == 0 ? 3 : 5;
+    g.kernel_height = g.kernel_width = k;
     g.stride_height = g.stride_width = pick(random, 1, 2);
     g.groups = g.input_channels = g.output_channels = pick(random, 1, 200);
     g.input_height = pick(random, 1, 13);
     g.input_width = pick(random, 1, 13);
-    g.pad_top = pick(random, 0, 2);
-    g.pad_left = pick(random, 0, 2);
-    const int pad_bottom = pick(random, 0, 2), pad_right = pick(random, 0, 2);
-    if (g.input_height + g.pad_top + pad_bottom < 3 || g.input_width + g.pad_left + pad_right < 3) {
+    g.pad_top = pick(random, 0, k - 1);
+    g.pad_left = pick(random, 0, k - 1);
+    const int pad_bottom = pick(random, 0, k - 1), pad_right = pick(random, 0, k - 1);
+    if (g.input_height + g.pad_top + pad_bottom < k || g.input_width + g.pad_left + pad_right < k) {
       continue;
     }
-    g.output_height = (g.input_height + g.pad_top + pad_bottom - 3) / g.stride_height + 1;
-    g.output_width = (g.input_width + g.pad_left + pad_right - 3) / g.stride_width + 1;
+    g.output_height = (g.input_height + g.pad_top + pad_bottom - k) / g.stride_height + 1;
+    g.output_width = (g.input_width + g.pad_left + pad_right - k) / g.stride_width + 1;
     fill_case(random, &c);
     const std::vector<int8_t> expected = run(reference, c, {}, 1 << 20);
     expect_kernels_match(conv2d_qs8_candidates(cpu, g), c, expected, random, &exercised);
     if (::testing::Test::HasFatalFailure()) return;
   }
-  print_checked("depthwise 3x3 kernels checked", exercised);
+  print_checked("depthwise 3x3 and 5x5 kernels checked", exercised);
 }
 
 // A random Add behind the case's convolution: operand, zero points (extremes often), multipliers
