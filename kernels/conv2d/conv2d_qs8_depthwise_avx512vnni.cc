@@ -3,9 +3,10 @@
 // (two rounds of unpacks) into four vectors whose 32-bit lanes each hold one channel's four taps;
 // unpacks work within 128-bit lanes, so those vectors hold channels in a fixed shuffled order,
 // which the packed weights, bias and multipliers share, and which the saturating packs that
-// narrow the results (also within 128-bit lanes) undo for free. When the channels end 1 to 32 past
-// a multiple of 64 (MobileNet's 32, 96, 144), the last block is one of 32 channels in ymm
-// registers, the same scheme at half width, so that no block is more than half empty.
+// narrow the results (also within 128-bit lanes) undo for free. When the channels end 17 to 32 past
+// a multiple of 64 (MobileNet's 32, 96), the last block is one of 32 channels in ymm registers, the
+// same scheme at half width; 1 to 16 past (144, MobileNet-v3's 72 and 200), one of 16 channels in
+// xmm registers: no block is more than half empty.
 //
 // Three kernels share that scheme:
 // - conv2d_qs8_depthwise_c64: any window, one output pixel at a time, its taps taken four by four
@@ -38,7 +39,8 @@ namespace qrun::kernels {
 namespace {
 
 constexpr int kBlockChannels = 64;
-constexpr int kTailChannels = 32;
+constexpr int kHalfChannels = 32;
+constexpr int kQuarterChannels = 16;
 constexpr int kTapsPerGroup = 4;
 
 size_t round_up(size_t value, size_t multiple) {
@@ -46,7 +48,7 @@ size_t round_up(size_t value, size_t multiple) {
 }
 
 // Accumulator a, 32-bit lane l holds channel 16 * (l / 4) + 4 * a + l % 4 of its block (lanes 0-15
-// in a block of 64, 0-7 in the tail block of 32).
+// in a block of 64, 0-7 in a tail block of 32, 0-3 in one of 16).
 int channel_of(int accumulator, int lane) {
   return 16 * (lane / 4) + 4 * accumulator + lane % 4;
 }
@@ -89,27 +91,31 @@ int tap_of(const Conv2dGeometry& g, Grouping grouping, int group, int slot) {
 // Packed: the zero-point row (channels + overread slack); then per block, the corrected bias
 // (int32) and the multipliers (float), both in accumulator order, and per group of four taps, four
 // vectors of [channel][slot] bytes in accumulator order. Blocks hold 64 channels, but for a tail
-// block of 32 when the channels end 1 to 32 past a multiple of 64.
+// block of 32 or 16 when the channels end 1 to 32 past a multiple of 64.
 struct Layout {
   size_t wide_blocks;  // of 64 channels
-  bool tail;           // a last block of 32
+  int tail_channels;   // a last block of 32 or 16 channels, or 0
   size_t groups;
   size_t zero_row_bytes;
 
   Layout(const Conv2dGeometry& g, Grouping grouping)
       : wide_blocks(static_cast<size_t>(g.output_channels) / kBlockChannels),
-        tail(false),
+        tail_channels(0),
         groups(static_cast<size_t>(groups_of(g, grouping))),
         zero_row_bytes(round_up(static_cast<size_t>(g.input_channels) + kInputOverreadBytes, 64)) {
     const int rest = g.output_channels % kBlockChannels;
-    if (rest > kTailChannels) ++wide_blocks;
-    tail = rest > 0 && rest <= kTailChannels;
+    if (rest > kHalfChannels) {
+      ++wide_blocks;
+    } else if (rest > kQuarterChannels) {
+      tail_channels = kHalfChannels;
+    } else if (rest > 0) {
+      tail_channels = kQuarterChannels;
+    }
   }
   // Bias, multipliers and each group of weights take four bytes per channel each.
   size_t block_bytes(int channels) const { return (2 + groups) * 4 * channels; }
   size_t total() const {
-    return zero_row_bytes + wide_blocks * block_bytes(kBlockChannels) +
-           (tail ? block_bytes(kTailChannels) : 0);
+    return zero_row_bytes + wide_blocks * block_bytes(kBlockChannels) + block_bytes(tail_channels);
   }
 };
 
@@ -121,10 +127,10 @@ void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weig
   std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
   const size_t taps = static_cast<size_t>(g.kernel_height) * g.kernel_width;
   const uint32_t sign_shift = static_cast<uint32_t>(128 + p.input_zero_point);
-  const size_t blocks = layout.wide_blocks + (layout.tail ? 1 : 0);
+  const size_t blocks = layout.wide_blocks + (layout.tail_channels > 0 ? 1 : 0);
   uint8_t* base = bytes + layout.zero_row_bytes;
   for (size_t block = 0; block < blocks; ++block) {
-    const int block_channels = block < layout.wide_blocks ? kBlockChannels : kTailChannels;
+    const int block_channels = block < layout.wide_blocks ? kBlockChannels : layout.tail_channels;
     const int lanes = block_channels / 4;
     auto* bias = reinterpret_cast<int32_t*>(base);
     auto* multipliers = reinterpret_cast<float*>(base + 4 * block_channels);
@@ -219,7 +225,7 @@ struct Zmm {
 // The tail block of 32 channels in ymm registers: the same at half width.
 struct Ymm {
   using Vec = __m256i;
-  static constexpr int kChannels = kTailChannels;
+  static constexpr int kChannels = kHalfChannels;
 
   static Vec load(const int8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const Vec*>(p)); }
   static Vec bias(const uint8_t* block, int a) {
@@ -258,6 +264,58 @@ struct Ymm {
     _mm256_mask_storeu_epi8(out, mask, _mm256_max_epi8(bytes, _mm256_set1_epi8(r.low_byte)));
   }
 };
+
+// A tail block of 16 channels in xmm registers: the same at a quarter of the width.
+struct Xmm {
+  using Vec = __m128i;
+  static constexpr int kChannels = kQuarterChannels;
+
+  static Vec load(const int8_t* p) { return _mm_loadu_si128(reinterpret_cast<const Vec*>(p)); }
+  static Vec bias(const uint8_t* block, int a) {
+    return _mm_load_si128(reinterpret_cast<const Vec*>(block) + a);
+  }
+  static Vec dot(Vec acc, Vec quad, const uint8_t* block, int group, int a) {
+    return _mm_dpbusd_epi32(acc, quad,
+                            _mm_load_si128(reinterpret_cast<const Vec*>(
+                                block + 8 * kChannels + (group * 4 + a) * kChannels)));
+  }
+  static void interleave(Vec t0, Vec t1, Vec t2, Vec t3, Vec* quads) {
+    const Vec flip = _mm_set1_epi8(static_cast<char>(0x80));
+    const Vec a = _mm_unpacklo_epi8(t0, t1);
+    const Vec b = _mm_unpackhi_epi8(t0, t1);
+    const Vec c = _mm_unpacklo_epi8(t2, t3);
+    const Vec d = _mm_unpackhi_epi8(t2, t3);
+    quads[0] = _mm_xor_si128(_mm_unpacklo_epi16(a, c), flip);
+    quads[1] = _mm_xor_si128(_mm_unpackhi_epi16(a, c), flip);
+    quads[2] = _mm_xor_si128(_mm_unpacklo_epi16(b, d), flip);
+    quads[3] = _mm_xor_si128(_mm_unpackhi_epi16(b, d), flip);
+  }
+  static void store(const Vec* acc, const uint8_t* block, const Requantization& r, int left,
+                    int8_t* out) {
+    const auto* multipliers = reinterpret_cast<const float*>(block + 4 * kChannels);
+    __m128i q[4];
+    for (int a = 0; a < 4; ++a) {
+      const __m128 scaled = _mm_mul_ps(_mm_cvtepi32_ps(acc[a]), _mm_load_ps(multipliers + 4 * a));
+      q[a] = _mm_cvtps_epi32(_mm_min_ps(scaled, _mm_set1_ps(r.high)));
+    }
+    const __m128i zero_point = _mm_set1_epi16(static_cast<int16_t>(r.zero_point));
+    const __m128i bytes = _mm_packs_epi16(_mm_adds_epi16(_mm_packs_epi32(q[0], q[1]), zero_point),
+                                          _mm_adds_epi16(_mm_packs_epi32(q[2], q[3]), zero_point));
+    const __mmask16 mask =
+        left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    _mm_mask_storeu_epi8(out, mask, _mm_max_epi8(bytes, _mm_set1_epi8(r.low_byte)));
+  }
+};
+
+// Runs `run(V{})` with the register width V of the layout's tail block.
+template <typename Run>
+void with_tail_width(const Layout& layout, const Run& run) {
+  if (layout.tail_channels == kHalfChannels) {
+    run(Ymm{});
+  } else {
+    run(Xmm{});
+  }
+}
 
 // One output pixel's block of channels from c, its taps four by four in order (`left` of the
 // block's channels are real; the others read slack or a neighbour and meet zero weights).
@@ -435,8 +493,10 @@ void run_rows_5x5(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2
                                  out + c);
     }
     if (c < channel_end) {
-      row_block_5x5<Ymm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c,
-                                 out + c);
+      with_tail_width(layout, [&](auto width) {
+        row_block_5x5<decltype(width), Stride>(g, rows, zero_row, c, block, requantization,
+                                               channel_end - c, out + c);
+      });
     }
   }
 }
@@ -480,13 +540,16 @@ void run_rows(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8
       }
     }
     if (c < channel_end) {
-      if (pair) {
-        row_pair_block<Ymm>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c,
+      with_tail_width(layout, [&](auto width) {
+        using V = decltype(width);
+        if (pair) {
+          row_pair_block<V>(g, rows, zero_row, c, block, requantization, channel_end - c, out + c,
                             out_below + c);
-      } else {
-        row_block<Ymm, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c,
+        } else {
+          row_block<V, Stride>(g, rows, zero_row, c, block, requantization, channel_end - c,
                                out + c);
-      }
+        }
+      });
     }
     row += pair ? 2 : 1;
   }
@@ -525,7 +588,10 @@ void conv2d_qs8_depthwise_c64_avx512vnni(const Conv2dGeometry& g, const Conv2dQs
           pixel_block<Zmm>(taps, c, groups, block, requantization, channel_end - c, out + c);
         }
         if (c < channel_end) {
-          pixel_block<Ymm>(taps, c, groups, block, requantization, channel_end - c, out + c);
+          with_tail_width(layout, [&](auto width) {
+            pixel_block<decltype(width)>(taps, c, groups, block, requantization, channel_end - c,
+                                         out + c);
+          });
         }
       });
 }
