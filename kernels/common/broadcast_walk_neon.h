@@ -19,6 +19,16 @@ inline int8x16_t neon_load_lanes(const int8_t* p, size_t stride, int count) {
   return stride == 0 ? vdupq_n_s8(*p) : neon_load_bytes(p, count);
 }
 
+// Covers a row of `inner` elements 16 at a time: `step(start, count)` for each vector, where the
+// last one starts 16 before the row's end (overlapping the one before) and a row shorter than 16
+// is one step of `inner` lanes.
+template <typename Step>
+void neon_row_steps(size_t inner, const Step& step) {
+  for (size_t i = 0; i < inner; i += 16) {
+    step(inner >= 16 && inner - i < 16 ? inner - 16 : i, inner < 16 ? static_cast<int>(inner) : 16);
+  }
+}
+
 // `lanes(x, y)` takes sixteen lanes of each input and returns the sixteen output bytes.
 template <typename Lanes>
 void neon_broadcast_walk(const BroadcastGeometry& g, const int8_t* a, const int8_t* b,
@@ -26,15 +36,13 @@ void neon_broadcast_walk(const BroadcastGeometry& g, const int8_t* a, const int8
   const size_t inner = g.output_dims[3];
   for_each_broadcast_row(
       g, a, b, output, [&](const int8_t* a_row, const int8_t* b_row, int8_t* out_row) {
-        for (size_t i = 0; i < inner; i += 16) {
-          const size_t start = inner >= 16 && inner - i < 16 ? inner - 16 : i;
-          const int count = inner < 16 ? static_cast<int>(inner) : 16;
+        neon_row_steps(inner, [&](size_t start, int count) {
           const int8x16_t x =
               neon_load_lanes(a_row + start * g.a_strides[3], g.a_strides[3], count);
           const int8x16_t y =
               neon_load_lanes(b_row + start * g.b_strides[3], g.b_strides[3], count);
           neon_store_bytes(out_row + start, lanes(x, y), count);
-        }
+        });
       });
 }
 

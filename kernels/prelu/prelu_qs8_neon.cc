@@ -2,13 +2,12 @@
 // lanes at a time along the innermost dimension, where the input is contiguous or one broadcast
 // value and the negative side's multipliers are contiguous or one broadcast value. Each lane takes
 // the positive or the negative multiplier by its sign and is requantized as the reference does
-// (one fp32 product, clamp, round half to even, zero point). As in the other binary kernels
-// (common/broadcast_walk_neon.h), a row's last vector overlaps the one before rather than read
-// past the row, and a row shorter than 16 is read lane by lane.
+// (one fp32 product, clamp, round half to even, zero point). Rows are covered as in the other
+// binary kernels (neon_row_steps, common/broadcast_walk_neon.h); the multipliers are floats, so
+// the lanes are loaded here.
 #include <arm_neon.h>
 
-#include "common/broadcast_rows.h"
-#include "common/requantize_neon.h"
+#include "common/broadcast_walk_neon.h"
 #include "prelu/prelu.h"
 
 namespace qrun::kernels {
@@ -36,11 +35,8 @@ void run(const BroadcastGeometry& g, const PReluQs8Params& p, const int8_t* inpu
   for_each_broadcast_row(
       g, input, negative_multipliers, output,
       [&](const int8_t* x_row, const float* m_row, int8_t* out_row) {
-        for (size_t i = 0; i < inner; i += 16) {
-          const size_t start = inner >= 16 && inner - i < 16 ? inner - 16 : i;
-          const int count = inner < 16 ? static_cast<int>(inner) : 16;
-          const int8x16_t x = x_stride == 0 ? vdupq_n_s8(x_row[0])
-                                            : neon_load_bytes(x_row + start * x_stride, count);
+        neon_row_steps(inner, [&](size_t start, int count) {
+          const int8x16_t x = neon_load_lanes(x_row + start * x_stride, x_stride, count);
           const int16x8_t low = vsubq_s16(vmovl_s8(vget_low_s8(x)), zero_point);
           const int16x8_t high = vsubq_s16(vmovl_s8(vget_high_s8(x)), zero_point);
           const float* m = m_row + start * m_stride;
@@ -51,7 +47,7 @@ void run(const BroadcastGeometry& g, const PReluQs8Params& p, const int8_t* inpu
             q[k] = quarter(d, load_multipliers(m + 4 * k * m_stride, m_stride, count - 4 * k));
           }
           neon_store_bytes(out_row + start, neon_narrow(q[0], q[1], q[2], q[3]), count);
-        }
+        });
       });
 }
 
