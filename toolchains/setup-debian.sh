@@ -16,12 +16,12 @@ host_packages=(
   python3-numpy python3-torch python3-torchvision python3-onnx python3-sklearn python3-venv
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
 )
-# The test dependencies of the cross builds, beside the amd64 ones. armhf takes libc6 (the loader
-# and libraries qemu-arm runs) rather than libc6-dev: the cross toolchain's libc6-dev-armhf-cross
-# builds, and libc6-dev:armhf drags in linux-libc-dev:armhf, whose version must match the amd64
-# one and lags behind it whenever the armhf security index is mid-sync.
+# The test dependencies of the cross builds, beside the amd64 ones. Both take libc6 (the loader
+# and libraries qemu runs) rather than libc6-dev: the cross toolchains' libc6-dev-*-cross build,
+# and libc6-dev:<arch> drags in linux-libc-dev and libssl3 for that architecture, whose versions
+# must match the amd64 ones and lag behind them whenever a foreign security index is mid-sync.
 foreign_packages=(
-  libgtest-dev:arm64 libc6-dev:arm64 libstdc++6:arm64
+  libgtest-dev:arm64 libc6:arm64 libstdc++6:arm64
   libgtest-dev:armhf libc6:armhf libstdc++6:armhf
 )
 # Unpacked into a private sysroot per architecture: cpuinfo, pthreadpool and XNNPACK, which are not
