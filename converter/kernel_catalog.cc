@@ -40,7 +40,7 @@ std::vector<CpuFeatures> FamilyCpus() {
   return cpus;
 }
 
-// The family a kernel belongs to is the last word of its name ("conv2d_qs8_igemm_3x8c8_avx2");
+// The family a kernel belongs to is the last word of its name ("conv2d_qs8_igemm_6x16c2_avx2");
 // "reference" kernels belong to none.
 void AddFamily(const char* kernel_name, std::vector<std::string>* families) {
   const std::string name = kernel_name;

@@ -30,8 +30,8 @@ bool everywhere(const CpuFeatures&, const Geometry&) {
 // FullyConnected goes to the Conv2D GEMMs once it has a tile's worth of rows to reuse each weight
 // block over; a single row (a classifier) stays with the FullyConnected kernels, which stream the
 // weights once without a tile's wasted rows. Measured on the encoder's 128-row projections (sum of
-// 24 ops): AVX512-VNNI 6.3 -> 1.0 ms, AVX-VNNI 7.0 -> 2.1 ms; AVX2's 3x8 GEMM was slower than its
-// FullyConnected kernel (6.7 vs 5.8 ms), so AVX2 keeps the latter.
+// 24 ops): AVX512-VNNI 6.3 -> 1.0 ms, AVX-VNNI 7.0 -> 2.1 ms. (AVX2's earlier 3x8 GEMM was slower
+// than its FullyConnected kernel, 6.7 vs 5.8 ms; its 6x16 GEMM is not: see the note there.)
 bool many_rows(const FullyConnectedGeometry& g, int tile_rows) {
   return g.batch >= tile_rows;
 }
@@ -152,8 +152,8 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx_vnni && gemm_shaped(g);
      }},
-    {{"conv2d_qs8_igemm_3x8c8_avx2", conv2d_qs8_igemm_3x8c8_avx2,
-      conv2d_qs8_igemm_3x8c8_avx2_packed_size, conv2d_qs8_igemm_3x8c8_avx2_pack, 8},
+    {{"conv2d_qs8_igemm_6x16c2_avx2", conv2d_qs8_igemm_6x16c2_avx2,
+      conv2d_qs8_igemm_6x16c2_avx2_packed_size, conv2d_qs8_igemm_6x16c2_avx2_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx2 && gemm_shaped(g);
      }},
@@ -220,6 +220,9 @@ bool fully_connected_gemm_avx512vnni(const CpuFeatures& cpu, const FullyConnecte
 }
 bool fully_connected_gemm_avxvnni(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
   return cpu.x86_avx_vnni && many_rows(g, 4);
+}
+bool fully_connected_gemm_avx2(const CpuFeatures& cpu, const FullyConnectedGeometry& g) {
+  return cpu.x86_avx2 && many_rows(g, 6);
 }
 #endif
 
@@ -301,6 +304,10 @@ const Entry<FullyConnectedQs8Kernel, FullyConnectedGeometry> kFullyConnectedQs8[
       fully_connected_qs8_avxvnni_packed_size, fully_connected_qs8_avxvnni_pack,
       kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx_vnni; }},
+    {{"fully_connected_qs8_igemm_6x16c2_avx2", fully_connected_qs8_igemm_6x16c2_avx2,
+      fully_connected_qs8_igemm_6x16c2_avx2_packed_size, fully_connected_qs8_igemm_6x16c2_avx2_pack,
+      16},
+     fully_connected_gemm_avx2},
     {{"fully_connected_qs8_avx2", fully_connected_qs8_avx2, fully_connected_qs8_avx2_packed_size,
       fully_connected_qs8_avx2_pack, kFullyConnectedChannelStep},
      [](const CpuFeatures& cpu, const FullyConnectedGeometry&) { return cpu.x86_avx2; }},

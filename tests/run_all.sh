@@ -40,7 +40,7 @@ step "x86 dispatch on an AVX2-only CPU: host kernel and runtime tests under qemu
 # reference there. qemu warns about CPUID bits its TCG lacks (TSX, x2apic...): that noise is cut.
 if [ "$(uname -m)" = x86_64 ]; then
   for tests in kernel_tests runtime_tests; do
-    QRUN_EXPECT_CONV_KERNEL=conv2d_qs8_igemm_3x8c8_avx2 timeout 300 \
+    QRUN_EXPECT_CONV_KERNEL=conv2d_qs8_igemm_6x16c2_avx2 timeout 300 \
       qemu-x86_64 -cpu Haswell "build/bin/$tests" --gtest_brief=1 2>&1 | grep -v "TCG doesn't support"
   done
 fi

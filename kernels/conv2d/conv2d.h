@@ -123,14 +123,15 @@ void conv2d_qs8_igemm_4x24c4_avxvnni(const Conv2dGeometry&, const Conv2dQs8Param
                                      const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                      const Conv2dSlice& slice);
 
-// x86 AVX2: implicit GEMM, tiles of 3 output pixels x 8 output channels, the reduction in steps of
-// 8 input channels widened to int16 (vpmaddwd: exact). Weights packed at load time.
-size_t conv2d_qs8_igemm_3x8c8_avx2_packed_size(const Conv2dGeometry&);
-void conv2d_qs8_igemm_3x8c8_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
-                                      const Conv2dQs8Weights&, void* packed);
-void conv2d_qs8_igemm_3x8c8_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
-                                 const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
-                                 const Conv2dSlice& slice);
+// x86 AVX2: implicit GEMM, tiles of 6 output pixels x 16 output channels, the reduction two
+// values at a time, each tile's windows widened to int16 on the stack (vpmaddwd: exact). Weights
+// packed at load time.
+size_t conv2d_qs8_igemm_6x16c2_avx2_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_igemm_6x16c2_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                       const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                  const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                  const Conv2dSlice& slice);
 
 // x86 AVX2: depthwise with up to kConv2dDepthwiseMaxTaps taps, 32 channels per step in int32
 // lanes. Weights packed at load time.

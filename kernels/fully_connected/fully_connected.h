@@ -160,6 +160,15 @@ void fully_connected_qs8_igemm_4x24c4_avxvnni(const FullyConnectedGeometry&,
                                               const FullyConnectedQs8Weights&, const int8_t* input,
                                               int8_t* output, size_t channel_begin,
                                               size_t channel_end);
+size_t fully_connected_qs8_igemm_6x16c2_avx2_packed_size(const FullyConnectedGeometry&);
+void fully_connected_qs8_igemm_6x16c2_avx2_pack(const FullyConnectedGeometry&,
+                                                const FullyConnectedQs8Params&,
+                                                const FullyConnectedQs8Weights&, void* packed);
+void fully_connected_qs8_igemm_6x16c2_avx2(const FullyConnectedGeometry&,
+                                           const FullyConnectedQs8Params&,
+                                           const FullyConnectedQs8Weights&, const int8_t* input,
+                                           int8_t* output, size_t channel_begin,
+                                           size_t channel_end);
 size_t fully_connected_qs8_igemm_4x16c8_i8mm_packed_size(const FullyConnectedGeometry&);
 void fully_connected_qs8_igemm_4x16c8_i8mm_pack(const FullyConnectedGeometry&,
                                                 const FullyConnectedQs8Params&,

@@ -74,6 +74,22 @@ void fully_connected_qs8_igemm_4x24c4_avxvnni(const FullyConnectedGeometry& g,
                                               size_t channel_begin, size_t channel_end) {
   run<conv2d_qs8_igemm_4x24c4_avxvnni>(g, p, w, input, output, channel_begin, channel_end);
 }
+
+size_t fully_connected_qs8_igemm_6x16c2_avx2_packed_size(const FullyConnectedGeometry& g) {
+  return packed_size<conv2d_qs8_igemm_6x16c2_avx2_packed_size>(g);
+}
+void fully_connected_qs8_igemm_6x16c2_avx2_pack(const FullyConnectedGeometry& g,
+                                                const FullyConnectedQs8Params& p,
+                                                const FullyConnectedQs8Weights& w, void* packed) {
+  pack<conv2d_qs8_igemm_6x16c2_avx2_pack>(g, p, w, packed);
+}
+void fully_connected_qs8_igemm_6x16c2_avx2(const FullyConnectedGeometry& g,
+                                           const FullyConnectedQs8Params& p,
+                                           const FullyConnectedQs8Weights& w, const int8_t* input,
+                                           int8_t* output, size_t channel_begin,
+                                           size_t channel_end) {
+  run<conv2d_qs8_igemm_6x16c2_avx2>(g, p, w, input, output, channel_begin, channel_end);
+}
 #endif
 
 #if QRUN_ARM64_KERNELS

@@ -214,6 +214,28 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   print_checked("kernels checked", exercised);
 }
 
+// Dense convolutions whose window (kernel height x width x input channels) is longer than the
+// AVX2 GEMM widens in one part (4608 values), so that it goes through the window in chunks.
+TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceOnLongWindows) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(20261123);
+  std::vector<std::string> exercised;
+  for (int trial = 0; trial < 8; ++trial) {
+    Case c = random_case(random);
+    Conv2dGeometry& g = c.g;
+    const int taps = g.kernel_height * g.kernel_width;
+    g.groups = 1;
+    g.input_channels = (pick(random, 4700, 9300) + taps - 1) / taps;
+    g.output_channels = pick(random, 1, 20);
+    fill_case(random, &c);
+    const std::vector<int8_t> expected =
+        run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, c, {}, 1 << 20);
+    expect_kernels_match(conv2d_qs8_candidates(cpu, g), c, expected, random, &exercised);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  print_checked("kernels checked", exercised);
+}
+
 // Depthwise 3x3 and 5x5 windows at stride 1 and 2, which have kernels of their own on some CPUs,
 // over channel counts around the 64- and 32-channel blocks, odd widths and every padding from 0 to
 // the window's size less one.
@@ -353,7 +375,7 @@ TEST(Conv2dQs8Kernels, DispatchPicksTheWidestInstructionSet) {
 #if QRUN_X86_KERNELS
   const char* widest = cpu.x86_avx512_vnni ? "conv2d_qs8_igemm_6x64c4_avx512vnni"
                        : cpu.x86_avx_vnni  ? "conv2d_qs8_igemm_4x24c4_avxvnni"
-                       : cpu.x86_avx2      ? "conv2d_qs8_igemm_3x8c8_avx2"
+                       : cpu.x86_avx2      ? "conv2d_qs8_igemm_6x16c2_avx2"
                                            : "conv2d_qs8_reference";
   EXPECT_EQ(widest, name);
 #elif QRUN_ARM64_KERNELS
