@@ -83,6 +83,9 @@ bool serves_7x48c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
 bool serves_6x64c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
   return cpu.x86_avx512_vnni && gemm_shaped(g);
 }
+bool serves_6x16c2_avx2(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return cpu.x86_avx2 && gemm_shaped(g);
+}
 #endif
 
 const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
@@ -154,9 +157,7 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
      }},
     {{"conv2d_qs8_igemm_6x16c2_avx2", conv2d_qs8_igemm_6x16c2_avx2,
       conv2d_qs8_igemm_6x16c2_avx2_packed_size, conv2d_qs8_igemm_6x16c2_avx2_pack, 16},
-     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.x86_avx2 && gemm_shaped(g);
-     }},
+     serves_6x16c2_avx2},
     {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
       conv2d_qs8_depthwise_avx2_pack, 8},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && depthwise(g); }},
@@ -193,6 +194,9 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dAddQs8[] = {
     {{"conv2d_qs8_igemm_6x64c4_avx512vnni+add", conv2d_qs8_igemm_6x64c4_avx512vnni,
       conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
      serves_6x64c4_avx512vnni},
+    {{"conv2d_qs8_igemm_6x16c2_avx2+add", conv2d_qs8_igemm_6x16c2_avx2,
+      conv2d_qs8_igemm_6x16c2_avx2_packed_size, conv2d_qs8_igemm_6x16c2_avx2_pack, 16},
+     serves_6x16c2_avx2},
 #endif
 };
 #endif
@@ -251,6 +255,9 @@ const Entry<Conv2dQs8Kernel, FullyConnectedGeometry> kFullyConnectedAddQs8[] = {
     {{"fully_connected_qs8_igemm_6x64c4_avx512vnni+add", conv2d_qs8_igemm_6x64c4_avx512vnni,
       conv2d_qs8_igemm_6x64c4_avx512vnni_packed_size, conv2d_qs8_igemm_6x64c4_avx512vnni_pack, 64},
      fully_connected_gemm_avx512vnni},
+    {{"fully_connected_qs8_igemm_6x16c2_avx2+add", conv2d_qs8_igemm_6x16c2_avx2,
+      conv2d_qs8_igemm_6x16c2_avx2_packed_size, conv2d_qs8_igemm_6x16c2_avx2_pack, 16},
+     fully_connected_gemm_avx2},
 #endif
 };
 #endif

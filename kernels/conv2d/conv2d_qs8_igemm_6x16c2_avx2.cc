@@ -71,7 +71,7 @@ struct PixelTile {
   const int8_t* image[kTilePixels];
   int oy[kTilePixels];
   int ox[kTilePixels];
-  int8_t* output[kTilePixels];
+  size_t at[kTilePixels];  // where the pixel's channels start in the output (and residual)
 };
 
 // `count` int8 values at `from` as int16 at `to`, 16 at a time: up to 15 values past the end are
@@ -204,33 +204,97 @@ void widen_window(const Conv2dGeometry& g, const int8_t* image, int oy, int ox,
   }
 }
 
-// Requantizes each real pixel's 16 sums and stores the first `channels` of them.
-[[gnu::always_inline]] inline void finish(const __m256i (&acc)[kTilePixels][2],
-                                          const PixelTile& tile, int pixels, size_t output_channel,
-                                          const float* multipliers,
-                                          const Avx2Requantization& requantize, int channels) {
-  const __m256 m0 = avx2_load_multipliers(multipliers, channels);
-  const __m256 m1 = avx2_load_multipliers(multipliers + 8, channels - 8);
-  // Unrolled, with constant indices: a loop to `pixels` would index the accumulators at run time
-  // and so keep them in memory.
-#pragma GCC unroll 6
-  for (int i = 0; i < kTilePixels; ++i) {
-    if (i >= pixels) break;
-    const __m128i bytes = _mm_unpacklo_epi64(avx2_narrow(requantize(acc[i][0], m0)),
-                                             avx2_narrow(requantize(acc[i][1], m1)));
-    avx2_store_bytes(tile.output[i] + output_channel, bytes, channels);
+// The requantization of a tile's sums, and with a fused Add (Conv2dQs8Params::residual) Add's
+// own steps after it, in registers, as the AVX2 Add kernel takes them: only the sum is stored.
+struct Epilogue {
+  Epilogue(const Conv2dQs8Params& p, int8_t* output)
+      : low(_mm256_set1_ps(static_cast<float>(p.output.min - p.output.zero_point))),
+        high(_mm256_set1_ps(static_cast<float>(p.output.max - p.output.zero_point))),
+        output(output),
+        residual(p.residual != nullptr ? p.residual->data : nullptr) {
+    const Qs8Output& stored = p.residual != nullptr ? p.residual->add.output : p.output;
+    zero_point = _mm256_set1_epi16(static_cast<int16_t>(stored.zero_point));
+    if (p.residual != nullptr) {
+      const AddQs8Params& add = p.residual->add;
+      a_offset = _mm256_set1_epi32(p.output.zero_point - add.a_zero_point);
+      b_zero_point = _mm256_set1_epi32(add.b_zero_point);
+      a_multiplier = _mm256_set1_ps(add.a_multiplier);
+      b_multiplier = _mm256_set1_ps(add.b_multiplier);
+      add_low = _mm256_set1_ps(static_cast<float>(add.output.min - add.output.zero_point));
+      add_high = _mm256_set1_ps(static_cast<float>(add.output.max - add.output.zero_point));
+    }
   }
-}
+
+  // Eight sums scaled, clamped and rounded (the reference's steps; both bounds are integers), the
+  // zero point not yet added.
+  __m256i rounded(__m256i sums, __m256 m) const {
+    const __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(sums), m);
+    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(scaled, low), high));
+  }
+  // Add's result for eight lanes of the convolution's rounded values and the residual's bytes at
+  // `r` (the first `lanes` of them), its zero point not yet added.
+  __m256i added(__m256i conv, const int8_t* r, int lanes) const {
+    alignas(8) int8_t staged[8] = {};
+    if (lanes < 8) {
+      std::memcpy(staged, r, static_cast<size_t>(std::max(lanes, 0)));
+      r = staged;
+    }
+    const __m256i b = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(r)));
+    const __m256 scaled_a =
+        _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(conv, a_offset)), a_multiplier);
+    const __m256 scaled_b =
+        _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(b, b_zero_point)), b_multiplier);
+    return _mm256_cvtps_epi32(
+        _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(scaled_a, scaled_b), add_low), add_high));
+  }
+
+  // Requantizes each real pixel's 16 sums and stores the first `channels` of them. The zero
+  // point is added to the int16 values, where the clamped range, [min - zp, max - zp], and the
+  // sum both fit, so it saturates nothing.
+  [[gnu::always_inline]] inline void operator()(const __m256i (&acc)[kTilePixels][2],
+                                                const PixelTile& tile, int pixels, size_t channel,
+                                                const float* multipliers, int channels) const {
+    const __m256 m0 = avx2_load_multipliers(multipliers, channels);
+    const __m256 m1 = avx2_load_multipliers(multipliers + 8, channels - 8);
+    // Unrolled, with constant indices: a loop to `pixels` would index the accumulators at run
+    // time and so keep them in memory.
+#pragma GCC unroll 6
+    for (int i = 0; i < kTilePixels; ++i) {
+      if (i >= pixels) break;
+      __m256i q0 = rounded(acc[i][0], m0);
+      __m256i q1 = rounded(acc[i][1], m1);
+      if (residual != nullptr) {
+        const int8_t* r = residual + tile.at[i] + channel;
+        q0 = added(q0, r, channels);
+        q1 = added(q1, r + 8, channels - 8);
+      }
+      // packs interleaves the two vectors' 128-bit halves; the permutation puts channels back in
+      // order.
+      const __m256i words =
+          _mm256_adds_epi16(_mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8), zero_point);
+      const __m128i bytes =
+          _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+      avx2_store_bytes(output + tile.at[i] + channel, bytes, channels);
+    }
+  }
+
+  __m256 low, high;
+  __m256i zero_point;
+  int8_t* output;
+  const int8_t* residual;
+  __m256i a_offset = _mm256_setzero_si256(), b_zero_point = _mm256_setzero_si256();
+  __m256 a_multiplier = _mm256_setzero_ps(), b_multiplier = _mm256_setzero_ps();
+  __m256 add_low = _mm256_setzero_ps(), add_high = _mm256_setzero_ps();
+};
 
 // Steps through the output pixels of a slice in tiles, knowing each one's image and position
 // without dividing. A short tile repeats its last pixel (reading where it reads, never past the
 // batch); those results are computed and dropped.
 class PixelWalk {
  public:
-  PixelWalk(const Conv2dGeometry& g, const int8_t* input, int8_t* output, size_t first_row)
+  PixelWalk(const Conv2dGeometry& g, const int8_t* input, size_t first_row)
       : g_(g),
         input_(input),
-        output_(output),
         image_bytes_(static_cast<size_t>(g.input_height) * g.input_width * g.input_channels),
         image_(first_row / g.output_height),
         oy_(static_cast<int>(first_row % g.output_height)) {}
@@ -242,13 +306,13 @@ class PixelWalk {
         tile.image[i] = tile.image[pixels - 1];
         tile.oy[i] = tile.oy[pixels - 1];
         tile.ox[i] = tile.ox[pixels - 1];
-        tile.output[i] = tile.output[pixels - 1];
+        tile.at[i] = tile.at[pixels - 1];
         continue;
       }
       tile.image[i] = input_ + image_ * image_bytes_;
       tile.oy[i] = oy_;
       tile.ox[i] = ox_;
-      tile.output[i] = output_ + (first + i) * g_.output_channels;
+      tile.at[i] = (first + i) * g_.output_channels;
       if (++ox_ == g_.output_width) {
         ox_ = 0;
         if (++oy_ == g_.output_height) {
@@ -263,7 +327,6 @@ class PixelWalk {
  private:
   const Conv2dGeometry& g_;
   const int8_t* input_;
-  int8_t* output_;
   size_t image_bytes_;
   size_t image_;
   int oy_;
@@ -308,7 +371,7 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
                                   const Conv2dSlice& slice) {
   const PackedLayout layout(g);
   const auto* packed = static_cast<const uint8_t*>(w.packed);
-  const Avx2Requantization requantize(p.output);
+  const Epilogue finish(p, output);
   const __m256i zero_point = _mm256_set1_epi16(static_cast<int16_t>(p.input_zero_point));
   const size_t cout = static_cast<size_t>(g.output_channels_per_group());
   const size_t pixel_begin = slice.row_begin * g.output_width;
@@ -355,7 +418,7 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
     for (size_t pass = channel_begin; pass < channel_end; pass += pass_channels) {
       const size_t pass_end = std::min(channel_end, pass + pass_channels);
       const uint8_t* pass_block = packed + pass / kBlockChannels * layout.block_bytes;
-      PixelWalk walk(g, input, output, slice.row_begin);
+      PixelWalk walk(g, input, slice.row_begin);
       for (size_t first = pixel_begin; first < pixel_end; first += kTilePixels) {
         const int pixels = tile_pixels(first);
         const PixelTile tile = walk.next(first, pixels);
@@ -366,7 +429,7 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
           start(acc, block);
           accumulate(acc, buffers, layout.pairs,
                      reinterpret_cast<const __m256i*>(block + kBlockChannels * 4));
-          finish(acc, tile, pixels, c, p.multipliers + c, requantize, block_channels(c));
+          finish(acc, tile, pixels, c, p.multipliers + c, block_channels(c));
         }
       }
     }
@@ -379,7 +442,7 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
   for (int group = 0; group < g.groups; ++group) {
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
     for (size_t c = channel_begin; c < channel_end; c += kBlockChannels) {
-      PixelWalk walk(g, input, output, slice.row_begin);
+      PixelWalk walk(g, input, slice.row_begin);
       const auto* weights = reinterpret_cast<const __m256i*>(block + kBlockChannels * 4);
       for (size_t first = pixel_begin; first < pixel_end; first += kTilePixels) {
         const int pixels = tile_pixels(first);
@@ -391,7 +454,7 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
           widen_tile(tile, channel_offset, 2 * pair, pairs);
           accumulate(acc, buffers, pairs, weights + 2 * pair);
         }
-        finish(acc, tile, pixels, group * cout + c, p.multipliers + group * cout + c, requantize,
+        finish(acc, tile, pixels, group * cout + c, p.multipliers + group * cout + c,
                block_channels(c));
       }
       block += layout.block_bytes;
