@@ -159,7 +159,7 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
       conv2d_qs8_igemm_6x16c2_avx2_packed_size, conv2d_qs8_igemm_6x16c2_avx2_pack, 16},
      serves_6x16c2_avx2},
     {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
-      conv2d_qs8_depthwise_avx2_pack, 8},
+      conv2d_qs8_depthwise_avx2_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && depthwise(g); }},
 #endif
     {{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, everywhere},

@@ -38,11 +38,13 @@ struct Avx2Requantization {
         high(_mm256_set1_ps(static_cast<float>(out.max - out.zero_point))),
         zero_point(_mm256_set1_epi32(out.zero_point)) {}
 
-  // Clamped, rounded and offset values of eight already scaled lanes, as int32.
-  __m256i finish(__m256 scaled) const {
-    scaled = _mm256_min_ps(_mm256_max_ps(scaled, low), high);
-    return _mm256_add_epi32(_mm256_cvtps_epi32(scaled), zero_point);
+  // Clamped and rounded values of eight already scaled lanes, as int32, the zero point not yet
+  // added (a kernel may add it to narrower values, where it cannot saturate either).
+  __m256i rounded(__m256 scaled) const {
+    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(scaled, low), high));
   }
+  // Clamped, rounded and offset values of eight already scaled lanes, as int32.
+  __m256i finish(__m256 scaled) const { return _mm256_add_epi32(rounded(scaled), zero_point); }
   __m256i operator()(__m256i acc, __m256 multiplier) const {
     return finish(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), multiplier));
   }

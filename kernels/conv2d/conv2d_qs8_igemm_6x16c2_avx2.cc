@@ -208,32 +208,23 @@ void widen_window(const Conv2dGeometry& g, const int8_t* image, int oy, int ox,
 // own steps after it, in registers, as the AVX2 Add kernel takes them: only the sum is stored.
 struct Epilogue {
   Epilogue(const Conv2dQs8Params& p, int8_t* output)
-      : low(_mm256_set1_ps(static_cast<float>(p.output.min - p.output.zero_point))),
-        high(_mm256_set1_ps(static_cast<float>(p.output.max - p.output.zero_point))),
+      : conv(p.output),
+        add_output(p.residual != nullptr ? p.residual->add.output : p.output),
+        zero_point(_mm256_packs_epi32(add_output.zero_point, add_output.zero_point)),
         output(output),
         residual(p.residual != nullptr ? p.residual->data : nullptr) {
-    const Qs8Output& stored = p.residual != nullptr ? p.residual->add.output : p.output;
-    zero_point = _mm256_set1_epi16(static_cast<int16_t>(stored.zero_point));
     if (p.residual != nullptr) {
       const AddQs8Params& add = p.residual->add;
       a_offset = _mm256_set1_epi32(p.output.zero_point - add.a_zero_point);
       b_zero_point = _mm256_set1_epi32(add.b_zero_point);
       a_multiplier = _mm256_set1_ps(add.a_multiplier);
       b_multiplier = _mm256_set1_ps(add.b_multiplier);
-      add_low = _mm256_set1_ps(static_cast<float>(add.output.min - add.output.zero_point));
-      add_high = _mm256_set1_ps(static_cast<float>(add.output.max - add.output.zero_point));
     }
   }
 
-  // Eight sums scaled, clamped and rounded (the reference's steps; both bounds are integers), the
-  // zero point not yet added.
-  __m256i rounded(__m256i sums, __m256 m) const {
-    const __m256 scaled = _mm256_mul_ps(_mm256_cvtepi32_ps(sums), m);
-    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(scaled, low), high));
-  }
   // Add's result for eight lanes of the convolution's rounded values and the residual's bytes at
   // `r` (the first `lanes` of them), its zero point not yet added.
-  __m256i added(__m256i conv, const int8_t* r, int lanes) const {
+  __m256i added(__m256i rounded, const int8_t* r, int lanes) const {
     alignas(8) int8_t staged[8] = {};
     if (lanes < 8) {
       std::memcpy(staged, r, static_cast<size_t>(std::max(lanes, 0)));
@@ -241,11 +232,10 @@ struct Epilogue {
     }
     const __m256i b = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(r)));
     const __m256 scaled_a =
-        _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(conv, a_offset)), a_multiplier);
+        _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(rounded, a_offset)), a_multiplier);
     const __m256 scaled_b =
         _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(b, b_zero_point)), b_multiplier);
-    return _mm256_cvtps_epi32(
-        _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(scaled_a, scaled_b), add_low), add_high));
+    return add_output.rounded(_mm256_add_ps(scaled_a, scaled_b));
   }
 
   // Requantizes each real pixel's 16 sums and stores the first `channels` of them. The zero
@@ -261,8 +251,8 @@ struct Epilogue {
 #pragma GCC unroll 6
     for (int i = 0; i < kTilePixels; ++i) {
       if (i >= pixels) break;
-      __m256i q0 = rounded(acc[i][0], m0);
-      __m256i q1 = rounded(acc[i][1], m1);
+      __m256i q0 = conv.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[i][0]), m0));
+      __m256i q1 = conv.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[i][1]), m1));
       if (residual != nullptr) {
         const int8_t* r = residual + tile.at[i] + channel;
         q0 = added(q0, r, channels);
@@ -278,13 +268,14 @@ struct Epilogue {
     }
   }
 
-  __m256 low, high;
-  __m256i zero_point;
+  Avx2Requantization conv;
+  // The stored values' requantization: Add's with a fused Add, else the convolution's own.
+  Avx2Requantization add_output;
+  __m256i zero_point;  // add_output's, as int16
   int8_t* output;
   const int8_t* residual;
   __m256i a_offset = _mm256_setzero_si256(), b_zero_point = _mm256_setzero_si256();
   __m256 a_multiplier = _mm256_setzero_ps(), b_multiplier = _mm256_setzero_ps();
-  __m256 add_low = _mm256_setzero_ps(), add_high = _mm256_setzero_ps();
 };
 
 // Steps through the output pixels of a slice in tiles, knowing each one's image and position
