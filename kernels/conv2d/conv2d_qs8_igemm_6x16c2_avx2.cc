@@ -101,6 +101,20 @@ void widen_window(const Conv2dGeometry& g, const int8_t* image, int oy, int ox,
   const size_t run_values = run_taps * cin;
   const int y0 = oy * g.stride_height - g.pad_top;
   const int x0 = ox * g.stride_width - g.pad_left;
+  if (rows_contiguous && first == 0 && end == static_cast<size_t>(g.kernel_height) * run_values &&
+      y0 >= 0 && y0 + (g.kernel_height - 1) * g.dilation_height < g.input_height && x0 >= 0 &&
+      x0 + g.kernel_width <= g.input_width) {
+    // The whole window, clear of the padding: one run per row, most windows of an image.
+    const ptrdiff_t row_stride =
+        static_cast<ptrdiff_t>(g.dilation_height) * g.input_width * g.input_channels;
+    const int8_t* row = image +
+                        (static_cast<ptrdiff_t>(y0) * g.input_width + x0) * g.input_channels +
+                        static_cast<ptrdiff_t>(channel_offset);
+    for (int ky = 0; ky < g.kernel_height; ++ky, row += row_stride, to += run_values) {
+      widen_run(to, row, run_values);
+    }
+    return;
+  }
   // The run that holds `first` and its first tap; later runs step on without dividing.
   const size_t first_run = first == 0 ? 0 : first / run_values;
   int ky = static_cast<int>(rows_contiguous ? first_run : first_run / g.kernel_width);
