@@ -405,6 +405,8 @@ const Entry<AveragePool2dQs8Kernel, Pool2dGeometry> kAveragePool2dQs8[] = {
 #if QRUN_X86_KERNELS
     {{"average_pool2d_qs8_avx512", average_pool2d_qs8_avx512},
      [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx512; }},
+    {{"average_pool2d_qs8_avx2", average_pool2d_qs8_avx2},
+     [](const CpuFeatures& cpu, const Pool2dGeometry&) { return cpu.x86_avx2; }},
 #endif
     {{"average_pool2d_qs8_reference", average_pool2d_qs8_reference}, everywhere},
 };

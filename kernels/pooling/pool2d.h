@@ -58,6 +58,9 @@ void average_pool2d_qs8_reference(const Pool2dGeometry&, const AveragePoolQs8Par
 // x86 AVX-512 (F, BW, VL, DQ): 16 channels per vector.
 void average_pool2d_qs8_avx512(const Pool2dGeometry&, const AveragePoolQs8Params&,
                                const int8_t* input, int8_t* output);
+// x86 AVX2: 32 channels per step, run sums in int16.
+void average_pool2d_qs8_avx2(const Pool2dGeometry&, const AveragePoolQs8Params&,
+                             const int8_t* input, int8_t* output);
 // Baseline NEON, 16 channels per vector: AArch64, and 32-bit ARMv7 under its own name.
 void average_pool2d_qs8_neon(const Pool2dGeometry&, const AveragePoolQs8Params&,
                              const int8_t* input, int8_t* output);
