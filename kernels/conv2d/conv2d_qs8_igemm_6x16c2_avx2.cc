@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "common/requantize_avx2.h"
 #include "conv2d/conv2d.h"
@@ -161,10 +162,26 @@ void widen_window(const Conv2dGeometry& g, const int8_t* image, int oy, int ox,
 // in assembly because the tile fills all 16 ymm registers (12 accumulators, two weight vectors, a
 // broadcast and a product): compiled from intrinsics, GCC loads every pixel's broadcast first
 // and spills accumulators to the stack on every step.
-[[gnu::always_inline]] inline void accumulate(__m256i (&acc)[kTilePixels][2],
-                                              const int16_t* buffers, size_t pairs,
-                                              const __m256i* w) {
-  static_assert(kTilePixels == 6, "the assembly below names six pixels");
+template <int Pixels>
+[[gnu::always_inline]] inline void accumulate(__m256i (&acc)[Pixels][2], const int16_t* buffers,
+                                              size_t pairs, const __m256i* w) {
+  if constexpr (Pixels < kTilePixels) {
+    // A half tile leaves registers to spare: intrinsics do.
+    for (size_t p = 0; p < pairs; ++p, w += 2) {
+      const __m256i w0 = _mm256_load_si256(w);
+      const __m256i w1 = _mm256_load_si256(w + 1);
+#pragma GCC unroll 6
+      for (int i = 0; i < Pixels; ++i) {
+        int32_t pair;
+        std::memcpy(&pair, buffers + i * kBufferStride + 2 * p, 4);
+        const __m256i x = _mm256_set1_epi32(pair);
+        acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(x, w0));
+        acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(x, w1));
+      }
+    }
+    return;
+  }
+  static_assert(Pixels <= kTilePixels, "a tile has at most six pixels");
   for (const int16_t* x = buffers; x < buffers + 2 * pairs; x += 2, w += 2) {
     __asm__(
         "vmovdqa (%[w]), %%ymm12\n\t"
@@ -208,11 +225,12 @@ void widen_window(const Conv2dGeometry& g, const int8_t* image, int oy, int ox,
   }
 }
 
-[[gnu::always_inline]] inline void start(__m256i (&acc)[kTilePixels][2], const uint8_t* block) {
+template <int Pixels>
+[[gnu::always_inline]] inline void start(__m256i (&acc)[Pixels][2], const uint8_t* block) {
   const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(block));
   const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(block) + 1);
 #pragma GCC unroll 6
-  for (int i = 0; i < kTilePixels; ++i) {
+  for (int i = 0; i < Pixels; ++i) {
     acc[i][0] = b0;
     acc[i][1] = b1;
   }
@@ -255,7 +273,8 @@ struct Epilogue {
   // Requantizes each real pixel's 16 sums and stores the first `channels` of them. The zero
   // point is added to the int16 values, where the clamped range, [min - zp, max - zp], and the
   // sum both fit, so it saturates nothing.
-  [[gnu::always_inline]] inline void operator()(const __m256i (&acc)[kTilePixels][2],
+  template <int Pixels>
+  [[gnu::always_inline]] inline void operator()(const __m256i (&acc)[Pixels][2],
                                                 const PixelTile& tile, int pixels, size_t channel,
                                                 const float* multipliers, int channels) const {
     const __m256 m0 = avx2_load_multipliers(multipliers, channels);
@@ -263,7 +282,7 @@ struct Epilogue {
     // Unrolled, with constant indices: a loop to `pixels` would index the accumulators at run
     // time and so keep them in memory.
 #pragma GCC unroll 6
-    for (int i = 0; i < kTilePixels; ++i) {
+    for (int i = 0; i < Pixels; ++i) {
       if (i >= pixels) break;
       __m256i q0 = conv.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[i][0]), m0));
       __m256i q1 = conv.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[i][1]), m1));
@@ -416,6 +435,32 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
     }
   };
 
+  // One block of one tile: from the bias through the window's pairs, `widen(pair, pairs)` filling
+  // the buffers before each chunk of `chunk_pairs`, to the stored bytes. `c` is the block's first
+  // channel within its group, `channel` within the output. A tile with at most half its pixels
+  // real runs as a half tile: a range's last tile (a 7x7 image's 49th pixel, a 128-row GEMM's
+  // last 2) would otherwise compute six rows to keep one or two.
+  auto compute_block = [&](const PixelTile& tile, int pixels, const uint8_t* block, size_t c,
+                           size_t channel, size_t chunk_pairs, auto&& widen) {
+    auto run = [&](auto rows) {
+      constexpr int kPixels = decltype(rows)::value;
+      __m256i acc[kPixels][2];
+      start<kPixels>(acc, block);
+      const auto* weights = reinterpret_cast<const __m256i*>(block + kBlockChannels * 4);
+      for (size_t pair = 0; pair < layout.pairs; pair += chunk_pairs) {
+        const size_t pairs = std::min(chunk_pairs, layout.pairs - pair);
+        widen(pair, pairs);
+        accumulate<kPixels>(acc, buffers, pairs, weights + 2 * pair);
+      }
+      finish(acc, tile, pixels, channel, p.multipliers + channel, block_channels(c));
+    };
+    if (pixels * 2 > kTilePixels) {
+      run(std::integral_constant<int, kTilePixels>{});
+    } else {
+      run(std::integral_constant<int, kTilePixels / 2>{});
+    }
+  };
+
   if (g.groups == 1 && layout.pairs <= kChunkPairs) {
     // Passes of blocks, each tile's windows widened once per pass and taken through its blocks.
     const size_t pass_channels =
@@ -430,11 +475,7 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
         widen_tile(tile, 0, 0, layout.pairs);
         const uint8_t* block = pass_block;
         for (size_t c = pass; c < pass_end; c += kBlockChannels, block += layout.block_bytes) {
-          __m256i acc[kTilePixels][2];
-          start(acc, block);
-          accumulate(acc, buffers, layout.pairs,
-                     reinterpret_cast<const __m256i*>(block + kBlockChannels * 4));
-          finish(acc, tile, pixels, c, p.multipliers + c, block_channels(c));
+          compute_block(tile, pixels, block, c, c, layout.pairs, [](size_t, size_t) {});
         }
       }
     }
@@ -448,19 +489,12 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
     const size_t channel_offset = static_cast<size_t>(group) * g.input_channels_per_group();
     for (size_t c = channel_begin; c < channel_end; c += kBlockChannels) {
       PixelWalk walk(g, input, slice.row_begin);
-      const auto* weights = reinterpret_cast<const __m256i*>(block + kBlockChannels * 4);
       for (size_t first = pixel_begin; first < pixel_end; first += kTilePixels) {
         const int pixels = tile_pixels(first);
         const PixelTile tile = walk.next(first, pixels);
-        __m256i acc[kTilePixels][2];
-        start(acc, block);
-        for (size_t pair = 0; pair < layout.pairs; pair += kChunkPairs) {
-          const size_t pairs = std::min(kChunkPairs, layout.pairs - pair);
-          widen_tile(tile, channel_offset, 2 * pair, pairs);
-          accumulate(acc, buffers, pairs, weights + 2 * pair);
-        }
-        finish(acc, tile, pixels, group * cout + c, p.multipliers + group * cout + c,
-               block_channels(c));
+        compute_block(
+            tile, pixels, block, c, group * cout + c, kChunkPairs,
+            [&](size_t pair, size_t pairs) { widen_tile(tile, channel_offset, 2 * pair, pairs); });
       }
       block += layout.block_bytes;
     }
