@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/requantize_avx2.h"
 #include "pooling/pool2d.h"
@@ -48,12 +49,18 @@ void average_pool2d_qs8_avx2(const Pool2dGeometry& g, const AveragePoolQs8Params
                             _mm256_setzero_si256()};
           __m256i run[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
           int run_pixels = 0;
+          // A last step of fewer than 32 channels reads each pixel's through a zeroed copy:
+          // pooling's input has no slack to read past.
+          const int left = g.channels - c;
+          alignas(32) int8_t staged[kChannels] = {};
           for (int y = y_begin; y < y_end; ++y) {
             const int8_t* row = image + y * row_bytes + c;
             for (int x = x_begin; x < x_end; ++x) {
-              // Lanes past the last channel read the next pixel or the input's slack; their
-              // sums are dropped.
               const int8_t* at = row + static_cast<size_t>(x) * g.channels;
+              if (left < kChannels) {
+                std::memcpy(staged, at, static_cast<size_t>(left));
+                at = staged;
+              }
               run[0] = _mm256_add_epi16(
                   run[0],
                   _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(at))));
@@ -72,12 +79,12 @@ void average_pool2d_qs8_avx2(const Pool2dGeometry& g, const AveragePoolQs8Params
           add_widened(sum, 2, run[1]);
           for (int v = 0; v < 4; ++v) {
             const int first = c + 8 * v;
-            const int left = g.channels - first;
-            if (left <= 0) break;
+            const int lanes = g.channels - first;
+            if (lanes <= 0) break;
             const __m256 scaled =
                 _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(sum[v], offset)), multiplier);
             avx2_store_bytes(output + first, avx2_narrow(requantize.finish(scaled)),
-                             std::min(left, 8));
+                             std::min(lanes, 8));
           }
         }
       }
