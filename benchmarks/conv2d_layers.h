@@ -1,5 +1,6 @@
 // The convolution layer shapes of ResNet-50 and MobileNet-v2 (batch 1, 224x224 input) that the
-// kernel benchmarks run, and their geometry.
+// kernel benchmarks run, and their geometry, plus MobileNet-v3-large's depthwise shapes that
+// MobileNet-v2 lacks (5x5 windows, 16 channels).
 #pragma once
 
 #include <string>
@@ -15,22 +16,42 @@ struct Layer {
 
 // Distinct conv shapes, in network order.
 inline const Layer kLayers[] = {
-    {"resnet50", 224, 3, 64, 7, 2, 1},         {"resnet50", 56, 64, 64, 1, 1, 1},
-    {"resnet50", 56, 64, 64, 3, 1, 1},         {"resnet50", 56, 64, 256, 1, 1, 1},
-    {"resnet50", 56, 256, 64, 1, 1, 1},        {"resnet50", 56, 256, 128, 1, 1, 1},
-    {"resnet50", 56, 128, 128, 3, 2, 1},       {"resnet50", 28, 128, 512, 1, 1, 1},
-    {"resnet50", 28, 512, 128, 1, 1, 1},       {"resnet50", 28, 128, 128, 3, 1, 1},
-    {"resnet50", 28, 256, 256, 3, 2, 1},       {"resnet50", 14, 256, 1024, 1, 1, 1},
-    {"resnet50", 14, 1024, 256, 1, 1, 1},      {"resnet50", 14, 256, 256, 3, 1, 1},
-    {"resnet50", 14, 512, 512, 3, 2, 1},       {"resnet50", 7, 512, 2048, 1, 1, 1},
-    {"resnet50", 7, 2048, 512, 1, 1, 1},       {"resnet50", 7, 512, 512, 3, 1, 1},
-    {"mobilenet_v2", 224, 3, 32, 3, 2, 1},     {"mobilenet_v2", 112, 32, 32, 3, 1, 32},
-    {"mobilenet_v2", 112, 32, 16, 1, 1, 1},    {"mobilenet_v2", 112, 16, 96, 1, 1, 1},
-    {"mobilenet_v2", 112, 96, 96, 3, 2, 96},   {"mobilenet_v2", 56, 96, 24, 1, 1, 1},
-    {"mobilenet_v2", 56, 24, 144, 1, 1, 1},    {"mobilenet_v2", 56, 144, 144, 3, 1, 144},
-    {"mobilenet_v2", 28, 192, 192, 3, 1, 192}, {"mobilenet_v2", 14, 384, 384, 3, 1, 384},
-    {"mobilenet_v2", 14, 64, 384, 1, 1, 1},    {"mobilenet_v2", 7, 960, 960, 3, 1, 960},
+    {"resnet50", 224, 3, 64, 7, 2, 1},
+    {"resnet50", 56, 64, 64, 1, 1, 1},
+    {"resnet50", 56, 64, 64, 3, 1, 1},
+    {"resnet50", 56, 64, 256, 1, 1, 1},
+    {"resnet50", 56, 256, 64, 1, 1, 1},
+    {"resnet50", 56, 256, 128, 1, 1, 1},
+    {"resnet50", 56, 128, 128, 3, 2, 1},
+    {"resnet50", 28, 128, 512, 1, 1, 1},
+    {"resnet50", 28, 512, 128, 1, 1, 1},
+    {"resnet50", 28, 128, 128, 3, 1, 1},
+    {"resnet50", 28, 256, 256, 3, 2, 1},
+    {"resnet50", 14, 256, 1024, 1, 1, 1},
+    {"resnet50", 14, 1024, 256, 1, 1, 1},
+    {"resnet50", 14, 256, 256, 3, 1, 1},
+    {"resnet50", 14, 512, 512, 3, 2, 1},
+    {"resnet50", 7, 512, 2048, 1, 1, 1},
+    {"resnet50", 7, 2048, 512, 1, 1, 1},
+    {"resnet50", 7, 512, 512, 3, 1, 1},
+    {"mobilenet_v2", 224, 3, 32, 3, 2, 1},
+    {"mobilenet_v2", 112, 32, 32, 3, 1, 32},
+    {"mobilenet_v2", 112, 32, 16, 1, 1, 1},
+    {"mobilenet_v2", 112, 16, 96, 1, 1, 1},
+    {"mobilenet_v2", 112, 96, 96, 3, 2, 96},
+    {"mobilenet_v2", 56, 96, 24, 1, 1, 1},
+    {"mobilenet_v2", 56, 24, 144, 1, 1, 1},
+    {"mobilenet_v2", 56, 144, 144, 3, 1, 144},
+    {"mobilenet_v2", 28, 192, 192, 3, 1, 192},
+    {"mobilenet_v2", 14, 384, 384, 3, 1, 384},
+    {"mobilenet_v2", 14, 64, 384, 1, 1, 1},
+    {"mobilenet_v2", 7, 960, 960, 3, 1, 960},
     {"mobilenet_v2", 7, 320, 1280, 1, 1, 1},
+    {"mobilenet_v3_large", 112, 16, 16, 3, 1, 16},
+    {"mobilenet_v3_large", 56, 72, 72, 5, 2, 72},
+    {"mobilenet_v3_large", 28, 120, 120, 5, 1, 120},
+    {"mobilenet_v3_large", 14, 672, 672, 5, 1, 672},
+    {"mobilenet_v3_large", 7, 960, 960, 5, 1, 960},
 };
 
 inline qrun::kernels::Conv2dGeometry geometry_of(const Layer& layer) {

@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include "conv2d/conv2d_as_fully_connected.h"
+
 namespace qrun::kernels {
 namespace {
 
@@ -83,6 +85,25 @@ bool serves_7x48c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
 bool serves_6x64c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
   return cpu.x86_avx512_vnni && gemm_shaped(g);
 }
+// A KxK depthwise window at a column stride of at most 2, undilated: the by-column kernels'
+// shapes (their row of columns is sized for stride 2; the row stride is free).
+bool depthwise_by_column(const Conv2dGeometry& g, int k) {
+  return depthwise(g) && g.kernel_height == k && g.kernel_width == k && g.stride_width <= 2 &&
+         g.dilation_height == 1 && g.dilation_width == 1;
+}
+// 3x3 by column pays six pairs per pixel for nine taps where in order pays five, and wins back
+// its widening only where each column serves three pixels of a long row: MobileNet-v2's depthwise
+// layers (qrun --profile, per layer, alternating runs) at stride 1 112x112x32 0.274 -> 0.195 ms,
+// 56x56x144 0.256 -> 0.224, 28x28x192 0.085 -> 0.074, 14x14x384 even; 7x7x960 0.028 -> 0.031 and
+// every stride-2 layer slower (112x112x96 0.177 -> 0.21). 5x5 by column wins or ties everywhere.
+bool depthwise_3x3_by_column(const Conv2dGeometry& g) {
+  return depthwise_by_column(g, 3) && g.stride_width == 1 && g.output_width >= 14;
+}
+// One output pixel per image, fewer than a GEMM tile's six: measured on MobileNet-v3-large's ten
+// squeeze-and-excite convolutions (qrun --profile, see the note in conv2d_as_fully_connected.h).
+bool serves_as_fully_connected_avx2(const CpuFeatures& cpu, const Conv2dGeometry& g) {
+  return cpu.x86_avx2 && covers_whole_input(g) && g.batch < 6;
+}
 bool serves_6x16c2_avx2(const CpuFeatures& cpu, const Conv2dGeometry& g) {
   return cpu.x86_avx2 && gemm_shaped(g);
 }
@@ -155,9 +176,25 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx_vnni && gemm_shaped(g);
      }},
+    {{"conv2d_qs8_as_fully_connected_qs8_avx2",
+      conv2d_qs8_as_fully_connected<fully_connected_qs8_avx2>,
+      conv2d_qs8_as_fully_connected_packed_size<fully_connected_qs8_avx2_packed_size>,
+      conv2d_qs8_as_fully_connected_pack<fully_connected_qs8_avx2_pack>,
+      kFullyConnectedChannelStep},
+     serves_as_fully_connected_avx2},
     {{"conv2d_qs8_igemm_6x16c2_avx2", conv2d_qs8_igemm_6x16c2_avx2,
       conv2d_qs8_igemm_6x16c2_avx2_packed_size, conv2d_qs8_igemm_6x16c2_avx2_pack, 16},
      serves_6x16c2_avx2},
+    {{"conv2d_qs8_depthwise_3x3_avx2", conv2d_qs8_depthwise_3x3_avx2,
+      conv2d_qs8_depthwise_3x3_avx2_packed_size, conv2d_qs8_depthwise_3x3_avx2_pack, 16},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx2 && depthwise_3x3_by_column(g);
+     }},
+    {{"conv2d_qs8_depthwise_5x5_avx2", conv2d_qs8_depthwise_5x5_avx2,
+      conv2d_qs8_depthwise_5x5_avx2_packed_size, conv2d_qs8_depthwise_5x5_avx2_pack, 16},
+     [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
+       return cpu.x86_avx2 && depthwise_by_column(g, 5);
+     }},
     {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
       conv2d_qs8_depthwise_avx2_pack, 16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) { return cpu.x86_avx2 && depthwise(g); }},

@@ -133,14 +133,30 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
                                   const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                   const Conv2dSlice& slice);
 
-// x86 AVX2: depthwise with up to kConv2dDepthwiseMaxTaps taps, 32 channels per step in int32
-// lanes. Weights packed at load time.
+// x86 AVX2: depthwise with up to kConv2dDepthwiseMaxTaps taps, one output pixel at a time, the
+// taps in int16 pairs (vpmaddwd). Weights packed at load time.
 size_t conv2d_qs8_depthwise_avx2_packed_size(const Conv2dGeometry&);
 void conv2d_qs8_depthwise_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
                                     const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_depthwise_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
                                const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                const Conv2dSlice& slice);
+
+// x86 AVX2: depthwise 3x3 and 5x5 at a column stride of 1 or 2 (any row stride), undilated, a row
+// of output pixels at a time: each input column's rows are widened and paired once for every pixel
+// whose window covers it.
+size_t conv2d_qs8_depthwise_3x3_avx2_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_3x3_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                        const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_3x3_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                   const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                   const Conv2dSlice& slice);
+size_t conv2d_qs8_depthwise_5x5_avx2_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_5x5_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                        const Conv2dQs8Weights&, void* packed);
+void conv2d_qs8_depthwise_5x5_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                   const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
+                                   const Conv2dSlice& slice);
 
 // x86 AVX512-VNNI: depthwise as above, four taps of 64 channels per vpdpbusd (a last block of 32
 // channels in ymm where the channels end 1 to 32 past a multiple of 64).

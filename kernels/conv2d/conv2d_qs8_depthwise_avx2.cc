@@ -1,9 +1,18 @@
-// Int8 depthwise Conv2D (one output channel per input channel) on x86 AVX2: for each output pixel,
-// 32 channels at a time, the taps two at a time through vpmaddwd. Sixteen channels of two taps
-// are widened to int16 (vpmovsxbw) and interleaved into (tap a, tap b) pairs, which meet the
-// weights' matching pairs: one vpmaddwd gives eight channels' sums over both taps, exact in
-// int32. An odd window's last tap pairs with a zero weight. The 32-bit multiply this replaces
-// (vpmulld, one tap of eight channels per instruction) did a quarter of the work per uop.
+// Int8 depthwise Conv2D (one output channel per input channel) on x86 AVX2, the taps two at a
+// time through vpmaddwd. Sixteen channels of two taps are widened to int16 (vpmovsxbw) and
+// interleaved into (tap a, tap b) pairs, which meet the weights' matching pairs: one vpmaddwd gives
+// eight channels' sums over both taps, exact in int32. The 32-bit multiply this replaces (vpmulld,
+// one tap of eight channels per instruction) did a quarter of the work per uop.
+//
+// Two kernels share that scheme and differ in which taps a pair holds:
+// - conv2d_qs8_depthwise_avx2: any window, one output pixel at a time, its taps paired in
+//   row-major order (an odd window's last tap with a zero weight). Every pixel widens and
+//   interleaves each of its taps anew.
+// - conv2d_qs8_depthwise_3x3_avx2 and _5x5_avx2: a row of output pixels at a time. A pair is two
+//   rows of one input column (an odd window's last row pairs with zeros), so each column of a
+//   chunk of the row is widened and interleaved once, into a buffer, and serves every output pixel
+//   whose window covers it: three (3x3) or five (5x5) at stride 1. The pixels then only multiply
+//   and add, with none of the per-pixel walk over tap addresses.
 //
 // The interleave works within 128-bit halves, so one accumulator holds channels 0-3 and 8-11 of
 // a group of 16 and the other 4-7 and 12-15; weights and bias are packed in that order, and the
@@ -15,6 +24,7 @@
 // Requantization is the reference's, step by step (common/requantize_avx2.h).
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -32,19 +42,45 @@ size_t round_up(size_t value, size_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
+// Which two taps each weight pair holds.
+enum class Pairing {
+  kInOrder,   // pair p: taps 2p and 2p + 1 in row-major order; past the last tap, none
+  kByColumn,  // pair kx * rows_paired / 2 + s: rows 2s and 2s + 1 of column kx; past the last, none
+};
+
+// Kernel rows rounded up to pairs.
+int rows_paired(const Conv2dGeometry& g) {
+  return (g.kernel_height + 1) / 2 * 2;
+}
+
+int pairs_of(const Conv2dGeometry& g, Pairing pairing) {
+  if (pairing == Pairing::kByColumn) return g.kernel_width * rows_paired(g) / 2;
+  return (g.kernel_height * g.kernel_width + 1) / 2;
+}
+
+// The tap (row-major index) in one half of a pair, or -1 for none.
+int tap_of(const Conv2dGeometry& g, Pairing pairing, int pair, int half) {
+  if (pairing == Pairing::kByColumn) {
+    const int pairs_per_column = rows_paired(g) / 2;
+    const int kx = pair / pairs_per_column;
+    const int ky = 2 * (pair % pairs_per_column) + half;
+    return ky < g.kernel_height ? ky * g.kernel_width + kx : -1;
+  }
+  const int tap = 2 * pair + half;
+  return tap < g.kernel_height * g.kernel_width ? tap : -1;
+}
+
 // A row of the input's zero point (padded taps read it), the corrected bias (int32, each group
 // of 16 channels in accumulator order), then for each pair of taps and each group of 16 channels
 // two vectors of (tap a, tap b) int16 weight pairs, also in accumulator order.
 struct PackedLayout {
   size_t channels_padded;
-  size_t taps;
   size_t pairs;
   size_t zero_row_bytes;
 
-  explicit PackedLayout(const Conv2dGeometry& g)
+  PackedLayout(const Conv2dGeometry& g, Pairing pairing)
       : channels_padded(round_up(static_cast<size_t>(g.output_channels), kGroupChannels)),
-        taps(static_cast<size_t>(g.kernel_height) * g.kernel_width),
-        pairs((taps + 1) / 2),
+        pairs(static_cast<size_t>(pairs_of(g, pairing))),
         zero_row_bytes(round_up(static_cast<size_t>(g.input_channels) + kInputOverreadBytes, 64)) {}
   size_t total() const {
     return zero_row_bytes + channels_padded * 4 + pairs * channels_padded * 4;
@@ -59,116 +95,303 @@ int lane_of_channel(int c) {
   return (within < 4 ? 0 : 8) + half * 4 + within % 4;
 }
 
-// One output pixel, `Groups` x 16 channels from channel `c`.
-template <int Groups>
-[[gnu::always_inline]] inline void compute_channels(const int8_t* const* taps, int pairs,
-                                                    const int32_t* bias, const __m256i* weights,
-                                                    size_t pair_stride, const float* multipliers,
-                                                    const Avx2Requantization& requantize, int c,
-                                                    int channels, int8_t* out) {
-  __m256i acc[Groups][2];
-#pragma GCC unroll 2
-  for (int v = 0; v < Groups; ++v) {
-    acc[v][0] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + c) + 2 * v);
-    acc[v][1] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + c) + 2 * v + 1);
-  }
-  const __m256i* w = weights + c / 8;
-  for (int pair = 0; pair < pairs; ++pair, w += pair_stride) {
-    const int8_t* xa = taps[2 * pair] + c;
-    const int8_t* xb = taps[2 * pair + 1] + c;
-#pragma GCC unroll 2
-    for (int v = 0; v < Groups; ++v) {
-      // Lanes past the last channel read slack or a neighbour and meet zero weights.
-      const __m256i a = _mm256_cvtepi8_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(xa + kGroupChannels * v)));
-      const __m256i b = _mm256_cvtepi8_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb + kGroupChannels * v)));
-      acc[v][0] = _mm256_add_epi32(
-          acc[v][0], _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), _mm256_load_si256(w + 2 * v)));
-      acc[v][1] = _mm256_add_epi32(acc[v][1], _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
-                                                                _mm256_load_si256(w + 2 * v + 1)));
-    }
-  }
-  const __m256i zero_point = _mm256_packs_epi32(requantize.zero_point, requantize.zero_point);
-#pragma GCC unroll 2
-  for (int v = 0; v < Groups; ++v) {
-    const int first = c + kGroupChannels * v;
-    const int left = channels - first;
-    // Channels 0-7 and 8-15 in order, from the accumulators' halves.
-    const __m256i low = _mm256_permute2x128_si256(acc[v][0], acc[v][1], 0x20);
-    const __m256i high = _mm256_permute2x128_si256(acc[v][0], acc[v][1], 0x31);
-    const __m256 m0 = avx2_load_multipliers(multipliers + first, left);
-    const __m256 m1 = avx2_load_multipliers(multipliers + first + 8, left - 8);
-    const __m256i q0 = requantize.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(low), m0));
-    const __m256i q1 = requantize.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(high), m1));
-    // The zero point goes onto int16 words, where it saturates nothing (the clamp put every
-    // value in [min - zp, max - zp]).
-    const __m256i words =
-        _mm256_adds_epi16(_mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8), zero_point);
-    avx2_store_bytes(
-        out + first,
-        _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)),
-        left < kGroupChannels ? left : kGroupChannels);
-  }
-}
-
-}  // namespace
-
-size_t conv2d_qs8_depthwise_avx2_packed_size(const Conv2dGeometry& g) {
-  return PackedLayout(g).total();
-}
-
-void conv2d_qs8_depthwise_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                    const Conv2dQs8Weights& w, void* packed) {
-  const PackedLayout layout(g);
+void pack(const Conv2dGeometry& g, const Conv2dQs8Params& p, const Conv2dQs8Weights& w,
+          Pairing pairing, void* packed) {
+  const PackedLayout layout(g, pairing);
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, 0, layout.total());
   std::memset(bytes, static_cast<uint8_t>(p.input_zero_point), layout.zero_row_bytes);
   auto* bias = reinterpret_cast<int32_t*>(bytes + layout.zero_row_bytes);
   auto* weights = reinterpret_cast<int16_t*>(bias + layout.channels_padded);
+  const size_t taps = static_cast<size_t>(g.kernel_height) * g.kernel_width;
   for (int c = 0; c < g.output_channels; ++c) {
     const size_t slot =
         static_cast<size_t>(c - c % kGroupChannels + lane_of_channel(c % kGroupChannels));
+    const int8_t* channel_weights = w.ohwi + static_cast<size_t>(c) * taps;
+    for (size_t pair = 0; pair < layout.pairs; ++pair) {
+      for (int half = 0; half < 2; ++half) {
+        const int tap = tap_of(g, pairing, static_cast<int>(pair), half);
+        // [pair][channel slot][half]
+        if (tap >= 0)
+          weights[(pair * layout.channels_padded + slot) * 2 + half] = channel_weights[tap];
+      }
+    }
     // Unsigned: the corrected bias may wrap, exactly as the kernel's int32 sums do.
     uint32_t column_sum = 0;
-    for (size_t tap = 0; tap < layout.taps; ++tap) {
-      const int8_t value = w.ohwi[static_cast<size_t>(c) * layout.taps + tap];
-      // [pair][channel slot][tap % 2]
-      weights[(tap / 2 * layout.channels_padded + slot) * 2 + tap % 2] = value;
-      column_sum += static_cast<uint32_t>(static_cast<int32_t>(value));
+    for (size_t tap = 0; tap < taps; ++tap) {
+      column_sum += static_cast<uint32_t>(static_cast<int32_t>(channel_weights[tap]));
     }
     bias[slot] = static_cast<int32_t>(static_cast<uint32_t>(w.bias[c]) -
                                       static_cast<uint32_t>(p.input_zero_point) * column_sum);
   }
 }
 
+// The packed parts a kernel call reads.
+struct Packed {
+  const int8_t* zero_row;
+  const int32_t* bias;
+  const __m256i* weights;
+  size_t pair_stride;  // a pair of taps is channels_padded pairs of int16: that many eighths of a
+                       // vector
+
+  Packed(const PackedLayout& layout, const void* packed) {
+    const auto* bytes = static_cast<const uint8_t*>(packed);
+    zero_row = reinterpret_cast<const int8_t*>(bytes);
+    bias = reinterpret_cast<const int32_t*>(bytes + layout.zero_row_bytes);
+    weights = reinterpret_cast<const __m256i*>(bias + layout.channels_padded);
+    pair_stride = layout.channels_padded / 8;
+  }
+};
+
+// Requantizes a group's two accumulators (in accumulator order) and stores its first `left`
+// channels (at most 16).
+[[gnu::always_inline]] inline void store_group(__m256i acc0, __m256i acc1, __m256 m0, __m256 m1,
+                                               const Avx2Requantization& requantize,
+                                               __m256i zero_point_words, int left, int8_t* out) {
+  // Channels 0-7 and 8-15 in order, from the accumulators' halves.
+  const __m256i low = _mm256_permute2x128_si256(acc0, acc1, 0x20);
+  const __m256i high = _mm256_permute2x128_si256(acc0, acc1, 0x31);
+  const __m256i q0 = requantize.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(low), m0));
+  const __m256i q1 = requantize.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(high), m1));
+  // The zero point goes onto int16 words, where it saturates nothing (the clamp put every
+  // value in [min - zp, max - zp]).
+  const __m256i words = _mm256_adds_epi16(
+      _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8), zero_point_words);
+  avx2_store_bytes(
+      out, _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)),
+      left < kGroupChannels ? left : kGroupChannels);
+}
+
+__m256i zero_point_words(const Avx2Requantization& requantize) {
+  return _mm256_packs_epi32(requantize.zero_point, requantize.zero_point);
+}
+
+// Sixteen channels of one tap pair, interleaved: channels 0-3 and 8-11 in `low`, 4-7 and 12-15
+// in `high`, each lane (tap a, tap b).
+struct PairVectors {
+  __m256i low, high;
+};
+
+PairVectors interleave(__m256i a, __m256i b) {
+  return {_mm256_unpacklo_epi16(a, b), _mm256_unpackhi_epi16(a, b)};
+}
+
+__m256i widen(const int8_t* x) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
+}
+
+// One output pixel, `Groups` x 16 channels from channel `c`, its taps paired in order.
+template <int Groups>
+[[gnu::always_inline]] inline void compute_channels(const int8_t* const* taps, int pairs,
+                                                    const Packed& packed, const float* multipliers,
+                                                    const Avx2Requantization& requantize, int c,
+                                                    int channels, int8_t* out) {
+  __m256i acc[Groups][2];
+#pragma GCC unroll 2
+  for (int v = 0; v < Groups; ++v) {
+    acc[v][0] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed.bias + c) + 2 * v);
+    acc[v][1] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed.bias + c) + 2 * v + 1);
+  }
+  const __m256i* w = packed.weights + c / 8;
+  for (int pair = 0; pair < pairs; ++pair, w += packed.pair_stride) {
+    const int8_t* xa = taps[2 * pair] + c;
+    const int8_t* xb = taps[2 * pair + 1] + c;
+#pragma GCC unroll 2
+    for (int v = 0; v < Groups; ++v) {
+      // Lanes past the last channel read slack or a neighbour and meet zero weights.
+      const PairVectors x =
+          interleave(widen(xa + kGroupChannels * v), widen(xb + kGroupChannels * v));
+      acc[v][0] =
+          _mm256_add_epi32(acc[v][0], _mm256_madd_epi16(x.low, _mm256_load_si256(w + 2 * v)));
+      acc[v][1] =
+          _mm256_add_epi32(acc[v][1], _mm256_madd_epi16(x.high, _mm256_load_si256(w + 2 * v + 1)));
+    }
+  }
+  const __m256i zero_point = zero_point_words(requantize);
+#pragma GCC unroll 2
+  for (int v = 0; v < Groups; ++v) {
+    const int first = c + kGroupChannels * v;
+    const int left = channels - first;
+    store_group(acc[v][0], acc[v][1], avx2_load_multipliers(multipliers + first, left),
+                avx2_load_multipliers(multipliers + first + 8, left - 8), requantize, zero_point,
+                left, out + first);
+  }
+}
+
+// Output pixels per chunk of a row in the by-column kernels: their columns' pairs stay in L1.
+constexpr int kChunkPixels = 32;
+constexpr int kMaxStride = 2;
+
+// Adds `Pixels` neighbouring output pixels' windows into their accumulators (each [low, high]):
+// pixel i's window starts `stride` columns after pixel i - 1's. Each weight pair is loaded once
+// for all of them.
+template <int Width, int RowPairs, int Pixels>
+[[gnu::always_inline]] inline void accumulate(const PairVectors (*columns)[RowPairs], int stride,
+                                              const __m256i* weights, __m256i (*acc)[2]) {
+#pragma GCC unroll 8
+  for (int kx = 0; kx < Width; ++kx) {
+#pragma GCC unroll 4
+    for (int s = 0; s < RowPairs; ++s) {
+      const __m256i w_low = weights[2 * (kx * RowPairs + s)];
+      const __m256i w_high = weights[2 * (kx * RowPairs + s) + 1];
+#pragma GCC unroll 2
+      for (int i = 0; i < Pixels; ++i) {
+        const PairVectors& x = columns[i * stride + kx][s];
+        acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(x.low, w_low));
+        acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(x.high, w_high));
+      }
+    }
+  }
+}
+
+// A row of output pixels with `Width` x `Height` windows at a column stride of at most two,
+// undilated. The columns of a chunk of the row are widened and interleaved once, into `pairs`;
+// each pixel then reads its window's columns from there.
+template <int Width, int Height>
+void depthwise_by_column(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                         const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                         const Conv2dSlice& slice) {
+  constexpr int kRowPairs = (Height + 1) / 2;
+  constexpr int kMaxColumns = (kChunkPixels - 1) * kMaxStride + Width;
+  const PackedLayout layout(g, Pairing::kByColumn);
+  const Packed packed(layout, w.packed);
+  const Avx2Requantization requantize(p.output);
+  const __m256i zero_point = zero_point_words(requantize);
+  const int channels = g.output_channels;
+  const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
+  const int stride = g.stride_width;
+  PairVectors pairs[kMaxColumns][kRowPairs];
+  for (size_t row = slice.row_begin; row < slice.row_end; ++row) {
+    const int n = static_cast<int>(row / g.output_height);
+    const int oy = static_cast<int>(row % g.output_height);
+    const int8_t* image = input + static_cast<size_t>(n) * g.input_height * row_bytes;
+    int8_t* out_row = output + row * g.output_width * channels;
+    // Each window row's first pixel, and the step to the next; rows in the padding read the zero
+    // row at every column.
+    const int8_t* row_start[Height];
+    int column_step[Height];
+    for (int ky = 0; ky < Height; ++ky) {
+      const int iy = oy * g.stride_height - g.pad_top + ky;
+      const bool inside = iy >= 0 && iy < g.input_height;
+      row_start[ky] = inside ? image + static_cast<size_t>(iy) * row_bytes : packed.zero_row;
+      column_step[ky] = inside ? channels : 0;
+    }
+    for (int c = static_cast<int>(slice.channel_begin); c < static_cast<int>(slice.channel_end);
+         c += kGroupChannels) {
+      const int left = static_cast<int>(slice.channel_end) - c;
+      const __m256i bias0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed.bias + c));
+      const __m256i bias1 =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed.bias + c) + 1);
+      const __m256 m0 = avx2_load_multipliers(p.multipliers + c, left);
+      const __m256 m1 = avx2_load_multipliers(p.multipliers + c + 8, left - 8);
+      // The group's weight pairs side by side, [pair][half], so that every pixel finds them at
+      // fixed offsets from one address.
+      __m256i group_weights[Width * kRowPairs * 2];
+      for (int pair = 0; pair < Width * kRowPairs; ++pair) {
+        const __m256i* from = packed.weights + c / 8 + pair * packed.pair_stride;
+        group_weights[2 * pair] = _mm256_load_si256(from);
+        group_weights[2 * pair + 1] = _mm256_load_si256(from + 1);
+      }
+      for (int chunk = 0; chunk < g.output_width; chunk += kChunkPixels) {
+        const int pixels = std::min(kChunkPixels, g.output_width - chunk);
+        const int x_first = chunk * stride - g.pad_left;
+        const int columns = (pixels - 1) * stride + Width;
+        for (int j = 0; j < columns; ++j) {
+          const int x = x_first + j;
+          const bool inside = x >= 0 && x < g.input_width;
+          __m256i rows[2 * kRowPairs];
+#pragma GCC unroll 8
+          for (int ky = 0; ky < Height; ++ky) {
+            // Lanes past the last channel read slack or a neighbour and meet zero weights.
+            rows[ky] =
+                widen(inside ? row_start[ky] + static_cast<ptrdiff_t>(x) * column_step[ky] + c
+                             : packed.zero_row + c);
+          }
+          if (Height % 2 != 0) rows[Height] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+          for (int s = 0; s < kRowPairs; ++s)
+            pairs[j][s] = interleave(rows[2 * s], rows[2 * s + 1]);
+        }
+        int8_t* out = out_row + static_cast<size_t>(chunk) * channels + c;
+        int i = 0;
+        for (; i + 2 <= pixels; i += 2, out += 2 * channels) {
+          __m256i acc[2][2] = {{bias0, bias1}, {bias0, bias1}};
+          accumulate<Width, kRowPairs, 2>(pairs + i * stride, stride, group_weights, acc);
+          store_group(acc[0][0], acc[0][1], m0, m1, requantize, zero_point, left, out);
+          store_group(acc[1][0], acc[1][1], m0, m1, requantize, zero_point, left, out + channels);
+        }
+        if (i < pixels) {
+          __m256i acc[1][2] = {{bias0, bias1}};
+          accumulate<Width, kRowPairs, 1>(pairs + i * stride, stride, group_weights, acc);
+          store_group(acc[0][0], acc[0][1], m0, m1, requantize, zero_point, left, out);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+size_t conv2d_qs8_depthwise_avx2_packed_size(const Conv2dGeometry& g) {
+  return PackedLayout(g, Pairing::kInOrder).total();
+}
+
+void conv2d_qs8_depthwise_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                    const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, Pairing::kInOrder, packed);
+}
+
 void conv2d_qs8_depthwise_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p,
                                const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
                                const Conv2dSlice& slice) {
-  const PackedLayout layout(g);
-  const auto* packed = static_cast<const uint8_t*>(w.packed);
-  const int8_t* zero_row = reinterpret_cast<const int8_t*>(packed);
-  const int32_t* bias = reinterpret_cast<const int32_t*>(packed + layout.zero_row_bytes);
-  const auto* weights = reinterpret_cast<const __m256i*>(bias + layout.channels_padded);
-  // A pair of taps is channels_padded pairs of int16: that many eighths of a vector.
-  const size_t pair_stride = layout.channels_padded / 8;
+  const PackedLayout layout(g, Pairing::kInOrder);
+  const Packed packed(layout, w.packed);
   const Avx2Requantization requantize(p.output);
   const int pairs = static_cast<int>(layout.pairs);
   // Only this call's channels; the end also bounds the last group's valid lanes.
   const int channel_begin = static_cast<int>(slice.channel_begin);
   const int channel_end = static_cast<int>(slice.channel_end);
-  depthwise_for_each_pixel(g, input, output, slice, zero_row, 2 * pairs,
-                           [&](const int8_t* const* taps, int8_t* out) {
-                             int c = channel_begin;
-                             for (; channel_end - c > kGroupChannels; c += 2 * kGroupChannels) {
-                               compute_channels<2>(taps, pairs, bias, weights, pair_stride,
-                                                   p.multipliers, requantize, c, channel_end, out);
-                             }
-                             if (c < channel_end) {
-                               compute_channels<1>(taps, pairs, bias, weights, pair_stride,
-                                                   p.multipliers, requantize, c, channel_end, out);
-                             }
-                           });
+  depthwise_for_each_pixel(
+      g, input, output, slice, packed.zero_row, 2 * pairs,
+      [&](const int8_t* const* taps, int8_t* out) {
+        int c = channel_begin;
+        for (; channel_end - c > kGroupChannels; c += 2 * kGroupChannels) {
+          compute_channels<2>(taps, pairs, packed, p.multipliers, requantize, c, channel_end, out);
+        }
+        if (c < channel_end) {
+          compute_channels<1>(taps, pairs, packed, p.multipliers, requantize, c, channel_end, out);
+        }
+      });
+}
+
+size_t conv2d_qs8_depthwise_3x3_avx2_packed_size(const Conv2dGeometry& g) {
+  return PackedLayout(g, Pairing::kByColumn).total();
+}
+
+void conv2d_qs8_depthwise_3x3_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                        const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, Pairing::kByColumn, packed);
+}
+
+void conv2d_qs8_depthwise_3x3_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                   const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                                   const Conv2dSlice& slice) {
+  depthwise_by_column<3, 3>(g, p, w, input, output, slice);
+}
+
+size_t conv2d_qs8_depthwise_5x5_avx2_packed_size(const Conv2dGeometry& g) {
+  return PackedLayout(g, Pairing::kByColumn).total();
+}
+
+void conv2d_qs8_depthwise_5x5_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                        const Conv2dQs8Weights& w, void* packed) {
+  pack(g, p, w, Pairing::kByColumn, packed);
+}
+
+void conv2d_qs8_depthwise_5x5_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                   const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
+                                   const Conv2dSlice& slice) {
+  depthwise_by_column<5, 5>(g, p, w, input, output, slice);
 }
 
 }  // namespace qrun::kernels

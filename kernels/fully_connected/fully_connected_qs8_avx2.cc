@@ -2,10 +2,12 @@
 // vectors of 8 int32 lanes, the reduction two inputs per vpmaddwd.
 //
 // AVX2 has no exact 8-bit multiply-add (vpmaddubsw saturates its 16-bit pair sums on full-range
-// weights), so both sides are sign-extended to int16, the weights once at load time. Eight inputs
-// are widened in one step, each pair of them broadcast to all lanes (vpshufd, within 128-bit
-// halves, where the pair already sits in both), and multiplied with the weights' matching pairs:
-// vpmaddwd's pair sums are exact in int32. The input's zero point is folded into the bias:
+// weights), so both sides are sign-extended to int16. Eight inputs are widened in one step, each
+// pair of them broadcast to all lanes (vpshufd, within 128-bit halves, where the pair already sits
+// in both), and multiplied with the weights' matching pairs: vpmaddwd's pair sums are exact in
+// int32. The weights stay int8 in memory and are widened as they are loaded (vpmovsxbw): one row of
+// a batch reads every weight once, so a layer is bound by the bytes it streams, and int16 weights
+// made it twice as slow. The input's zero point is folded into the bias:
 //   sum (x - zx) * w  =  sum x * w  -  zx * sum w.
 // Weights are zero-padded to a multiple of eight inputs and of eight outputs, so the bytes read
 // past a row meet zero weights. A call's channel range must start on a multiple of
@@ -28,17 +30,21 @@ size_t round_up(size_t value, size_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-// Packed: corrected bias (int32, channels padded to 8), then per block of 8 channels the weights
-// as int16, [input / 2][8 channels][2 inputs].
+// Packed: corrected bias (int32, channels padded to 8), then per block of 8 channels the weights,
+// [input / 2][8 channels][2 inputs].
 struct FullyConnectedLayout {
   size_t inputs_padded;
   size_t channels_padded;
   explicit FullyConnectedLayout(const FullyConnectedGeometry& g)
       : inputs_padded(round_up(static_cast<size_t>(g.input_channels), kDepth)),
         channels_padded(round_up(static_cast<size_t>(g.output_channels), kLanes)) {}
-  size_t block_bytes() const { return inputs_padded * kLanes * 2; }
+  size_t block_bytes() const { return inputs_padded * kLanes; }
   size_t total() const { return channels_padded * 4 + channels_padded / kLanes * block_bytes(); }
 };
+
+__m256i widen(const __m128i* weights) {
+  return _mm256_cvtepi8_epi16(_mm_load_si128(weights));
+}
 
 // One batch row, `Vectors` x 8 channels from channel `c`.
 template <int Vectors>
@@ -49,8 +55,9 @@ void compute_channels(const FullyConnectedLayout& layout, const int8_t* x, const
   __m256i acc[Vectors];
 #pragma GCC unroll 8
   for (int v = 0; v < Vectors; ++v) acc[v] = _mm256_setzero_si256();
-  const auto* w = reinterpret_cast<const __m256i*>(blocks + c / kLanes * layout.block_bytes());
-  const size_t vector_stride = layout.block_bytes() / sizeof(__m256i);
+  // 16 bytes: one pair of inputs for 8 channels.
+  const auto* w = reinterpret_cast<const __m128i*>(blocks + c / kLanes * layout.block_bytes());
+  const size_t vector_stride = layout.block_bytes() / sizeof(__m128i);
   for (size_t k = 0; k < layout.inputs_padded; k += kDepth, w += kDepth / 2) {
     // The last step may read up to seven bytes past the row: they meet zero weights.
     const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + k));
@@ -61,11 +68,11 @@ void compute_channels(const FullyConnectedLayout& layout, const int8_t* x, const
     const __m256i x67 = _mm256_shuffle_epi32(pairs, 0xff);
 #pragma GCC unroll 8
     for (int v = 0; v < Vectors; ++v) {
-      const __m256i* wv = w + v * vector_stride;
-      const __m256i low = _mm256_add_epi32(_mm256_madd_epi16(x01, _mm256_load_si256(wv)),
-                                           _mm256_madd_epi16(x23, _mm256_load_si256(wv + 1)));
-      const __m256i high = _mm256_add_epi32(_mm256_madd_epi16(x45, _mm256_load_si256(wv + 2)),
-                                            _mm256_madd_epi16(x67, _mm256_load_si256(wv + 3)));
+      const __m128i* wv = w + v * vector_stride;
+      const __m256i low = _mm256_add_epi32(_mm256_madd_epi16(x01, widen(wv)),
+                                           _mm256_madd_epi16(x23, widen(wv + 1)));
+      const __m256i high = _mm256_add_epi32(_mm256_madd_epi16(x45, widen(wv + 2)),
+                                            _mm256_madd_epi16(x67, widen(wv + 3)));
       acc[v] = _mm256_add_epi32(acc[v], _mm256_add_epi32(low, high));
     }
   }
@@ -104,10 +111,10 @@ void fully_connected_qs8_avx2_pack(const FullyConnectedGeometry& g,
   auto* bytes = static_cast<uint8_t*>(packed);
   std::memset(bytes, 0, layout.total());
   auto* bias = reinterpret_cast<int32_t*>(bytes);
-  auto* weights = reinterpret_cast<int16_t*>(bytes + layout.channels_padded * 4);
+  auto* weights = reinterpret_cast<int8_t*>(bytes + layout.channels_padded * 4);
   const size_t inputs = static_cast<size_t>(g.input_channels);
   for (size_t c = 0; c < static_cast<size_t>(g.output_channels); ++c) {
-    int16_t* block = weights + c / kLanes * layout.block_bytes() / 2;
+    int8_t* block = weights + c / kLanes * layout.block_bytes();
     const size_t lane = c % kLanes;
     uint32_t column_sum = 0;
     for (size_t i = 0; i < inputs; ++i) {

@@ -236,9 +236,36 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceOnLongWindows) {
   print_checked("kernels checked", exercised);
 }
 
+// Dense convolutions whose one window is the whole unpadded image (a squeeze-and-excite block's
+// 1x1 convolutions on a 1x1 image), which some CPUs run through their FullyConnected kernel.
+TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceOnWholeImageWindows) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::mt19937 random(20261125);
+  std::vector<std::string> exercised;
+  for (int trial = 0; trial < 60; ++trial) {
+    Case c = random_case(random);
+    Conv2dGeometry& g = c.g;
+    g.batch = pick(random, 1, 7);
+    g.groups = 1;
+    g.input_height = g.kernel_height = trial % 2 == 0 ? 1 : pick(random, 1, 3);
+    g.input_width = g.kernel_width = trial % 2 == 0 ? 1 : pick(random, 1, 3);
+    g.input_channels = pick(random, 1, 300);
+    g.output_channels = pick(random, 1, 300);
+    g.stride_height = g.stride_width = g.dilation_height = g.dilation_width = 1;
+    g.pad_top = g.pad_left = 0;
+    g.output_height = g.output_width = 1;
+    fill_case(random, &c);
+    const std::vector<int8_t> expected =
+        run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, c, {}, 1 << 20);
+    expect_kernels_match(conv2d_qs8_candidates(cpu, g), c, expected, random, &exercised);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  print_checked("kernels checked", exercised);
+}
+
 // Depthwise 3x3 and 5x5 windows at stride 1 and 2, which have kernels of their own on some CPUs,
-// over channel counts around the 64- and 32-channel blocks, odd widths and every padding from 0 to
-// the window's size less one.
+// over channel counts around the 64-, 32- and 16-channel blocks, odd widths and every padding from
+// 0 to the window's size less one.
 TEST(Conv2dQs8Kernels, EveryDepthwise3x3And5x5KernelMatchesTheReferenceBitForBit) {
   const CpuFeatures cpu = detect_cpu_features();
   const Conv2dQs8Kernel reference{"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr,
@@ -254,7 +281,8 @@ TEST(Conv2dQs8Kernels, EveryDepthwise3x3And5x5KernelMatchesTheReferenceBitForBit
     g.stride_height = g.stride_width = pick(random, 1, 2);
     g.groups = g.input_channels = g.output_channels = pick(random, 1, 200);
     g.input_height = pick(random, 1, 13);
-    g.input_width = pick(random, 1, 13);
+    // Half the cases wide enough for kernels that serve only long rows.
+    g.input_width = pick(random, 1, trial % 4 < 2 ? 13 : 40);
     g.pad_top = pick(random, 0, k - 1);
     g.pad_left = pick(random, 0, k - 1);
     const int pad_bottom = pick(random, 0, k - 1), pad_right = pick(random, 0, k - 1);
