@@ -99,8 +99,9 @@ bool depthwise_by_column(const Conv2dGeometry& g, int k) {
 bool depthwise_3x3_by_column(const Conv2dGeometry& g) {
   return depthwise_by_column(g, 3) && g.stride_width == 1 && g.output_width >= 14;
 }
-// One output pixel per image, fewer than a GEMM tile's six: measured on MobileNet-v3-large's ten
-// squeeze-and-excite convolutions (qrun --profile, see the note in conv2d_as_fully_connected.h).
+// One output pixel per image, fewer than a GEMM tile's six: MobileNet-v3-large's 16
+// squeeze-and-excite convolutions took 0.31-0.35 ms on the 6x16 GEMM, 0.14-0.17 ms here (sum of
+// qrun --profile medians, two alternating runs each).
 bool serves_as_fully_connected_avx2(const CpuFeatures& cpu, const Conv2dGeometry& g) {
   return cpu.x86_avx2 && covers_whole_input(g) && g.batch < 6;
 }

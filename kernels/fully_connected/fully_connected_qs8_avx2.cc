@@ -6,8 +6,10 @@
 // pair of them broadcast to all lanes (vpshufd, within 128-bit halves, where the pair already sits
 // in both), and multiplied with the weights' matching pairs: vpmaddwd's pair sums are exact in
 // int32. The weights stay int8 in memory and are widened as they are loaded (vpmovsxbw): one row of
-// a batch reads every weight once, so a layer is bound by the bytes it streams, and int16 weights
-// made it twice as slow. The input's zero point is folded into the bias:
+// a batch reads every weight once, so a layer is bound by the bytes it streams:
+// MobileNet-v3-large's two classifier layers took 0.29-0.32 ms with int16 weights, 0.16-0.19 ms
+// with int8 (sum of qrun --profile medians, two alternating runs each). The input's zero point is
+// folded into the bias:
 //   sum (x - zx) * w  =  sum x * w  -  zx * sum w.
 // Weights are zero-padded to a multiple of eight inputs and of eight outputs, so the bytes read
 // past a row meet zero weights. A call's channel range must start on a multiple of
