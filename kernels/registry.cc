@@ -187,12 +187,14 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
       conv2d_qs8_igemm_6x16c2_avx2_packed_size, conv2d_qs8_igemm_6x16c2_avx2_pack, 16},
      serves_6x16c2_avx2},
     {{"conv2d_qs8_depthwise_3x3_avx2", conv2d_qs8_depthwise_3x3_avx2,
-      conv2d_qs8_depthwise_3x3_avx2_packed_size, conv2d_qs8_depthwise_3x3_avx2_pack, 16},
+      conv2d_qs8_depthwise_by_column_avx2_packed_size, conv2d_qs8_depthwise_by_column_avx2_pack,
+      16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx2 && depthwise_3x3_by_column(g);
      }},
     {{"conv2d_qs8_depthwise_5x5_avx2", conv2d_qs8_depthwise_5x5_avx2,
-      conv2d_qs8_depthwise_5x5_avx2_packed_size, conv2d_qs8_depthwise_5x5_avx2_pack, 16},
+      conv2d_qs8_depthwise_by_column_avx2_packed_size, conv2d_qs8_depthwise_by_column_avx2_pack,
+      16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
        return cpu.x86_avx2 && depthwise_by_column(g, 5);
      }},

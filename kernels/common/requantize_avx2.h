@@ -32,16 +32,34 @@ struct Avx2Requantization {
   __m256 low;
   __m256 high;
   __m256i zero_point;
+  __m256i zero_point_words;  // as 16 int16 lanes
+  __m256i min_words;         // out.min as 16 int16 lanes
 
   explicit Avx2Requantization(const Qs8Output& out)
       : low(_mm256_set1_ps(static_cast<float>(out.min - out.zero_point))),
         high(_mm256_set1_ps(static_cast<float>(out.max - out.zero_point))),
-        zero_point(_mm256_set1_epi32(out.zero_point)) {}
+        zero_point(_mm256_set1_epi32(out.zero_point)),
+        zero_point_words(_mm256_set1_epi16(static_cast<int16_t>(out.zero_point))),
+        min_words(_mm256_set1_epi16(static_cast<int16_t>(out.min))) {}
 
   // Clamped and rounded values of eight already scaled lanes, as int32, the zero point not yet
   // added (a kernel may add it to narrower values, where it cannot saturate either).
   __m256i rounded(__m256 scaled) const {
     return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(scaled, low), high));
+  }
+  // Rounded values of eight already scaled lanes clamped from above only, the zero point not yet
+  // added, as int32: for kernels that finish sixteen lanes at a time in int16 (words()). The top
+  // must be clamped in float, as vcvtps2dq turns anything from 2^31 up into INT_MIN; anything too
+  // low becomes INT_MIN or stays below min - zp, and words() clamps it from below.
+  __m256i rounded_capped(__m256 scaled) const {
+    return _mm256_cvtps_epi32(_mm256_min_ps(scaled, high));
+  }
+  // Two vectors of rounded_capped() lanes as int16, the zero point added and clamped to
+  // [min, max], in the lane order of vpackssdw (per 128-bit half: four of `q0`, four of `q1`).
+  // Narrowing saturates at -32768, which adding a zero point of at most 127 keeps below any min.
+  __m256i words(__m256i q0, __m256i q1) const {
+    return _mm256_max_epi16(_mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zero_point_words),
+                            min_words);
   }
   // Clamped, rounded and offset values of eight already scaled lanes, as int32.
   __m256i finish(__m256 scaled) const { return _mm256_add_epi32(rounded(scaled), zero_point); }

@@ -145,15 +145,13 @@ void conv2d_qs8_depthwise_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
 // x86 AVX2: depthwise 3x3 and 5x5 at a column stride of 1 or 2 (any row stride), undilated, a row
 // of output pixels at a time: each input column's rows are widened and paired once for every pixel
 // whose window covers it.
-size_t conv2d_qs8_depthwise_3x3_avx2_packed_size(const Conv2dGeometry&);
-void conv2d_qs8_depthwise_3x3_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
-                                        const Conv2dQs8Weights&, void* packed);
+// Both take the same packed weights.
+size_t conv2d_qs8_depthwise_by_column_avx2_packed_size(const Conv2dGeometry&);
+void conv2d_qs8_depthwise_by_column_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
+                                              const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_depthwise_3x3_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
                                    const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                    const Conv2dSlice& slice);
-size_t conv2d_qs8_depthwise_5x5_avx2_packed_size(const Conv2dGeometry&);
-void conv2d_qs8_depthwise_5x5_avx2_pack(const Conv2dGeometry&, const Conv2dQs8Params&,
-                                        const Conv2dQs8Weights&, void* packed);
 void conv2d_qs8_depthwise_5x5_avx2(const Conv2dGeometry&, const Conv2dQs8Params&,
                                    const Conv2dQs8Weights&, const int8_t* input, int8_t* output,
                                    const Conv2dSlice& slice);

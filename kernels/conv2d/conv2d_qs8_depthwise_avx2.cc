@@ -15,8 +15,8 @@
 //   and add, with none of the per-pixel walk over tap addresses.
 //
 // The interleave works within 128-bit halves, so one accumulator holds channels 0-3 and 8-11 of
-// a group of 16 and the other 4-7 and 12-15; weights and bias are packed in that order, and the
-// sums are put back in channel order once, before requantization.
+// a group of 16 and the other 4-7 and 12-15; weights, bias and multipliers are in that order, and
+// the narrowing packs, which also work within halves, put the results back in channel order.
 //
 // The input's zero point is folded into the bias at load time, which needs padded taps to read
 // the zero point itself:
@@ -143,27 +143,31 @@ struct Packed {
   }
 };
 
-// Requantizes a group's two accumulators (in accumulator order) and stores its first `left`
-// channels (at most 16).
-[[gnu::always_inline]] inline void store_group(__m256i acc0, __m256i acc1, __m256 m0, __m256 m1,
-                                               const Avx2Requantization& requantize,
-                                               __m256i zero_point_words, int left, int8_t* out) {
-  // Channels 0-7 and 8-15 in order, from the accumulators' halves.
-  const __m256i low = _mm256_permute2x128_si256(acc0, acc1, 0x20);
-  const __m256i high = _mm256_permute2x128_si256(acc0, acc1, 0x31);
-  const __m256i q0 = requantize.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(low), m0));
-  const __m256i q1 = requantize.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(high), m1));
-  // The zero point goes onto int16 words, where it saturates nothing (the clamp put every
-  // value in [min - zp, max - zp]).
-  const __m256i words = _mm256_adds_epi16(
-      _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8), zero_point_words);
+// A group's 16 multipliers in the accumulators' order: channels 0-3 and 8-11, then 4-7 and
+// 12-15. Lanes past the first `left` channels are 0 and never read from memory.
+struct GroupMultipliers {
+  __m256 first, second;
+  GroupMultipliers(const float* multipliers, int left) {
+    const __m256 low = avx2_load_multipliers(multipliers, left);
+    const __m256 high = avx2_load_multipliers(multipliers + 8, left - 8);
+    first = _mm256_permute2f128_ps(low, high, 0x20);
+    second = _mm256_permute2f128_ps(low, high, 0x31);
+  }
+};
+
+// Requantizes a group's two accumulators and stores its first `left` channels (at most 16). Per
+// 128-bit half, vpackssdw puts four channels of the first after four of the second, which in
+// accumulator order is channels 0-7 (low half) and 8-15 (high half).
+[[gnu::always_inline]] inline void store_group(__m256i acc0, __m256i acc1,
+                                               const GroupMultipliers& m,
+                                               const Avx2Requantization& requantize, int left,
+                                               int8_t* out) {
+  const __m256i words = requantize.words(
+      requantize.rounded_capped(_mm256_mul_ps(_mm256_cvtepi32_ps(acc0), m.first)),
+      requantize.rounded_capped(_mm256_mul_ps(_mm256_cvtepi32_ps(acc1), m.second)));
   avx2_store_bytes(
       out, _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)),
       left < kGroupChannels ? left : kGroupChannels);
-}
-
-__m256i zero_point_words(const Avx2Requantization& requantize) {
-  return _mm256_packs_epi32(requantize.zero_point, requantize.zero_point);
 }
 
 // Sixteen channels of one tap pair, interleaved: channels 0-3 and 8-11 in `low`, 4-7 and 12-15
@@ -207,14 +211,12 @@ template <int Groups>
           _mm256_add_epi32(acc[v][1], _mm256_madd_epi16(x.high, _mm256_load_si256(w + 2 * v + 1)));
     }
   }
-  const __m256i zero_point = zero_point_words(requantize);
 #pragma GCC unroll 2
   for (int v = 0; v < Groups; ++v) {
     const int first = c + kGroupChannels * v;
     const int left = channels - first;
-    store_group(acc[v][0], acc[v][1], avx2_load_multipliers(multipliers + first, left),
-                avx2_load_multipliers(multipliers + first + 8, left - 8), requantize, zero_point,
-                left, out + first);
+    store_group(acc[v][0], acc[v][1], GroupMultipliers(multipliers + first, left), requantize, left,
+                out + first);
   }
 }
 
@@ -256,7 +258,6 @@ void depthwise_by_column(const Conv2dGeometry& g, const Conv2dQs8Params& p,
   const PackedLayout layout(g, Pairing::kByColumn);
   const Packed packed(layout, w.packed);
   const Avx2Requantization requantize(p.output);
-  const __m256i zero_point = zero_point_words(requantize);
   const int channels = g.output_channels;
   const size_t row_bytes = static_cast<size_t>(g.input_width) * channels;
   const int stride = g.stride_width;
@@ -282,8 +283,7 @@ void depthwise_by_column(const Conv2dGeometry& g, const Conv2dQs8Params& p,
       const __m256i bias0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed.bias + c));
       const __m256i bias1 =
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(packed.bias + c) + 1);
-      const __m256 m0 = avx2_load_multipliers(p.multipliers + c, left);
-      const __m256 m1 = avx2_load_multipliers(p.multipliers + c + 8, left - 8);
+      const GroupMultipliers m(p.multipliers + c, left);
       // The group's weight pairs side by side, [pair][half], so that every pixel finds them at
       // fixed offsets from one address.
       __m256i group_weights[Width * kRowPairs * 2];
@@ -317,13 +317,13 @@ void depthwise_by_column(const Conv2dGeometry& g, const Conv2dQs8Params& p,
         for (; i + 2 <= pixels; i += 2, out += 2 * channels) {
           __m256i acc[2][2] = {{bias0, bias1}, {bias0, bias1}};
           accumulate<Width, kRowPairs, 2>(pairs + i * stride, stride, group_weights, acc);
-          store_group(acc[0][0], acc[0][1], m0, m1, requantize, zero_point, left, out);
-          store_group(acc[1][0], acc[1][1], m0, m1, requantize, zero_point, left, out + channels);
+          store_group(acc[0][0], acc[0][1], m, requantize, left, out);
+          store_group(acc[1][0], acc[1][1], m, requantize, left, out + channels);
         }
         if (i < pixels) {
           __m256i acc[1][2] = {{bias0, bias1}};
           accumulate<Width, kRowPairs, 1>(pairs + i * stride, stride, group_weights, acc);
-          store_group(acc[0][0], acc[0][1], m0, m1, requantize, zero_point, left, out);
+          store_group(acc[0][0], acc[0][1], m, requantize, left, out);
         }
       }
     }
@@ -364,12 +364,12 @@ void conv2d_qs8_depthwise_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p
       });
 }
 
-size_t conv2d_qs8_depthwise_3x3_avx2_packed_size(const Conv2dGeometry& g) {
+size_t conv2d_qs8_depthwise_by_column_avx2_packed_size(const Conv2dGeometry& g) {
   return PackedLayout(g, Pairing::kByColumn).total();
 }
 
-void conv2d_qs8_depthwise_3x3_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                        const Conv2dQs8Weights& w, void* packed) {
+void conv2d_qs8_depthwise_by_column_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
+                                              const Conv2dQs8Weights& w, void* packed) {
   pack(g, p, w, Pairing::kByColumn, packed);
 }
 
@@ -377,15 +377,6 @@ void conv2d_qs8_depthwise_3x3_avx2(const Conv2dGeometry& g, const Conv2dQs8Param
                                    const Conv2dQs8Weights& w, const int8_t* input, int8_t* output,
                                    const Conv2dSlice& slice) {
   depthwise_by_column<3, 3>(g, p, w, input, output, slice);
-}
-
-size_t conv2d_qs8_depthwise_5x5_avx2_packed_size(const Conv2dGeometry& g) {
-  return PackedLayout(g, Pairing::kByColumn).total();
-}
-
-void conv2d_qs8_depthwise_5x5_avx2_pack(const Conv2dGeometry& g, const Conv2dQs8Params& p,
-                                        const Conv2dQs8Weights& w, void* packed) {
-  pack(g, p, w, Pairing::kByColumn, packed);
 }
 
 void conv2d_qs8_depthwise_5x5_avx2(const Conv2dGeometry& g, const Conv2dQs8Params& p,

@@ -242,7 +242,6 @@ struct Epilogue {
   Epilogue(const Conv2dQs8Params& p, int8_t* output)
       : conv(p.output),
         add_output(p.residual != nullptr ? p.residual->add.output : p.output),
-        zero_point(_mm256_packs_epi32(add_output.zero_point, add_output.zero_point)),
         output(output),
         residual(p.residual != nullptr ? p.residual->data : nullptr) {
     if (p.residual != nullptr) {
@@ -255,7 +254,7 @@ struct Epilogue {
   }
 
   // Add's result for eight lanes of the convolution's rounded values and the residual's bytes at
-  // `r` (the first `lanes` of them), its zero point not yet added.
+  // `r` (the first `lanes` of them), rounded_capped() to Add's output.
   __m256i added(__m256i rounded, const int8_t* r, int lanes) const {
     alignas(8) int8_t staged[8] = {};
     if (lanes < 8) {
@@ -267,12 +266,26 @@ struct Epilogue {
         _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(rounded, a_offset)), a_multiplier);
     const __m256 scaled_b =
         _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(b, b_zero_point)), b_multiplier);
-    return add_output.rounded(_mm256_add_ps(scaled_a, scaled_b));
+    return add_output.rounded_capped(_mm256_add_ps(scaled_a, scaled_b));
   }
 
-  // Requantizes each real pixel's 16 sums and stores the first `channels` of them. The zero
-  // point is added to the int16 values, where the clamped range, [min - zp, max - zp], and the
-  // sum both fit, so it saturates nothing.
+  // One pixel's 16 sums as int16 words in vpackssdw's order (Avx2Requantization::words): the
+  // convolution's requantization, or with a fused Add, Add's of the convolution's int8 result and
+  // the residual.
+  [[gnu::always_inline]] inline __m256i requantized(const __m256i (&acc)[2], const PixelTile& tile,
+                                                    int i, size_t channel, __m256 m0, __m256 m1,
+                                                    int channels) const {
+    const __m256 scaled0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[0]), m0);
+    const __m256 scaled1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[1]), m1);
+    if (residual == nullptr) {
+      return conv.words(conv.rounded_capped(scaled0), conv.rounded_capped(scaled1));
+    }
+    const int8_t* r = residual + tile.at[i] + channel;
+    return add_output.words(added(conv.rounded(scaled0), r, channels),
+                            added(conv.rounded(scaled1), r + 8, channels - 8));
+  }
+
+  // Requantizes each real pixel's 16 sums and stores the first `channels` of them.
   template <int Pixels>
   [[gnu::always_inline]] inline void operator()(const __m256i (&acc)[Pixels][2],
                                                 const PixelTile& tile, int pixels, size_t channel,
@@ -284,17 +297,10 @@ struct Epilogue {
 #pragma GCC unroll 6
     for (int i = 0; i < Pixels; ++i) {
       if (i >= pixels) break;
-      __m256i q0 = conv.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[i][0]), m0));
-      __m256i q1 = conv.rounded(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[i][1]), m1));
-      if (residual != nullptr) {
-        const int8_t* r = residual + tile.at[i] + channel;
-        q0 = added(q0, r, channels);
-        q1 = added(q1, r + 8, channels - 8);
-      }
-      // packs interleaves the two vectors' 128-bit halves; the permutation puts channels back in
-      // order.
+      // The words hold channels 0-3 and 8-11 in their low half, 4-7 and 12-15 in the high one;
+      // the permutation puts them in order.
       const __m256i words =
-          _mm256_adds_epi16(_mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8), zero_point);
+          _mm256_permute4x64_epi64(requantized(acc[i], tile, i, channel, m0, m1, channels), 0xD8);
       const __m128i bytes =
           _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
       avx2_store_bytes(output + tile.at[i] + channel, bytes, channels);
@@ -304,7 +310,6 @@ struct Epilogue {
   Avx2Requantization conv;
   // The stored values' requantization: Add's with a fused Add, else the convolution's own.
   Avx2Requantization add_output;
-  __m256i zero_point;  // add_output's, as int16
   int8_t* output;
   const int8_t* residual;
   __m256i a_offset = _mm256_setzero_si256(), b_zero_point = _mm256_setzero_si256();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -200,12 +201,16 @@ void print_checked(const char* what, const std::vector<std::string>& exercised) 
   std::printf("%s:%s\n", what, names.c_str());
 }
 
-TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
+// Holds every kernel this CPU has to the reference over `trials` random cases, each drawn by
+// random_case and then given to `reshape(random, trial, &c)`, which refills a case it reshapes.
+template <typename Reshape>
+void expect_every_kernel_matches(uint32_t seed, int trials, Reshape reshape) {
   const CpuFeatures cpu = detect_cpu_features();
-  std::mt19937 random(20261122);
+  std::mt19937 random(seed);
   std::vector<std::string> exercised;
-  for (int trial = 0; trial < 400; ++trial) {
-    const Case c = random_case(random);
+  for (int trial = 0; trial < trials; ++trial) {
+    Case c = random_case(random);
+    reshape(random, trial, &c);
     const std::vector<int8_t> expected =
         run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, c, {}, 1 << 20);
     expect_kernels_match(conv2d_qs8_candidates(cpu, c.g), c, expected, random, &exercised);
@@ -214,37 +219,28 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
   print_checked("kernels checked", exercised);
 }
 
+TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceBitForBit) {
+  expect_every_kernel_matches(20261122, 400, [](std::mt19937&, int, Case*) {});
+}
+
 // Dense convolutions whose window (kernel height x width x input channels) is longer than the
 // AVX2 GEMM widens in one part (4608 values), so that it goes through the window in chunks.
 TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceOnLongWindows) {
-  const CpuFeatures cpu = detect_cpu_features();
-  std::mt19937 random(20261123);
-  std::vector<std::string> exercised;
-  for (int trial = 0; trial < 8; ++trial) {
-    Case c = random_case(random);
-    Conv2dGeometry& g = c.g;
+  expect_every_kernel_matches(20261123, 8, [](std::mt19937& random, int, Case* c) {
+    Conv2dGeometry& g = c->g;
     const int taps = g.kernel_height * g.kernel_width;
     g.groups = 1;
     g.input_channels = (pick(random, 4700, 9300) + taps - 1) / taps;
     g.output_channels = pick(random, 1, 20);
-    fill_case(random, &c);
-    const std::vector<int8_t> expected =
-        run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, c, {}, 1 << 20);
-    expect_kernels_match(conv2d_qs8_candidates(cpu, g), c, expected, random, &exercised);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-  print_checked("kernels checked", exercised);
+    fill_case(random, c);
+  });
 }
 
 // Dense convolutions whose one window is the whole unpadded image (a squeeze-and-excite block's
 // 1x1 convolutions on a 1x1 image), which some CPUs run through their FullyConnected kernel.
 TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceOnWholeImageWindows) {
-  const CpuFeatures cpu = detect_cpu_features();
-  std::mt19937 random(20261125);
-  std::vector<std::string> exercised;
-  for (int trial = 0; trial < 60; ++trial) {
-    Case c = random_case(random);
-    Conv2dGeometry& g = c.g;
+  expect_every_kernel_matches(20261125, 60, [](std::mt19937& random, int trial, Case* c) {
+    Conv2dGeometry& g = c->g;
     g.batch = pick(random, 1, 7);
     g.groups = 1;
     g.input_height = g.kernel_height = trial % 2 == 0 ? 1 : pick(random, 1, 3);
@@ -254,13 +250,8 @@ TEST(Conv2dQs8Kernels, EveryKernelMatchesTheReferenceOnWholeImageWindows) {
     g.stride_height = g.stride_width = g.dilation_height = g.dilation_width = 1;
     g.pad_top = g.pad_left = 0;
     g.output_height = g.output_width = 1;
-    fill_case(random, &c);
-    const std::vector<int8_t> expected =
-        run({"conv2d_qs8_reference", conv2d_qs8_reference, nullptr, nullptr, 1}, c, {}, 1 << 20);
-    expect_kernels_match(conv2d_qs8_candidates(cpu, g), c, expected, random, &exercised);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-  print_checked("kernels checked", exercised);
+    fill_case(random, c);
+  });
 }
 
 // Depthwise 3x3 and 5x5 windows at stride 1 and 2, which have kernels of their own on some CPUs,
