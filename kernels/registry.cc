@@ -91,13 +91,17 @@ bool depthwise_by_column(const Conv2dGeometry& g, int k) {
   return depthwise(g) && g.kernel_height == k && g.kernel_width == k && g.stride_width <= 2 &&
          g.dilation_height == 1 && g.dilation_width == 1;
 }
-// 3x3 by column pays six pairs per pixel for nine taps where in order pays five, and wins back
-// its widening only where each column serves three pixels of a long row: MobileNet-v2's depthwise
-// layers (qrun --profile, per layer, alternating runs) at stride 1 112x112x32 0.274 -> 0.195 ms,
-// 56x56x144 0.256 -> 0.224, 28x28x192 0.085 -> 0.074, 14x14x384 even; 7x7x960 0.028 -> 0.031 and
-// every stride-2 layer slower (112x112x96 0.177 -> 0.21). 5x5 by column wins or ties everywhere.
+// By column wins back its widening where each column serves several pixels of a long row; at
+// stride 2 and on short rows the in-order kernel is as fast or faster. conv2d_benchmark, minimum
+// of five runs, in-order -> by column, microseconds: 3x3 stride 1 at 112x112x16 175 -> 88,
+// 112x112x32 249 -> 176, 56x56x144 228 -> 205, 28x28x192 71 -> 67, 14x14x384 35.0 -> 36.5;
+// 5x5 stride 1 at 14x14x672 152 -> 137, 28x28x120 99.5 -> 99.3, 7x7x960 54 -> 57; 5x5 stride 2
+// at 56x56x72 68 -> 80.
 bool depthwise_3x3_by_column(const Conv2dGeometry& g) {
-  return depthwise_by_column(g, 3) && g.stride_width == 1 && g.output_width >= 14;
+  return depthwise_by_column(g, 3) && g.stride_width == 1 && g.output_width >= 28;
+}
+bool depthwise_5x5_by_column(const Conv2dGeometry& g) {
+  return depthwise_by_column(g, 5) && g.stride_width == 1 && g.output_width >= 14;
 }
 // One output pixel per image, fewer than a GEMM tile's six: MobileNet-v3-large's 16
 // squeeze-and-excite convolutions took 0.31-0.35 ms on the 6x16 GEMM, 0.14-0.17 ms here (sum of
@@ -196,7 +200,7 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
       conv2d_qs8_depthwise_by_column_avx2_packed_size, conv2d_qs8_depthwise_by_column_avx2_pack,
       16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.x86_avx2 && depthwise_by_column(g, 5);
+       return cpu.x86_avx2 && depthwise_5x5_by_column(g);
      }},
     {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
       conv2d_qs8_depthwise_avx2_pack, 16},

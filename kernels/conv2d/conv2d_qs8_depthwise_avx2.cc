@@ -12,7 +12,8 @@
 //   rows of one input column (an odd window's last row pairs with zeros), so each column of a
 //   chunk of the row is widened and interleaved once, into a buffer, and serves every output pixel
 //   whose window covers it: three (3x3) or five (5x5) at stride 1. The pixels then only multiply
-//   and add, with none of the per-pixel walk over tap addresses.
+//   and add, with none of the per-pixel walk over tap addresses. It pays more multiplies (a 3x3
+//   window takes six pairs, not five), so the registry gives it long rows at stride 1 only.
 //
 // The interleave works within 128-bit halves, so one accumulator holds channels 0-3 and 8-11 of
 // a group of 16 and the other 4-7 and 12-15; weights, bias and multipliers are in that order, and
