@@ -85,23 +85,17 @@ bool serves_7x48c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
 bool serves_6x64c4_avx512vnni(const CpuFeatures& cpu, const Conv2dGeometry& g) {
   return cpu.x86_avx512_vnni && gemm_shaped(g);
 }
-// A KxK depthwise window at a column stride of at most 2, undilated: the by-column kernels'
-// shapes (their row of columns is sized for stride 2; the row stride is free).
-bool depthwise_by_column(const Conv2dGeometry& g, int k) {
-  return depthwise(g) && g.kernel_height == k && g.kernel_width == k && g.stride_width <= 2 &&
-         g.dilation_height == 1 && g.dilation_width == 1;
-}
-// By column wins back its widening where each column serves several pixels of a long row; at
-// stride 2 and on short rows the in-order kernel is as fast or faster. conv2d_benchmark, minimum
-// of five runs, in-order -> by column, microseconds: 3x3 stride 1 at 112x112x16 175 -> 88,
-// 112x112x32 249 -> 176, 56x56x144 228 -> 205, 28x28x192 71 -> 67, 14x14x384 35.0 -> 36.5;
-// 5x5 stride 1 at 14x14x672 152 -> 137, 28x28x120 99.5 -> 99.3, 7x7x960 54 -> 57; 5x5 stride 2
-// at 56x56x72 68 -> 80.
-bool depthwise_3x3_by_column(const Conv2dGeometry& g) {
-  return depthwise_by_column(g, 3) && g.stride_width == 1 && g.output_width >= 28;
-}
-bool depthwise_5x5_by_column(const Conv2dGeometry& g) {
-  return depthwise_by_column(g, 5) && g.stride_width == 1 && g.output_width >= 14;
+// A KxK depthwise window at stride 1 along the row, undilated, on rows of at least `min_width`
+// output pixels. The by-column kernels take a column stride of 2 too (any row stride), but they
+// win back their widening only where each column serves several pixels of a long row; at stride
+// 2 and on short rows the in-order kernel is as fast or faster. conv2d_benchmark, minimum of five
+// runs, in-order -> by column, microseconds: 3x3 stride 1 at 112x112x16 175 -> 88, 112x112x32
+// 249 -> 176, 56x56x144 228 -> 205, 28x28x192 71 -> 67, 14x14x384 35.0 -> 36.5; 5x5 stride 1 at
+// 14x14x672 152 -> 137, 28x28x120 99.5 -> 99.3, 7x7x960 54 -> 57; 5x5 stride 2 at 56x56x72
+// 68 -> 80.
+bool depthwise_by_column(const Conv2dGeometry& g, int k, int min_width) {
+  return depthwise(g) && g.kernel_height == k && g.kernel_width == k && g.stride_width == 1 &&
+         g.dilation_height == 1 && g.dilation_width == 1 && g.output_width >= min_width;
 }
 // One output pixel per image, fewer than a GEMM tile's six: MobileNet-v3-large's 16
 // squeeze-and-excite convolutions took 0.31-0.35 ms on the 6x16 GEMM, 0.14-0.17 ms here (sum of
@@ -194,13 +188,13 @@ const Entry<Conv2dQs8Kernel, Conv2dGeometry> kConv2dQs8[] = {
       conv2d_qs8_depthwise_by_column_avx2_packed_size, conv2d_qs8_depthwise_by_column_avx2_pack,
       16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.x86_avx2 && depthwise_3x3_by_column(g);
+       return cpu.x86_avx2 && depthwise_by_column(g, 3, 28);
      }},
     {{"conv2d_qs8_depthwise_5x5_avx2", conv2d_qs8_depthwise_5x5_avx2,
       conv2d_qs8_depthwise_by_column_avx2_packed_size, conv2d_qs8_depthwise_by_column_avx2_pack,
       16},
      [](const CpuFeatures& cpu, const Conv2dGeometry& g) {
-       return cpu.x86_avx2 && depthwise_5x5_by_column(g);
+       return cpu.x86_avx2 && depthwise_by_column(g, 5, 14);
      }},
     {{"conv2d_qs8_depthwise_avx2", conv2d_qs8_depthwise_avx2, conv2d_qs8_depthwise_avx2_packed_size,
       conv2d_qs8_depthwise_avx2_pack, 16},

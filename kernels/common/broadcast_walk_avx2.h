@@ -90,7 +90,9 @@ void avx2_broadcast_walk(const BroadcastGeometry& g, const int8_t* a, const int8
                          int8_t* output, const Half& half) {
   const size_t* d = g.output_dims;
   const size_t inner = d[kMaxBroadcastRank - 1];
-  if (avx2_walks_densely(g.a_strides, d) && avx2_walks_densely(g.b_strides, d)) {
+  const bool a_dense = avx2_walks_densely(g.a_strides, d);
+  const bool b_dense = avx2_walks_densely(g.b_strides, d);
+  if (a_dense && b_dense) {
     // Two whole tensors of the output's shape: one flat run.
     const size_t total = d[0] * d[1] * d[2] * inner;
     for (size_t i = 0; i < total; i += kAvx2BroadcastStep) {
@@ -100,10 +102,10 @@ void avx2_broadcast_walk(const BroadcastGeometry& g, const int8_t* a, const int8
     return;
   }
   if (inner != 0 && inner <= kAvx2MaxRepeatedRow) {
-    if (avx2_walks_densely(g.a_strides, d) && avx2_repeats_one_row(g.b_strides, d)) {
+    if (a_dense && avx2_repeats_one_row(g.b_strides, d)) {
       return avx2_broadcast_flat(g, a, b, true, output, half);
     }
-    if (avx2_walks_densely(g.b_strides, d) && avx2_repeats_one_row(g.a_strides, d)) {
+    if (b_dense && avx2_repeats_one_row(g.a_strides, d)) {
       return avx2_broadcast_flat(g, b, a, false, output, half);
     }
   }

@@ -132,8 +132,8 @@ struct Packed {
   const int8_t* zero_row;
   const int32_t* bias;
   const __m256i* weights;
-  size_t pair_stride;  // a pair of taps is channels_padded pairs of int16: that many eighths of a
-                       // vector
+  // Vectors from one pair of taps to the next: channels_padded int16 pairs, eight per vector.
+  size_t pair_stride;
 
   Packed(const PackedLayout& layout, const void* packed) {
     const auto* bytes = static_cast<const uint8_t*>(packed);
