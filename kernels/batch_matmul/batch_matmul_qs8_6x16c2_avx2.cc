@@ -1,31 +1,36 @@
 // Int8 BatchMatMul on x86 AVX2: tiles of 6 rows of `a` x 16 columns of `b` (12 ymm accumulators),
-// the reduction two values at a time (vpmaddwd). Both operands are centred first, a - za and
-// b - zb, which int16 holds exactly ([-255, 255]); vpmaddwd's sums of two such products are exact
-// in int32, so the accumulators are the reference's sums with no correction.
+// the reduction two values at a time (vpmaddwd, common/madd_6x16c2_avx2.h). Both operands are
+// centred first, a - za and b - zb, which int16 holds exactly ([-255, 255]); vpmaddwd's sums of
+// two such products are exact in int32, so the accumulators are the reference's sums with no
+// correction.
 //
-// `b` is an activation, so it cannot be packed at load time: each panel of 16 of its columns is
+// `b` is an activation, so it cannot be packed at load time: panels of 16 of its columns are
 // centred and interleaved into [k / 2][column][2] int16 on the stack (kBatchMatMulMaxPanelK rows
-// at most; longer reductions go to the portable kernel), then reused by every row tile (a b given
-// transposed, [n][k], holds each column's pair as one 32-bit word of its centred row: its panel is
-// a transpose of 8 x 8 blocks of words); each tile's
-// rows of `a` are centred into int16 on the stack too. Requantization follows the reference step by
-// step: float(acc) * m, clamp, round half to even, add the zero point.
+// at most; longer reductions go to the portable kernel). A b given transposed, [n][k], holds each
+// column's pair as one 32-bit word of its centred row: its panel is a transpose of 8 x 8 blocks of
+// words. As many panels as fit kPanelBytes are packed at once, and each tile of 6 rows of `a` is
+// centred into int16 once and taken through all of them (the encoder's attention packs every
+// panel of a head once). Requantization follows the reference step by step: float(acc) * m, clamp,
+// round half to even, add the zero point.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "batch_matmul/batch_matmul.h"
+#include "common/madd_6x16c2_avx2.h"
 #include "common/requantize_avx2.h"
 
 namespace qrun::kernels {
 namespace {
 
 constexpr size_t kPanelColumns = 16;
-constexpr int kTileRows = 6;
-// The reduction rounded up to whole pairs, and a centred row's place on the stack, with room for
-// the 0 past an odd k.
-constexpr size_t kMaxPairs = (kBatchMatMulMaxPanelK + 1) / 2;
-constexpr size_t kCentredRowStride = 2 * kMaxPairs + 2;
+constexpr int kTileRows = kMadd6x16c2Rows;
+// A centred row's place on the stack: the reduction rounded up to whole pairs (the 0 past an odd
+// k included).
+constexpr size_t kCentredRowStride = kBatchMatMulMaxPanelK;
+// The panels packed at once, together: a panel of the longest reduction is 16 KB.
+constexpr size_t kPanelBytes = 64 * 1024;
 
 // Sixteen int8 values as centred int16 (the first `count` of them; the rest 0).
 __m256i centred_columns(const int8_t* row, size_t count, __m256i zero_point) {
@@ -114,40 +119,59 @@ void pack_transposed_panel(const int8_t* b, size_t k, size_t columns, int32_t b_
   }
 }
 
+// Rows [0, rows) of `a` (k values each), centred, as int16 rows kCentredRowStride apart; each
+// row's values past k up to the next multiple of 16 are 0.
+void centre_rows(const int8_t* a, size_t k, int rows, int32_t a_zero_point, int16_t* centred) {
+  const __m256i zero_point = _mm256_set1_epi16(static_cast<int16_t>(a_zero_point));
+  for (int r = 0; r < rows; ++r, a += k, centred += kCentredRowStride) {
+    size_t i = 0;
+    for (; i + 16 <= k; i += 16) {
+      const __m256i wide =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+      _mm256_store_si256(reinterpret_cast<__m256i*>(centred + i),
+                         _mm256_sub_epi16(wide, zero_point));
+    }
+    if (i < k) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(centred + i),
+                         centred_columns(a + i, k - i, zero_point));
+    }
+  }
+}
+
+// Panels of b packed side by side: `count` of them, `vectors` apart, `pairs` pairs each; the last
+// one's real columns.
+struct PanelGroup {
+  const __m256i* panels;
+  size_t count, vectors, pairs, last_columns;
+};
+
+// One tile: `Rows` centred rows times each panel of `group`, the results requantized into `out`
+// (rows n apart), 16 columns per panel.
 template <int Rows>
-void tile(const BatchMatMulGeometry& g, const BatchMatMulQs8Params& p, const int8_t* a,
-          const __m256i* panel, int8_t* out, size_t columns, int16_t* centred_rows) {
-  const size_t pairs = (g.k + 1) / 2;
-  // The rows' centred values, 0 past k.
-  for (int r = 0; r < Rows; ++r) {
-    int16_t* centred = centred_rows + r * kCentredRowStride;
-    for (size_t i = 0; i < g.k; ++i) {
-      centred[i] = static_cast<int16_t>(a[r * g.k + i] - p.a_zero_point);
-    }
-    centred[g.k] = 0;
-  }
-  __m256i acc[Rows][2];
-#pragma GCC unroll 8
-  for (int r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  for (size_t q = 0; q < pairs; ++q) {
-    const __m256i w0 = _mm256_load_si256(panel + 2 * q);
-    const __m256i w1 = _mm256_load_si256(panel + 2 * q + 1);
-#pragma GCC unroll 8
-    for (int r = 0; r < Rows; ++r) {
-      int32_t pair;
-      std::memcpy(&pair, centred_rows + r * kCentredRowStride + 2 * q, 4);
-      const __m256i x = _mm256_set1_epi32(pair);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, w0));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, w1));
-    }
-  }
+void tiles(const BatchMatMulQs8Params& p, const int16_t* centred_rows, const PanelGroup& group,
+           size_t n, int8_t* out) {
   const Avx2Requantization requantize(p.output);
   const __m256 multiplier = _mm256_set1_ps(p.multiplier);
+  for (size_t panel = 0; panel < group.count; ++panel, out += kPanelColumns) {
+    __m256i acc[Rows][2];
 #pragma GCC unroll 8
-  for (int r = 0; r < Rows; ++r) {
-    const __m128i bytes = _mm_unpacklo_epi64(avx2_narrow(requantize(acc[r][0], multiplier)),
-                                             avx2_narrow(requantize(acc[r][1], multiplier)));
-    avx2_store_bytes(out + r * g.n, bytes, static_cast<int>(columns));
+    for (int r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    madd_6x16c2_avx2<Rows, kCentredRowStride>(acc, centred_rows, group.pairs,
+                                              group.panels + panel * group.vectors);
+    const int columns =
+        static_cast<int>(panel + 1 == group.count ? group.last_columns : kPanelColumns);
+#pragma GCC unroll 8
+    for (int r = 0; r < Rows; ++r) {
+      const __m256 scaled0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), multiplier);
+      const __m256 scaled1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), multiplier);
+      // words() holds columns 0-3 and 8-11 in its low half, 4-7 and 12-15 in the high one.
+      const __m256i words = _mm256_permute4x64_epi64(
+          requantize.words(requantize.rounded_capped(scaled0), requantize.rounded_capped(scaled1)),
+          0xD8);
+      const __m128i bytes =
+          _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+      avx2_store_bytes(out + r * n, bytes, columns);
+    }
   }
 }
 
@@ -160,33 +184,42 @@ void batch_matmul_qs8_6x16c2_avx2(const BatchMatMulGeometry& g, const BatchMatMu
     batch_matmul_qs8_rows_portable(g, p, a, b, out);
     return;
   }
-  __m256i panel[2 * kMaxPairs];
+  const size_t pairs = (g.k + 1) / 2;
+  // A transposed panel is written in blocks of 16 values of k (zero past k).
+  const size_t panel_vectors = (g.k + 15) / 16 * 16;
+  const size_t group_panels = kPanelBytes / (panel_vectors * sizeof(__m256i));
+  __m256i panels[kPanelBytes / sizeof(__m256i)];
   alignas(32) int16_t centred_rows[kTileRows * kCentredRowStride];
   for (size_t batch = 0; batch < g.batch; ++batch) {
     const int8_t* a_rows = a + batch * g.m * g.k;
     const int8_t* b_rows = b + batch * g.k * g.n;
     int8_t* out_rows = out + batch * g.m * g.n;
-    for (size_t j = 0; j < g.n; j += kPanelColumns) {
-      const size_t columns = g.n - j < kPanelColumns ? g.n - j : kPanelColumns;
-      if (g.transpose_b) {
-        pack_transposed_panel(b_rows + j * g.k, g.k, columns, p.b_zero_point, panel);
-      } else {
-        pack_panel(b_rows + j, g.k, g.n, columns, p.b_zero_point, panel);
+    for (size_t j0 = 0; j0 < g.n; j0 += group_panels * kPanelColumns) {
+      const size_t group_end = std::min(g.n, j0 + group_panels * kPanelColumns);
+      size_t panel_count = 0;
+      size_t columns = 0;
+      for (size_t j = j0; j < group_end; j += kPanelColumns, ++panel_count) {
+        columns = std::min(group_end - j, kPanelColumns);
+        __m256i* panel = panels + panel_count * panel_vectors;
+        if (g.transpose_b) {
+          pack_transposed_panel(b_rows + j * g.k, g.k, columns, p.b_zero_point, panel);
+        } else {
+          pack_panel(b_rows + j, g.k, g.n, columns, p.b_zero_point, panel);
+        }
       }
-      size_t i = 0;
-      for (; i + kTileRows <= g.m; i += kTileRows) {
-        tile<kTileRows>(g, p, a_rows + i * g.k, panel, out_rows + i * g.n + j, columns,
-                        centred_rows);
-      }
-      const int8_t* a_tail = a_rows + i * g.k;
-      int8_t* out_tail = out_rows + i * g.n + j;
-      switch (g.m - i) {
-        case 5: tile<5>(g, p, a_tail, panel, out_tail, columns, centred_rows); break;
-        case 4: tile<4>(g, p, a_tail, panel, out_tail, columns, centred_rows); break;
-        case 3: tile<3>(g, p, a_tail, panel, out_tail, columns, centred_rows); break;
-        case 2: tile<2>(g, p, a_tail, panel, out_tail, columns, centred_rows); break;
-        case 1: tile<1>(g, p, a_tail, panel, out_tail, columns, centred_rows); break;
-        default: break;
+      const PanelGroup group{panels, panel_count, panel_vectors, pairs, columns};
+      for (size_t i = 0; i < g.m; i += kTileRows) {
+        const int rows = static_cast<int>(std::min<size_t>(g.m - i, kTileRows));
+        centre_rows(a_rows + i * g.k, g.k, rows, p.a_zero_point, centred_rows);
+        int8_t* tile_out = out_rows + i * g.n + j0;
+        switch (rows) {
+          case 6: tiles<6>(p, centred_rows, group, g.n, tile_out); break;
+          case 5: tiles<5>(p, centred_rows, group, g.n, tile_out); break;
+          case 4: tiles<4>(p, centred_rows, group, g.n, tile_out); break;
+          case 3: tiles<3>(p, centred_rows, group, g.n, tile_out); break;
+          case 2: tiles<2>(p, centred_rows, group, g.n, tile_out); break;
+          default: tiles<1>(p, centred_rows, group, g.n, tile_out); break;
+        }
       }
     }
   }

@@ -7,9 +7,9 @@
 // tile: each pixel's window, (ky, kx, channel) in the order of the OHWI weights, is copied once
 // into an int16 buffer on the stack, the zero point standing in for taps in the padding. Every
 // reduction step is then two weight loads, and for each pixel one 32-bit broadcast of its next
-// pair from the buffer: no conversion, no horizontal sums at the end, the results in channel
-// order. (Widening eight bytes in the loop instead, as a 3x8c8 tile does, left the vpmaddwd
-// pipes a third idle on Zen 3.)
+// pair from the buffer (common/madd_6x16c2_avx2.h): no conversion, no horizontal sums at the end,
+// the results in channel order. (Widening eight bytes in the loop instead, as a 3x8c8 tile does,
+// left the vpmaddwd pipes a third idle on Zen 3.)
 //
 // The input's zero point is folded into the bias at load time:
 //   sum (x - zx) * w  =  sum x * w  -  zx * sum w,
@@ -24,13 +24,14 @@
 #include <cstring>
 #include <type_traits>
 
+#include "common/madd_6x16c2_avx2.h"
 #include "common/requantize_avx2.h"
 #include "conv2d/conv2d.h"
 
 namespace qrun::kernels {
 namespace {
 
-constexpr int kTilePixels = 6;
+constexpr int kTilePixels = kMadd6x16c2Rows;
 constexpr int kBlockChannels = 16;
 // A pixel's window is widened in chunks of at most this many pairs (a 3x3 window of 512
 // channels): six pixels' chunks, 55 KB, are read once per block in order, which L2 serves.
@@ -155,73 +156,6 @@ void widen_window(const Conv2dGeometry& g, const int8_t* image, int oy, int ox,
     widen_run(to + (run_first + inside_begin - first), row + inside_begin,
               inside_end - inside_begin);
     fill_run(to + (run_first + inside_end - first), zero_point, stop - inside_end);
-  }
-}
-
-// Pairs [0, pairs) of the six buffers times a block's weights for them, added to `acc`. Written
-// in assembly because the tile fills all 16 ymm registers (12 accumulators, two weight vectors, a
-// broadcast and a product): compiled from intrinsics, GCC loads every pixel's broadcast first
-// and spills accumulators to the stack on every step.
-template <int Pixels>
-[[gnu::always_inline]] inline void accumulate(__m256i (&acc)[Pixels][2], const int16_t* buffers,
-                                              size_t pairs, const __m256i* w) {
-  if constexpr (Pixels < kTilePixels) {
-    // A half tile leaves registers to spare: intrinsics do.
-    for (size_t p = 0; p < pairs; ++p, w += 2) {
-      const __m256i w0 = _mm256_load_si256(w);
-      const __m256i w1 = _mm256_load_si256(w + 1);
-#pragma GCC unroll 6
-      for (int i = 0; i < Pixels; ++i) {
-        int32_t pair;
-        std::memcpy(&pair, buffers + i * kBufferStride + 2 * p, 4);
-        const __m256i x = _mm256_set1_epi32(pair);
-        acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(x, w0));
-        acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(x, w1));
-      }
-    }
-    return;
-  }
-  static_assert(Pixels <= kTilePixels, "a tile has at most six pixels");
-  for (const int16_t* x = buffers; x < buffers + 2 * pairs; x += 2, w += 2) {
-    __asm__(
-        "vmovdqa (%[w]), %%ymm12\n\t"
-        "vmovdqa 32(%[w]), %%ymm13\n\t"
-        "vpbroadcastd (%[x]), %%ymm14\n\t"
-        "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[a0], %[a0]\n\t"
-        "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[b0], %[b0]\n\t"
-        "vpbroadcastd %c[s](%[x]), %%ymm14\n\t"
-        "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[a1], %[a1]\n\t"
-        "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[b1], %[b1]\n\t"
-        "vpbroadcastd %c[s]*2(%[x]), %%ymm14\n\t"
-        "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[a2], %[a2]\n\t"
-        "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[b2], %[b2]\n\t"
-        "vpbroadcastd %c[s]*3(%[x]), %%ymm14\n\t"
-        "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[a3], %[a3]\n\t"
-        "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[b3], %[b3]\n\t"
-        "vpbroadcastd %c[s]*4(%[x]), %%ymm14\n\t"
-        "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[a4], %[a4]\n\t"
-        "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[b4], %[b4]\n\t"
-        "vpbroadcastd %c[s]*5(%[x]), %%ymm14\n\t"
-        "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[a5], %[a5]\n\t"
-        "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\t"
-        "vpaddd %%ymm15, %[b5], %[b5]\n\t"
-        : [a0] "+x"(acc[0][0]), [b0] "+x"(acc[0][1]), [a1] "+x"(acc[1][0]), [b1] "+x"(acc[1][1]),
-          [a2] "+x"(acc[2][0]), [b2] "+x"(acc[2][1]), [a3] "+x"(acc[3][0]), [b3] "+x"(acc[3][1]),
-          [a4] "+x"(acc[4][0]), [b4] "+x"(acc[4][1]), [a5] "+x"(acc[5][0]), [b5] "+x"(acc[5][1])
-        : [x] "r"(x), [w] "r"(w), [s] "i"(kBufferStride * sizeof(int16_t)),
-          "m"(*(const int32_t(*)[kTilePixels * kBufferStride / 2]) x), "m"(*(const __m256i(*)[2])w)
-        : "xmm12", "xmm13", "xmm14", "xmm15");
   }
 }
 
@@ -455,7 +389,7 @@ void conv2d_qs8_igemm_6x16c2_avx2(const Conv2dGeometry& g, const Conv2dQs8Params
       for (size_t pair = 0; pair < layout.pairs; pair += chunk_pairs) {
         const size_t pairs = std::min(chunk_pairs, layout.pairs - pair);
         widen(pair, pairs);
-        accumulate<kPixels>(acc, buffers, pairs, weights + 2 * pair);
+        madd_6x16c2_avx2<kPixels, kBufferStride>(acc, buffers, pairs, weights + 2 * pair);
       }
       finish(acc, tile, pixels, channel, p.multipliers + channel, block_channels(c));
     };

@@ -1,12 +1,14 @@
-// Int8 Softmax on x86 AVX2, 32 elements per step for the row's maximum and 8 per gather from the
-// exp table after it. The sum of table entries is kept in int64 lanes (as the reference's int64
-// sum: the same number, whatever the order); the reciprocal is the reference's scalar expression,
-// and each output follows its steps: float(entry) * reciprocal, clamp to the output range, round
-// half to even, add the zero point. A row's entries are kept on the stack for that second pass,
-// rows of up to kKeptEntries; longer rows gather again. Short last steps are staged through
-// buffers, so nothing is read or written past the tensors.
+// Int8 Softmax on x86 AVX2, 32 elements per step for the row's maximum, 8 per gather from the exp
+// table after it and 16 per step of the outputs. The sum of table entries is the reference's
+// int64 sum (the same number, whatever the order): each lane adds at most kStepsPerWideningSum
+// entries (each at most 2^23) in int32 before they are widened into int64. The reciprocal is the
+// reference's scalar expression, and each output follows its steps: float(entry) * reciprocal,
+// clamp to the output range, round half to even, add the zero point. A row's entries are kept on
+// the stack for that second pass, rows of up to kKeptEntries; longer rows gather again. Short last
+// steps are staged through buffers, so nothing is read or written past the tensors.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/requantize_avx2.h"
@@ -16,19 +18,37 @@ namespace qrun::kernels {
 namespace {
 
 constexpr size_t kKeptEntries = 2048;
+// 255 entries of at most 2^23 stay below 2^31.
+constexpr size_t kStepsPerWideningSum = 255;
 
-// Up to eight elements from `x` as int32 (lanes past `count` are 0).
-__m256i load_lanes(const int8_t* x, size_t count) {
-  int8_t staged[16] = {};
-  std::memcpy(staged, x, count < 8 ? count : 8);
-  return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(staged)));
+// Entries exp_table[row_max - x] for eight elements.
+__m256i entries(const int32_t* exp_table, __m256i row_max, const int8_t* x) {
+  const __m256i values = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x)));
+  return _mm256_i32gather_epi32(exp_table, _mm256_sub_epi32(row_max, values), 4);
 }
 
-// Entries exp_table[row_max - x] for up to eight elements, 0 in the lanes past `count`.
-__m256i entries(const int32_t* exp_table, __m256i row_max, const int8_t* x, size_t count) {
-  const __m256i lanes = avx2_lanes_below(static_cast<int>(count < 8 ? count : 8));
-  const __m256i distance = _mm256_and_si256(_mm256_sub_epi32(row_max, load_lanes(x, count)), lanes);
+// entries() for the first `count` (< 8) elements, 0 in the other lanes (which read entry 0).
+__m256i last_entries(const int32_t* exp_table, __m256i row_max, const int8_t* x, size_t count) {
+  alignas(8) int8_t staged[8] = {};
+  std::memcpy(staged, x, count);
+  const __m256i values =
+      _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(staged)));
+  const __m256i lanes = avx2_lanes_below(static_cast<int>(count));
+  const __m256i distance = _mm256_and_si256(_mm256_sub_epi32(row_max, values), lanes);
   return _mm256_and_si256(_mm256_i32gather_epi32(exp_table, distance, 4), lanes);
+}
+
+// The entries of elements [i, i + 8) of a row of `length`, 0 for those past its end.
+__m256i entries_at(const int32_t* exp_table, __m256i row_max, const int8_t* in, size_t i,
+                   size_t length) {
+  return length - i >= 8 ? entries(exp_table, row_max, in + i)
+                         : last_entries(exp_table, row_max, in + i, length - i);
+}
+
+int64_t sum_of_lanes(__m256i sums) {
+  alignas(32) int64_t parts[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(parts), sums);
+  return parts[0] + parts[1] + parts[2] + parts[3];
 }
 
 int8_t row_maximum(const int8_t* in, size_t length) {
@@ -65,23 +85,35 @@ void softmax_qs8_avx2(size_t rows, size_t length, const int32_t* exp_table, cons
     int8_t* out = output + r * length;
     const __m256i row_max = _mm256_set1_epi32(row_maximum(in, length));
     __m256i sums = _mm256_setzero_si256();
-    for (size_t i = 0; i < length; i += 8) {
-      const __m256i e = entries(exp_table, row_max, in + i, length - i);
-      if (keep) _mm256_store_si256(reinterpret_cast<__m256i*>(kept + i), e);
-      sums = _mm256_add_epi64(sums, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(e)));
-      sums = _mm256_add_epi64(sums, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(e, 1)));
+    for (size_t chunk = 0; chunk < length; chunk += 8 * kStepsPerWideningSum) {
+      const size_t chunk_end = std::min(length, chunk + 8 * kStepsPerWideningSum);
+      __m256i narrow_sums = _mm256_setzero_si256();
+      for (size_t i = chunk; i < chunk_end; i += 8) {
+        const __m256i e = entries_at(exp_table, row_max, in, i, length);
+        if (keep) _mm256_store_si256(reinterpret_cast<__m256i*>(kept + i), e);
+        narrow_sums = _mm256_add_epi32(narrow_sums, e);
+      }
+      sums = _mm256_add_epi64(sums, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(narrow_sums)));
+      sums =
+          _mm256_add_epi64(sums, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(narrow_sums, 1)));
     }
-    alignas(32) int64_t parts[4];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(parts), sums);
-    const int64_t sum = parts[0] + parts[1] + parts[2] + parts[3];
     const __m256 reciprocal =
-        _mm256_set1_ps(1.0f / (kSoftmaxQs8OutputScale * static_cast<float>(sum)));
-    for (size_t i = 0; i < length; i += 8) {
-      const size_t count = length - i < 8 ? length - i : 8;
+        _mm256_set1_ps(1.0f / (kSoftmaxQs8OutputScale * static_cast<float>(sum_of_lanes(sums))));
+    auto scaled = [&](size_t i) {
       const __m256i e = keep ? _mm256_load_si256(reinterpret_cast<const __m256i*>(kept + i))
-                             : entries(exp_table, row_max, in + i, count);
-      const __m128i bytes = avx2_narrow(requantize(e, reciprocal));
-      avx2_store_bytes(out + i, bytes, static_cast<int>(count));
+                             : entries_at(exp_table, row_max, in, i, length);
+      return _mm256_mul_ps(_mm256_cvtepi32_ps(e), reciprocal);
+    };
+    for (size_t i = 0; i < length; i += 16) {
+      // A last step of at most 8 elements has no second half.
+      const __m256 high = length - i > 8 ? scaled(i + 8) : _mm256_setzero_ps();
+      // words() holds elements 0-3 and 8-11 in its low half, 4-7 and 12-15 in the high one.
+      const __m256i words = _mm256_permute4x64_epi64(
+          requantize.words(requantize.rounded_capped(scaled(i)), requantize.rounded_capped(high)),
+          0xD8);
+      const __m128i bytes =
+          _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+      avx2_store_bytes(out + i, bytes, static_cast<int>(std::min<size_t>(length - i, 16)));
     }
   }
 }

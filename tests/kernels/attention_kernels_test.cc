@@ -147,6 +147,30 @@ TEST(SoftmaxQs8Kernels, EveryKernelMatchesTheReference) {
   }
 }
 
+// Rows of 256 maxima (entry 2^23), one every 8 or 16 elements, the rest 255 steps below them
+// (entry 0): the maxima sum to 2^31, all in one lane of an 8- or of a 16-lane kernel, where an
+// int32 sum would wrap. The maxima's output is then exactly 1 (-127), which a wrapped sum loses.
+TEST(SoftmaxQs8Kernels, SumsOfTheLargestEntriesStayExact) {
+  const CpuFeatures cpu = detect_cpu_features();
+  std::vector<int32_t> exp_table(kSoftmaxTableSize, 0);
+  exp_table[0] = 1 << 23;
+  for (const size_t stride : {8, 16}) {
+    for (const size_t length : {256 * stride, 256 * stride + 1, 256 * stride + 15}) {
+      std::vector<int8_t> input(length, -128);
+      for (size_t i = 0; i < 256 * stride; i += stride) input[i] = 127;
+      std::vector<int8_t> expected(length);
+      softmax_qs8_reference(1, length, exp_table.data(), input.data(), expected.data());
+      ASSERT_EQ(expected[0], -127);
+      for (const SoftmaxQs8Kernel& kernel : softmax_qs8_candidates(cpu)) {
+        std::vector<int8_t> actual(length);
+        kernel.run(1, length, exp_table.data(), input.data(), actual.data());
+        ASSERT_EQ(expected, actual)
+            << kernel.name << ", maxima " << stride << " apart, length " << length;
+      }
+    }
+  }
+}
+
 TEST(LayerNormQs8Kernels, EveryKernelMatchesTheReference) {
   const CpuFeatures cpu = detect_cpu_features();
   std::mt19937 random(13);
