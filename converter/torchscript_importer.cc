@@ -1073,10 +1073,10 @@ Status ImportTorchScriptInModule(const std::string& bytes, const ImportOptions& 
 }  // namespace
 }  // namespace qrun::converter
 
-extern "C" __attribute__((visibility("default"))) qrun::Status qrun_import_torchscript(
+extern "C" __attribute__((visibility("default"))) void qrun_import_torchscript(
     const std::string& bytes, const qrun::converter::ImportOptions& options,
-    qrun::converter::Graph* graph) {
+    qrun::converter::Graph* graph, qrun::Status* status) {
   static_assert(
       std::is_same_v<decltype(&qrun_import_torchscript), qrun::converter::ImportTorchScriptFn>);
-  return qrun::converter::ImportTorchScriptInModule(bytes, options, graph);
+  *status = qrun::converter::ImportTorchScriptInModule(bytes, options, graph);
 }

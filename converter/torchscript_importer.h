@@ -27,9 +27,10 @@ inline bool LooksLikeTorchScript(const std::string& bytes) {
 
 Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& options, Graph* graph);
 
-// The module's entry point, which ImportTorchScriptModel looks up by this name.
-using ImportTorchScriptFn = Status (*)(const std::string& bytes, const ImportOptions& options,
-                                       Graph* graph);
+// The module's entry point, which ImportTorchScriptModel looks up by this name. It has C linkage
+// (an unmangled name), so its Status comes back through a pointer: a C function returns no class.
+using ImportTorchScriptFn = void (*)(const std::string& bytes, const ImportOptions& options,
+                                     Graph* graph, Status* status);
 constexpr const char* kTorchScriptModuleFile = "libqrun_torchscript.so";
 constexpr const char* kTorchScriptModuleEntry = "qrun_import_torchscript";
 

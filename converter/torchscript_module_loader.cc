@@ -36,7 +36,9 @@ Status ImportTorchScriptModel(const std::string& bytes, const ImportOptions& opt
   if (import == nullptr) {
     return Unsupported(module + " has no entry point " + kTorchScriptModuleEntry);
   }
-  return import(bytes, options, graph);
+  Status status = Status::Ok();
+  import(bytes, options, graph, &status);
+  return status;
 }
 
 }  // namespace qrun::converter

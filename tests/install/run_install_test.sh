@@ -6,7 +6,8 @@
 # each input and the very same output as the others; libqrun.so must export the C API only.
 #   run_install_test.sh BUILD_DIR WORK_DIR MODEL INPUT:EXPECTED...
 # Environment: CMAKE, QRUN_APP_GENERATOR, QRUN_APP_CC, QRUN_APP_CXX (the build's tools) and
-# QRUN_APP_FLAGS (compile and link flags for the app, e.g. the sanitizer build's -fsanitize=...).
+# QRUN_APP_FLAGS (compile and link flags for the app, e.g. the sanitizer build's -fsanitize=...),
+# QRUN_APP_LINK_FLAGS (link flags only).
 set -euo pipefail
 build=$1 work=$2 model=$3
 shift 3
@@ -14,6 +15,7 @@ app_src=$(cd "$(dirname "${BASH_SOURCE[0]}")/app" && pwd)
 cmake=${CMAKE:-cmake}
 cc=${QRUN_APP_CC:-cc}
 flags=${QRUN_APP_FLAGS:-}
+link_flags="$flags ${QRUN_APP_LINK_FLAGS:-}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 rm -rf "$work" && mkdir -p "$work"
@@ -67,7 +69,7 @@ for static in OFF ON; do
   "$cmake" -S "$app_src" -B "$app" ${QRUN_APP_GENERATOR:+-G "$QRUN_APP_GENERATOR"} \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" -DQRUN_STATIC=$static \
     -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="${QRUN_APP_CXX:-c++}" \
-    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$link_flags" \
     >"$app.configure.log" 2>&1 || { cat "$app.configure.log"; fail "configuring app/ (QRUN_STATIC=$static)"; }
   "$cmake" --build "$app" >"$app.build.log" 2>&1 || { cat "$app.build.log"; fail "building app/ (QRUN_STATIC=$static)"; }
   want=yes && [ $static = ON ] && want=no
@@ -79,13 +81,13 @@ done
 
 # pkg-config: Libs for the shared library; Libs.private must be enough to link libqrun.a.
 # shellcheck disable=SC2046,SC2086
-"$cc" $flags -std=c99 "$app_src/main.c" -o "$work/pkgconfig-shared" $(pkg-config --cflags --libs qrun) \
+"$cc" $link_flags -std=c99 "$app_src/main.c" -o "$work/pkgconfig-shared" $(pkg-config --cflags --libs qrun) \
   -Wl,-rpath,"$libdir" || fail "cc with pkg-config --cflags --libs qrun"
 needs_libqrun "$work/pkgconfig-shared" yes
 run pkgconfig-shared "$work/pkgconfig-shared" "$@"
 static_libs=$(pkg-config --static --libs qrun)
 # shellcheck disable=SC2046,SC2086
-"$cc" $flags -std=c99 "$app_src/main.c" -o "$work/pkgconfig-static" $(pkg-config --cflags qrun) \
+"$cc" $link_flags -std=c99 "$app_src/main.c" -o "$work/pkgconfig-static" $(pkg-config --cflags qrun) \
   ${static_libs/-lqrun/-l:libqrun.a} || fail "cc with pkg-config --static --libs qrun ($static_libs)"
 needs_libqrun "$work/pkgconfig-static" no
 run pkgconfig-static "$work/pkgconfig-static" "$@"
