@@ -164,12 +164,8 @@ void tiles(const BatchMatMulQs8Params& p, const int16_t* centred_rows, const Pan
     for (int r = 0; r < Rows; ++r) {
       const __m256 scaled0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), multiplier);
       const __m256 scaled1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), multiplier);
-      // words() holds columns 0-3 and 8-11 in its low half, 4-7 and 12-15 in the high one.
-      const __m256i words = _mm256_permute4x64_epi64(
-          requantize.words(requantize.rounded_capped(scaled0), requantize.rounded_capped(scaled1)),
-          0xD8);
-      const __m128i bytes =
-          _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+      const __m128i bytes = avx2_ordered_bytes(
+          requantize.words(requantize.rounded_capped(scaled0), requantize.rounded_capped(scaled1)));
       avx2_store_bytes(out + r * n, bytes, columns);
     }
   }

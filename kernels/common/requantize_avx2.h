@@ -74,6 +74,14 @@ inline __m128i avx2_narrow(__m256i q) {
   return _mm_packs_epi16(words, words);
 }
 
+// The sixteen int16 lanes of words() as bytes in the order of its inputs' lanes (q0's eight, then
+// q1's): words() holds lanes 0-3 of both in its low half and 4-7 in the high one, and the
+// permutation puts them in order before the narrowing pack.
+inline __m128i avx2_ordered_bytes(__m256i words) {
+  const __m256i ordered = _mm256_permute4x64_epi64(words, 0xD8);
+  return _mm_packs_epi16(_mm256_castsi256_si128(ordered), _mm256_extracti128_si256(ordered, 1));
+}
+
 // Stores the first `count` (at most 16) bytes of `bytes`.
 inline void avx2_store_bytes(int8_t* out, __m128i bytes, int count) {
   if (count >= 16) {

@@ -231,12 +231,8 @@ struct Epilogue {
 #pragma GCC unroll 6
     for (int i = 0; i < Pixels; ++i) {
       if (i >= pixels) break;
-      // The words hold channels 0-3 and 8-11 in their low half, 4-7 and 12-15 in the high one;
-      // the permutation puts them in order.
-      const __m256i words =
-          _mm256_permute4x64_epi64(requantized(acc[i], tile, i, channel, m0, m1, channels), 0xD8);
       const __m128i bytes =
-          _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+          avx2_ordered_bytes(requantized(acc[i], tile, i, channel, m0, m1, channels));
       avx2_store_bytes(output + tile.at[i] + channel, bytes, channels);
     }
   }

@@ -107,12 +107,8 @@ void softmax_qs8_avx2(size_t rows, size_t length, const int32_t* exp_table, cons
     for (size_t i = 0; i < length; i += 16) {
       // A last step of at most 8 elements has no second half.
       const __m256 high = length - i > 8 ? scaled(i + 8) : _mm256_setzero_ps();
-      // words() holds elements 0-3 and 8-11 in its low half, 4-7 and 12-15 in the high one.
-      const __m256i words = _mm256_permute4x64_epi64(
-          requantize.words(requantize.rounded_capped(scaled(i)), requantize.rounded_capped(high)),
-          0xD8);
-      const __m128i bytes =
-          _mm_packs_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+      const __m128i bytes = avx2_ordered_bytes(
+          requantize.words(requantize.rounded_capped(scaled(i)), requantize.rounded_capped(high)));
       avx2_store_bytes(out + i, bytes, static_cast<int>(std::min<size_t>(length - i, 16)));
     }
   }
